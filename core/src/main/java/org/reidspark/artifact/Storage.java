@@ -1,0 +1,74 @@
+package org.reidspark.artifact;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.reidspark.config.S3Config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Access to any Hadoop FileSystem (local paths, {@code file:}, {@code s3a://}, {@code hdfs://}) with the
+ * project's S3 settings applied. A plain path with no scheme is a local path.
+ */
+public final class Storage {
+    private final Configuration hadoop;
+
+    public Storage(Configuration hadoop) {
+        this.hadoop = hadoop;
+    }
+
+    /** A Hadoop configuration with {@code s3}'s {@code fs.s3a.*} properties applied. */
+    public static Configuration hadoopConfiguration(S3Config s3) {
+        Configuration conf = new Configuration();
+        for (Map.Entry<String, String> e : s3.hadoopProperties().entrySet()) conf.set(e.getKey(), e.getValue());
+        return conf;
+    }
+
+    public static Storage of(S3Config s3) {
+        return new Storage(hadoopConfiguration(s3));
+    }
+
+    public Configuration hadoop() {
+        return hadoop;
+    }
+
+    /** {@code location} as a qualified Hadoop path: a bare local path becomes an absolute {@code file:} path. */
+    public static Path path(String location) {
+        URI uri = URI.create(location.replace(" ", "%20"));
+        if (uri.getScheme() == null) {
+            return new Path(new java.io.File(location).getAbsoluteFile().toURI());
+        }
+        return new Path(location);
+    }
+
+    public FileSystem fs(Path p) {
+        try {
+            return p.getFileSystem(hadoop);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open file system for " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    public boolean exists(Path p) throws IOException {
+        return fs(p).exists(p);
+    }
+
+    public void writeString(Path p, String text) throws IOException {
+        try (OutputStream out = fs(p).create(p, true)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    public String readString(Path p) throws IOException {
+        try (InputStream in = fs(p).open(p)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.reidspark.jobs;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A job's parsed command line: {@code [--conf FILE] [--flag value ...] [key=value ...]}.
+ * Flags bound to a config key become overrides (in command-line order, after the plain {@code key=value}
+ * ones given before them), so every setting goes through the same validation.
+ */
+public final class JobArgs {
+    private final File confFile;
+    private final List<String> overrides;
+    private final Map<String, String> plain;
+    private final boolean help;
+    private final boolean printConfig;
+    private final String getKey;
+
+    private JobArgs(File confFile, List<String> overrides, Map<String, String> plain, boolean help,
+                    boolean printConfig, String getKey) {
+        this.confFile = confFile;
+        this.overrides = overrides;
+        this.plain = plain;
+        this.help = help;
+        this.printConfig = printConfig;
+        this.getKey = getKey;
+    }
+
+    public static JobArgs parse(Job job, List<String> args) {
+        File conf = null;
+        List<String> overrides = new ArrayList<>();
+        Map<String, String> plain = new LinkedHashMap<>();
+        boolean help = false;
+        boolean print = false;
+        String get = null;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--help") || a.equals("-h")) {
+                help = true;
+            } else if (a.equals("--print-config")) {
+                print = true;
+            } else if (a.equals("--conf")) {
+                conf = new File(value(job, args, i++, a));
+            } else if (a.equals("--get-config")) {
+                get = value(job, args, i++, a);
+            } else if (a.startsWith("--")) {
+                String flag = a;
+                String inline = null;
+                int eq = a.indexOf('=');
+                if (eq > 0) {
+                    flag = a.substring(0, eq);
+                    inline = a.substring(eq + 1);
+                }
+                JobOption opt = find(job, flag);
+                String v;
+                if (opt.takesValue()) {
+                    v = inline != null ? inline : value(job, args, i++, flag);
+                } else {
+                    if (inline != null) throw new UsageError(flag + " takes no value");
+                    v = "true";
+                }
+                if (opt.configKey() != null) overrides.add(opt.configKey() + "=" + v);
+                else plain.put(opt.flag(), v);
+            } else if (a.indexOf('=') > 0) {
+                overrides.add(a);
+            } else {
+                throw new UsageError("unexpected argument \"" + a + "\" for job " + job.name()
+                        + "; expected --flags or key=value overrides (see submit/reid " + job.name() + " --help)");
+            }
+        }
+        return new JobArgs(conf, overrides, plain, help, print, get);
+    }
+
+    private static String value(Job job, List<String> args, int i, String flag) {
+        if (i + 1 >= args.size()) throw new UsageError(flag + " needs a value (see submit/reid " + job.name() + " --help)");
+        return args.get(i + 1);
+    }
+
+    private static JobOption find(Job job, String flag) {
+        for (JobOption o : job.options()) if (o.flag().equals(flag)) return o;
+        List<String> known = new ArrayList<>(List.of("--conf", "--help", "--print-config"));
+        for (JobOption o : job.options()) known.add(o.flag());
+        throw new UsageError("unknown option " + flag + " for job " + job.name() + "; known: " + String.join(", ", known));
+    }
+
+    public File confFile() {
+        return confFile;
+    }
+
+    public List<String> overrides() {
+        return overrides;
+    }
+
+    public boolean help() {
+        return help;
+    }
+
+    public boolean printConfig() {
+        return printConfig;
+    }
+
+    public Optional<String> getConfigKey() {
+        return Optional.ofNullable(getKey);
+    }
+
+    /** A plain (not config-bound) option's value. */
+    public Optional<String> plain(String flag) {
+        return Optional.ofNullable(plain.get(flag));
+    }
+
+    public boolean has(String flag) {
+        return plain.containsKey(flag);
+    }
+
+    /** A required plain option's value, or a usage error naming it. */
+    public String require(Job job, String flag) {
+        String v = plain.get(flag);
+        if (v == null) throw new UsageError("job " + job.name() + " needs " + flag + " (see submit/reid " + job.name() + " --help)");
+        return v;
+    }
+}

@@ -1,0 +1,19 @@
+package org.reidspark.jobs;
+
+import java.util.List;
+
+/** The one place that maps a job name to its implementation. */
+public final class Jobs {
+    /** Every job, in the order {@code submit/reid --help} lists them. */
+    public static final List<String> NAMES = List.of("smoke");
+
+    private Jobs() {
+    }
+
+    public static Job byName(String name) {
+        return switch (name) {
+            case "smoke" -> new SmokeJob();
+            default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));
+        };
+    }
+}

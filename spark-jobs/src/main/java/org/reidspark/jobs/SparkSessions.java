@@ -1,0 +1,32 @@
+package org.reidspark.jobs;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.reidspark.config.S3Config;
+
+import java.util.Map;
+
+/** Builds the SparkSession a job runs in, from {@code reid.spark}, {@code reid.s3} and {@code reid.hadoop}. */
+public final class SparkSessions {
+    private SparkSessions() {
+    }
+
+    public static SparkSession create(JobContext ctx) {
+        SparkConfig spark = SparkConfig.from(ctx.config());
+        SparkConf conf = new SparkConf();
+        // spark-submit sets spark.master from --master (submit/reid passes the config's master when
+        // none is given); a job started in-process (tests) takes the config's.
+        if (!conf.contains("spark.master")) conf.setMaster(spark.master());
+        conf.setAppName(spark.appName() + " " + ctx.job().name());
+        for (Map.Entry<String, String> e : spark.conf().entrySet()) conf.set(e.getKey(), e.getValue());
+        S3Config s3 = ctx.s3();
+        for (Map.Entry<String, String> e : s3.hadoopProperties().entrySet()) conf.set("spark.hadoop." + e.getKey(), e.getValue());
+        for (Map.Entry<String, String> e : SparkConfig.hadoopPassThrough(ctx.config()).entrySet()) {
+            conf.set("spark.hadoop." + e.getKey(), e.getValue());
+        }
+        if (!conf.contains("spark.ui.showConsoleProgress")) conf.set("spark.ui.showConsoleProgress", "false");
+        SparkSession session = SparkSession.builder().config(conf).getOrCreate();
+        session.sparkContext().setLogLevel("WARN");
+        return session;
+    }
+}

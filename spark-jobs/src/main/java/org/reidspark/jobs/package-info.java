@@ -1,0 +1,6 @@
+/**
+ * The Spark jobs behind {@code submit/reid}: {@link org.reidspark.jobs.Main} parses the command line and
+ * config, {@link org.reidspark.jobs.Jobs} maps a job name to its class, and each job is thin: parse config,
+ * read, call core, write. Spark sessions are built by {@link org.reidspark.jobs.SparkSessions}.
+ */
+package org.reidspark.jobs;
