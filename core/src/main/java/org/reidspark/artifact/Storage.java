@@ -48,9 +48,12 @@ public final class Storage {
         return new Path(location);
     }
 
+    /** The file system of {@code p}; checksum side files ({@code .name.crc}) are not written on local disks. */
     public FileSystem fs(Path p) {
         try {
-            return p.getFileSystem(hadoop);
+            FileSystem fs = p.getFileSystem(hadoop);
+            fs.setWriteChecksum(false);
+            return fs;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open file system for " + p + ": " + e.getMessage(), e);
         }

@@ -71,6 +71,11 @@ public final class Main {
         } catch (ConfigException e) {
             err.println("error: config: " + e.getMessage());
             return 2;
+        } catch (java.io.IOException e) {
+            // I/O errors carry their own explanation (path, endpoint); the stack trace is only noise here.
+            LOG.debug("job {} failed", job.name(), e);
+            err.println("error: job " + job.name() + " failed: " + describe(e));
+            return 1;
         } catch (Exception e) {
             LOG.error("job {} failed", job.name(), e);
             err.println("error: job " + job.name() + " failed: " + describe(e));
