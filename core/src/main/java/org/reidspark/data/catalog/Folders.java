@@ -113,6 +113,11 @@ final class Folders {
      * @throws CatalogError naming the root and every place looked at
      */
     Path locate(String root, String dataset, String marker, List<String> subfolders) throws IOException {
+        return locate(root, dataset, marker, subfolders, "");
+    }
+
+    /** {@link #locate(String, String, String, List)} with a hint appended to the error. */
+    Path locate(String root, String dataset, String marker, List<String> subfolders, String hint) throws IOException {
         Path base = qualify(root);
         if (!isDirectory(base)) {
             throw new CatalogError(dataset + ": dataset root " + base + " does not exist or is not a folder"
@@ -128,6 +133,6 @@ final class Folders {
             tried.add(m.toString());
         }
         throw new CatalogError(dataset + ": no " + dataset + " layout under " + base + "; looked for "
-                + String.join(", ", tried));
+                + String.join(", ", tried) + hint);
     }
 }
