@@ -88,10 +88,10 @@ final class Folders {
             else ignored.add(s.getPath().getName() + (s.isDirectory() ? "/" : ""));
         }
         if (!ignored.isEmpty()) {
-            LOG.info("{}: ignored {} entr{} of {} that {} not {} file{}: {}", dataset, ignored.size(),
-                    ignored.size() == 1 ? "y" : "ies", dir, ignored.size() == 1 ? "is" : "are", extension,
-                    ignored.size() == 1 ? "" : "s", String.join(", ", ignored.subList(0, Math.min(10, ignored.size())))
-                            + (ignored.size() > 10 ? ", ..." : ""));
+            LOG.info("{}: ignored {} of {} ({}): not {} file{}", dataset,
+                    ignored.size() == 1 ? "1 entry" : ignored.size() + " entries", dir,
+                    String.join(", ", ignored.subList(0, Math.min(10, ignored.size()))) + (ignored.size() > 10 ? ", ..." : ""),
+                    ignored.size() == 1 ? "a " + extension : extension, ignored.size() == 1 ? "" : "s");
         }
         return out;
     }

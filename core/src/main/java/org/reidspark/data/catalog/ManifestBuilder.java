@@ -167,12 +167,12 @@ final class ManifestBuilder {
                 cams.add(x.camid());
                 if (x.clothes() >= 0) clothes.add(x.clothes());
             }
-            b.append(String.format(" %s %d images, %d ids, %d cameras%s;", s.lower(), l.size(), pids.size(),
-                    cams.size(), clothes.isEmpty() ? "" : ", " + clothes.size() + " clothes"));
+            b.append(String.format("%s %s %d images, %d ids, %d cameras%s", b.charAt(b.length() - 1) == ':' ? "" : ";",
+                    s.lower(), l.size(), pids.size(), cams.size(), clothes.isEmpty() ? "" : ", " + clothes.size() + " clothes"));
         }
         int j = 0;
         for (int v : junk.values()) j += v;
-        if (j > 0) b.append(" dropped ").append(j).append(" junk images (pid -1)");
+        if (j > 0) b.append("; dropped ").append(j).append(" junk images (pid -1)");
         LOG.info(b.toString());
     }
 
