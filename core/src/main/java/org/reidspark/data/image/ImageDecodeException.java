@@ -1,0 +1,20 @@
+package org.reidspark.data.image;
+
+/** An image that cannot be read or decoded (missing, truncated, corrupt, unsupported); the message names its uri. */
+public final class ImageDecodeException extends RuntimeException {
+    private final String uri;
+
+    public ImageDecodeException(String uri, String problem, Throwable cause) {
+        super("cannot decode image " + uri + ": " + problem, cause);
+        this.uri = uri;
+    }
+
+    public ImageDecodeException(String uri, String problem) {
+        this(uri, problem, null);
+    }
+
+    /** The image's uri. */
+    public String uri() {
+        return uri;
+    }
+}
