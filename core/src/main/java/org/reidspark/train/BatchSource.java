@@ -1,5 +1,7 @@
 package org.reidspark.train;
 
+import org.reidspark.data.batch.Batch;
+
 import java.util.Iterator;
 
 /**

@@ -1,5 +1,7 @@
 package org.reidspark.train;
 
+import org.reidspark.data.batch.Batch;
+
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,7 @@
 package org.reidspark.train;
 
+import org.reidspark.data.batch.Batch;
+
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -8,6 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.artifact.Storage;
 import org.reidspark.config.S3Config;
+import org.reidspark.data.Sample;
+import org.reidspark.data.Split;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -41,9 +45,9 @@ class LocalTrainerTest {
                     labels[i] = i % 3;
                     for (int j = 0; j < 4; j++) x[i * 4 + j] = (float) (r.nextGaussian() + (j == labels[i] ? 2 : 0));
                 }
-                long[] keys = new long[8];
-                for (int i = 0; i < 8; i++) keys[i] = b * 8L + i;
-                out.add(new Batch(Nd4j.create(x, new long[]{8, 4}), labels, new int[8], new int[8], keys, Map.of()));
+                List<Sample> samples = new ArrayList<>();
+                for (int i = 0; i < 8; i++) samples.add(new Sample("toy:" + epoch + "/" + b + "/" + i, labels[i], labels[i], 0, -1, Split.TRAIN));
+                out.add(new Batch(epoch, b, Nd4j.create(x, new long[]{8, 4}), labels, samples));
             }
             return out.iterator();
         }
