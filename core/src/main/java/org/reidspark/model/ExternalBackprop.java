@@ -112,14 +112,15 @@ public final class ExternalBackprop {
      * goes up by one, and layer constraints (such as BNNeck's zero shift) are applied.
      */
     public static void update(ComputationGraph graph, Gradient gradient) {
-        if (gradient.gradient() != graph.getFlattenedGradients()) {
-            throw new IllegalArgumentException("update expects the gradient that backward returned for this graph");
+        if (gradient.gradient().length() != graph.numParams()) {
+            throw new IllegalArgumentException("gradient has " + gradient.gradient().length() + " values, the graph "
+                    + graph.numParams() + " parameters: pass what backward returned for this graph");
         }
         int iteration = graph.getIterationCount();
         int epoch = graph.getEpochCount();
         ComputationGraphUpdater updater = graph.getUpdater(true);
         updater.update(gradient, iteration, epoch, 1, LayerWorkspaceMgr.noWorkspaces());
-        graph.params().subi(graph.getFlattenedGradients());
+        graph.params().subi(gradient.gradient());
         graph.getConfiguration().setIterationCount(iteration + 1);
         graph.applyConstraints(iteration + 1, epoch);
     }

@@ -48,27 +48,31 @@ public final class NumericalGradient {
 
     /** Checks every element of {@code x}. */
     public static Report check(ToDoubleFunction<INDArray> f, INDArray x, INDArray analytic) {
-        return check(f, x, analytic, 1);
+        return check(f, x, analytic, 0, 1);
     }
 
     /**
-     * Checks elements {@code 0, step, 2*step, ...} of {@code x} (row-major), perturbing {@code x} in place by
+     * Checks elements {@code start, start + step, start + 2*step, ...} of {@code x} (linear index in x's ordering), perturbing {@code x} in place by
      * {@code +-EPS} and restoring it.
      *
      * @param f        the loss as a function of the current contents of {@code x}
      * @param analytic the gradient claimed for {@code x}, same shape
      */
-    public static Report check(ToDoubleFunction<INDArray> f, INDArray x, INDArray analytic, long step) {
+    public static Report check(ToDoubleFunction<INDArray> f, INDArray x, INDArray analytic, long start, long step) {
         if (x.dataType() != DataType.DOUBLE) throw new IllegalStateException("gradient checks need DOUBLE, got " + x.dataType());
         if (x.length() != analytic.length()) throw new IllegalArgumentException("gradient has " + analytic.length() + " elements, x " + x.length());
-        if (x.ordering() != 'c' || analytic.ordering() != 'c') throw new IllegalArgumentException("c-ordered arrays expected");
+        if (!java.util.Arrays.equals(x.shape(), analytic.shape())) {
+            throw new IllegalArgumentException("gradient shape " + java.util.Arrays.toString(analytic.shape())
+                    + " differs from x's " + java.util.Arrays.toString(x.shape()));
+        }
+        // ND4J's linear index follows the array's ordering: give both arrays the same one
         INDArray flat = x;
-        INDArray a = analytic;
+        INDArray a = analytic.ordering() == x.ordering() ? analytic : analytic.dup(x.ordering());
         int checked = 0;
         int failures = 0;
         double maxRel = 0;
         String first = null;
-        for (long i = 0; i < flat.length(); i += step) {
+        for (long i = start; i < flat.length(); i += step) {
             double orig = flat.getDouble(i);
             flat.putScalar(i, orig + EPS);
             double plus = f.applyAsDouble(x);

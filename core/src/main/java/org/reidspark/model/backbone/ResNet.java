@@ -3,6 +3,7 @@ package org.reidspark.model.backbone;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -126,7 +127,8 @@ public final class ResNet {
                 .seed(options.seed())
                 .dataType(options.dataType())
                 .updater(options.updater())
-                .convolutionMode(ConvolutionMode.Truncate);
+                .convolutionMode(ConvolutionMode.Truncate)
+                .trainingWorkspaceMode(WorkspaceMode.NONE);
         if (options.weightDecay() > 0) b.l2(options.weightDecay());
         return b.graphBuilder();
     }

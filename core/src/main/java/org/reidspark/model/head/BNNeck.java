@@ -3,15 +3,18 @@ package org.reidspark.model.head;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
 import org.nd4j.linalg.activations.Activation;
 import org.reidspark.model.backbone.ResNet;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The BNNeck head of "Bag of Tricks and a Strong Baseline for Deep Person Re-identification" (Luo et al., CVPR-W
@@ -64,7 +67,7 @@ public final class BNNeck {
         g.addLayer(FEATURE, identity(), POOL);
         String classifierInput = POOL;
         if (bnneck) {
-            g.addLayer(BN, ResNet.batchNorm().nIn(channels).nOut(channels).constrainBeta(new ZeroConstraint()).build(), POOL);
+            g.addLayer(BN, shiftFreeBatchNorm(channels), POOL);
             layers.add(BN);
             classifierInput = BN;
         }
@@ -74,6 +77,19 @@ public final class BNNeck {
         layers.add(LOGITS);
         g.addLayer(EMBEDDING, identity(), classifierInput);
         return layers;
+    }
+
+    /**
+     * BatchNorm whose shift (beta) is held at zero by a {@link ZeroConstraint}. Set on the built layer: in DL4J
+     * 1.0.0-M2.1 {@code BatchNormalization.Builder.constrainBeta} is silently dropped (the built layer has no
+     * constraints).
+     */
+    static BatchNormalization shiftFreeBatchNorm(int channels) {
+        BatchNormalization bn = ResNet.batchNorm().nIn(channels).nOut(channels).build();
+        ZeroConstraint zero = new ZeroConstraint();
+        zero.setParams(Set.of(BatchNormalizationParamInitializer.BETA));
+        bn.setConstraints(List.of(zero));
+        return bn;
     }
 
     private static ActivationLayer identity() {
