@@ -5,7 +5,7 @@ import java.util.List;
 /** The one place that maps a job name to its implementation. */
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
-    public static final List<String> NAMES = List.of("smoke");
+    public static final List<String> NAMES = List.of("smoke", "eval-distmat");
 
     private Jobs() {
     }
@@ -13,6 +13,7 @@ public final class Jobs {
     public static Job byName(String name) {
         return switch (name) {
             case "smoke" -> new SmokeJob();
+            case "eval-distmat" -> new EvalDistmatJob();
             default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));
         };
     }
