@@ -97,7 +97,7 @@ class MainTest {
         assertTrue(again.err.contains("already exists") && again.err.contains("reid.run.overwrite"), again.err);
         assertTrue(Files.exists(dir.resolve("_PUBLISHED")));
         try (var leftovers = Files.list(runs)) {
-            assertEquals(1, leftovers.count(), "no temporary directories left behind");
+            assertEquals(1, leftovers.count(), "a run refused before it started leaves nothing behind");
         }
     }
 }
