@@ -5,7 +5,7 @@ import java.util.List;
 /** The one place that maps a job name to its implementation. */
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
-    public static final List<String> NAMES = List.of("smoke", "eval-distmat");
+    public static final List<String> NAMES = List.of("train-local", "eval-distmat", "smoke");
 
     private Jobs() {
     }
@@ -14,6 +14,7 @@ public final class Jobs {
         return switch (name) {
             case "smoke" -> new SmokeJob();
             case "eval-distmat" -> new EvalDistmatJob();
+            case "train-local" -> new TrainLocalJob();
             default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));
         };
     }
