@@ -1,9 +1,11 @@
 package org.reidspark.jobs.shard;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -40,6 +42,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 
@@ -97,63 +100,77 @@ public final class ShardJob implements Job {
         S3Config s3 = ctx.s3();
         Storage storage = ctx.storage();
         RunConfig target = config.target(ctx.run());
-        String where = target.output() + "/" + target.name();
+        String where = new Path(Storage.path(target.output()), target.name()).toString();
 
+        if (!target.overwrite() && explained("check the shard set", where, s3, () -> storage.exists(Storage.path(where)))) {
+            throw new IOException("shard set " + where + " already exists; choose another "
+                    + (config.output().isEmpty() ? "reid.run.name" : "reid.shard.output")
+                    + " or set reid.run.overwrite=true to replace it");
+        }
         try (RunDirectory dir = explained("create the shard set", where, s3, () -> RunDirectory.create(storage, target, ctx.config(), name()))) {
             Manifest manifest = explained("read the dataset root", data.root(), s3, () -> catalog.read(storage, data.root()));
             SparkSession spark = SparkSessions.create(ctx);
             ShardSummary summary;
             int shards;
             try {
-                JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-                shards = config.shards() > 0 ? config.shards() : jsc.defaultParallelism();
-                ShardPlan plan = ShardPlan.of(manifest.samples(), shards);
-                List<Task> tasks = tasks(manifest, plan);
-                LOG.info("shard: {} images of {} into {} train, {} query, {} gallery shards at {}x{}",
-                        manifest.samples().size(), manifest.dataset(), plan.shards(Split.TRAIN), plan.shards(Split.QUERY),
-                        plan.shards(Split.GALLERY), input.height(), input.width());
-
-                Map<String, String> hadoop = ctx.hadoopProperties();
-                int height = input.height();
-                int width = input.width();
-                String alpha = input.alpha();
-                JavaRDD<Row> decoded = jsc.parallelize(tasks, tasks.size())
-                        .flatMap(t -> decode(t, hadoop, height, width, alpha))
-                        .persist(StorageLevel.MEMORY_AND_DISK_SER());
-                try {
-                    Dataset<Row> all = spark.createDataFrame(decoded, ShardRows.DECODED);
-                    List<Row> manifestRows = new ArrayList<>();
-                    List<ShardSummary.Item> items = new ArrayList<>();
-                    List<Row> collected = new ArrayList<>(all.select(names(ShardRows.MANIFEST)).collectAsList());
-                    collected.sort(Comparator.comparingLong(ShardRows::key));
-                    for (Row r : collected) {
-                        manifestRows.add(ShardRows.manifest(r));
-                        items.add(ShardRows.item(r));
-                    }
-                    summary = new ShardSummary(items);
-                    LOG.info("shard: {} of {} images decoded, {} bad ({})", summary.total() - summary.bad(), summary.total(),
-                            summary.bad(), String.format(java.util.Locale.ROOT, "%.3f%%", 100 * summary.badFraction()));
-                    summary.check(config.maxBadFraction());
-
-                    all.where(col("status").equalTo(ShardRows.OK)).select(names(ShardRows.SHARD_COLUMNS))
-                            .write().partitionBy("split", "shard").parquet(dir.resolve(ShardSet.SHARDS).toString());
-                    spark.createDataFrame(manifestRows, ShardRows.MANIFEST).coalesce(1)
-                            .write().parquet(dir.resolve(ShardSet.MANIFEST).toString());
-                } finally {
-                    decoded.unpersist(false);
-                }
+                shards = config.shards() > 0 ? config.shards() : spark.sparkContext().defaultParallelism();
+                summary = shard(spark, ctx.hadoopProperties(), manifest, ShardPlan.of(manifest.samples(), shards), input,
+                        config.maxBadFraction(), dir);
             } finally {
                 spark.stop();
             }
             dir.writeString(ShardSet.BAD_IMAGES, summary.badImagesCsv());
-            Map<String, Object> info = info(manifest, input, config, shards, summary);
-            dir.writeJson(ShardSet.SUMMARY, info);
+            dir.writeJson(ShardSet.SUMMARY, info(manifest, input, config, shards, summary));
             dir.info("shard", Map.of("samples", summary.total(), "bad", summary.bad(), "shards", shards));
-            var published = dir.publish();
+            Path published = dir.publish();
             System.out.println("shard: OK, " + (summary.total() - summary.bad()) + " images in identity shards, "
                     + summary.bad() + " bad (listed in " + ShardSet.BAD_IMAGES + "), published " + published);
         }
         return 0;
+    }
+
+    /**
+     * Decodes every shard in its own task, checks the bad fraction, then writes {@code shards/} and
+     * {@code manifest.parquet} into {@code dir}.
+     *
+     * @throws org.reidspark.data.shard.BadImagesError when more images are bad than allowed (nothing is written)
+     */
+    private static ShardSummary shard(SparkSession spark, Map<String, String> hadoop, Manifest manifest, ShardPlan plan,
+                                      InputConfig input, double maxBadFraction, RunDirectory dir) {
+        List<Task> tasks = tasks(manifest, plan);
+        LOG.info("shard: {} images of {} into {} train, {} query, {} gallery shards at {}x{}", manifest.samples().size(),
+                manifest.dataset(), plan.shards(Split.TRAIN), plan.shards(Split.QUERY), plan.shards(Split.GALLERY),
+                input.height(), input.width());
+        int height = input.height();
+        int width = input.width();
+        String alpha = input.alpha();
+        JavaRDD<Row> decoded = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelize(tasks, tasks.size())
+                .flatMap(t -> decode(t, hadoop, height, width, alpha))
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        try {
+            Dataset<Row> all = spark.createDataFrame(decoded, ShardRows.DECODED);
+            List<Row> outcomes = new ArrayList<>(all.select(columns(ShardRows.MANIFEST.fieldNames())).collectAsList());
+            outcomes.sort(Comparator.comparingLong(ShardRows::key));
+            List<Row> manifestRows = new ArrayList<>();
+            List<ShardSummary.Item> items = new ArrayList<>();
+            for (Row r : outcomes) {
+                manifestRows.add(ShardRows.manifest(r));
+                items.add(ShardRows.item(r));
+            }
+            ShardSummary summary = new ShardSummary(items);
+            LOG.info("shard: {} of {} images decoded, {} bad ({})", summary.total() - summary.bad(), summary.total(),
+                    summary.bad(), String.format(Locale.ROOT, "%.3f%%", 100 * summary.badFraction()));
+            summary.check(maxBadFraction);
+
+            all.where(col("status").equalTo(ShardRows.OK)).select(columns(ShardRows.SHARD_COLUMNS))
+                    .write().partitionBy("split", "shard").parquet(dir.resolve(ShardSet.SHARDS).toString());
+            spark.createDataFrame(manifestRows, ShardRows.MANIFEST).coalesce(1)
+                    .write().parquet(dir.resolve(ShardSet.MANIFEST).toString());
+            return summary;
+        } finally {
+            decoded.unpersist(false);
+        }
     }
 
     private static List<Task> tasks(Manifest manifest, ShardPlan plan) {
@@ -219,12 +236,8 @@ public final class ShardJob implements Job {
         return info;
     }
 
-    private static org.apache.spark.sql.Column[] names(org.apache.spark.sql.types.StructType schema) {
-        return names(schema.fieldNames());
-    }
-
-    private static org.apache.spark.sql.Column[] names(String[] names) {
-        org.apache.spark.sql.Column[] cols = new org.apache.spark.sql.Column[names.length];
+    private static Column[] columns(String[] names) {
+        Column[] cols = new Column[names.length];
         for (int i = 0; i < names.length; i++) cols[i] = col(names[i]);
         return cols;
     }

@@ -118,20 +118,23 @@ public final class ShardSet {
         return rows(spark, split).javaRDD()
                 .mapToPair(r -> new Tuple2<>(r.<Integer>getAs("shard"), r))
                 .partitionBy(new ByShard(n))
-                .mapPartitionsWithIndex((Integer i, Iterator<Tuple2<Integer, Row>> it) -> {
-                    Iterator<Row> rows = new Iterator<>() {
-                        @Override
-                        public boolean hasNext() {
-                            return it.hasNext();
-                        }
+                .mapPartitionsWithIndex((Integer i, Iterator<Tuple2<Integer, Row>> it) -> oneShard(split, i, it), true);
+    }
 
-                        @Override
-                        public Row next() {
-                            return it.next()._2();
-                        }
-                    };
-                    return List.of(ShardRows.shard(split, i, rows)).iterator();
-                }, true);
+    /** A partition's rows as its one shard (static: nothing of the driver's ShardSet goes to executors). */
+    private static Iterator<Shard> oneShard(Split split, int id, Iterator<Tuple2<Integer, Row>> it) {
+        Iterator<Row> rows = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                return it.next()._2();
+            }
+        };
+        return List.of(ShardRows.shard(split, id, rows)).iterator();
     }
 
     /** Shard id {@code i} goes to partition {@code i}. */

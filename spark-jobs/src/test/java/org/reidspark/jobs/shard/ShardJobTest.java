@@ -68,6 +68,13 @@ class ShardJobTest {
         assertTrue(bad.get(1).contains(MarketTree.CORRUPT) && bad.get(1).contains(",train,2,1,"), bad.get(1));
         assertTrue(bad.get(1).contains("corrupt") || bad.get(1).contains("truncated"), bad.get(1));
 
+        // a published shard set is not replaced unless asked
+        MarketTree.Result again = MarketTree.shard(args("--output", out.toString(), "--max-bad-fraction", "0.1"));
+        assertEquals(1, again.code(), again.err());
+        assertTrue(again.err().contains("already exists") && again.err().contains("reid.shard.output")
+                && again.err().contains("reid.run.overwrite"), again.err());
+        assertTrue(Files.exists(out.resolve("_PUBLISHED")));
+
         Manifest catalog = Catalogs.byName("market1501").read(MarketTree.localStorage(), root.toString());
         JobContext ctx = MarketTree.context(List.of());
         SparkSession spark = SparkSessions.create(ctx);
