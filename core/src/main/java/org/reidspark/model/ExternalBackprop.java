@@ -66,7 +66,7 @@ public final class ExternalBackprop {
      * Forward pass in training mode (BatchNorm on batch statistics) that keeps every layer's input for
      * {@link #backward}.
      *
-     * @return the graph's outputs by name, in the graph's output order; valid until the next forward pass
+     * @return the graph's outputs by name, in the graph's output order (copies, still valid after backward and update)
      */
     public static Map<String, INDArray> forward(ComputationGraph graph, INDArray... inputs) {
         if (graph.getConfiguration().getTrainingWorkspaceMode() != WorkspaceMode.NONE) {
@@ -76,7 +76,8 @@ public final class ExternalBackprop {
         }
         Map<String, INDArray> all = graph.feedForward(inputs, true, false);
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (String name : graph.getConfiguration().getNetworkOutputs()) out.put(name, all.get(name));
+        // copies: an output can be the very array a layer keeps as its input for backward
+        for (String name : graph.getConfiguration().getNetworkOutputs()) out.put(name, all.get(name).dup());
         return out;
     }
 
