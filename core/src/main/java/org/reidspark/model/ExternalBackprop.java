@@ -1,5 +1,6 @@
 package org.reidspark.model;
 
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
@@ -25,6 +26,9 @@ import java.util.Map;
  * <ul>
  *   <li>{@code feedForward(inputs, train=true, clearInputs=false)} leaves each layer's input set (detached from
  *       workspaces), which {@code backpropGradient} needs; backprop then clears them.</li>
+ *   <li>The graph's <em>training</em> workspace mode must be NONE: with workspaces, BatchNorm's backprop reads its
+ *       cached standard deviation from the forward pass's working-memory workspace, closed by then ("outdated
+ *       workspace pointer"). {@code ResNet.baseBuilder} configures NONE; inference keeps workspaces.</li>
  *   <li>The gradient it returns is a view of the graph's one flattened gradient array, overwritten by the next
  *       backward pass: copy it ({@code gradient.gradient().dup()}) to keep it.</li>
  *   <li>The error of an output vertex is <em>set</em>, not added to, so an output must not feed other vertices
@@ -62,12 +66,18 @@ public final class ExternalBackprop {
      * Forward pass in training mode (BatchNorm on batch statistics) that keeps every layer's input for
      * {@link #backward}.
      *
-     * @return the graph's outputs by name, in the graph's output order; valid until the next forward pass
+     * @return the graph's outputs by name, in the graph's output order (copies, still valid after backward and update)
      */
     public static Map<String, INDArray> forward(ComputationGraph graph, INDArray... inputs) {
+        if (graph.getConfiguration().getTrainingWorkspaceMode() != WorkspaceMode.NONE) {
+            throw new IllegalStateException("external-error training needs a graph built with training workspace mode NONE"
+                    + " (ResNet.baseBuilder sets it): with workspaces, layers such as BatchNorm keep arrays from the forward"
+                    + " pass in a workspace that is closed before backward");
+        }
         Map<String, INDArray> all = graph.feedForward(inputs, true, false);
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (String name : graph.getConfiguration().getNetworkOutputs()) out.put(name, all.get(name));
+        // copies: an output can be the very array a layer keeps as its input for backward
+        for (String name : graph.getConfiguration().getNetworkOutputs()) out.put(name, all.get(name).dup());
         return out;
     }
 

@@ -82,7 +82,7 @@ public final class PretrainedWeights {
     public static void fromGraph(ComputationGraph target, List<String> layers, ComputationGraph source, String what) {
         List<String> missing = new ArrayList<>();
         for (String name : layers) {
-            if (source.getLayer(name) == null) missing.add(name);
+            if (!hasLayer(source, name)) missing.add(name);
         }
         failIfMissing(missing, layers.size(), what, "layers");
         long copied = 0;
@@ -98,6 +98,10 @@ public final class PretrainedWeights {
             }
         }
         LOG.info("loaded {} backbone layers ({} values) from {}", layers.size(), copied, what);
+    }
+
+    private static boolean hasLayer(ComputationGraph graph, String name) {
+        return graph.getConfiguration().getVertices().containsKey(name) && graph.getVertex(name).hasLayer();
     }
 
     /** Copies {@code layers}' parameters from a torchvision state dict (key -> tensor) into {@code target}. */

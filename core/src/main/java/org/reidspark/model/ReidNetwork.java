@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The re-ID network of BoT ("Bag of Tricks and a Strong Baseline for Deep Person Re-identification", Luo et al.,
@@ -50,9 +51,9 @@ public final class ReidNetwork {
         g.setOutputs(BNNeck.OUTPUTS.toArray(new String[0]));
         ComputationGraph graph = new ComputationGraph(g.build());
         graph.init();
-        LOG.info("built {} (width {}, last stride {}, {}x{} input, bnneck {}): {} parameters, {} classes",
+        LOG.info("built {} (width {}, last stride {}, {}x{} input, bnneck {}): {} trainable parameters, {} classes",
                 model.backbone(), model.width(), model.lastStride(), model.inputHeight(), model.inputWidth(),
-                model.bnneck(), graph.numParams(), numClasses);
+                model.bnneck(), trainableParams(graph), numClasses);
         if (!model.pretrained().isEmpty()) {
             if (storage == null) throw new IllegalArgumentException("a Storage is needed to read " + model.pretrained());
             try {
@@ -68,6 +69,23 @@ public final class ReidNetwork {
     public static List<String> backboneLayers(ModelConfig model) {
         ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(NetworkOptions.bot(0)).addInputs(INPUT);
         return ResNet.addTo(g, INPUT, Backbones.byName(model.backbone()), model.width(), model.lastStride()).layers();
+    }
+
+    /**
+     * Parameters an optimizer trains: all of the graph's parameters except BatchNorm's running mean and variance
+     * (which DL4J stores among the parameters). Comparable to PyTorch's {@code sum(p.numel() for p in
+     * model.parameters())}.
+     */
+    public static long trainableParams(ComputationGraph graph) {
+        long n = 0;
+        for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
+            boolean bn = layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization;
+            for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
+                if (bn && !p.getKey().equals("gamma") && !p.getKey().equals("beta")) continue;
+                n += p.getValue().length();
+            }
+        }
+        return n;
     }
 
     /** Index of output {@code name} among the graph's outputs. */

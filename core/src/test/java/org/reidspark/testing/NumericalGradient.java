@@ -18,6 +18,7 @@ public final class NumericalGradient {
 
     private static DataType savedDefault;
     private static DataType savedFloat;
+    private static int savedThreads;
 
     private NumericalGradient() {
     }
@@ -27,10 +28,13 @@ public final class NumericalGradient {
         savedDefault = Nd4j.dataType();
         savedFloat = Nd4j.defaultFloatingPointType();
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        savedThreads = Nd4j.getEnvironment().maxThreads();
+        Nd4j.getEnvironment().setMaxThreads(1);
     }
 
     public static void restoreTypes() {
         if (savedDefault != null) Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
+        if (savedThreads > 0) Nd4j.getEnvironment().setMaxThreads(savedThreads);
     }
 
     /** Outcome of a check. */
