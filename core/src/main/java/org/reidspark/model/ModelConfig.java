@@ -11,8 +11,8 @@ import org.reidspark.model.backbone.Backbones;
  * @param backbone    backbone name, one of {@link Backbones#NAMES}
  * @param width       width multiplier on every stage's channels (1.0 = the standard network)
  * @param lastStride  stride of the last stage, 1 (BoT) or 2 (ImageNet)
- * @param inputHeight network input height in pixels
- * @param inputWidth  network input width in pixels
+ * @param inputHeight network input height in pixels ({@code reid.input.height}, shared with the image pipeline)
+ * @param inputWidth  network input width in pixels ({@code reid.input.width})
  * @param bnneck      BNNeck head (true) or a plain classifier on the pooled feature (false)
  * @param pretrained  backbone weights to start from (.zip or .npz, local path or Hadoop URI); empty for none
  */
@@ -26,8 +26,8 @@ public record ModelConfig(String backbone, double width, int lastStride, int inp
         if (lastStride != 1 && lastStride != 2) {
             throw ConfigError.badValue("reid.model.last-stride", lastStride, "1 or 2");
         }
-        Check.inRange("reid.model.input-height", inputHeight, 16, 4096);
-        Check.inRange("reid.model.input-width", inputWidth, 16, 4096);
+        Check.inRange("reid.input.height", inputHeight, 16, 4096);
+        Check.inRange("reid.input.width", inputWidth, 16, 4096);
         if (pretrained == null) throw ConfigError.badValue("reid.model.pretrained", null, "a path or \"\"");
         if (!pretrained.isEmpty() && !pretrained.endsWith(".zip") && !pretrained.endsWith(".npz")) {
             throw ConfigError.badValue("reid.model.pretrained", pretrained,
@@ -38,7 +38,7 @@ public record ModelConfig(String backbone, double width, int lastStride, int inp
     public static ModelConfig from(Config c) {
         Config m = c.getConfig("reid.model");
         return new ModelConfig(m.getString("backbone"), m.getDouble("width"), m.getInt("last-stride"),
-                m.getInt("input-height"), m.getInt("input-width"), m.getBoolean("bnneck"), m.getString("pretrained"));
+                c.getInt("reid.input.height"), c.getInt("reid.input.width"), m.getBoolean("bnneck"), m.getString("pretrained"));
     }
 
     /** This config with another input size (height x width in pixels). */

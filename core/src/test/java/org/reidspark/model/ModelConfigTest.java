@@ -20,7 +20,7 @@ class ModelConfigTest {
     @Test
     void overridesApply() {
         ModelConfig m = ModelConfig.from(ConfigLoader.load(List.of("reid.model.backbone=resnet18", "reid.model.width=0.25",
-                "reid.model.input-height=128", "reid.model.input-width=64", "reid.model.last-stride=2",
+                "reid.input.height=128", "reid.input.width=64", "reid.model.last-stride=2",
                 "reid.model.pretrained=\"s3a://bucket/r18.npz\"")));
         assertEquals(new ModelConfig("resnet18", 0.25, 2, 128, 64, true, "s3a://bucket/r18.npz"), m);
     }
@@ -41,7 +41,7 @@ class ModelConfigTest {
         ConfigError pretrained = bad("reid.model.pretrained=\"weights.pth\"");
         assertTrue(pretrained.getMessage().contains("reid.model.pretrained") && pretrained.getMessage().contains(".npz"),
                 pretrained.getMessage());
-        ConfigError input = bad("reid.model.input-height=8");
-        assertTrue(input.getMessage().contains("reid.model.input-height"), input.getMessage());
+        ConfigError input = bad("reid.input.height=8");
+        assertTrue(input.getMessage().contains("reid.input.height"), input.getMessage());
     }
 }

@@ -16,7 +16,6 @@ import org.reidspark.train.MergeRule;
 import org.reidspark.train.NetworkSet;
 import org.reidspark.train.Step;
 import org.reidspark.train.TrainingState;
-import org.reidspark.data.image.InputConfig;
 
 import java.util.Map;
 
@@ -37,10 +36,8 @@ public final class BotMethod implements Method {
         return "bot";
     }
 
-    /** The network config with the input size taken from {@code reid.input}. */
     static ModelConfig model(MethodSetup setup) {
-        InputConfig input = InputConfig.from(setup.config());
-        return ModelConfig.from(setup.config()).withInput(input.height(), input.width());
+        return ModelConfig.from(setup.config());
     }
 
     static int featureDim(ModelConfig model) {
