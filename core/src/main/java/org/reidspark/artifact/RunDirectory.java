@@ -38,6 +38,7 @@ public final class RunDirectory implements AutoCloseable {
     private final Map<String, Object> runInfo = new LinkedHashMap<>();
     private final long startMillis = System.currentTimeMillis();
     private boolean published;
+    private boolean keepOnFailure;
 
     private RunDirectory(Storage storage, Path finalPath, Path workPath, boolean overwrite) {
         this.storage = storage;
@@ -142,16 +143,28 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     /**
-     * After a failure the work directory stays where it is, under its dot-named incomplete name and without the
-     * {@code _PUBLISHED} marker (so it never looks complete): its checkpoints let the same run resume.
+     * Keeps the work directory if the run fails (a training run: its checkpoints let the same run resume when
+     * started again). It stays under its dot-named incomplete name without the {@code _PUBLISHED} marker, so it
+     * never looks complete.
      */
-    @Override
-    public void close() {
-        if (!published) LOG.warn("run not published; its partial output and checkpoints stay in {}", workPath);
+    public RunDirectory keepOnFailure() {
+        keepOnFailure = true;
+        return this;
     }
 
-    /** Deletes the work directory of a run that will not be resumed. */
-    public void discard() throws IOException {
-        if (!published) storage.fs(workPath).delete(workPath, true);
+    /** Unless published or kept for resuming, removes the work directory: a failed run leaves nothing behind. */
+    @Override
+    public void close() {
+        if (published) return;
+        if (keepOnFailure) {
+            LOG.warn("run not published; its partial output and checkpoints stay in {} for a restart to resume", workPath);
+            return;
+        }
+        try {
+            FileSystem fs = storage.fs(workPath);
+            if (fs.exists(workPath)) fs.delete(workPath, true);
+        } catch (IOException e) {
+            LOG.warn("could not remove unpublished work directory {}: {}", workPath, e.getMessage());
+        }
     }
 }

@@ -48,7 +48,7 @@ public final class TrainLocalJob implements Job {
     public int run(JobContext ctx) throws Exception {
         Storage storage = ctx.storage();
         Manifest manifest = Catalogs.of(DataConfig.from(ctx.config())).read(storage, ctx.config().getString("reid.data.root"));
-        try (RunDirectory run = RunDirectory.create(storage, ctx.run(), ctx.config(), name())) {
+        try (RunDirectory run = RunDirectory.create(storage, ctx.run(), ctx.config(), name()).keepOnFailure()) {
             LocalTraining.Result result = LocalTraining.run(ctx.config(), manifest, storage,
                     new Checkpoints(storage, run.resolve("checkpoints")));
             for (Map.Entry<String, ComputationGraph> e : result.state().networks().asMap().entrySet()) {

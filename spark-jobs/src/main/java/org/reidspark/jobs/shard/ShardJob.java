@@ -93,10 +93,31 @@ public final class ShardJob implements Job {
 
     @Override
     public int run(JobContext ctx) throws Exception {
-        ShardConfig config = ShardConfig.from(ctx.config());
         DataConfig data = DataConfig.from(ctx.config());
+        SparkSession[] spark = new SparkSession[1];
+        try {
+            publish(ctx, data.dataset(), data.root(), () -> {
+                spark[0] = SparkSessions.create(ctx);
+                return spark[0];
+            });
+        } finally {
+            if (spark[0] != null) spark[0].stop();
+        }
+        return 0;
+    }
+
+    /**
+     * Reads {@code root} with the catalog {@code dataset}, shards it into the shard set {@code reid.shard.output}
+     * (default {@code <reid.run.output>/<reid.run.name>}) and publishes it. Spark is started only once the dataset
+     * has been read, through {@code spark}, and left running for the caller.
+     *
+     * @return where the shard set was published
+     */
+    public static Path publish(JobContext ctx, String dataset, String root, java.util.function.Supplier<SparkSession> spark)
+            throws IOException {
+        ShardConfig config = ShardConfig.from(ctx.config());
         InputConfig input = InputConfig.from(ctx.config());
-        Catalog catalog = Catalogs.of(data);
+        Catalog catalog = Catalogs.of(DataConfig.from(ctx.config()).withDataset(dataset));
         S3Config s3 = ctx.s3();
         Storage storage = ctx.storage();
         RunConfig target = config.target(ctx.run());
@@ -107,26 +128,20 @@ public final class ShardJob implements Job {
                     + (config.output().isEmpty() ? "reid.run.name" : "reid.shard.output")
                     + " or set reid.run.overwrite=true to replace it");
         }
-        try (RunDirectory dir = explained("create the shard set", where, s3, () -> RunDirectory.create(storage, target, ctx.config(), name()))) {
-            Manifest manifest = explained("read the dataset root", data.root(), s3, () -> catalog.read(storage, data.root()));
-            SparkSession spark = SparkSessions.create(ctx);
-            ShardSummary summary;
-            int shards;
-            try {
-                shards = config.shards() > 0 ? config.shards() : spark.sparkContext().defaultParallelism();
-                summary = shard(spark, ctx.hadoopProperties(), manifest, ShardPlan.of(manifest.samples(), shards), input,
-                        config.maxBadFraction(), dir);
-            } finally {
-                spark.stop();
-            }
+        try (RunDirectory dir = explained("create the shard set", where, s3, () -> RunDirectory.create(storage, target, ctx.config(), "shard"))) {
+            Manifest manifest = explained("read the dataset root", root, s3, () -> catalog.read(storage, root));
+            SparkSession session = spark.get();
+            int shards = config.shards() > 0 ? config.shards() : session.sparkContext().defaultParallelism();
+            ShardSummary summary = shard(session, ctx.hadoopProperties(), manifest, ShardPlan.of(manifest.samples(), shards),
+                    input, config.maxBadFraction(), dir);
             dir.writeString(ShardSet.BAD_IMAGES, summary.badImagesCsv());
             dir.writeJson(ShardSet.SUMMARY, info(manifest, input, config, shards, summary));
             dir.info("shard", Map.of("samples", summary.total(), "bad", summary.bad(), "shards", shards));
             Path published = dir.publish();
             System.out.println("shard: OK, " + (summary.total() - summary.bad()) + " images in identity shards, "
                     + summary.bad() + " bad (listed in " + ShardSet.BAD_IMAGES + "), published " + published);
+            return published;
         }
-        return 0;
     }
 
     /**
