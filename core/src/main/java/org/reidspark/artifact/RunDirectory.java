@@ -110,6 +110,16 @@ public final class RunDirectory implements AutoCloseable {
         }
     }
 
+    /** Writes every network of a run as {@code model/<name>.zip} (DL4J format, without optimizer state). */
+    public void writeModels(java.util.Map<String, org.deeplearning4j.nn.graph.ComputationGraph> networks) throws IOException {
+        for (java.util.Map.Entry<String, org.deeplearning4j.nn.graph.ComputationGraph> e : networks.entrySet()) {
+            Path p = resolve("model/" + e.getKey() + ".zip");
+            try (OutputStream out = storage.fs(p).create(p, true)) {
+                org.deeplearning4j.util.ModelSerializer.writeModel(e.getValue(), out, false);
+            }
+        }
+    }
+
     public void writeString(String relative, String text) throws IOException {
         storage.writeString(resolve(relative), text);
     }

@@ -94,9 +94,10 @@ public final class ShardJob implements Job {
     @Override
     public int run(JobContext ctx) throws Exception {
         DataConfig data = DataConfig.from(ctx.config());
+        Manifest manifest = read(ctx, data);
         SparkSession[] spark = new SparkSession[1];
         try {
-            publish(ctx, data.dataset(), data.root(), () -> {
+            publish(ctx, manifest, () -> {
                 spark[0] = SparkSessions.create(ctx);
                 return spark[0];
             });
@@ -106,18 +107,23 @@ public final class ShardJob implements Job {
         return 0;
     }
 
+    /** The dataset {@code data} names, read through its catalog (errors name the root and the endpoint). */
+    public static Manifest read(JobContext ctx, DataConfig data) throws IOException {
+        Catalog catalog = Catalogs.of(data);
+        return explained("read the dataset root", data.root(), ctx.s3(), () -> catalog.read(ctx.storage(), data.root()));
+    }
+
     /**
-     * Reads {@code root} with the catalog {@code dataset}, shards it into the shard set {@code reid.shard.output}
-     * (default {@code <reid.run.output>/<reid.run.name>}) and publishes it. Spark is started only once the dataset
-     * has been read, through {@code spark}, and left running for the caller.
+     * Shards {@code manifest} into the shard set {@code reid.shard.output} (default
+     * {@code <reid.run.output>/<reid.run.name>}) and publishes it. Spark is started through {@code spark} only when
+     * needed, and left running for the caller.
      *
      * @return where the shard set was published
      */
-    public static Path publish(JobContext ctx, String dataset, String root, java.util.function.Supplier<SparkSession> spark)
+    public static Path publish(JobContext ctx, Manifest manifest, java.util.function.Supplier<SparkSession> spark)
             throws IOException {
         ShardConfig config = ShardConfig.from(ctx.config());
         InputConfig input = InputConfig.from(ctx.config());
-        Catalog catalog = Catalogs.of(DataConfig.from(ctx.config()).withDataset(dataset));
         S3Config s3 = ctx.s3();
         Storage storage = ctx.storage();
         RunConfig target = config.target(ctx.run());
@@ -129,7 +135,6 @@ public final class ShardJob implements Job {
                     + " or set reid.run.overwrite=true to replace it");
         }
         try (RunDirectory dir = explained("create the shard set", where, s3, () -> RunDirectory.create(storage, target, ctx.config(), "shard"))) {
-            Manifest manifest = explained("read the dataset root", root, s3, () -> catalog.read(storage, root));
             SparkSession session = spark.get();
             int shards = config.shards() > 0 ? config.shards() : session.sparkContext().defaultParallelism();
             ShardSummary summary = shard(session, ctx.hadoopProperties(), manifest, ShardPlan.of(manifest.samples(), shards),
@@ -138,7 +143,7 @@ public final class ShardJob implements Job {
             dir.writeJson(ShardSet.SUMMARY, info(manifest, input, config, shards, summary));
             dir.info("shard", Map.of("samples", summary.total(), "bad", summary.bad(), "shards", shards));
             Path published = dir.publish();
-            System.out.println("shard: OK, " + (summary.total() - summary.bad()) + " images in identity shards, "
+            ctx.out().println("shard: OK, " + (summary.total() - summary.bad()) + " images in identity shards, "
                     + summary.bad() + " bad (listed in " + ShardSet.BAD_IMAGES + "), published " + published);
             return published;
         }
