@@ -4,7 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.jobs.shard.MarketTree;
+import org.reidspark.train.TrainingState;
+
+import java.io.InputStream;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,10 +23,37 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The train job end to end on local[2]: shard, parameter averaging over two workers, evaluation, publish. */
+/**
+ * The train job end to end: shard, parameter averaging over two workers, evaluation, publish; the same result
+ * on separate executor JVMs (local-cluster) and when a task fails once and is retried.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TrainJobTest {
     @TempDir
     Path tmp;
+
+    private Path data;
+    private INDArray localParams;
+
+    @BeforeAll
+    void trainOnLocalSpark(@TempDir Path shared) throws Exception {
+        data = MarketTree.write(shared.resolve("data"));
+        Path runs = shared.resolve("runs");
+        Result r = run(tinyTraining(data, runs));
+        assertEquals(0, r.code, r.err + r.out);
+        localRun = runs;
+        localOut = r.out;
+        localParams = finalParams(runs.resolve("t"));
+    }
+
+    private Path localRun;
+    private String localOut;
+
+    static INDArray finalParams(Path run) throws Exception {
+        try (InputStream in = Files.newInputStream(run.resolve("checkpoints/state.bin"))) {
+            return TrainingState.read(in).network("reid").params().dup();
+        }
+    }
 
     record Result(int code, String out, String err) {
     }
@@ -44,11 +77,8 @@ class TrainJobTest {
 
     @Test
     void trainsWithTwoWorkersAndPublishesARun() throws Exception {
-        Path data = MarketTree.write(tmp.resolve("data"));
-        Path runs = tmp.resolve("runs");
-        Result r = run(tinyTraining(data, runs));
-        assertEquals(0, r.code, r.err + r.out);
-        assertTrue(r.out.contains("with 2 workers") && r.out.contains("mAP"), r.out);
+        Path runs = localRun;
+        assertTrue(localOut.contains("with 2 workers") && localOut.contains("mAP"), localOut);
         Path dir = runs.resolve("t");
         for (String f : List.of("_PUBLISHED", "config.conf", "run.json", "metrics.json", "curve.json", "model/reid.zip",
                 "checkpoints/state.bin")) {
@@ -61,5 +91,42 @@ class TrainJobTest {
         assertEquals(2, info.get("workers").asInt());
         JsonNode metrics = new ObjectMapper().readTree(dir.resolve("metrics.json").toFile());
         assertTrue(metrics.get("validQueries").asInt() > 0, metrics.toString());
+    }
+
+    @Test
+    void separateExecutorJvmsGiveTheSameModel() throws Exception {
+        Path sparkHome = Path.of(System.getenv("SPARK_HOME"));
+        Files.createDirectories(sparkHome.resolve("jars"));
+        Path runs = tmp.resolve("cluster");
+        List<String> args = tinyTraining(data, runs);
+        args.set(1, "reid.spark.master=\"local-cluster[2,1,1024]\"");
+        args.add("reid.spark.conf.\"spark.executor.extraClassPath\"=\"" + System.getProperty("surefire.test.class.path")
+                + "\"");
+        Result r = run(args);
+        assertEquals(0, r.code, r.err + r.out);
+        INDArray cluster = finalParams(runs.resolve("t"));
+        assertTrue(localParams.equalsWithEps(cluster, 1e-4), "local[2] and local-cluster parameters differ");
+        assertTrue(Files.readString(runs.resolve("t/run.json")).contains("local-cluster[2,1,1024]"));
+    }
+
+    @Test
+    void aTaskFailingOnceIsRetriedWithTheSameResult() throws Exception {
+        Path runs = tmp.resolve("fault");
+        List<String> args = tinyTraining(data, runs);
+        args.set(1, "reid.spark.master=\"local[2,4]\"");
+        args.add("reid.distributed.fault-round=1");
+        Result r = run(args);
+        assertEquals(0, r.code, r.err + r.out);
+        INDArray retried = finalParams(runs.resolve("t"));
+        assertTrue(localParams.equalsWithEps(retried, 1e-4), "a retried round changed the model");
+    }
+
+    @Test
+    void theFaultReallyHappensWithoutRetries() {
+        List<String> args = tinyTraining(data, tmp.resolve("noretry"));
+        args.add("reid.distributed.fault-round=0");
+        Result r = run(args);
+        assertEquals(1, r.code, r.out);
+        assertTrue(r.err.contains("injected fault"), r.err);
     }
 }

@@ -9,8 +9,9 @@ import org.reidspark.config.Check;
  * @param workers        identity shards trained in parallel, one Spark task each
  * @param averagingSteps local steps each worker takes between two averagings
  * @param lrScaling      how base learning rates scale with the number of workers: none, linear or sqrt
+ * @param faultRound     for resilience tests: the first attempt of worker 0's task in this round fails (-1 = never)
  */
-public record DistributedConfig(int workers, int averagingSteps, String lrScaling) {
+public record DistributedConfig(int workers, int averagingSteps, String lrScaling, int faultRound) {
     public DistributedConfig {
         Check.positive("reid.distributed.workers", workers);
         Check.positive("reid.distributed.averaging-steps", averagingSteps);
@@ -19,7 +20,8 @@ public record DistributedConfig(int workers, int averagingSteps, String lrScalin
 
     public static DistributedConfig from(Config c) {
         Config d = c.getConfig("reid.distributed");
-        return new DistributedConfig(d.getInt("workers"), d.getInt("averaging-steps"), d.getString("lr-scaling"));
+        return new DistributedConfig(d.getInt("workers"), d.getInt("averaging-steps"), d.getString("lr-scaling"),
+                d.getInt("fault-round"));
     }
 
     /** The factor on base learning rates for {@code n} workers. */

@@ -111,8 +111,12 @@ public final class ParameterAveragingTrainer {
                 int round = epoch * roundsPerEpoch + r;
                 int ep = epoch;
                 double lr = factor * lrScale;
-                RoundResult result = shards.mapPartitions((Iterator<Shard> it) -> List.of(runRound(it.next(), bc.value(),
-                                configText, classes, clothes, seed, ep, round, k, baseLr, lr)).iterator())
+                int fault = distributed.faultRound();
+                RoundResult result = shards.mapPartitions((Iterator<Shard> it) -> {
+                            injectFault(fault, round);
+                            return List.of(runRound(it.next(), bc.value(), configText, classes, clothes, seed, ep, round, k,
+                                    baseLr, lr)).iterator();
+                        })
                         .treeReduce(RoundResult::combine);
                 bc.destroy();
                 Guards.checkLosses(result.meanLosses(), "epoch " + (epoch + 1) + ", round " + (r + 1), checkpoints);
@@ -144,6 +148,15 @@ public final class ParameterAveragingTrainer {
                     averaging, bytes, metrics));
         }
         return curve;
+    }
+
+    /** Fails the first attempt of partition 0's task in round {@code faultRound} (resilience tests). */
+    static void injectFault(int faultRound, int round) {
+        org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+        if (round == faultRound && task != null && task.partitionId() == 0 && task.attemptNumber() == 0) {
+            throw new IllegalStateException("injected fault (reid.distributed.fault-round = " + faultRound
+                    + "): first attempt of worker 0 in round " + round);
+        }
     }
 
     /**
