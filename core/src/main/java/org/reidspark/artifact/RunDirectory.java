@@ -3,7 +3,6 @@ package org.reidspark.artifact;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.typesafe.config.Config;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.reidspark.config.ConfigLoader;
@@ -16,7 +15,6 @@ import java.io.OutputStream;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * A run's artifact directory, written under a temporary name beside its final place and published
@@ -60,7 +58,10 @@ public final class RunDirectory implements AutoCloseable {
             throw new IOException("run directory " + finalPath + " already exists; choose another reid.run.name"
                     + " or set reid.run.overwrite=true to replace it");
         }
-        Path work = new Path(base, "._tmp-" + run.name() + "-" + UUID.randomUUID());
+        Path work = incomplete(run);
+        if (fs.exists(work)) {
+            LOG.info("continuing in the incomplete run directory {} (checkpoints there are resumed)", work);
+        }
         fs.mkdirs(work);
         RunDirectory dir = new RunDirectory(storage, finalPath, work, run.overwrite());
         storage.writeString(new Path(work, "config.conf"), ConfigLoader.render(config));
@@ -70,6 +71,14 @@ public final class RunDirectory implements AutoCloseable {
         dir.runInfo.put("started", Instant.ofEpochMilli(dir.startMillis).toString());
         dir.runInfo.put("provenance", Provenance.current());
         return dir;
+    }
+
+    /**
+     * Where an unpublished run of {@code run.name()} is written: a dot-named sibling of the final directory,
+     * stable across attempts so that a run restarted after a crash finds its checkpoints.
+     */
+    public static Path incomplete(RunConfig run) {
+        return new Path(Storage.path(run.output()), "._incomplete-" + run.name());
     }
 
     /** Where files are written until {@link #publish()}. */
@@ -132,18 +141,17 @@ public final class RunDirectory implements AutoCloseable {
         return storage.exists(new Path(dir, MARKER));
     }
 
-    /** Removes the unpublished work directory (a failed run leaves nothing that looks complete). */
+    /**
+     * After a failure the work directory stays where it is, under its dot-named incomplete name and without the
+     * {@code _PUBLISHED} marker (so it never looks complete): its checkpoints let the same run resume.
+     */
     @Override
     public void close() {
-        if (published) return;
-        try {
-            FileSystem fs = storage.fs(workPath);
-            if (fs.exists(workPath)) {
-                FileStatus st = fs.getFileStatus(workPath);
-                if (st.isDirectory()) fs.delete(workPath, true);
-            }
-        } catch (IOException e) {
-            LOG.warn("could not remove unpublished work directory {}: {}", workPath, e.getMessage());
-        }
+        if (!published) LOG.warn("run not published; its partial output and checkpoints stay in {}", workPath);
+    }
+
+    /** Deletes the work directory of a run that will not be resumed. */
+    public void discard() throws IOException {
+        if (!published) storage.fs(workPath).delete(workPath, true);
     }
 }

@@ -39,18 +39,28 @@ public final class Storage {
         return hadoop;
     }
 
-    /** {@code location} as a qualified Hadoop path: a bare local path becomes an absolute {@code file:} path. */
+    /**
+     * {@code location} as a qualified Hadoop path: a bare local path becomes an absolute {@code file:} path (without
+     * the trailing '/' that {@link java.io.File#toURI()} gives an existing folder, so {@link Path#getName()} is the
+     * folder's name either way).
+     */
     public static Path path(String location) {
         URI uri = URI.create(location.replace(" ", "%20"));
         if (uri.getScheme() == null) {
-            return new Path(new java.io.File(location).getAbsoluteFile().toURI());
+            URI file = new java.io.File(location).getAbsoluteFile().toURI();
+            String p = file.getPath();
+            if (p.length() > 1 && p.endsWith("/")) return new Path(file.getScheme(), null, p.substring(0, p.length() - 1));
+            return new Path(file);
         }
         return new Path(location);
     }
 
+    /** The file system of {@code p}; checksum side files ({@code .name.crc}) are not written on local disks. */
     public FileSystem fs(Path p) {
         try {
-            return p.getFileSystem(hadoop);
+            FileSystem fs = p.getFileSystem(hadoop);
+            fs.setWriteChecksum(false);
+            return fs;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open file system for " + p + ": " + e.getMessage(), e);
         }

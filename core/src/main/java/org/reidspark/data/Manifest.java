@@ -48,4 +48,18 @@ public record Manifest(String dataset, String root, List<Sample> samples) {
         for (Sample s : samples) max = Math.max(max, s.clothes());
         return max + 1;
     }
+
+    /** SHA-256 over every sample's fields in order: identifies exactly which data a run saw. */
+    public String hash() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (Sample s : samples) {
+                md.update((s.uri() + '\t' + s.pid() + '\t' + s.label() + '\t' + s.camid() + '\t' + s.clothes() + '\t'
+                        + s.split() + '\n').getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

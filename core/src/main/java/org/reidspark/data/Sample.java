@@ -1,7 +1,7 @@
 package org.reidspark.data;
 
 /**
- * One image of a person.
+ * One image of a person. Serializable, so that Spark jobs can ship samples to executors.
  *
  * @param uri     where the image is: an absolute local path or a Hadoop URI (file:, s3a://, hdfs://)
  * @param pid     the dataset's own person id (0 = distractor in a gallery; junk -1 never becomes a sample)
@@ -11,7 +11,7 @@ package org.reidspark.data;
  * @param clothes clothes class, 0-based over the dataset (per person and outfit), or -1 where unknown
  * @param split   train, query or gallery
  */
-public record Sample(String uri, int pid, int label, int camid, int clothes, Split split) {
+public record Sample(String uri, int pid, int label, int camid, int clothes, Split split) implements java.io.Serializable {
     public Sample {
         if (uri == null || uri.isEmpty()) throw new IllegalArgumentException("sample without uri");
         if (split == null) throw new IllegalArgumentException("sample without split: " + uri);

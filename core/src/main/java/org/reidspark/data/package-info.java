@@ -1,6 +1,7 @@
 /**
  * Data: {@link org.reidspark.data.Sample}s, the {@link org.reidspark.data.Manifest} of a dataset, and
  * {@link org.reidspark.data.Catalog}s that read dataset layouts into manifests. Subpackages hold the
- * catalogs, the synthetic benchmark, image decoding and augmentation, and identity sampling.
+ * catalogs, the synthetic benchmark, image decoding and augmentation, identity sampling and batch loading;
+ * {@link org.reidspark.data.Seeds} derives every data-side random stream from the run's seed.
  */
 package org.reidspark.data;

@@ -1,9 +1,12 @@
 package org.reidspark.jobs;
 
 import com.typesafe.config.Config;
+import org.apache.hadoop.conf.Configuration;
 import org.reidspark.artifact.Storage;
 import org.reidspark.config.RunConfig;
 import org.reidspark.config.S3Config;
+
+import java.util.HashMap;
 
 /** What a running job gets: its resolved config and parsed arguments. */
 public record JobContext(Job job, Config config, JobArgs args) {
@@ -17,8 +20,18 @@ public record JobContext(Job job, Config config, JobArgs args) {
 
     /** Hadoop file-system access with the project's S3 and {@code reid.hadoop} settings. */
     public Storage storage() {
-        org.apache.hadoop.conf.Configuration conf = Storage.hadoopConfiguration(s3());
-        SparkConfig.hadoopPassThrough(config).forEach(conf::set);
+        Configuration conf = new Configuration();
+        hadoopProperties().forEach(conf::set);
         return new Storage(conf);
+    }
+
+    /**
+     * The Hadoop properties {@link #storage()} applies ({@code fs.s3a.*} from {@code reid.s3}, then
+     * {@code reid.hadoop}), as a serializable map, to build the same file-system access on executors.
+     */
+    public HashMap<String, String> hadoopProperties() {
+        HashMap<String, String> m = new HashMap<>(s3().hadoopProperties());
+        m.putAll(SparkConfig.hadoopPassThrough(config));
+        return m;
     }
 }

@@ -1,11 +1,13 @@
 package org.reidspark.jobs;
 
+import org.reidspark.jobs.shard.ShardJob;
+
 import java.util.List;
 
 /** The one place that maps a job name to its implementation. */
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
-    public static final List<String> NAMES = List.of("smoke");
+    public static final List<String> NAMES = List.of("train-local", "shard", "eval-distmat", "smoke");
 
     private Jobs() {
     }
@@ -13,6 +15,9 @@ public final class Jobs {
     public static Job byName(String name) {
         return switch (name) {
             case "smoke" -> new SmokeJob();
+            case "eval-distmat" -> new EvalDistmatJob();
+            case "train-local" -> new TrainLocalJob();
+            case "shard" -> new ShardJob();
             default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));
         };
     }

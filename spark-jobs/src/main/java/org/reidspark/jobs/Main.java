@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import org.reidspark.config.ConfigError;
 import org.reidspark.config.ConfigLoader;
+import org.reidspark.data.catalog.CatalogError;
+import org.reidspark.data.shard.BadImagesError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,16 @@ public final class Main {
         } catch (ConfigException e) {
             err.println("error: config: " + e.getMessage());
             return 2;
+        } catch (CatalogError | BadImagesError e) {
+            // a dataset that cannot be read as configured: the message names the paths and what to fix
+            LOG.debug("job {} failed", job.name(), e);
+            err.println("error: job " + job.name() + " failed: " + e.getMessage());
+            return 1;
+        } catch (java.io.IOException e) {
+            // I/O errors carry their own explanation (path, endpoint); the stack trace is only noise here.
+            LOG.debug("job {} failed", job.name(), e);
+            err.println("error: job " + job.name() + " failed: " + describe(e));
+            return 1;
         } catch (Exception e) {
             LOG.error("job {} failed", job.name(), e);
             err.println("error: job " + job.name() + " failed: " + describe(e));

@@ -1,0 +1,35 @@
+package org.reidspark.data.catalog;
+
+import org.reidspark.config.Check;
+import org.reidspark.data.Catalog;
+
+import java.util.List;
+
+/** Maps a dataset name ({@code reid.data.dataset}) to its catalog. */
+public final class Catalogs {
+    /** Every dataset name a catalog exists for. */
+    public static final List<String> NAMES = List.of(Market1501Catalog.NAME, DukeMtmcCatalog.NAME,
+            OccludedDukeCatalog.NAME, Msmt17Catalog.NAME, LtccCatalog.NAME, PrccCatalog.NAME, CsvCatalog.NAME);
+
+    private Catalogs() {
+    }
+
+    /** The catalog {@code reid.data} names, with its layout options. */
+    public static Catalog of(DataConfig config) {
+        return switch (config.dataset()) {
+            case Market1501Catalog.NAME -> new Market1501Catalog();
+            case DukeMtmcCatalog.NAME -> new DukeMtmcCatalog();
+            case OccludedDukeCatalog.NAME -> new OccludedDukeCatalog();
+            case Msmt17Catalog.NAME -> new Msmt17Catalog(config.msmt17Version(), config.msmt17ValIntoTrain());
+            case LtccCatalog.NAME -> new LtccCatalog();
+            case PrccCatalog.NAME -> new PrccCatalog(config.prccQuery());
+            case CsvCatalog.NAME -> new CsvCatalog(config.csvDefaultSplit());
+            default -> throw Check.unknownName("dataset (reid.data.dataset)", config.dataset(), NAMES);
+        };
+    }
+
+    /** The catalog called {@code name}, with the reference defaults for the layout options. */
+    public static Catalog byName(String name) {
+        return of(DataConfig.reference().withDataset(name));
+    }
+}

@@ -1,0 +1,185 @@
+package org.reidspark.data.catalog;
+
+import org.apache.hadoop.fs.Path;
+import org.reidspark.artifact.Storage;
+import org.reidspark.data.Catalog;
+import org.reidspark.data.Manifest;
+import org.reidspark.data.Split;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Custom data: a CSV manifest with a header line naming its columns, {@code path,pid,camid[,clothes][,split]}
+ * in any order. The root is the CSV file itself, or a folder holding {@value #FILE}.
+ * <ul>
+ *   <li>{@code path}: the image; a relative path is relative to the CSV's folder, an absolute path stays on the
+ *       CSV's file system, a URI ({@code s3a://...}) is taken as it is.</li>
+ *   <li>{@code pid}: person id, an integer; -1 marks junk (dropped), 0 is an ordinary id.</li>
+ *   <li>{@code camid}: camera id, an integer >= 0, used as it is (0-based).</li>
+ *   <li>{@code clothes} (optional): the person's outfit, any token; one clothes class per (pid, clothes) pair,
+ *       the training pairs numbered first in ascending order. Empty: no clothes label (-1).</li>
+ *   <li>{@code split} (optional): {@code train}, {@code query} or {@code gallery}; empty or absent: the default
+ *       split ({@code reid.data.csv.default-split}).</li>
+ * </ul>
+ * Fields are separated by commas and trimmed; there is no quoting, so paths cannot contain commas. Blank lines
+ * and lines starting with {@code #} are skipped. A manifest may hold only training data, only query and gallery,
+ * or all three; a query without a gallery (or the reverse) is an error, and so are query and gallery images whose
+ * cameras leave no query a match under the same-camera filter (the usual problem when custom data has no camera
+ * ids). Image files are not opened or listed here.
+ */
+public final class CsvCatalog implements Catalog {
+    public static final String NAME = "csv";
+    /** The manifest's file name when the root is a folder. */
+    public static final String FILE = "manifest.csv";
+    private static final String TITLE = "CSV manifest";
+    private static final List<String> COLUMNS = List.of("path", "pid", "camid", "clothes", "split");
+    private static final String RULE = "path,pid,camid[,clothes][,split] with a header line";
+
+    private record Parsed(Split split, String uri, int pid, int camid, String clothes) {
+    }
+
+    private final Split defaultSplit;
+
+    /** @param defaultSplit the split of rows with no split value */
+    public CsvCatalog(Split defaultSplit) {
+        this.defaultSplit = defaultSplit;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Manifest read(Storage storage, String root) throws IOException {
+        Folders folders = new Folders(storage);
+        Path given = folders.qualify(root);
+        Path csv = folders.isDirectory(given) ? new Path(given, FILE) : given;
+        if (!folders.isFile(csv)) {
+            throw new CatalogError(TITLE + ": " + csv + " does not exist; reid.data.root must name a CSV file or a"
+                    + " folder holding " + FILE);
+        }
+        Path dir = csv.getParent();
+        List<String> lines = folders.lines(csv);
+        BadNames bad = new BadNames(TITLE);
+
+        Map<String, Integer> col = null;
+        List<Parsed> parsed = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) continue;
+            String[] fields = line.split(",", -1);
+            for (int k = 0; k < fields.length; k++) fields[k] = fields[k].strip();
+            if (col == null) {
+                col = header(csv, i + 1, fields);
+                continue;
+            }
+            String where = csv + ":" + (i + 1);
+            if (fields.length != col.size()) {
+                bad.add(where, "expected " + col.size() + " fields as in the header, got " + fields.length, RULE);
+                continue;
+            }
+            String path = fields[col.get("path")];
+            Integer pid = integer(fields[col.get("pid")]);
+            Integer camid = integer(fields[col.get("camid")]);
+            String clothes = col.containsKey("clothes") ? fields[col.get("clothes")] : "";
+            String splitText = col.containsKey("split") ? fields[col.get("split")].toLowerCase(Locale.ROOT) : "";
+            Split split = splitText.isEmpty() ? defaultSplit : switch (splitText) {
+                case "train" -> Split.TRAIN;
+                case "query" -> Split.QUERY;
+                case "gallery" -> Split.GALLERY;
+                default -> null;
+            };
+            if (path.isEmpty()) {
+                bad.add(where, "empty path", RULE);
+            } else if (pid == null || pid < ManifestBuilder.JUNK) {
+                bad.add(where, "pid \"" + fields[col.get("pid")] + "\" is not an integer >= -1", RULE);
+            } else if (camid == null || camid < 0) {
+                bad.add(where, "camid \"" + fields[col.get("camid")] + "\" is not an integer >= 0", RULE);
+            } else if (split == null) {
+                bad.add(where, "split \"" + splitText + "\" is not train, query or gallery", RULE);
+            } else {
+                parsed.add(new Parsed(split, resolve(folders, dir, path), pid, camid, clothes));
+            }
+        }
+        if (col == null) throw new CatalogError(TITLE + ": " + csv + " is empty; expected a header line (" + RULE + ")");
+        bad.throwIfAny();
+
+        Set<String> trainKeys = new HashSet<>();
+        Set<String> otherKeys = new HashSet<>();
+        EnumSet<Split> present = EnumSet.noneOf(Split.class);
+        for (Parsed p : parsed) {
+            if (p.pid() == ManifestBuilder.JUNK) continue;
+            present.add(p.split());
+            if (!p.clothes().isEmpty()) (p.split() == Split.TRAIN ? trainKeys : otherKeys).add(clothesKey(p));
+        }
+        Map<String, Integer> clothes = ManifestBuilder.clothesClasses(trainKeys, otherKeys);
+        ManifestBuilder builder = new ManifestBuilder(NAME, TITLE, csv.toString());
+        for (Split s : Split.values()) builder.source(s, csv + ", rows with split " + s.lower());
+        for (Parsed p : parsed) {
+            int c = p.pid() == ManifestBuilder.JUNK || p.clothes().isEmpty() ? -1 : clothes.get(clothesKey(p));
+            builder.add(p.split(), p.uri(), p.pid(), p.camid(), c);
+        }
+        if (present.isEmpty()) {
+            throw new CatalogError(TITLE + ": " + csv + " has no images other than junk (pid -1)");
+        }
+        if (present.contains(Split.QUERY) != present.contains(Split.GALLERY)) {
+            Split has = present.contains(Split.QUERY) ? Split.QUERY : Split.GALLERY;
+            Split lacks = has == Split.QUERY ? Split.GALLERY : Split.QUERY;
+            throw new CatalogError(TITLE + ": " + csv + " has " + has.lower() + " rows but no " + lacks.lower()
+                    + " rows; evaluation needs both (or neither, for training data only)");
+        }
+        return builder.build(present, "Give the query and the gallery images of each person different camera ids"
+                + " in the camid column of " + csv + " (for example camid 0 for every query image and 1 for every"
+                + " gallery image, when the data has no real camera ids); training images may all keep camera 0.");
+    }
+
+    private static Map<String, Integer> header(Path csv, int line, String[] fields) {
+        Map<String, Integer> col = new HashMap<>();
+        for (int k = 0; k < fields.length; k++) {
+            String name = fields[k].toLowerCase(Locale.ROOT);
+            if (!COLUMNS.contains(name)) {
+                throw new CatalogError(TITLE + ": " + csv + ":" + line + ": unknown column \"" + fields[k]
+                        + "\" in the header; columns are " + String.join(", ", COLUMNS)
+                        + " (path, pid and camid required; the first line must be the header)");
+            }
+            if (col.put(name, k) != null) {
+                throw new CatalogError(TITLE + ": " + csv + ":" + line + ": column \"" + name + "\" appears twice");
+            }
+        }
+        for (String required : List.of("path", "pid", "camid")) {
+            if (!col.containsKey(required)) {
+                throw new CatalogError(TITLE + ": " + csv + ":" + line + ": the header has no \"" + required
+                        + "\" column; expected " + RULE);
+            }
+        }
+        return col;
+    }
+
+    private static String clothesKey(Parsed p) {
+        return String.format("%010d/%s", p.pid(), p.clothes());
+    }
+
+    private static Integer integer(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** A row's path as a fully-qualified uri string. */
+    private static String resolve(Folders folders, Path dir, String path) {
+        if (path.matches("[A-Za-z][A-Za-z0-9+.-]+:.*")) return path; // a URI with a scheme (s3a://, file:, hdfs://)
+        Path p = path.startsWith("/") ? new Path(path) : new Path(dir, path);
+        return folders.fs(dir).makeQualified(p).toString();
+    }
+}

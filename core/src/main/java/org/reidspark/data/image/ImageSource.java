@@ -1,0 +1,49 @@
+package org.reidspark.data.image;
+
+import org.reidspark.artifact.Storage;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Where a batch loader gets a sample's image from, by uri: decoding files (through {@link Storage}), or
+ * images already decoded and resized (an identity shard held in memory). Implementations are thread-safe.
+ */
+@FunctionalInterface
+public interface ImageSource {
+    /** The image at {@code uri}; an unreadable one is an {@link ImageDecodeException}. */
+    RgbImage image(String uri);
+
+    /** Reads and decodes each image and resizes it to {@code height x width} (bilinear). */
+    static ImageSource decoding(Storage storage, ImageDecoder decoder, int height, int width) {
+        return uri -> Resize.bilinear(decoder.read(storage, uri), height, width);
+    }
+
+    /** Reads and decodes at the input size of {@code input}. */
+    static ImageSource decoding(Storage storage, InputConfig input) {
+        return decoding(storage, input.decoder(), input.height(), input.width());
+    }
+
+    /** Images already in memory, by uri; an unknown uri is an error naming it. */
+    static ImageSource of(Map<String, RgbImage> images) {
+        Map<String, RgbImage> copy = Map.copyOf(images);
+        return uri -> {
+            RgbImage img = copy.get(uri);
+            if (img == null) throw new ImageDecodeException(uri, "no such image in this shard (" + copy.size() + " images)");
+            return img;
+        };
+    }
+
+    /** {@code source}, each image obtained once and then kept in memory, so later epochs never decode again. */
+    static ImageSource cached(ImageSource source) {
+        Map<String, RgbImage> cache = new ConcurrentHashMap<>();
+        return uri -> {
+            RgbImage img = cache.get(uri);
+            if (img == null) {
+                img = source.image(uri);
+                cache.putIfAbsent(uri, img);
+            }
+            return img;
+        };
+    }
+}

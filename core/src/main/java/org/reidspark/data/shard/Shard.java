@@ -1,0 +1,136 @@
+package org.reidspark.data.shard;
+
+import org.reidspark.data.Sample;
+import org.reidspark.data.Split;
+import org.reidspark.data.image.ImageSource;
+import org.reidspark.data.image.RgbImage;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One identity shard held in memory, as a training or evaluation task reads it back: its samples in key
+ * (manifest) order and their images, already decoded and resized. {@link #images()} is the
+ * {@link ImageSource} a batch loader reads from, so training never decodes again.
+ */
+public final class Shard {
+    private final Split split;
+    private final int id;
+    private final long[] keys;
+    private final List<Sample> samples;
+    private final List<RgbImage> pixels;
+    private final Map<String, RgbImage> byUri;
+
+    private Shard(Split split, int id, long[] keys, List<Sample> samples, List<RgbImage> pixels) {
+        this.split = split;
+        this.id = id;
+        this.keys = keys;
+        this.samples = List.copyOf(samples);
+        this.pixels = List.copyOf(pixels);
+        Map<String, RgbImage> m = new HashMap<>();
+        for (int i = 0; i < samples.size(); i++) m.put(samples.get(i).uri(), pixels.get(i));
+        this.byUri = m;
+    }
+
+    public static Builder builder(Split split, int id) {
+        return new Builder(split, id);
+    }
+
+    public Split split() {
+        return split;
+    }
+
+    /** The shard's id within its split. */
+    public int id() {
+        return id;
+    }
+
+    public int size() {
+        return samples.size();
+    }
+
+    /** The samples, ordered by key. */
+    public List<Sample> samples() {
+        return samples;
+    }
+
+    /** The key (manifest index) of the {@code i}-th sample. */
+    public long key(int i) {
+        return keys[i];
+    }
+
+    /** The image of the {@code i}-th sample. */
+    public RgbImage image(int i) {
+        return pixels.get(i);
+    }
+
+    /** The shard's images by uri, for a batch loader. */
+    public ImageSource images() {
+        return ImageSource.of(byUri);
+    }
+
+    /** The persons (pids) in this shard. */
+    public Set<Integer> pids() {
+        Set<Integer> out = new TreeSet<>();
+        for (Sample s : samples) out.add(s.pid());
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "Shard[" + split.lower() + " " + id + ", " + samples.size() + " images]";
+    }
+
+    /** Collects a shard's rows in any order. */
+    public static final class Builder {
+        private record Entry(long key, Sample sample, RgbImage image) {
+        }
+
+        private final Split split;
+        private final int id;
+        private final List<Entry> entries = new ArrayList<>();
+
+        private Builder(Split split, int id) {
+            this.split = split;
+            this.id = id;
+        }
+
+        public Builder add(long key, Sample sample, RgbImage image) {
+            if (sample.split() != split) {
+                throw new IllegalArgumentException("a " + sample.split().lower() + " sample in " + split.lower()
+                        + " shard " + id + ": " + sample.uri());
+            }
+            entries.add(new Entry(key, sample, image));
+            return this;
+        }
+
+        /** The shard, samples ordered by key; a key or uri that occurs twice is an error. */
+        public Shard build() {
+            List<Entry> sorted = new ArrayList<>(entries);
+            sorted.sort(Comparator.comparingLong(Entry::key));
+            long[] keys = new long[sorted.size()];
+            List<Sample> samples = new ArrayList<>();
+            List<RgbImage> images = new ArrayList<>();
+            Set<String> uris = new java.util.HashSet<>();
+            for (int i = 0; i < sorted.size(); i++) {
+                Entry e = sorted.get(i);
+                if (i > 0 && keys[i - 1] == e.key()) {
+                    throw new IllegalArgumentException("key " + e.key() + " twice in " + split.lower() + " shard " + id);
+                }
+                if (!uris.add(e.sample().uri())) {
+                    throw new IllegalArgumentException("image " + e.sample().uri() + " twice in " + split.lower() + " shard " + id);
+                }
+                keys[i] = e.key();
+                samples.add(e.sample());
+                images.add(e.image());
+            }
+            return new Shard(split, id, keys, Collections.unmodifiableList(samples), images);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package org.reidspark.eval;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.reidspark.eval.rerank.FeatureDistances;
+import org.reidspark.eval.rerank.KReciprocalReranker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The one call training and evaluation code needs: embeddings and labels in, {@link RankingMetrics} out.
+ * Distances are computed block by block ({@link DistanceBlocks}) and consumed by a {@link RankingEvaluator} as
+ * they come, so the query x gallery matrix never exists whole; with re-ranking on, {@link KReciprocalReranker}
+ * runs first on the same blocks.
+ * <pre>
+ * RankingMetrics m = Evaluator.evaluate(queryEmb, galleryEmb, queryLabels, galleryLabels, EvalConfig.from(config));
+ * double rank1 = m.rank(1), mAP = m.mAP();
+ * </pre>
+ */
+public final class Evaluator {
+    private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
+
+    private Evaluator() {
+    }
+
+    /** Metrics of query embeddings against gallery embeddings under {@code config}. */
+    public static RankingMetrics evaluate(Embeddings query, Embeddings gallery, Labels queryLabels, Labels galleryLabels,
+                                          EvalConfig config) {
+        checkCount(query, queryLabels);
+        checkCount(gallery, galleryLabels);
+        RankingEvaluator evaluator = new RankingEvaluator(queryLabels, galleryLabels, config.rankingOptions(),
+                (config.rerank() ? "re-ranked " : "") + config.metric() + " distances of " + query.source()
+                        + " to " + gallery.source());
+        try {
+            if (config.rerank()) {
+                FeatureDistances src = new FeatureDistances(query, gallery, config.metric(), config.threads());
+                config.reranker().rerank(src, (q0, n, data) -> evaluator.accept(q0, n, data, 0));
+            } else {
+                DistanceBlocks blocks = new DistanceBlocks(query, gallery, config.metric());
+                blocks.forEachRowBlock(config.blockBytes(), (r0, n, data) -> evaluator.accept(r0, n, data, 0));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        RankingMetrics m = evaluator.result();
+        LOG.info("{}", m.summary());
+        return m;
+    }
+
+    /** As {@link #evaluate(Embeddings, Embeddings, Labels, Labels, EvalConfig)} for plain arrays. */
+    public static RankingMetrics evaluate(float[][] query, float[][] gallery, Labels queryLabels, Labels galleryLabels,
+                                          EvalConfig config) {
+        return evaluate(Embeddings.of("query embeddings", query), Embeddings.of("gallery embeddings", gallery),
+                queryLabels, galleryLabels, config);
+    }
+
+    /** As {@link #evaluate(Embeddings, Embeddings, Labels, Labels, EvalConfig)} for ND4J matrices (rows = images). */
+    public static RankingMetrics evaluate(INDArray query, INDArray gallery, Labels queryLabels, Labels galleryLabels,
+                                          EvalConfig config) {
+        return evaluate(Embeddings.of("query embeddings", query), Embeddings.of("gallery embeddings", gallery),
+                queryLabels, galleryLabels, config);
+    }
+
+    /** Metrics of a whole float32 distance matrix ({@code queries x gallery}, row-major). */
+    public static RankingMetrics fromDistances(float[] distmat, Labels queryLabels, Labels galleryLabels, RankingOptions options) {
+        RankingEvaluator evaluator = new RankingEvaluator(queryLabels, galleryLabels, options, "distance matrix");
+        if (distmat.length != (long) queryLabels.size() * galleryLabels.size()) {
+            throw new IllegalArgumentException("distance matrix has " + distmat.length + " values, but " + queryLabels.source()
+                    + " lists " + queryLabels.size() + " queries and " + galleryLabels.source() + " lists "
+                    + galleryLabels.size() + " gallery images");
+        }
+        evaluator.accept(0, queryLabels.size(), distmat, 0);
+        return evaluator.result();
+    }
+
+    /** Metrics of a whole float64 distance matrix ({@code queries x gallery}, row-major). */
+    public static RankingMetrics fromDistances(double[] distmat, Labels queryLabels, Labels galleryLabels, RankingOptions options) {
+        RankingEvaluator evaluator = new RankingEvaluator(queryLabels, galleryLabels, options, "distance matrix");
+        if (distmat.length != (long) queryLabels.size() * galleryLabels.size()) {
+            throw new IllegalArgumentException("distance matrix has " + distmat.length + " values, but " + queryLabels.source()
+                    + " lists " + queryLabels.size() + " queries and " + galleryLabels.source() + " lists "
+                    + galleryLabels.size() + " gallery images");
+        }
+        evaluator.accept(0, queryLabels.size(), distmat, 0);
+        return evaluator.result();
+    }
+
+    private static void checkCount(Embeddings e, Labels l) {
+        if (e.rows() != l.size()) {
+            throw new IllegalArgumentException(e.source() + " has " + e.rows() + " embeddings but " + l.source()
+                    + " lists " + l.size() + " images");
+        }
+    }
+}

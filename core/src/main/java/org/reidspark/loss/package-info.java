@@ -1,0 +1,8 @@
+/**
+ * Losses computed outside the networks on their outputs, each returning its value and its gradient with respect to
+ * its input ({@link org.reidspark.loss.LossResult}) and each checked against a double-precision numerical gradient:
+ * label-smoothed cross-entropy, batch-hard triplet (hinge or soft margin), center loss (with its own center update),
+ * and {@link org.reidspark.loss.WeightedLoss}, the weighted sum over named outputs that
+ * {@link org.reidspark.loss.ReidLosses} builds from {@code reid.loss}.
+ */
+package org.reidspark.loss;

@@ -1,0 +1,116 @@
+package org.reidspark.train;
+
+import com.typesafe.config.Config;
+import org.reidspark.artifact.Storage;
+import org.reidspark.data.Manifest;
+import org.reidspark.data.Sample;
+import org.reidspark.data.augment.AugmentConfig;
+import org.reidspark.data.augment.Augmentation;
+import org.reidspark.data.batch.BatchLoader;
+import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.data.image.ImageSource;
+import org.reidspark.data.image.InputConfig;
+import org.reidspark.data.sampling.IdentitySampler;
+import org.reidspark.data.sampling.SamplerConfig;
+import org.reidspark.embed.Embedder;
+import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.Evaluator;
+import org.reidspark.eval.Labels;
+import org.reidspark.eval.RankingMetrics;
+import org.reidspark.method.Method;
+import org.reidspark.method.MethodSetup;
+import org.reidspark.method.Methods;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A whole training run in one JVM, as {@code submit/reid train-local} does it: the configured method
+ * ({@code reid.method}) on a manifest's train split with P x K batches and augmentation, the
+ * {@link LocalTrainer} with checkpoints (resumed when present), and evaluation of the query split against
+ * the gallery split with the evaluation engine.
+ */
+public final class LocalTraining {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalTraining.class);
+
+    /** What a run produced. */
+    public record Result(Method method, TrainingState state, List<LocalTrainer.EpochRecord> curve, RankingMetrics metrics) {
+    }
+
+    private LocalTraining() {
+    }
+
+    /**
+     * @param checkpoints where to keep (and find) checkpoints; null for none
+     */
+    public static Result run(Config config, Manifest manifest, Storage storage, Checkpoints checkpoints) throws IOException {
+        long seed = config.getLong("reid.run.seed");
+        Method method = Methods.byName(config.getString("reid.method"));
+        MethodSetup setup = new MethodSetup(config, manifest.trainIdentities(), manifest.clothesClasses(), seed, storage);
+        Optional<TrainingState> resumed = checkpoints == null ? Optional.empty() : checkpoints.load();
+        TrainingState state;
+        if (resumed.isPresent()) {
+            state = resumed.get();
+            LOG.info("resuming from checkpoint {} at epoch {} (iteration {})", checkpoints.location(), state.epoch(), state.iteration());
+        } else {
+            state = method.initialize(setup);
+        }
+        InputConfig input = InputConfig.from(config);
+        ImageSource images = ImageSource.cached(ImageSource.decoding(storage, input));
+        List<Sample> train = manifest.train();
+        IdentitySampler sampler = IdentitySampler.of(train, SamplerConfig.from(config), seed);
+        LoaderConfig loaderConfig = LoaderConfig.from(config);
+        TrainConfig trainConfig = TrainConfig.from(config);
+        EvalConfig evalConfig = EvalConfig.from(config);
+        LocalTrainer.Evaluator evaluator = (s, epoch) -> evaluate(method, s, manifest, config, images, evalConfig).asMetrics();
+        List<LocalTrainer.EpochRecord> curve;
+        try (SampledBatchSource source = new SampledBatchSource(sampler, new BatchLoader(train, images,
+                new Augmentation(input, AugmentConfig.from(config)), loaderConfig, seed))) {
+            LOG.info("training {} on {} images of {} identities: {} epochs of {} batches of {}",
+                    method.name(), train.size(), manifest.trainIdentities(), trainConfig.epochs(),
+                    source.batchesPerEpoch(), sampler.batchSize());
+            curve = new LocalTrainer(trainConfig, seed, checkpoints, evaluator)
+                    .train(state, method.step(setup), method.baseLearningRates(setup), source);
+        }
+        RankingMetrics metrics = evaluate(method, state, manifest, config, images, evalConfig).metrics();
+        return new Result(method, state, curve, metrics);
+    }
+
+    /** Metrics plus their flat map for the training curve. */
+    record Evaluation(RankingMetrics metrics) {
+        java.util.Map<String, Double> asMetrics() {
+            return java.util.Map.of("mAP", metrics.mAP(), "rank1", metrics.rank(1), "mINP", metrics.mINP());
+        }
+    }
+
+    static Evaluation evaluate(Method method, TrainingState state, Manifest manifest, Config config, ImageSource images,
+                               EvalConfig evalConfig) {
+        Embedder embedder = new Embedder(method.inferenceNetwork(state), InputConfig.from(config), images,
+                LoaderConfig.from(config), config.getInt("reid.embed.batch-size"), config.getBoolean("reid.embed.flip"));
+        return new Evaluation(evaluate(embedder, manifest, evalConfig));
+    }
+
+    /** Embeds the manifest's query and gallery splits and ranks one against the other. */
+    public static RankingMetrics evaluate(Embedder embedder, Manifest manifest, EvalConfig evalConfig) {
+        List<Sample> query = manifest.query();
+        List<Sample> gallery = manifest.gallery();
+        if (query.isEmpty() || gallery.isEmpty()) {
+            throw new IllegalArgumentException("dataset " + manifest.dataset() + " at " + manifest.root()
+                    + " has no query or no gallery split to evaluate on");
+        }
+        return Evaluator.evaluate(embedder.embed(query), embedder.embed(gallery), labels("query", query),
+                labels("gallery", gallery), evalConfig);
+    }
+
+    /** Evaluation labels (pid, camera, clothes) of samples. */
+    public static Labels labels(String source, List<Sample> samples) {
+        int[] pids = samples.stream().mapToInt(Sample::pid).toArray();
+        int[] cams = samples.stream().mapToInt(Sample::camid).toArray();
+        int[] clothes = samples.stream().mapToInt(Sample::clothes).toArray();
+        boolean known = java.util.Arrays.stream(clothes).allMatch(c -> c >= 0);
+        return known ? Labels.of(source, pids, cams, clothes) : Labels.of(source, pids, cams);
+    }
+}

@@ -1,0 +1,173 @@
+package org.reidspark.train;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything a method's training needs to continue exactly where it stopped: its networks (parameters,
+ * batch-norm statistics and optimizer state, all inside each DL4J graph), auxiliary state with declared
+ * merge rules, and the position in the schedule (epoch, iteration).
+ *
+ * <p>One format serves checkpoints, Spark broadcast and resume ({@link #write}/{@link #read}); workers'
+ * states are combined by {@link MergeAccumulator} following each component's {@link MergeRule}.
+ */
+public final class TrainingState {
+    private static final int MAGIC = 0x52454944; // "REID"
+    private static final int VERSION = 1;
+
+    private final NetworkSet networks;
+    private final Map<String, AuxState> aux = new LinkedHashMap<>();
+    private long iteration;
+    private int epoch;
+
+    public TrainingState(NetworkSet networks) {
+        this.networks = networks;
+    }
+
+    public NetworkSet networks() {
+        return networks;
+    }
+
+    public ComputationGraph network(String name) {
+        return networks.get(name);
+    }
+
+    public TrainingState putAux(String name, AuxState state) {
+        if (aux.containsKey(name)) throw new IllegalArgumentException("auxiliary state " + name + " already present");
+        aux.put(name, state);
+        return this;
+    }
+
+    public Map<String, AuxState> aux() {
+        return Collections.unmodifiableMap(aux);
+    }
+
+    public DenseState dense(String name) {
+        return (DenseState) auxOrFail(name);
+    }
+
+    public KeyedState keyed(String name) {
+        return (KeyedState) auxOrFail(name);
+    }
+
+    private AuxState auxOrFail(String name) {
+        AuxState s = aux.get(name);
+        if (s == null) throw new IllegalArgumentException("no auxiliary state \"" + name + "\"; present: " + aux.keySet());
+        return s;
+    }
+
+    /** Steps taken so far (over all epochs). */
+    public long iteration() {
+        return iteration;
+    }
+
+    /** The current epoch, 0-based. */
+    public int epoch() {
+        return epoch;
+    }
+
+    public void setPosition(int epoch, long iteration) {
+        this.epoch = epoch;
+        this.iteration = iteration;
+    }
+
+    public void advanceIteration() {
+        iteration++;
+    }
+
+    /** A deep copy through the serialized form (networks, optimizer state, aux state, position). */
+    public TrainingState copy() {
+        try {
+            return read(new ByteArrayInputStream(toBytes()));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot copy training state", e);
+        }
+    }
+
+    public byte[] toBytes() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        write(out);
+        return out.toByteArray();
+    }
+
+    /** Writes the whole state; the stream is not closed. */
+    public void write(OutputStream os) throws IOException {
+        DataOutputStream out = new DataOutputStream(os);
+        out.writeInt(MAGIC);
+        out.writeInt(VERSION);
+        out.writeLong(iteration);
+        out.writeInt(epoch);
+        out.writeInt(networks.names().size());
+        for (Map.Entry<String, ComputationGraph> e : networks.asMap().entrySet()) {
+            ByteArrayOutputStream zip = new ByteArrayOutputStream();
+            ModelSerializer.writeModel(e.getValue(), zip, true);
+            out.writeUTF(e.getKey());
+            out.writeInt(zip.size());
+            zip.writeTo(out);
+        }
+        out.writeInt(aux.size());
+        for (Map.Entry<String, AuxState> e : aux.entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeByte(e.getValue().rule().ordinal());
+            if (e.getValue() instanceof DenseState d) {
+                Nd4j.write(d.value(), out);
+            } else if (e.getValue() instanceof KeyedState k) {
+                out.writeInt(k.keys().length);
+                for (long key : k.keys()) out.writeLong(key);
+                Nd4j.write(k.rows(), out);
+                long[] bits = k.touchedBits().toLongArray();
+                out.writeInt(bits.length);
+                for (long b : bits) out.writeLong(b);
+            }
+        }
+        out.flush();
+    }
+
+    public static TrainingState read(InputStream is) throws IOException {
+        DataInputStream in = new DataInputStream(is);
+        if (in.readInt() != MAGIC) throw new IOException("not a reid-spark training state (bad magic number)");
+        int version = in.readInt();
+        if (version != VERSION) throw new IOException("training state version " + version + " is not supported (expected " + VERSION + ")");
+        long iteration = in.readLong();
+        int epoch = in.readInt();
+        NetworkSet nets = new NetworkSet();
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            String name = in.readUTF();
+            byte[] zip = in.readNBytes(in.readInt());
+            nets.put(name, ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(zip), true));
+        }
+        TrainingState state = new TrainingState(nets);
+        int a = in.readInt();
+        for (int i = 0; i < a; i++) {
+            String name = in.readUTF();
+            MergeRule rule = MergeRule.values()[in.readByte()];
+            if (rule == MergeRule.BY_KEY) {
+                long[] keys = new long[in.readInt()];
+                for (int j = 0; j < keys.length; j++) keys[j] = in.readLong();
+                INDArray rows = Nd4j.read(in);
+                long[] bits = new long[in.readInt()];
+                for (int j = 0; j < bits.length; j++) bits[j] = in.readLong();
+                state.putAux(name, KeyedState.restore(keys, rows, BitSet.valueOf(bits)));
+            } else {
+                state.putAux(name, new DenseState(Nd4j.read(in), rule));
+            }
+        }
+        state.setPosition(epoch, iteration);
+        return state;
+    }
+}

@@ -1,0 +1,123 @@
+package org.reidspark.train;
+
+import org.reidspark.data.batch.Batch;
+
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.artifact.Storage;
+import org.reidspark.config.S3Config;
+import org.reidspark.data.Sample;
+import org.reidspark.data.Split;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LocalTrainerTest {
+    @TempDir
+    java.nio.file.Path tmp;
+
+    /** Deterministic toy batches: 8 vectors of 4 features, 3 classes, from (seed, epoch). */
+    static final class ToySource implements BatchSource {
+        @Override
+        public int batchesPerEpoch() {
+            return 3;
+        }
+
+        @Override
+        public Iterator<Batch> epoch(int epoch) {
+            List<Batch> out = new ArrayList<>();
+            Random r = new Random(1000L + epoch);
+            for (int b = 0; b < 3; b++) {
+                float[] x = new float[8 * 4];
+                int[] labels = new int[8];
+                for (int i = 0; i < 8; i++) {
+                    labels[i] = i % 3;
+                    for (int j = 0; j < 4; j++) x[i * 4 + j] = (float) (r.nextGaussian() + (j == labels[i] ? 2 : 0));
+                }
+                List<Sample> samples = new ArrayList<>();
+                for (int i = 0; i < 8; i++) samples.add(new Sample("toy:" + epoch + "/" + b + "/" + i, labels[i], labels[i], 0, -1, Split.TRAIN));
+                out.add(new Batch(epoch, b, Nd4j.create(x, new long[]{8, 4}), labels, samples));
+            }
+            return out.iterator();
+        }
+    }
+
+    /** A step that fits the toy network with DL4J's own loss; reports its score. */
+    static final Step TOY_STEP = (batch, state, ctx) -> {
+        ComputationGraph g = state.network("net");
+        INDArray y = Nd4j.zeros(batch.size(), 3);
+        for (int i = 0; i < batch.size(); i++) y.putScalar(i, batch.labels()[i], 1.0);
+        g.fit(new INDArray[]{batch.images()}, new INDArray[]{y});
+        return Map.of("loss", g.score());
+    };
+
+    static TrainConfig config(int epochs) {
+        return new TrainConfig(epochs, 1, 1, 0, new LrSchedule("warmup-multistep", 2, 0.1, List.of(3), 0.1, 0));
+    }
+
+    static TrainingState fresh() {
+        return new TrainingState(new NetworkSet().put("net", TrainingStateTest.tinyNet(7)));
+    }
+
+    @Test
+    void learnsAndReportsACurve() throws Exception {
+        TrainingState s = fresh();
+        List<LocalTrainer.EpochRecord> curve = new LocalTrainer(config(4), 1, null, null)
+                .train(s, TOY_STEP, Map.of("net", 0.05), new ToySource());
+        assertEquals(4, curve.size());
+        assertEquals(4, s.epoch());
+        assertEquals(12, s.iteration());
+        assertTrue(curve.get(3).meanLosses().get("loss") < curve.get(0).meanLosses().get("loss"), curve.toString());
+        assertEquals(0.1, curve.get(0).lrFactor(), 1e-12);
+        assertEquals(0.1, curve.get(3).lrFactor(), 1e-12);
+    }
+
+    @Test
+    void resumedRunFollowsTheSameCurve() throws Exception {
+        Storage storage = Storage.of(new S3Config("", "", "", "", false, true, 1000, 1));
+        TrainingState straight = fresh();
+        List<LocalTrainer.EpochRecord> full = new LocalTrainer(config(4), 1, null, null)
+                .train(straight, TOY_STEP, Map.of("net", 0.05), new ToySource());
+
+        Checkpoints ck = new Checkpoints(storage, new Path(tmp.toUri().toString(), "ck"));
+        TrainingState first = fresh();
+        new LocalTrainer(config(2), 1, ck, null).train(first, TOY_STEP, Map.of("net", 0.05), new ToySource());
+        TrainingState resumed = ck.load().orElseThrow();
+        assertEquals(2, resumed.epoch());
+        List<LocalTrainer.EpochRecord> rest = new LocalTrainer(config(4), 1, ck, null)
+                .train(resumed, TOY_STEP, Map.of("net", 0.05), new ToySource());
+        assertEquals(2, rest.size());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(full.get(2 + i).meanLosses().get("loss"), rest.get(i).meanLosses().get("loss"), 1e-5);
+        }
+        assertTrue(straight.network("net").params().equalsWithEps(resumed.network("net").params(), 1e-5));
+        assertEquals(straight.iteration(), resumed.iteration());
+    }
+
+    @Test
+    void nanLossStopsAndKeepsTheLastGoodCheckpoint() throws Exception {
+        Storage storage = Storage.of(new S3Config("", "", "", "", false, true, 1000, 1));
+        Checkpoints ck = new Checkpoints(storage, new Path(tmp.toUri().toString(), "nan"));
+        Step poisoned = (batch, state, ctx) -> ctx.iteration() == 4 ? Map.of("loss", Double.NaN, "ce", 1.0)
+                : TOY_STEP.apply(batch, state, ctx);
+        TrainingState s = fresh();
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> new LocalTrainer(config(4), 1, ck, null).train(s, poisoned, Map.of("net", 0.05), new ToySource()));
+        assertTrue(e.getMessage().contains("'loss' became NaN") && e.getMessage().contains("epoch 2"), e.getMessage());
+        assertTrue(e.getMessage().contains(ck.location().toString()), e.getMessage());
+        TrainingState kept = ck.load().orElseThrow();
+        assertEquals(1, kept.epoch(), "the checkpoint after epoch 1 is the last good one");
+        assertEquals(3, kept.iteration());
+    }
+}

@@ -1,0 +1,146 @@
+package org.reidspark.train;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.io.ByteArrayInputStream;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainingStateTest {
+    static ComputationGraph tinyNet(long seed) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-2))
+                .graphBuilder().addInputs("in")
+                .addLayer("d1", new DenseLayer.Builder().nIn(4).nOut(5).activation(Activation.TANH).build(), "in")
+                .addLayer("bn", new BatchNormalization.Builder().nOut(5).build(), "d1")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "bn")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
+    static void fitOnce(ComputationGraph g, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray x = Nd4j.rand(8, 4);
+        INDArray y = Nd4j.zeros(8, 3);
+        for (int i = 0; i < 8; i++) y.putScalar(i, i % 3, 1.0);
+        g.fit(new INDArray[]{x}, new INDArray[]{y});
+    }
+
+    static TrainingState state(long seed) {
+        TrainingState s = new TrainingState(new NetworkSet().put("net", tinyNet(seed)));
+        s.putAux("centers", new DenseState(Nd4j.rand(3, 2), MergeRule.AVERAGE));
+        s.putAux("teacher", new DenseState(Nd4j.rand(2, 2), MergeRule.FROZEN));
+        s.putAux("bank", new KeyedState(new long[]{10, 20, 30}, Nd4j.zeros(3, 2)));
+        return s;
+    }
+
+    @Test
+    void roundTripKeepsParametersOptimizerStateAuxAndPosition() throws Exception {
+        TrainingState s = state(1);
+        fitOnce(s.network("net"), 5);
+        s.keyed("bank").put(20, Nd4j.createFromArray(1f, 2f));
+        s.setPosition(3, 17);
+        TrainingState r = TrainingState.read(new ByteArrayInputStream(s.toBytes()));
+        assertEquals(s.network("net").params(), r.network("net").params());
+        assertEquals(s.network("net").getUpdater().getStateViewArray(), r.network("net").getUpdater().getStateViewArray());
+        assertEquals(s.dense("centers").value(), r.dense("centers").value());
+        assertEquals(MergeRule.FROZEN, r.dense("teacher").rule());
+        assertEquals(s.keyed("bank").rows(), r.keyed("bank").rows());
+        assertTrue(r.keyed("bank").touched(1));
+        assertFalse(r.keyed("bank").touched(0));
+        assertEquals(3, r.epoch());
+        assertEquals(17, r.iteration());
+        // the restored state continues training exactly like the original
+        fitOnce(s.network("net"), 9);
+        fitOnce(r.network("net"), 9);
+        assertEquals(s.network("net").params(), r.network("net").params());
+    }
+
+    @Test
+    void badStreamIsAClearError() {
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> TrainingState.read(new ByteArrayInputStream(new byte[]{1, 2, 3, 4, 5, 6, 7, 8})));
+        assertTrue(e.getMessage().contains("not a reid-spark training state"), e.getMessage());
+    }
+
+    @Test
+    void mergeFollowsEachComponentsRule() {
+        TrainingState base = state(1);
+        TrainingState w1 = base.copy();
+        TrainingState w2 = base.copy();
+        fitOnce(w1.network("net"), 11);
+        fitOnce(w2.network("net"), 12);
+        w1.dense("centers").value().addi(1.0);
+        w2.dense("centers").value().addi(3.0);
+        w1.dense("teacher").value().addi(100.0); // frozen: must not leak into the merge
+        w1.keyed("bank").put(10, Nd4j.createFromArray(2f, 2f));
+        w2.keyed("bank").put(10, Nd4j.createFromArray(4f, 6f));
+        w2.keyed("bank").put(30, Nd4j.createFromArray(7f, 7f));
+        w1.setPosition(0, 5);
+        w2.setPosition(0, 5);
+
+        INDArray expectParams = w1.network("net").params().add(w2.network("net").params()).div(2);
+        INDArray expectUpdater = w1.network("net").getUpdater().getStateViewArray()
+                .add(w2.network("net").getUpdater().getStateViewArray()).div(2);
+        INDArray expectCenters = base.dense("centers").value().add(2.0);
+        INDArray teacher = base.dense("teacher").value().dup();
+
+        // pairwise combination, as treeAggregate does
+        MergeAccumulator a = new MergeAccumulator().add(w1);
+        MergeAccumulator b = new MergeAccumulator().add(w2);
+        a.combine(b).applyTo(base);
+
+        assertEquals(2, a.count());
+        assertTrue(expectParams.equalsWithEps(base.network("net").params(), 1e-6));
+        assertTrue(expectUpdater.equalsWithEps(base.network("net").getUpdater().getStateViewArray(), 1e-6));
+        assertTrue(expectCenters.equalsWithEps(base.dense("centers").value(), 1e-6));
+        assertEquals(teacher, base.dense("teacher").value());
+        assertArrayEquals(new float[]{3f, 4f}, base.keyed("bank").row(10).toFloatVector(), 1e-6f);
+        assertArrayEquals(new float[]{0f, 0f}, base.keyed("bank").row(20).toFloatVector(), 1e-6f);
+        assertArrayEquals(new float[]{7f, 7f}, base.keyed("bank").row(30).toFloatVector(), 1e-6f);
+        assertFalse(base.keyed("bank").touched(0), "touched marks are cleared for the next round");
+        assertEquals(5, base.iteration());
+    }
+
+    @Test
+    void mergingNothingIsAnError() {
+        assertThrows(IllegalStateException.class, () -> new MergeAccumulator().applyTo(state(1)));
+    }
+
+    @Test
+    void scheduleWarmsUpThenDecays() {
+        LrSchedule bot = new LrSchedule("warmup-multistep", 10, 0.01, List.of(40, 70), 0.1, 0.0);
+        assertEquals(0.01, bot.factor(0, 120), 1e-12);
+        assertEquals(0.01 * 0.5 + 0.5, bot.factor(5, 120), 1e-12);
+        assertEquals(1.0, bot.factor(10, 120), 1e-12);
+        assertEquals(1.0, bot.factor(39, 120), 1e-12);
+        assertEquals(0.1, bot.factor(40, 120), 1e-12);
+        assertEquals(0.01, bot.factor(70, 120), 1e-12);
+        LrSchedule cos = new LrSchedule("warmup-cosine", 2, 0.1, List.of(), 0.1, 0.0);
+        assertEquals(1.0, cos.factor(2, 12), 1e-12);
+        assertEquals(0.5, cos.factor(7, 12), 1e-12);
+        assertEquals(0.0, cos.factor(12, 12), 1e-12);
+        assertThrows(org.reidspark.config.ConfigError.class,
+                () -> new LrSchedule("step", 0, 0.1, List.of(), 0.1, 0));
+        assertThrows(org.reidspark.config.ConfigError.class,
+                () -> new LrSchedule("warmup-multistep", 0, 0.1, List.of(40, 30), 0.1, 0));
+    }
+}

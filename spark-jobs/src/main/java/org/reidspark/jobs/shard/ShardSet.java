@@ -1,0 +1,170 @@
+package org.reidspark.jobs.shard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.reidspark.artifact.RunDirectory;
+import org.reidspark.artifact.Storage;
+import org.reidspark.data.Split;
+import org.reidspark.data.shard.Shard;
+import scala.Tuple2;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * A published shard set, read back: its {@code shard.json} facts (image size, shards per split, classes), its
+ * manifest, and its shards as in-memory {@link Shard}s, whose {@link Shard#images()} a batch loader reads from.
+ * Only a completely published set (with the {@code _PUBLISHED} marker) opens.
+ */
+public final class ShardSet {
+    public static final String SHARDS = "shards";
+    public static final String MANIFEST = "manifest.parquet";
+    public static final String SUMMARY = "shard.json";
+    public static final String BAD_IMAGES = "bad-images.csv";
+
+    private final Path location;
+    private final JsonNode info;
+
+    private ShardSet(Path location, JsonNode info) {
+        this.location = location;
+        this.info = info;
+    }
+
+    /**
+     * Opens the shard set at {@code location} (local path or URI).
+     *
+     * @throws IOException when it is missing, unpublished (a failed or running shard job) or unreadable
+     */
+    public static ShardSet open(Storage storage, String location) throws IOException {
+        Path p = Storage.path(location);
+        p = storage.fs(p).makeQualified(p);
+        if (!RunDirectory.isPublished(storage, p)) {
+            throw new IOException("no published shard set at " + p + " (no " + RunDirectory.MARKER + " marker there;"
+                    + " run the shard job with reid.shard.output=" + location + ")");
+        }
+        JsonNode info = new ObjectMapper().readTree(storage.readString(new Path(p, SUMMARY)));
+        if (info.path("format").asInt() != ShardJob.FORMAT) {
+            throw new IOException("shard set " + p + " has format " + info.path("format") + "; this version reads format "
+                    + ShardJob.FORMAT + " (shard the dataset again)");
+        }
+        return new ShardSet(p, info);
+    }
+
+    public Path location() {
+        return location;
+    }
+
+    /** The {@code shard.json} contents. */
+    public JsonNode info() {
+        return info;
+    }
+
+    /** Height of every stored image. */
+    public int height() {
+        return info.get("height").asInt();
+    }
+
+    /** Width of every stored image. */
+    public int width() {
+        return info.get("width").asInt();
+    }
+
+    /** Training classes (labels 0..n-1 of the catalog; a class whose images were all bad keeps its label). */
+    public int trainIdentities() {
+        return info.get("trainIdentities").asInt();
+    }
+
+    /** Number of shards of {@code split} (0 when the split is empty). */
+    public int shards(Split split) {
+        return info.path("splits").path(split.lower()).path("shards").asInt(0);
+    }
+
+    /** Every sample of the dataset with its status ({@link ShardRows#MANIFEST}). */
+    public Dataset<Row> manifest(SparkSession spark) {
+        return spark.read().parquet(new Path(location, MANIFEST).toString());
+    }
+
+    /** The stored rows of {@code split} ({@link ShardRows}: sample columns, image size and bytes, shard). */
+    public Dataset<Row> rows(SparkSession spark, Split split) {
+        return spark.read().parquet(new Path(location, SHARDS).toString()).where(col("split").equalTo(split.lower()));
+    }
+
+    /** One shard, collected on the driver. */
+    public Shard load(SparkSession spark, Split split, int shard) {
+        if (shard < 0 || shard >= shards(split)) {
+            throw new IllegalArgumentException(split.lower() + " shard " + shard + " does not exist in " + location
+                    + " (it has " + shards(split) + ")");
+        }
+        List<Row> rows = rows(spark, split).where(col("shard").equalTo(shard)).collectAsList();
+        return ShardRows.shard(split, shard, rows.iterator());
+    }
+
+    /**
+     * The shards of {@code split} as an RDD with exactly one {@link Shard} per partition, partition {@code i}
+     * holding shard {@code i}: what a training task works on. Parquet files are read in Spark's own splits, so the
+     * rows are moved once into their shard's partition.
+     */
+    public JavaRDD<Shard> shards(SparkSession spark, Split split) {
+        int n = shards(split);
+        return rows(spark, split).javaRDD()
+                .mapToPair(r -> new Tuple2<>(r.<Integer>getAs("shard"), r))
+                .partitionBy(new ByShard(n))
+                .mapPartitionsWithIndex((Integer i, Iterator<Tuple2<Integer, Row>> it) -> oneShard(split, i, it), true);
+    }
+
+    /** A partition's rows as its one shard (static: nothing of the driver's ShardSet goes to executors). */
+    private static Iterator<Shard> oneShard(Split split, int id, Iterator<Tuple2<Integer, Row>> it) {
+        Iterator<Row> rows = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                return it.next()._2();
+            }
+        };
+        return List.of(ShardRows.shard(split, id, rows)).iterator();
+    }
+
+    /** Shard id {@code i} goes to partition {@code i}. */
+    static final class ByShard extends Partitioner {
+        private final int n;
+
+        ByShard(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public int numPartitions() {
+            return n;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            int k = (Integer) key;
+            if (k < 0 || k >= n) throw new IllegalArgumentException("shard " + k + " outside 0.." + (n - 1));
+            return k;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ByShard b && b.n == n;
+        }
+
+        @Override
+        public int hashCode() {
+            return n;
+        }
+    }
+}
