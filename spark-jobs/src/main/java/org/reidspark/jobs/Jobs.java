@@ -7,7 +7,7 @@ import java.util.List;
 /** The one place that maps a job name to its implementation. */
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
-    public static final List<String> NAMES = List.of("train-local", "shard", "eval-distmat", "smoke");
+    public static final List<String> NAMES = List.of("train-local", "shard", "synth", "eval-distmat", "smoke");
 
     private Jobs() {
     }
@@ -18,6 +18,7 @@ public final class Jobs {
             case "eval-distmat" -> new EvalDistmatJob();
             case "train-local" -> new TrainLocalJob();
             case "shard" -> new ShardJob();
+            case "synth" -> new SynthJob();
             default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));
         };
     }

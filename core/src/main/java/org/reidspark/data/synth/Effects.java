@@ -65,33 +65,47 @@ final class Effects {
     /** Separable Gaussian blur, edges clamped. */
     static void blur(int[] px, int w, int h, double sigma) {
         int radius = Math.max(1, (int) Math.ceil(2.5 * sigma));
-        double[] k = new double[2 * radius + 1];
-        double sum = 0;
+        float[] k = new float[2 * radius + 1];
+        float sum = 0;
         for (int i = -radius; i <= radius; i++) {
-            k[i + radius] = Math.exp(-i * i / (2 * sigma * sigma));
+            k[i + radius] = (float) Math.exp(-i * i / (2 * sigma * sigma));
             sum += k[i + radius];
         }
         for (int i = 0; i < k.length; i++) k[i] /= sum;
-        int[] tmp = new int[px.length];
-        pass(px, tmp, w, h, k, radius, true);
-        pass(tmp, px, w, h, k, radius, false);
-    }
-
-    private static void pass(int[] src, int[] dst, int w, int h, double[] k, int radius, boolean horizontal) {
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                double r = 0, g = 0, b = 0;
-                for (int i = -radius; i <= radius; i++) {
-                    int xx = horizontal ? Math.min(w - 1, Math.max(0, x + i)) : x;
-                    int yy = horizontal ? y : Math.min(h - 1, Math.max(0, y + i));
-                    int p = src[yy * w + xx];
-                    double kv = k[i + radius];
-                    r += kv * ((p >> 16) & 0xff);
-                    g += kv * ((p >> 8) & 0xff);
-                    b += kv * (p & 0xff);
+        int n = w * h;
+        float[][] ch = new float[3][n];
+        for (int i = 0; i < n; i++) {
+            int p = px[i];
+            ch[0][i] = (p >> 16) & 0xff;
+            ch[1][i] = (p >> 8) & 0xff;
+            ch[2][i] = p & 0xff;
+        }
+        float[] tmp = new float[n];
+        for (float[] c : ch) {
+            for (int y = 0; y < h; y++) {
+                int row = y * w;
+                for (int x = 0; x < w; x++) {
+                    float acc = 0;
+                    for (int i = -radius; i <= radius; i++) {
+                        int xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
+                        acc += k[i + radius] * c[row + xx];
+                    }
+                    tmp[row + x] = acc;
                 }
-                dst[y * w + x] = (Rng.clamp(r) << 16) | (Rng.clamp(g) << 8) | Rng.clamp(b);
             }
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    float acc = 0;
+                    for (int i = -radius; i <= radius; i++) {
+                        int yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
+                        acc += k[i + radius] * tmp[yy * w + x];
+                    }
+                    c[y * w + x] = acc;
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            px[i] = (Rng.clamp(ch[0][i]) << 16) | (Rng.clamp(ch[1][i]) << 8) | Rng.clamp(ch[2][i]);
         }
     }
 }

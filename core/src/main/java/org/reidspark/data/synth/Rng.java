@@ -15,6 +15,8 @@ final class Rng {
     static final long PLAN = 1, IDENTITY = 2, CAMERA = 3, IMAGE = 4, DISTRACTOR = 5, JUNK = 6, OCCLUDER = 7, SCHEME = 8;
 
     private final SplittableRandom random;
+    private double spare;
+    private boolean hasSpare;
 
     private Rng(long seed) {
         this.random = new SplittableRandom(seed);
@@ -59,10 +61,18 @@ final class Rng {
         return random.nextDouble() < p;
     }
 
+    /** Standard normal by Box-Muller; the pair's second value is kept for the next call. */
     double gaussian() {
+        if (hasSpare) {
+            hasSpare = false;
+            return spare;
+        }
         double u = 1.0 - random.nextDouble();
-        double v = random.nextDouble();
-        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+        double v = 2 * Math.PI * random.nextDouble();
+        double radius = Math.sqrt(-2 * Math.log(u));
+        spare = radius * Math.sin(v);
+        hasSpare = true;
+        return radius * Math.cos(v);
     }
 
     /** -1 or 1 */
@@ -98,8 +108,9 @@ final class Rng {
                 clamp(c.getBlue() + common + uniform(-amount, amount) * 0.4));
     }
 
+    /** Rounds to 0..255. */
     static int clamp(double v) {
-        return v < 0 ? 0 : v > 255 ? 255 : (int) Math.round(v);
+        return v <= 0 ? 0 : v >= 255 ? 255 : (int) (v + 0.5);
     }
 
     /** In-place Fisher-Yates shuffle. */
