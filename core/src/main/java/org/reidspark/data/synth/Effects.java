@@ -10,6 +10,14 @@ import java.awt.image.DataBufferInt;
  * saturation, per-image exposure, and sensor noise. Works in place on a {@code TYPE_INT_RGB} image.
  */
 final class Effects {
+    /** Standard normal samples, drawn once; noise picks from them with the image's stream (fast, deterministic). */
+    private static final float[] GAUSSIAN = new float[1 << 16];
+
+    static {
+        Rng r = Rng.of(0x6A09E667F3BCC908L);
+        for (int i = 0; i < GAUSSIAN.length; i++) GAUSSIAN[i] = (float) r.gaussian();
+    }
+
     private Effects() {
     }
 
@@ -37,10 +45,11 @@ final class Effects {
             double gg = lut[1][(p >> 8) & 0xff];
             double bb = lut[2][p & 0xff];
             double y = 0.299 * rr + 0.587 * gg + 0.114 * bb;
-            double n = noise * r.gaussian() * 0.6;
-            rr = y + (rr - y) * sat + n + noise * 0.5 * r.gaussian();
-            gg = y + (gg - y) * sat + n + noise * 0.5 * r.gaussian();
-            bb = y + (bb - y) * sat + n + noise * 0.5 * r.gaussian();
+            long bits = r.nextLong();
+            double n = noise * 0.6 * GAUSSIAN[(int) (bits & 0xffff)];
+            rr = y + (rr - y) * sat + n + noise * 0.5 * GAUSSIAN[(int) ((bits >>> 16) & 0xffff)];
+            gg = y + (gg - y) * sat + n + noise * 0.5 * GAUSSIAN[(int) ((bits >>> 32) & 0xffff)];
+            bb = y + (bb - y) * sat + n + noise * 0.5 * GAUSSIAN[(int) (bits >>> 48)];
             px[i] = (Rng.clamp(rr) << 16) | (Rng.clamp(gg) << 8) | Rng.clamp(bb);
         }
     }

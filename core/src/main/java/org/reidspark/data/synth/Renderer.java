@@ -68,15 +68,23 @@ final class Renderer {
      * @param key     the image's stream key (e.g. identity key and image index)
      */
     Rendered render(Identity id, Outfit outfit, int camera, boolean occlude, long... key) {
-        return draw(id, outfit, camera, occlude, false, key);
+        return draw(id, outfit, camera, occlude, false, true, key);
+    }
+
+    /**
+     * The same image as {@link #render} without the person (and without occluder): every other pixel is
+     * drawn with the same random numbers, so the two differ exactly where the person is. For checking masks.
+     */
+    Rendered renderWithoutPerson(Identity id, Outfit outfit, int camera, long... key) {
+        return draw(id, outfit, camera, false, false, false, key);
     }
 
     /** A junk detection: a fragment of a person far too large, or a tiny one, in the scene (Market's pid -1). */
     Rendered junk(Identity id, int camera, long... key) {
-        return draw(id, id.outfits().get(0), camera, false, true, key);
+        return draw(id, id.outfits().get(0), camera, false, true, true, key);
     }
 
-    private Rendered draw(Identity id, Outfit outfit, int camera, boolean occlude, boolean junk, long... key) {
+    private Rendered draw(Identity id, Outfit outfit, int camera, boolean occlude, boolean junk, boolean person, long... key) {
         Camera cam = cameras.get(camera);
         Rng r = Rng.of(concat(seed, Rng.IMAGE, key));
         Canvas c = new Canvas(width, height);
@@ -123,7 +131,7 @@ final class Renderer {
         c.setTransform(unit);
         c.paintOnly(new Ellipse2D.Double(-0.16, 0.975, 0.32, 0.05), new Color(0, 0, 0, 60));
         c.resetTransform();
-        PersonPainter.paint(c, id, outfit, new Pose(view, phase), unit, true);
+        if (person) PersonPainter.paint(c, id, outfit, new Pose(view, phase), unit, true);
 
         byte[] before = c.labels();
         int[] partsBefore = countParts(before);

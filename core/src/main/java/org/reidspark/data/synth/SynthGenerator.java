@@ -123,7 +123,7 @@ public final class SynthGenerator {
         LOG.info("synth: rendering {} images ({} variant, {} identities, {} cameras, {}) on {} thread(s) into {}",
                 plan.tasks.size(), v.configName(), cfg.identities(), cfg.cameras(), cfg.size(), threads, root);
         AtomicInteger done = new AtomicInteger();
-        int step = Math.max(1, plan.tasks.size() / 10);
+        int step = Math.max(500, plan.tasks.size() / 10);
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "synth-render");
             t.setDaemon(true);
