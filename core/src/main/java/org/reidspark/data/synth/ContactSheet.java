@@ -24,20 +24,22 @@ public final class ContactSheet {
     }
 
     /**
-     * @param title    headline
+     * @param title    headline (lines separated by newlines)
      * @param identity tiles of the identity shown with masks (one column each)
      * @param others   images of other identities (rows of {@code identity.size()} or 8 columns)
      */
     public static BufferedImage build(String title, List<Tile> identity, List<BufferedImage> others) {
         int w = identity.isEmpty() ? others.get(0).getWidth() : identity.get(0).image().getWidth();
         int h = identity.isEmpty() ? others.get(0).getHeight() : identity.get(0).image().getHeight();
-        int cols = Math.max(8, identity.size());
+        int cols = Math.max(Math.max(1, others.size()), identity.size());
         int gap = 2;
         int captionH = 12;
+        String[] titleLines = title.split("\n");
+        int titleH = 4 + 12 * titleLines.length;
         int headH = 16;
         int otherRows = (others.size() + cols - 1) / cols;
         int width = cols * (w + gap) + gap;
-        int height = headH + 3 * (h + gap) + captionH + (otherRows > 0 ? headH + otherRows * (h + gap) : 0) + gap;
+        int height = titleH + 3 * (h + gap) + captionH + (otherRows > 0 ? headH + otherRows * (h + gap) : 0) + gap;
         BufferedImage sheet = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = sheet.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -45,8 +47,8 @@ public final class ContactSheet {
         g.fillRect(0, 0, width, height);
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        g.drawString(title, gap, 12);
-        int y = headH;
+        for (int i = 0; i < titleLines.length; i++) g.drawString(titleLines[i], gap, 12 + 12 * i);
+        int y = titleH;
         for (int i = 0; i < identity.size(); i++) {
             Tile t = identity.get(i);
             int x = gap + i * (w + gap);

@@ -51,6 +51,8 @@ public final class SynthGenerator {
     public static final String DESCRIPTION = "synth.json";
     public static final String MASKS = "masks";
     public static final String SHEET = "contact-sheet.png";
+    /** Images per row of the contact sheet. */
+    private static final int SHEET_COLUMNS = 6;
     private static final Logger LOG = LoggerFactory.getLogger(SynthGenerator.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -320,9 +322,9 @@ public final class SynthGenerator {
         List<Task> mine = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
         for (Task t : plan.tasks) if (t.pid() == pid && t.kind() == Kind.PERSON && seen.add(t.camera() + "/" + t.outfit())) mine.add(t);
-        for (Task t : plan.tasks) if (t.pid() == pid && t.kind() == Kind.PERSON && !mine.contains(t) && mine.size() < 10) mine.add(t);
+        for (Task t : plan.tasks) if (t.pid() == pid && t.kind() == Kind.PERSON && !mine.contains(t) && mine.size() < SHEET_COLUMNS) mine.add(t);
         mine.sort((a, b) -> a.outfit() != b.outfit() ? Integer.compare(a.outfit(), b.outfit()) : Integer.compare(a.camera(), b.camera()));
-        if (mine.size() > 10) mine = mine.subList(0, 10);
+        if (mine.size() > SHEET_COLUMNS) mine = mine.subList(0, SHEET_COLUMNS);
         List<ContactSheet.Tile> tiles = new ArrayList<>();
         for (Task t : mine) {
             Map<String, Object> rec = records.get(t.index());
@@ -333,15 +335,14 @@ public final class SynthGenerator {
         }
         List<BufferedImage> others = new ArrayList<>();
         Set<Integer> shown = new LinkedHashSet<>();
-        int cols = Math.max(8, tiles.size());
         for (Task t : plan.tasks) {
-            if (others.size() >= 2 * cols) break;
+            if (others.size() >= SHEET_COLUMNS) break;
             if (t.kind() == Kind.PERSON && t.pid() != pid && shown.add(t.pid())) {
                 others.add(read(fs, new Path(root, (String) records.get(t.index()).get("image"))));
             }
         }
-        String title = plan.config.variant().configName() + ": pid " + pid + " across cameras (c) and outfits (o), view f/b/l/r;"
-                + " rows: image, foreground, parts";
+        String title = plan.config.variant().configName() + " (seed " + plan.config.seed() + "): pid " + pid
+                + "\nc camera, o outfit, f/b/l/r view\nrows: image, foreground, parts";
         return ContactSheet.build(title, tiles, others);
     }
 
