@@ -38,7 +38,7 @@ public final class Evaluator {
                 FeatureDistances src = new FeatureDistances(query, gallery, config.metric(), config.threads());
                 config.reranker().rerank(src, (q0, n, data) -> evaluator.accept(q0, n, data, 0));
             } else {
-                DistanceBlocks blocks = new DistanceBlocks(query, gallery, config.metric());
+                DistanceBlocks blocks = new DistanceBlocks(query, gallery, config.metric()).threads(config.threads());
                 blocks.forEachRowBlock(config.blockBytes(), (r0, n, data) -> evaluator.accept(r0, n, data, 0));
             }
         } catch (IOException e) {

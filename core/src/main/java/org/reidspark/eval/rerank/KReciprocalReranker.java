@@ -87,8 +87,17 @@ public final class KReciprocalReranker {
      * @param nonZerosV      non-zeros of V before query expansion
      * @param nonZerosExpanded non-zeros of V after query expansion
      * @param structureBytes bytes of the sparse structures and neighbour lists
+     * @param seconds        wall time of the four passes: neighbours, sets and weights, expansion and index, final
      */
-    public record Stats(long rowsRecomputed, long pairsFetched, long nonZerosV, long nonZerosExpanded, long structureBytes) {
+    public record Stats(long rowsRecomputed, long pairsFetched, long nonZerosV, long nonZerosExpanded, long structureBytes,
+                        double[] seconds) {
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "neighbours %.2f s, sets and weights %.2f s, expansion and index"
+                            + " %.2f s, final %.2f s; %d rows recomputed, %d pairs fetched, nnz(V) %d, nnz(expanded V) %d,"
+                            + " %.1f MB of structures", seconds[0], seconds[1], seconds[2], seconds[3], rowsRecomputed,
+                    pairsFetched, nonZerosV, nonZerosExpanded, structureBytes / 1e6);
+        }
     }
 
     private final Params params;
@@ -186,11 +195,10 @@ public final class KReciprocalReranker {
             long t4 = System.nanoTime();
             long structure = 4L * candD.length * 3 + 8L * n + nnzV * 8 + vqe.nonZeros() * 8 + inv.bytes()
                     + (qgCache == null ? 0 : 4L * qgCache.length);
-            LOG.info("re-ranking {}: neighbours {} s, sets and weights {} s, expansion and index {} s, final {} s;"
-                            + " {} rows recomputed, {} pairs fetched, nnz(V) {}, nnz(expanded V) {}",
-                    src.describe(), secs(t1 - t0), secs(t2 - t1), secs(t3 - t2), secs(t4 - t3), recomputed, pairs,
-                    nnzV, vqe.nonZeros());
-            return new Stats(recomputed, pairs, nnzV, vqe.nonZeros(), structure);
+            Stats stats = new Stats(recomputed, pairs, nnzV, vqe.nonZeros(), structure,
+                    new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9});
+            LOG.info("re-ranking {}: {}", src.describe(), stats);
+            return stats;
         }
 
         // ---- 1. neighbours ------------------------------------------------------------------------------------
