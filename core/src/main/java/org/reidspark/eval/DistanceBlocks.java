@@ -181,7 +181,7 @@ public final class DistanceBlocks {
                     + " matrix does not fit one array; use forEachRowBlock");
         }
         float[] m = new float[(int) size];
-        int per = rowsPerBlock(256L << 20);
+        int per = rowsPerBlock(32L << 20);
         for (int r0 = 0; r0 < rows; r0 += per) rows(r0, Math.min(per, rows - r0), m, r0 * cols);
         return m;
     }

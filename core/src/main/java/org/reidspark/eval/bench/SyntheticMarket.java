@@ -33,16 +33,12 @@ public record SyntheticMarket(float[] queries, float[] gallery, Labels queryLabe
 
     /** The first {@code round(scale * 3368)} queries and {@code round(scale * 15913)} gallery images. */
     public static SyntheticMarket generate(double scale, int dim, long seed) {
-        int nq = (int) Math.round(QUERIES * scale);
-        int ng = (int) Math.round(GALLERY * scale);
-        if (nq < 1 || ng < 1) throw new IllegalArgumentException("scale " + scale + " leaves no queries or gallery");
+        Labels[] labels = labels(scale, seed);
+        int nq = labels[0].size();
+        int ng = labels[1].size();
         float[][] centres = new float[IDENTITIES + 1][];
         float[][] cams = new float[CAMERAS][];
         for (int c = 0; c < CAMERAS; c++) cams[c] = gaussian(new SplittableRandom(mix(seed, -1 - c)), dim, CAMERA_BIAS);
-        int[] qp = new int[nq];
-        int[] qc = new int[nq];
-        int[] gp = new int[ng];
-        int[] gc = new int[ng];
         float[] q = new float[Math.multiplyExact(nq, dim)];
         float[] g = new float[Math.multiplyExact(ng, dim)];
         for (int i = 0; i < nq + ng; i++) {
@@ -51,10 +47,10 @@ public record SyntheticMarket(float[] queries, float[] gallery, Labels queryLabe
             long rowSeed = mix(seed, isQuery ? row : QUERIES + row);
             SplittableRandom r = new SplittableRandom(rowSeed);
             int cam = r.nextInt(CAMERAS);
-            boolean distractor = !isQuery && r.nextDouble() < 0.1755;
-            int pid = distractor ? 0 : 1 + (int) Math.floorMod(isQuery ? row : row * 7L + 3, (long) IDENTITIES);
+            r.nextDouble();
+            int pid = (isQuery ? labels[0] : labels[1]).pids()[row];
             float[] centre;
-            if (distractor) {
+            if (pid == 0) {
                 centre = gaussian(new SplittableRandom(mix(rowSeed, 99)), dim, 1.0);
             } else {
                 if (centres[pid] == null) centres[pid] = gaussian(new SplittableRandom(mix(seed, 1_000_000 + pid)), dim, 1.0);
@@ -63,6 +59,26 @@ public record SyntheticMarket(float[] queries, float[] gallery, Labels queryLabe
             float[] dst = isQuery ? q : g;
             int off = row * dim;
             for (int k = 0; k < dim; k++) dst[off + k] = (float) (centre[k] + cams[cam][k] + NOISE * r.nextGaussian());
+        }
+        return new SyntheticMarket(q, g, labels[0], labels[1], dim);
+    }
+
+    /** The query and gallery labels of {@link #generate} alone (cheap: no embeddings). */
+    public static Labels[] labels(double scale, long seed) {
+        int nq = (int) Math.round(QUERIES * scale);
+        int ng = (int) Math.round(GALLERY * scale);
+        if (nq < 1 || ng < 1) throw new IllegalArgumentException("scale " + scale + " leaves no queries or gallery");
+        int[] qp = new int[nq];
+        int[] qc = new int[nq];
+        int[] gp = new int[ng];
+        int[] gc = new int[ng];
+        for (int i = 0; i < nq + ng; i++) {
+            boolean isQuery = i < nq;
+            int row = isQuery ? i : i - nq;
+            SplittableRandom r = new SplittableRandom(mix(seed, isQuery ? row : QUERIES + row));
+            int cam = r.nextInt(CAMERAS);
+            boolean distractor = r.nextDouble() < 0.1755 && !isQuery;
+            int pid = distractor ? 0 : 1 + (int) Math.floorMod(isQuery ? row : row * 7L + 3, (long) IDENTITIES);
             if (isQuery) {
                 qp[row] = pid;
                 qc[row] = cam;
@@ -71,7 +87,7 @@ public record SyntheticMarket(float[] queries, float[] gallery, Labels queryLabe
                 gc[row] = cam;
             }
         }
-        return new SyntheticMarket(q, g, Labels.of("synthetic query", qp, qc), Labels.of("synthetic gallery", gp, gc), dim);
+        return new Labels[] {Labels.of("synthetic query", qp, qc), Labels.of("synthetic gallery", gp, gc)};
     }
 
     private static float[] gaussian(SplittableRandom r, int dim, double scale) {

@@ -42,12 +42,12 @@ import java.util.Arrays;
  *   <li>Sparse rows of V and of the expanded V; an inverted index (column -&gt; gallery rows) of the expanded V.</li>
  *   <li>Final distances for blocks of queries, handed to a consumer as they are produced.</li>
  * </ol>
- * Memory is {@code O(N (K+8) 8 + nnz(V) 8 + tile + output block)} bytes besides the source (the embeddings, or
- * the query x gallery and query x query matrices of {@link MatrixDistances}) plus, when it fits
- * {@code cacheBytes}, the query x gallery squared distances kept from the tile pass (4 nq ng bytes). With k1 20 and
- * k2 6, {@code nnz(V)} is at most {@code N (k1+1)(h+2) k2} and in practice about {@code 100 N}. For Market-1501
- * (N = 19,281) that is about 60 MB plus buffers, against the reference's four dense {@code N x N} arrays
- * (about 6 GB).
+ * Memory is {@code 12 N (K+8) + 8 nnz(V) + 16 nnz(expanded V)} bytes plus one tile and one block of final rows,
+ * besides the source (the embeddings, or the query x gallery and query x query matrices of {@link MatrixDistances},
+ * whose gallery x gallery rows may be streamed) and, when it fits {@code cacheBytes}, the query x gallery squared
+ * distances kept from the tile pass (4 nq ng bytes). {@code nnz(V) <= N (k1+1)(h+2)} and
+ * {@code nnz(expanded V) <= k2 nnz(V)}; on the Market-sized benchmark (N = 19,281) they are about 22 N and 54 N,
+ * some 27 MB in all, against the reference's four dense {@code N x N} arrays (about 6 GB).
  */
 public final class KReciprocalReranker {
     private static final Logger LOG = LoggerFactory.getLogger(KReciprocalReranker.class);
