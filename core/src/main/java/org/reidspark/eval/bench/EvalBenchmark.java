@@ -49,6 +49,7 @@ import java.util.Map;
  */
 public final class EvalBenchmark {
     private static final String RESULT = "RESULT ";
+    private static long jitBase;
 
     private EvalBenchmark() {
     }
@@ -164,7 +165,8 @@ public final class EvalBenchmark {
     private static void rerank(int dim, long seed, int threads, List<Double> rerankScales, List<Double> referenceScales,
                                String engineXmx, String matrixXmx, String filesXmx, String referenceXmx) throws Exception {
         out("re-ranking (k1 20, k2 6, lambda 0.3; cosine distances of the same embeddings), each run in its own JVM;");
-        out("time and peak resident memory (whole process: JVM, native libraries and inputs included) of the re-ranking alone:");
+        out("time and peak resident memory (whole process: JVM, native libraries and inputs included) of the re-ranking alone;");
+        out("CPU is the process's CPU time (all threads, JIT compiler and GC included), JIT the compiler's share:");
         Path dir = Files.createTempDirectory("reid-eval-bench");
         try {
             SyntheticMarket full = SyntheticMarket.generate(rerankScales.stream().mapToDouble(x -> x).max().orElse(1), dim, seed);
@@ -177,11 +179,12 @@ public final class EvalBenchmark {
                 Map<String, String> e = runChild("rerank-engine-embeddings", scale, dim, seed, threads, engineXmx, dir);
                 out("  scale %s (%s queries + %s gallery = %s images):", scale, m.get("nq"), m.get("ng"), m.get("n"));
                 if (r != null) {
-                    out("    dense reference, from the three distance matrices in memory (1 thread, -Xmx%s): %s s (CPU %s s),"
-                            + " peak RSS %s GB", referenceXmx, r.get("seconds"), r.get("cpuSeconds"), gb(r.get("peakRss")));
+                    out("    dense reference, from the three distance matrices in memory (1 thread, -Xmx%s): %s s (CPU %s s,"
+                            + " JIT %s s), peak RSS %s GB", referenceXmx, r.get("seconds"), r.get("cpuSeconds"), r.get("jitSeconds"),
+                            gb(r.get("peakRss")));
                 }
-                out("    engine, from the same matrices in memory (%d threads, -Xmx%s): %s s (CPU %s s), peak RSS %s GB%s",
-                        threads, matrixXmx, m.get("seconds"), m.get("cpuSeconds"), gb(m.get("peakRss")), r == null ? ""
+                out("    engine, from the same matrices in memory (%d threads, -Xmx%s): %s s (CPU %s s, JIT %s s), peak RSS %s GB%s",
+                        threads, matrixXmx, m.get("seconds"), m.get("cpuSeconds"), m.get("jitSeconds"), gb(m.get("peakRss")), r == null ? ""
                                 : String.format(Locale.ROOT, "; %.1fx faster (%.1fx less CPU), %.1fx less memory",
                                 ratio(r, m, "seconds"), ratio(r, m, "cpuSeconds"), ratio(r, m, "peakRss")));
                 out("    engine, GG.npy streamed from its file as eval-distmat does (-Xmx%s): %s s (CPU %s s), peak RSS %s GB",
@@ -403,6 +406,7 @@ public final class EvalBenchmark {
         }
         r.put("seconds", fmt(secs(System.nanoTime() - s)));
         r.put("cpuSeconds", fmt(secs(cpuNanos() - cpu0)));
+        r.put("jitSeconds", fmt((java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitBase) / 1e3));
         if (stats != null) r.put("phases", stats.toString().replace(' ', '_'));
         r.put("peakRss", String.valueOf(peakRss()));
         RankingMetrics m = ev.result();
@@ -425,6 +429,7 @@ public final class EvalBenchmark {
         System.gc();
         try {
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            jitBase = java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
         } catch (IOException | UnsupportedOperationException e) {
             System.err.println("cannot reset the peak resident size (" + e.getMessage() + "); it covers the whole process");
         }
