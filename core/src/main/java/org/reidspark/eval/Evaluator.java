@@ -56,6 +56,18 @@ public final class Evaluator {
                 queryLabels, galleryLabels, config);
     }
 
+    /**
+     * The short form: plain arrays, a protocol, and the reference defaults for everything else ({@code reid.eval} in
+     * reference.conf: cosine, max rank 50, no re-ranking). Clothes protocols need {@link Labels} with clothes ids.
+     */
+    public static RankingMetrics evaluate(float[][] query, float[][] gallery, int[] queryPids, int[] queryCams,
+                                          int[] galleryPids, int[] galleryCams, Protocol protocol) {
+        EvalConfig config = EvalConfig.from(org.reidspark.config.ConfigLoader.load(
+                java.util.List.of("reid.eval.protocol=" + protocol.configName())));
+        return evaluate(query, gallery, Labels.of("query", queryPids, queryCams), Labels.of("gallery", galleryPids, galleryCams),
+                config);
+    }
+
     /** As {@link #evaluate(Embeddings, Embeddings, Labels, Labels, EvalConfig)} for ND4J matrices (rows = images). */
     public static RankingMetrics evaluate(INDArray query, INDArray gallery, Labels queryLabels, Labels galleryLabels,
                                           EvalConfig config) {
