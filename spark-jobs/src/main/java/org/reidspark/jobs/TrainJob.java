@@ -11,7 +11,7 @@ import org.reidspark.artifact.RunDirectory;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Manifest;
 import org.reidspark.data.Split;
-import org.reidspark.data.catalog.DataConfig;
+import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.data.sampling.SamplerConfig;
 import org.reidspark.data.shard.Shard;
 import org.reidspark.eval.RankingMetrics;
@@ -75,7 +75,7 @@ public final class TrainJob implements Job {
         Config withShards = config.withValue("reid.shard.output", ConfigValueFactory.fromAnyRef(shardsAt))
                 .withValue("reid.shard.shards", ConfigValueFactory.fromAnyRef(distributed.workers()));
         JobContext shardCtx = ctx.withConfig(withShards);
-        Manifest manifest = ShardJob.read(ctx, DataConfig.from(config));
+        Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
         SparkSession spark = null;
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), config, name()).keepOnFailure()) {
             spark = SparkSessions.create(ctx);

@@ -6,6 +6,7 @@ import org.reidspark.artifact.Storage;
 import org.reidspark.data.Manifest;
 import org.reidspark.data.catalog.Catalogs;
 import org.reidspark.data.catalog.DataConfig;
+import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.train.Checkpoints;
 import org.reidspark.train.LocalTraining;
@@ -43,7 +44,8 @@ public final class TrainLocalJob implements Job {
     @Override
     public int run(JobContext ctx) throws Exception {
         Storage storage = ctx.storage();
-        Manifest manifest = Catalogs.of(DataConfig.from(ctx.config())).read(storage, ctx.config().getString("reid.data.root"));
+        DataConfig data = SynthDatasets.resolve(ctx.config(), storage);
+        Manifest manifest = Catalogs.of(data).read(storage, data.root());
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), ctx.config(), name()).keepOnFailure()) {
             LocalTraining.Result result = LocalTraining.run(ctx.config(), manifest, storage,
                     new Checkpoints(storage, run.resolve("checkpoints")));

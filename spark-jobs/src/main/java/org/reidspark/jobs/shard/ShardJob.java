@@ -21,6 +21,7 @@ import org.reidspark.data.Sample;
 import org.reidspark.data.Split;
 import org.reidspark.data.catalog.Catalogs;
 import org.reidspark.data.catalog.DataConfig;
+import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.data.image.Alpha;
 import org.reidspark.data.image.ImageDecoder;
 import org.reidspark.data.image.InputConfig;
@@ -93,7 +94,7 @@ public final class ShardJob implements Job {
 
     @Override
     public int run(JobContext ctx) throws Exception {
-        DataConfig data = DataConfig.from(ctx.config());
+        DataConfig data = SynthDatasets.resolve(ctx.config(), ctx.storage());
         Manifest manifest = read(ctx, data);
         SparkSession[] spark = new SparkSession[1];
         try {
