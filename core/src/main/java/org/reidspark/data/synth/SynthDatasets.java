@@ -37,7 +37,7 @@ public final class SynthDatasets {
         Path description = new Path(root, SynthGenerator.DESCRIPTION);
         if (storage.exists(description) && !synth.overwrite()) {
             JsonNode existing = JSON.readTree(storage.readString(description));
-            JsonNode wanted = JSON.valueToTree(SynthGenerator.parameters(synth));
+            JsonNode wanted = JSON.readTree(JSON.writeValueAsString(SynthGenerator.parameters(synth)));
             if (!synth.variant().configName().equals(existing.path("variant").asText()) || !wanted.equals(existing.path("parameters"))) {
                 throw new IOException("a different synthetic dataset is in " + root + " (" + existing.path("variant").asText()
                         + ", " + existing.path("parameters") + "); set reid.synth.output to another directory or"
