@@ -110,7 +110,7 @@ public final class MarketTree {
 
     /** {@code Main.run("shard", ...)} in-process on local[2] at the test size. */
     static Result shard(List<String> args) {
-        List<String> all = new ArrayList<>(List.of("shard", "reid.spark.master=local[2]",
+        List<String> all = new ArrayList<>(List.of("shard", "reid.data.dataset=market1501", "reid.spark.master=local[2]",
                 "reid.spark.conf.\"spark.ui.enabled\"=false", "reid.input.height=" + HEIGHT, "reid.input.width=" + WIDTH));
         all.addAll(args);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
