@@ -119,7 +119,7 @@ public final class SynthGenerator {
         prepare(fs, root, cfg);
         SynthPlan plan = SynthPlan.build(cfg);
         List<Camera> cameras = new ArrayList<>();
-        for (int c = 0; c < cfg.cameras(); c++) cameras.add(Camera.create(cfg.seed(), c, cfg.height(), cfg.width()));
+        for (int c = 0; c < cfg.cameras(); c++) cameras.add(Camera.create(cfg.seed(), c, cfg.cameras(), cfg.height(), cfg.width()));
         Renderer renderer = new Renderer(cfg.seed(), cfg.height(), cfg.width(), cameras);
         int threads = cfg.threads() == 0 ? Runtime.getRuntime().availableProcessors() : cfg.threads();
         LOG.info("synth: rendering {} images ({} variant, {} identities, {} cameras, {}) on {} thread(s) into {}",
