@@ -38,6 +38,7 @@ public final class RunDirectory implements AutoCloseable {
     private final Map<String, Object> runInfo = new LinkedHashMap<>();
     private final long startMillis = System.currentTimeMillis();
     private boolean published;
+    private boolean keepOnFailure;
 
     private RunDirectory(Storage storage, Path finalPath, Path workPath, boolean overwrite) {
         this.storage = storage;
@@ -109,6 +110,16 @@ public final class RunDirectory implements AutoCloseable {
         }
     }
 
+    /** Writes every network of a run as {@code model/<name>.zip} (DL4J format, without optimizer state). */
+    public void writeModels(java.util.Map<String, org.deeplearning4j.nn.graph.ComputationGraph> networks) throws IOException {
+        for (java.util.Map.Entry<String, org.deeplearning4j.nn.graph.ComputationGraph> e : networks.entrySet()) {
+            Path p = resolve("model/" + e.getKey() + ".zip");
+            try (OutputStream out = storage.fs(p).create(p, true)) {
+                org.deeplearning4j.util.ModelSerializer.writeModel(e.getValue(), out, false);
+            }
+        }
+    }
+
     public void writeString(String relative, String text) throws IOException {
         storage.writeString(resolve(relative), text);
     }
@@ -142,16 +153,28 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     /**
-     * After a failure the work directory stays where it is, under its dot-named incomplete name and without the
-     * {@code _PUBLISHED} marker (so it never looks complete): its checkpoints let the same run resume.
+     * Keeps the work directory if the run fails (a training run: its checkpoints let the same run resume when
+     * started again). It stays under its dot-named incomplete name without the {@code _PUBLISHED} marker, so it
+     * never looks complete.
      */
-    @Override
-    public void close() {
-        if (!published) LOG.warn("run not published; its partial output and checkpoints stay in {}", workPath);
+    public RunDirectory keepOnFailure() {
+        keepOnFailure = true;
+        return this;
     }
 
-    /** Deletes the work directory of a run that will not be resumed. */
-    public void discard() throws IOException {
-        if (!published) storage.fs(workPath).delete(workPath, true);
+    /** Unless published or kept for resuming, removes the work directory: a failed run leaves nothing behind. */
+    @Override
+    public void close() {
+        if (published) return;
+        if (keepOnFailure) {
+            LOG.warn("run not published; its partial output and checkpoints stay in {} for a restart to resume", workPath);
+            return;
+        }
+        try {
+            FileSystem fs = storage.fs(workPath);
+            if (fs.exists(workPath)) fs.delete(workPath, true);
+        } catch (IOException e) {
+            LOG.warn("could not remove unpublished work directory {}: {}", workPath, e.getMessage());
+        }
     }
 }

@@ -62,4 +62,17 @@ public record Manifest(String dataset, String root, List<Sample> samples) {
             throw new IllegalStateException(e);
         }
     }
+
+    /** What a run records about its data in {@code run.json}: dataset, root, hash and split sizes. */
+    public java.util.Map<String, Object> summary() {
+        java.util.Map<String, Object> data = new java.util.LinkedHashMap<>();
+        data.put("dataset", dataset);
+        data.put("root", root);
+        data.put("manifestSha256", hash());
+        data.put("trainImages", train().size());
+        data.put("trainIdentities", trainIdentities());
+        data.put("queryImages", query().size());
+        data.put("galleryImages", gallery().size());
+        return data;
+    }
 }

@@ -10,12 +10,13 @@ import java.nio.FloatBuffer;
 
 /**
  * Distances between two sets of embeddings ({@link Metric}), computed tile by tile with ND4J's matrix multiply
- * (one {@code gemm} per tile: about 7x faster than a plain-Java kernel on this project's machines, see
- * docs/performance.md), so no more than one tile of the {@code rows x cols} matrix exists at a time. Tiles land
+ * (one {@code gemm} per tile; on this project's machines it ran at the machine's matrix-multiply rate, some 50x a
+ * plain-Java kernel, see docs/performance.md), so no more than one tile of the {@code rows x cols} matrix exists at a time. Tiles land
  * in Java float arrays, row-major.
  *
- * <p>Memory: the two embedding matrices (ND4J, off heap; cosine keeps L2-normalized copies) plus one output
- * tile (off heap, reused). Not thread-safe; each {@code gemm} uses ND4J's own threads ({@code OMP_NUM_THREADS}).
+ * <p>Memory: the two embedding matrices (ND4J, off heap, not copied) plus one output tile (off heap, reused).
+ * Cosine distances come from the dot products of the embeddings as given, divided by both norms in the pass that
+ * copies each tile out (the same value as normalizing first, up to float32 rounding). Not thread-safe; each {@code gemm} uses ND4J's own threads ({@code OMP_NUM_THREADS}).
  */
 public final class DistanceBlocks {
     private final Embeddings rowSet;
@@ -23,11 +24,13 @@ public final class DistanceBlocks {
     private final Metric metric;
     private final INDArray a;
     private final INDArray b;
-    private final float[] rowSq;
-    private final float[] colSq;
+    /** Cosine: 1 / norm of each row; Euclidean: squared norm. */
+    private final float[] rowScale;
+    private final float[] colScale;
     private final int rows;
     private final int cols;
     private final int dim;
+    private int threads = Runtime.getRuntime().availableProcessors();
     private DataBuffer out;
     private long outCapacity;
     private volatile FloatBuffer[] views;
@@ -40,17 +43,14 @@ public final class DistanceBlocks {
         this.rows = rowSet.rows();
         this.cols = colSet.rows();
         this.dim = rowSet.dim();
-        if (metric == Metric.COSINE) {
-            a = normalized(rowSet.matrix());
-            b = rowSet == colSet ? a : normalized(colSet.matrix());
-            rowSq = null;
-            colSq = null;
-        } else {
-            a = rowSet.matrix();
-            b = colSet.matrix();
-            rowSq = squaredNorms(a);
-            colSq = rowSet == colSet ? rowSq : squaredNorms(b);
-        }
+        this.a = rowSet.matrix();
+        this.b = colSet.matrix();
+        float[] rowNorm = norms(a);
+        float[] colNorm = rowSet == colSet ? rowNorm : norms(b);
+        // Cosine: the gemm runs on the embeddings as they are and the Java pass over each tile divides by both
+        // norms, so no normalized copy is made. Euclidean: squared norms.
+        this.rowScale = scale(rowNorm, metric);
+        this.colScale = rowSet == colSet ? rowScale : scale(colNorm, metric);
     }
 
     /** Distances of a set to itself (the symmetric case re-ranking uses). */
@@ -58,14 +58,23 @@ public final class DistanceBlocks {
         return new DistanceBlocks(set, set, metric);
     }
 
-    private static INDArray normalized(INDArray m) {
-        INDArray norms = org.nd4j.linalg.ops.transforms.Transforms.max(m.norm2(1), 1e-12).reshape(m.rows(), 1);
-        return m.divColumnVector(norms).dup('c');
+    private static float[] norms(INDArray m) {
+        return m.norm2(1).toFloatVector();
     }
 
-    private static float[] squaredNorms(INDArray m) {
-        INDArray n = m.mul(m).sum(1);
-        return n.toFloatVector();
+    private static float[] scale(float[] norms, Metric metric) {
+        float[] s = new float[norms.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = metric == Metric.COSINE ? (float) (1.0 / Math.max(norms[i], 1e-12)) : norms[i] * norms[i];
+        }
+        return s;
+    }
+
+    /** Threads for the Java pass over each tile (default: all processors); returns this. */
+    public DistanceBlocks threads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.threads = threads;
+        return this;
     }
 
     public int rows() {
@@ -111,18 +120,28 @@ public final class DistanceBlocks {
         FloatBuffer fb = out.asNioFloat();
         fb.position(0);
         fb.get(dst, off, (int) size);
-        if (metric == Metric.COSINE) {
-            for (int k = off, end = (int) (off + size); k < end; k++) dst[k] = 1f - dst[k];
-        } else {
-            for (int i = 0; i < n; i++) {
-                float ri = rowSq[r0 + i];
+        transform(r0, n, c0, m, dst, off);
+    }
+
+    /** Dot products to distances, in place; rows split over a few threads. */
+    private void transform(int r0, int n, int c0, int m, float[] dst, int off) {
+        float[] rs = rowScale;
+        float[] cs = colScale;
+        boolean cosine = metric == Metric.COSINE;
+        Parallel.forChunks(threads, n, Math.max(1, (1 << 16) / Math.max(1, m)), () -> null, (from, to, unused) -> {
+            for (int i = from; i < to; i++) {
+                float ri = rs[r0 + i];
                 int base = off + i * m;
-                for (int j = 0; j < m; j++) {
-                    float s = ri + colSq[c0 + j] - 2f * dst[base + j];
-                    dst[base + j] = s > 0f ? (float) Math.sqrt(s) : 0f;
+                if (cosine) {
+                    for (int j = 0; j < m; j++) dst[base + j] = 1f - dst[base + j] * ri * cs[c0 + j];
+                } else {
+                    for (int j = 0; j < m; j++) {
+                        float s = ri + cs[c0 + j] - 2f * dst[base + j];
+                        dst[base + j] = s > 0f ? (float) Math.sqrt(s) : 0f;
+                    }
                 }
             }
-        }
+        });
     }
 
     /** Distances of rows {@code [r0, r0+n)} to every column, row-major into {@code dst} from {@code off}. */
@@ -162,7 +181,7 @@ public final class DistanceBlocks {
                     + " matrix does not fit one array; use forEachRowBlock");
         }
         float[] m = new float[(int) size];
-        int per = rowsPerBlock(256L << 20);
+        int per = rowsPerBlock(32L << 20);
         for (int r0 = 0; r0 < rows; r0 += per) rows(r0, Math.min(per, rows - r0), m, r0 * cols);
         return m;
     }
@@ -191,8 +210,8 @@ public final class DistanceBlocks {
         long yj = b.offset() + (long) j * dim;
         double dot = 0;
         for (int k = 0; k < dim; k++) dot += (double) x.get((int) (xi + k)) * y.get((int) (yj + k));
-        if (metric == Metric.COSINE) return (float) (1.0 - dot);
-        double s = (double) rowSq[i] + colSq[j] - 2 * dot;
+        if (metric == Metric.COSINE) return (float) (1.0 - dot * rowScale[i] * colScale[j]);
+        double s = (double) rowScale[i] + colScale[j] - 2 * dot;
         return s > 0 ? (float) Math.sqrt(s) : 0f;
     }
 }

@@ -58,7 +58,14 @@ public record Embeddings(String source, INDArray matrix) {
     /** {@code a} on top of {@code b} (queries then gallery, for re-ranking). */
     public static Embeddings concat(String source, Embeddings a, Embeddings b) {
         if (a.dim() != b.dim()) throw dimMismatch(a, b);
-        return new Embeddings(source, Nd4j.vstack(a.matrix, b.matrix));
+        long na = a.matrix.length();
+        long nb = b.matrix.length();
+        if (na + nb > Integer.MAX_VALUE - 8) return new Embeddings(source, Nd4j.vstack(a.matrix, b.matrix));
+        INDArray both = Nd4j.createUninitialized(DataType.FLOAT, a.rows() + (long) b.rows(), a.dim());
+        java.nio.FloatBuffer dst = both.data().asNioFloat();
+        dst.put(a.matrix.data().asNioFloat().limit((int) na));
+        dst.put(b.matrix.data().asNioFloat().limit((int) nb));
+        return new Embeddings(source, both);
     }
 
     static IllegalArgumentException dimMismatch(Embeddings a, Embeddings b) {

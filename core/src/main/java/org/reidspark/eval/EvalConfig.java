@@ -25,7 +25,7 @@ public record EvalConfig(Protocol protocol, int maxRank, Metric metric, int repe
         Check.positive("reid.eval.max-rank", maxRank);
         Check.positive("reid.eval.repeats", repeats);
         Check.positive("reid.eval.threads", threads);
-        Check.positive("reid.eval.block-mb", blockBytes);
+        if (blockBytes < 4) throw org.reidspark.config.ConfigError.badValue("reid.eval.block-mb", blockBytes / (1 << 20), "a positive integer");
         if (rerankCacheBytes < 0) throw org.reidspark.config.ConfigError.badValue("reid.eval.rerank.cache-mb", rerankCacheBytes >> 20, "an integer >= 0");
         if (protocol == null || metric == null || rerankParams == null) throw new IllegalArgumentException("protocol, metric and re-ranking parameters are required");
     }

@@ -38,7 +38,7 @@ public final class Evaluator {
                 FeatureDistances src = new FeatureDistances(query, gallery, config.metric(), config.threads());
                 config.reranker().rerank(src, (q0, n, data) -> evaluator.accept(q0, n, data, 0));
             } else {
-                DistanceBlocks blocks = new DistanceBlocks(query, gallery, config.metric());
+                DistanceBlocks blocks = new DistanceBlocks(query, gallery, config.metric()).threads(config.threads());
                 blocks.forEachRowBlock(config.blockBytes(), (r0, n, data) -> evaluator.accept(r0, n, data, 0));
             }
         } catch (IOException e) {
@@ -54,6 +54,18 @@ public final class Evaluator {
                                           EvalConfig config) {
         return evaluate(Embeddings.of("query embeddings", query), Embeddings.of("gallery embeddings", gallery),
                 queryLabels, galleryLabels, config);
+    }
+
+    /**
+     * The short form: plain arrays, a protocol, and the reference defaults for everything else ({@code reid.eval} in
+     * reference.conf: cosine, max rank 50, no re-ranking). Clothes protocols need {@link Labels} with clothes ids.
+     */
+    public static RankingMetrics evaluate(float[][] query, float[][] gallery, int[] queryPids, int[] queryCams,
+                                          int[] galleryPids, int[] galleryCams, Protocol protocol) {
+        EvalConfig config = EvalConfig.from(org.reidspark.config.ConfigLoader.load(
+                java.util.List.of("reid.eval.protocol=" + protocol.configName())));
+        return evaluate(query, gallery, Labels.of("query", queryPids, queryCams), Labels.of("gallery", galleryPids, galleryCams),
+                config);
     }
 
     /** As {@link #evaluate(Embeddings, Embeddings, Labels, Labels, EvalConfig)} for ND4J matrices (rows = images). */

@@ -35,8 +35,9 @@ import java.util.function.IntToDoubleFunction;
  *
  * <h2>Cost</h2>
  * No row is sorted. Per query, the true matches (found from a pid index of the gallery, not by scanning) are
- * sorted; one pass over the row then counts, for each true match, the non-matches ahead of it, touching only
- * items no farther than the last true match. Time O(gallery + m log m) per query, memory O(gallery) for the
+ * sorted; one pass over the row then counts, for each true match, the non-matches ahead of it, looking closer
+ * only at items no farther than the last true match (by binary search over the true matches, or, once a query has
+ * many such items, through a table of distance bins). Time O(gallery + m log m) per query, memory O(gallery) for the
  * index plus 20 bytes per query for the results. Rows of a block are processed on {@code threads} threads.
  *
  * <p>Not thread-safe: call {@code accept} from one thread at a time (each call is parallel inside).
@@ -178,6 +179,12 @@ public final class RankingEvaluator {
         final int[] hist;
         final int[] tmpIdx;
         final double[] tmpD;
+        /** Bin table: true matches in bins below b, and in bin b (see {@link #buildBins}). */
+        final int[] before = new int[MAX_BINS + 1];
+        final int[] inBin = new int[MAX_BINS + 1];
+        double binLo;
+        double binScale;
+        int bins;
 
         Scratch(int capacity) {
             goodIdx = new int[capacity];
@@ -186,6 +193,52 @@ public final class RankingEvaluator {
             tmpIdx = new int[capacity];
             tmpD = new double[capacity];
         }
+    }
+
+    /** Items at or before the last true match after which a query switches from binary search to the bin table. */
+    private static final int BIN_AFTER = 48;
+    private static final int MAX_BINS = 4096;
+
+    /**
+     * Builds the bin table of the sorted true matches: bin(v) = floor((v - lo) * scale) clamped to [0, bins-1] is
+     * non-decreasing in v, so a true match in a lower bin than an item is strictly closer, one in a higher bin
+     * strictly farther, and only those sharing the item's bin need an exact comparison. Returns false (keep the
+     * binary search) when the true matches do not span a usable range.
+     */
+    private static boolean buildBins(Scratch s, int m) {
+        double lo = s.goodD[0];
+        double hi = s.goodD[m - 1];
+        int bins = Math.min(MAX_BINS, Math.max(64, 32 * m));
+        double scale = bins / (hi - lo);
+        if (!(hi > lo) || !Double.isFinite(scale) || !Double.isFinite(lo) || !Double.isFinite(hi)) return false;
+        s.binLo = lo;
+        s.binScale = scale;
+        s.bins = bins;
+        java.util.Arrays.fill(s.inBin, 0, bins, 0);
+        for (int k = 0; k < m; k++) s.inBin[bin(s, s.goodD[k])]++;
+        int cum = 0;
+        for (int b = 0; b < bins; b++) {
+            s.before[b] = cum;
+            cum += s.inBin[b];
+        }
+        return true;
+    }
+
+    private static int bin(Scratch s, double v) {
+        double x = (v - s.binLo) * s.binScale;
+        int b = x > 0 ? (int) x : 0;
+        return Math.min(b, s.bins - 1);
+    }
+
+    /** As {@link #matchesAhead} through the bin table. */
+    private static int matchesAheadBinned(Scratch s, double v, int j) {
+        int b = bin(s, v);
+        int ahead = s.before[b];
+        int end = ahead + s.inBin[b];
+        double[] gd = s.goodD;
+        int[] gi = s.goodIdx;
+        while (ahead < end && (gd[ahead] < v || (gd[ahead] == v && gi[ahead] < j))) ahead++;
+        return ahead;
     }
 
     private Scratch scratch() {
@@ -232,12 +285,22 @@ public final class RankingEvaluator {
         int[] hist = s.hist;
         Arrays.fill(hist, 0, m + 1, 0);
         float thr = (float) s.goodD[m - 1];
-        for (int j = 0; j < ng; j++) {
+        final int n = ng;
+        int rare = 0;
+        boolean binned = false;
+        for (int j = 0; j < n; j++) {
             float v = d[off + j];
             // Only items no farther than the last true match can be ahead of a true match; NaN fails !(v > thr) too.
             if (!(v > thr)) {
                 if (v != v) throw nan(qi, j);
-                if (gpid[j] != p) hist[matchesAhead(s, m, v, j)]++;
+                if (gpid[j] != p) {
+                    if (binned) {
+                        hist[matchesAheadBinned(s, v, j)]++;
+                    } else {
+                        hist[matchesAhead(s, m, v, j)]++;
+                        if (++rare == BIN_AFTER && m > 2) binned = buildBins(s, m);
+                    }
+                }
             }
         }
         finish(qi, m, hist);
@@ -272,11 +335,21 @@ public final class RankingEvaluator {
         int[] hist = s.hist;
         Arrays.fill(hist, 0, m + 1, 0);
         double thr = s.goodD[m - 1];
-        for (int j = 0; j < ng; j++) {
+        final int n = ng;
+        int rare = 0;
+        boolean binned = false;
+        for (int j = 0; j < n; j++) {
             double v = d[off + j];
             if (!(v > thr)) {
                 if (v != v) throw nan(qi, j);
-                if (gpid[j] != p) hist[matchesAhead(s, m, v, j)]++;
+                if (gpid[j] != p) {
+                    if (binned) {
+                        hist[matchesAheadBinned(s, v, j)]++;
+                    } else {
+                        hist[matchesAhead(s, m, v, j)]++;
+                        if (++rare == BIN_AFTER && m > 2) binned = buildBins(s, m);
+                    }
+                }
             }
         }
         finish(qi, m, hist);

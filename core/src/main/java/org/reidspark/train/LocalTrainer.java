@@ -2,7 +2,6 @@ package org.reidspark.train;
 
 import org.reidspark.data.batch.Batch;
 
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +76,7 @@ public final class LocalTrainer {
                 StepContext ctx = new StepContext(epoch, config.epochs(), state.iteration(), factor,
                         mix(seed, state.iteration()));
                 Map<String, Double> losses = step.apply(batch, state, ctx);
-                guard(losses, epoch, stepInEpoch, state.iteration());
+                Guards.checkLosses(losses, "epoch " + (epoch + 1) + ", step " + (stepInEpoch + 1) + " (iteration " + state.iteration() + ")", checkpoints);
                 state.advanceIteration();
                 stepInEpoch++;
                 stepsDone++;
@@ -87,8 +86,8 @@ public final class LocalTrainer {
                     double elapsed = (System.nanoTime() - epochStart) / 1e9;
                     double perStep = (System.nanoTime() - trainStart) / 1e9 / stepsDone;
                     LOG.info("epoch {}/{} step {}/{} {} | {} img/s | lr x{} | ETA {}", epoch + 1, config.epochs(),
-                            stepInEpoch, perEpoch, format(losses), String.format("%.1f", images / elapsed),
-                            String.format("%.3g", factor), eta(perStep * (totalSteps - stepsDone)));
+                            stepInEpoch, perEpoch, Guards.format(losses), String.format("%.1f", images / elapsed),
+                            String.format("%.3g", factor), Guards.eta(perStep * (totalSteps - stepsDone)));
                 }
             }
             if (stepInEpoch == 0) throw new IllegalStateException("epoch " + epoch + " produced no batches");
@@ -98,42 +97,17 @@ public final class LocalTrainer {
             for (Map.Entry<String, Double> e : sums.entrySet()) means.put(e.getKey(), e.getValue() / stepInEpoch);
             boolean last = epoch + 1 == config.epochs();
             if (checkpoints != null && (last || (epoch + 1) % config.checkpointEvery() == 0)) {
-                checkParameters(state, epoch);
+                Guards.checkParameters(state, "after epoch " + (epoch + 1), checkpoints);
                 checkpoints.save(state);
             }
             Map<String, Double> metrics = Map.of();
             if (evaluator != null && (last || (config.evalEvery() > 0 && (epoch + 1) % config.evalEvery() == 0))) {
                 metrics = evaluator.evaluate(state, epoch);
-                LOG.info("epoch {}/{} evaluation: {}", epoch + 1, config.epochs(), format(metrics));
+                LOG.info("epoch {}/{} evaluation: {}", epoch + 1, config.epochs(), Guards.format(metrics));
             }
             curve.add(new EpochRecord(epoch, factor, means, images / seconds, seconds, metrics));
         }
         return curve;
-    }
-
-    private void guard(Map<String, Double> losses, int epoch, int stepInEpoch, long iteration) {
-        if (!losses.containsKey("loss")) throw new IllegalStateException("a step must report its total as \"loss\"");
-        for (Map.Entry<String, Double> e : losses.entrySet()) {
-            if (!Double.isFinite(e.getValue())) {
-                throw new TrainingDivergedException("loss term '" + e.getKey() + "' became " + e.getValue()
-                        + " at epoch " + (epoch + 1) + ", step " + (stepInEpoch + 1) + " (iteration " + iteration
-                        + "); training stopped. " + (checkpoints != null
-                        ? "The last good checkpoint is kept at " + checkpoints.location() + "."
-                        : "No checkpoint was configured.")
-                        + " Try a lower learning rate or check the input data.");
-            }
-        }
-    }
-
-    private void checkParameters(TrainingState state, int epoch) {
-        for (Map.Entry<String, ComputationGraph> e : state.networks().asMap().entrySet()) {
-            double sum = e.getValue().params().sumNumber().doubleValue();
-            if (!Double.isFinite(sum)) {
-                throw new TrainingDivergedException("parameters of network '" + e.getKey() + "' are not finite after epoch "
-                        + (epoch + 1) + "; training stopped without overwriting the last good checkpoint"
-                        + (checkpoints != null ? " (" + checkpoints.location() + ")" : ""));
-            }
-        }
     }
 
     /** A well-mixed 64-bit seed from (run seed, counter) (SplitMix64 finalizer). */
@@ -142,20 +116,5 @@ public final class LocalTrainer {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
-    }
-
-    static String format(Map<String, Double> values) {
-        StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, Double> e : values.entrySet()) {
-            if (sb.length() > 0) sb.append(' ');
-            sb.append(e.getKey()).append(' ').append(String.format("%.4f", e.getValue()));
-        }
-        return sb.toString();
-    }
-
-    static String eta(double seconds) {
-        long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%dh%02dm", s / 3600, (s % 3600) / 60)
-                : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
     }
 }

@@ -105,5 +105,7 @@ class DistanceBlocksTest {
         assertArrayEquals(viaMatrix.cmc(), viaBlocks.cmc(), 0.0);
         assertEquals(viaMatrix.mAP(), viaBlocks.mAP(), 0.0);
         assertTrue(viaBlocks.mAP() > 0.3, "clustered data should rank well above chance: " + viaBlocks);
+        RankingMetrics shortForm = Evaluator.evaluate(q, g, qp, qc, gp, gc, Protocol.STANDARD);
+        assertEquals(viaMatrix.mAP(), shortForm.mAP(), 0.0);
     }
 }

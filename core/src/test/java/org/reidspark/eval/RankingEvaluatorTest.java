@@ -229,6 +229,51 @@ class RankingEvaluatorTest {
         assertMatches(want, run(d, q, g, opts(Protocol.STANDARD)), "large groups");
     }
 
+    /**
+     * Rows where most items lie before the last true match (a poor model) switch to the bin table; ties, equal
+     * true-match distances, infinities and extreme values included. Still equal to the reference.
+     */
+    @Test
+    void hardRowsAgreeWithSlowReference() {
+        SplittableRandom rnd = new SplittableRandom(77);
+        for (int trial = 0; trial < 6; trial++) {
+            int nq = 8;
+            int ng = 1500;
+            int[] gp = new int[ng];
+            int[] gc = new int[ng];
+            for (int j = 0; j < ng; j++) {
+                gp[j] = rnd.nextInt(4 + trial * 20);
+                gc[j] = rnd.nextInt(3);
+            }
+            int[] qp = new int[nq];
+            int[] qc = new int[nq];
+            for (int i = 0; i < nq; i++) {
+                qp[i] = rnd.nextInt(4 + trial * 20);
+                qc[i] = rnd.nextInt(3);
+            }
+            Labels q = Labels.of("Q", qp, qc);
+            Labels g = Labels.of("G", gp, gc);
+            double[][] d = new double[nq][ng];
+            for (double[] row : d) {
+                for (int j = 0; j < ng; j++) {
+                    row[j] = switch (trial % 3) {
+                        case 0 -> (float) rnd.nextDouble();
+                        case 1 -> rnd.nextInt(40) / 4.0;
+                        default -> rnd.nextInt(50) == 0 ? Double.POSITIVE_INFINITY : (float) (rnd.nextGaussian() * 1e6);
+                    };
+                }
+            }
+            SlowRanking.Result want = SlowRanking.evaluate(d, q, g, Protocol.STANDARD, 50, 1, 0);
+            if (want.valid() == 0) continue;
+            assertMatches(want, run(d, q, g, opts(Protocol.STANDARD)), "hard trial " + trial);
+            RankingEvaluator ev = new RankingEvaluator(q, g, opts(Protocol.STANDARD), "float");
+            float[] f = new float[nq * ng];
+            for (int i = 0; i < nq; i++) for (int j = 0; j < ng; j++) f[i * ng + j] = (float) d[i][j];
+            ev.accept(0, nq, f, 0);
+            assertMatches(want, ev.result(), "hard trial " + trial + " (float)");
+        }
+    }
+
     // ---- bad input -------------------------------------------------------------------------------------------
 
     @Test

@@ -144,7 +144,7 @@ public final class EvalDistmatJob implements Job {
             JSON.writeValue(os, json);
         }
         LOG.info("{}: {} in {} s; metrics written to {}", name(), metrics.summary(), String.format("%.2f", seconds), out);
-        System.out.println(metrics.summary());
+        ctx.out().println(metrics.summary());
         return 0;
     }
 

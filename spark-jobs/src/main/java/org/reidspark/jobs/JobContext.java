@@ -8,8 +8,13 @@ import org.reidspark.config.S3Config;
 
 import java.util.HashMap;
 
-/** What a running job gets: its resolved config and parsed arguments. */
-public record JobContext(Job job, Config config, JobArgs args) {
+/** What a running job gets: its resolved config, parsed arguments, and where its summary lines go. */
+public record JobContext(Job job, Config config, JobArgs args, java.io.PrintStream out) {
+    /** The same job and streams with another config. */
+    public JobContext withConfig(Config other) {
+        return new JobContext(job, other, args, out);
+    }
+
     public RunConfig run() {
         return RunConfig.from(config);
     }

@@ -64,7 +64,7 @@ public final class Main {
         }
         LOG.info("job {} with resolved config (secrets redacted):\n{}", job.name(), rendered);
         try {
-            int code = job.run(new JobContext(job, config, jobArgs));
+            int code = job.run(new JobContext(job, config, jobArgs, out));
             if (code != 0) err.println("error: job " + job.name() + " failed with exit code " + code);
             return code;
         } catch (UsageError | ConfigError e) {

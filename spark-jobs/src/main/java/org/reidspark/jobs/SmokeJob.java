@@ -65,7 +65,7 @@ public final class SmokeJob implements Job {
             } finally {
                 spark.stop();
             }
-            System.out.println("smoke: OK, run directory " + run.publish());
+            ctx.out().println("smoke: OK, run directory " + run.publish());
         }
         return 0;
     }

@@ -70,7 +70,7 @@ public final class SynthJob implements Job {
         List<String> table = new ArrayList<>();
         for (SynthConfig cfg : runs) {
             SynthGenerator.Result r = SynthGenerator.generate(cfg, storage);
-            System.out.printf(Locale.ROOT, "synth: %s: %d images (train %d, query %d, gallery %d) in %s, %.0f s (%.0f images/minute)%n",
+            ctx.out().printf(Locale.ROOT, "synth: %s: %d images (train %d, query %d, gallery %d) in %s, %.0f s (%.0f images/minute)%n",
                     cfg.variant().configName(), r.images(), r.counts().get(Split.TRAIN), r.counts().get(Split.QUERY),
                     r.counts().get(Split.GALLERY), r.datasetRoot(), r.seconds(), r.imagesPerMinute());
             if (!calibrate) continue;
@@ -81,14 +81,14 @@ public final class SynthJob implements Job {
                         cfg.variant().configName(), e.getKey().configName(), e.getValue().mAP(), e.getValue().rank(1),
                         e.getValue().validQueries(), e.getValue().gallery());
                 table.add(line);
-                System.out.println("synth: colour-histogram baseline: " + line);
+                ctx.out().println("synth: colour-histogram baseline: " + line);
             }
         }
         if (calibrate && table.size() > 1) {
-            System.out.println("synth: calibration (colour-histogram baseline, cosine distance; seed " + base.seed() + ", "
+            ctx.out().println("synth: calibration (colour-histogram baseline, cosine distance; seed " + base.seed() + ", "
                     + base.identities() + " identities, " + base.cameras() + " cameras, " + base.imagesPerIdentity()
                     + " images each, " + base.size() + "):");
-            for (String line : table) System.out.println("  " + line);
+            for (String line : table) ctx.out().println("  " + line);
         }
         return 0;
     }

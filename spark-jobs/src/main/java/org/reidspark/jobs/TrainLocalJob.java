@@ -1,19 +1,16 @@
 package org.reidspark.jobs;
 
 import org.apache.hadoop.fs.Path;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.reidspark.artifact.RunDirectory;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Manifest;
 import org.reidspark.data.catalog.Catalogs;
 import org.reidspark.data.catalog.DataConfig;
+import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.train.Checkpoints;
 import org.reidspark.train.LocalTraining;
 
-import java.io.OutputStream;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -47,32 +44,20 @@ public final class TrainLocalJob implements Job {
     @Override
     public int run(JobContext ctx) throws Exception {
         Storage storage = ctx.storage();
-        Manifest manifest = Catalogs.of(DataConfig.from(ctx.config())).read(storage, ctx.config().getString("reid.data.root"));
-        try (RunDirectory run = RunDirectory.create(storage, ctx.run(), ctx.config(), name())) {
+        DataConfig data = SynthDatasets.resolve(ctx.config(), storage);
+        Manifest manifest = Catalogs.of(data).read(storage, data.root());
+        try (RunDirectory run = RunDirectory.create(storage, ctx.run(), ctx.config(), name()).keepOnFailure()) {
             LocalTraining.Result result = LocalTraining.run(ctx.config(), manifest, storage,
                     new Checkpoints(storage, run.resolve("checkpoints")));
-            for (Map.Entry<String, ComputationGraph> e : result.state().networks().asMap().entrySet()) {
-                Path p = run.resolve("model/" + e.getKey() + ".zip");
-                try (OutputStream out = storage.fs(p).create(p, true)) {
-                    ModelSerializer.writeModel(e.getValue(), out, false);
-                }
-            }
+            run.writeModels(result.state().networks().asMap());
             RankingMetrics m = result.metrics();
             run.writeJson("metrics.json", m.toMap());
             run.writeJson("curve.json", result.curve());
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("dataset", manifest.dataset());
-            data.put("root", manifest.root());
-            data.put("manifestSha256", manifest.hash());
-            data.put("trainImages", manifest.train().size());
-            data.put("trainIdentities", manifest.trainIdentities());
-            data.put("queryImages", manifest.query().size());
-            data.put("galleryImages", manifest.gallery().size());
-            run.info("method", result.method().name()).info("data", data)
+            run.info("method", result.method().name()).info("data", manifest.summary())
                     .info("parameters", result.state().networks().parameterCount())
                     .info("iterations", result.state().iteration());
             Path published = run.publish();
-            System.out.printf("train-local: %s on %s: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
+            ctx.out().printf("train-local: %s on %s: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
                             + "run directory: %s%n", result.method().name(), manifest.dataset(), m.rank(1), m.mAP(), m.mINP(),
                     m.validQueries(), published);
         }

@@ -12,6 +12,7 @@ import org.reidspark.eval.Metric;
 import org.reidspark.eval.Protocol;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.eval.RankingOptions;
+import org.reidspark.eval.rerank.FeatureDistances;
 import org.reidspark.eval.rerank.KReciprocalReranker;
 import org.reidspark.eval.rerank.MatrixDistances;
 import org.reidspark.io.NpyReader;
@@ -188,6 +189,15 @@ class EvalDistmatJobTest {
         RankingMetrics reranked = Evaluator.fromDistances(expected, ql, gl, opts);
         assertEquals(reranked.mAP(), json(rout).get("mAP").asDouble(), 1e-12);
         assertEquals(5, json(rout).get("source").get("rerank").get("k1").asInt());
+
+        // re-ranking from embeddings: the engine's result on the same embeddings
+        String fout = tmp.resolve("rf.json").toString();
+        o = run("--query-features", qfile, "--gallery-features", gfile, "--metric", "euclidean", "--rerank",
+                "--k1", "5", "--k2", "3", "--lambda", "0.2", "--query", q, "--gallery", g, "--output", fout);
+        assertEquals(0, o.code(), o.err());
+        float[] fromEmbeddings = new KReciprocalReranker(new KReciprocalReranker.Params(5, 3, 0.2), 1, 64L << 20, 1L << 30)
+                .rerank(new FeatureDistances(eq, eg, Metric.EUCLIDEAN, 1));
+        assertEquals(Evaluator.fromDistances(fromEmbeddings, ql, gl, opts).mAP(), json(fout).get("mAP").asDouble(), 1e-12);
     }
 
     @Test

@@ -232,14 +232,8 @@ public final class SynthGenerator {
         }
     }
 
-    private static Map<String, Object> description(SynthConfig cfg, SynthPlan plan, List<Camera> cameras,
-                                                   List<Map<String, Object>> records) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("generator", "reid-spark synth");
-        d.put("format", 1);
-        d.put("variant", cfg.variant().configName());
-        d.put("catalog", cfg.variant().catalog());
-        d.put("layout", cfg.variant().folder());
+    /** The generation parameters {@code synth.json} records (what makes two datasets the same). */
+    static Map<String, Object> parameters(SynthConfig cfg) {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("identities", cfg.identities());
         params.put("cameras", cfg.cameras());
@@ -253,7 +247,18 @@ public final class SynthGenerator {
         params.put("occlusionRange", cfg.variant() == SynthVariant.OCCLUDED
                 ? List.of(Renderer.OCCLUSION_MIN, Renderer.OCCLUSION_MAX) : List.of());
         params.put("identitiesPerColourScheme", cfg.identitiesPerScheme());
-        d.put("parameters", params);
+        return params;
+    }
+
+    private static Map<String, Object> description(SynthConfig cfg, SynthPlan plan, List<Camera> cameras,
+                                                   List<Map<String, Object>> records) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("generator", "reid-spark synth");
+        d.put("format", 1);
+        d.put("variant", cfg.variant().configName());
+        d.put("catalog", cfg.variant().catalog());
+        d.put("layout", cfg.variant().folder());
+        d.put("parameters", parameters(cfg));
         Map<String, Object> parts = new LinkedHashMap<>();
         for (int p = 0; p < Parts.COUNT; p++) parts.put(Integer.toString(p), Parts.name(p));
         d.put("partLabels", parts);

@@ -19,7 +19,8 @@ public final class FeatureDistances implements CombinedDistances {
     public FeatureDistances(Embeddings query, Embeddings gallery, Metric metric, int threads) {
         this.nq = query.rows();
         this.ng = gallery.rows();
-        this.blocks = DistanceBlocks.self(Embeddings.concat(query.source() + " + " + gallery.source(), query, gallery), metric);
+        this.blocks = DistanceBlocks.self(Embeddings.concat(query.source() + " + " + gallery.source(), query, gallery), metric)
+                .threads(threads);
         this.threads = threads;
     }
 

@@ -42,12 +42,12 @@ import java.util.Arrays;
  *   <li>Sparse rows of V and of the expanded V; an inverted index (column -&gt; gallery rows) of the expanded V.</li>
  *   <li>Final distances for blocks of queries, handed to a consumer as they are produced.</li>
  * </ol>
- * Memory is {@code O(N (K+8) 8 + nnz(V) 8 + tile + output block)} bytes besides the source (the embeddings, or
- * the query x gallery and query x query matrices of {@link MatrixDistances}) plus, when it fits
- * {@code cacheBytes}, the query x gallery squared distances kept from the tile pass (4 nq ng bytes). With k1 20 and
- * k2 6, {@code nnz(V)} is at most {@code N (k1+1)(h+2) k2} and in practice about {@code 100 N}. For Market-1501
- * (N = 19,281) that is about 60 MB plus buffers, against the reference's four dense {@code N x N} arrays
- * (about 6 GB).
+ * Memory is {@code 12 N (K+8) + 8 nnz(V) + 16 nnz(expanded V)} bytes plus one tile and one block of final rows,
+ * besides the source (the embeddings, or the query x gallery and query x query matrices of {@link MatrixDistances},
+ * whose gallery x gallery rows may be streamed) and, when it fits {@code cacheBytes}, the query x gallery squared
+ * distances kept from the tile pass (4 nq ng bytes). {@code nnz(V) <= N (k1+1)(h+2)} and
+ * {@code nnz(expanded V) <= k2 nnz(V)}; on the Market-sized benchmark (N = 19,281) they are about 22 N and 54 N,
+ * some 27 MB in all, against the reference's four dense {@code N x N} arrays (about 6 GB).
  */
 public final class KReciprocalReranker {
     private static final Logger LOG = LoggerFactory.getLogger(KReciprocalReranker.class);
@@ -87,8 +87,17 @@ public final class KReciprocalReranker {
      * @param nonZerosV      non-zeros of V before query expansion
      * @param nonZerosExpanded non-zeros of V after query expansion
      * @param structureBytes bytes of the sparse structures and neighbour lists
+     * @param seconds        wall time of the four passes: neighbours, sets and weights, expansion and index, final
      */
-    public record Stats(long rowsRecomputed, long pairsFetched, long nonZerosV, long nonZerosExpanded, long structureBytes) {
+    public record Stats(long rowsRecomputed, long pairsFetched, long nonZerosV, long nonZerosExpanded, long structureBytes,
+                        double[] seconds) {
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "neighbours %.2f s, sets and weights %.2f s, expansion and index"
+                            + " %.2f s, final %.2f s; %d rows recomputed, %d pairs fetched, nnz(V) %d, nnz(expanded V) %d,"
+                            + " %.1f MB of structures", seconds[0], seconds[1], seconds[2], seconds[3], rowsRecomputed,
+                    pairsFetched, nonZerosV, nonZerosExpanded, structureBytes / 1e6);
+        }
     }
 
     private final Params params;
@@ -186,11 +195,10 @@ public final class KReciprocalReranker {
             long t4 = System.nanoTime();
             long structure = 4L * candD.length * 3 + 8L * n + nnzV * 8 + vqe.nonZeros() * 8 + inv.bytes()
                     + (qgCache == null ? 0 : 4L * qgCache.length);
-            LOG.info("re-ranking {}: neighbours {} s, sets and weights {} s, expansion and index {} s, final {} s;"
-                            + " {} rows recomputed, {} pairs fetched, nnz(V) {}, nnz(expanded V) {}",
-                    src.describe(), secs(t1 - t0), secs(t2 - t1), secs(t3 - t2), secs(t4 - t3), recomputed, pairs,
-                    nnzV, vqe.nonZeros());
-            return new Stats(recomputed, pairs, nnzV, vqe.nonZeros(), structure);
+            Stats stats = new Stats(recomputed, pairs, nnzV, vqe.nonZeros(), structure,
+                    new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9});
+            LOG.info("re-ranking {}: {}", src.describe(), stats);
+            return stats;
         }
 
         // ---- 1. neighbours ------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ import org.reidspark.io.NpyReader;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Arrays;
 
 /**
  * {@link CombinedDistances} from given distance matrices, as the reference {@code re_ranking(q_g_dist, q_q_dist,
@@ -223,6 +222,6 @@ public final class MatrixDistances implements CombinedDistances {
 
     @Override
     public String toString() {
-        return description + " (" + nq + " queries, " + ng + " gallery; " + Arrays.toString(new int[] {nq, ng}) + ")";
+        return description + " (" + nq + " queries, " + ng + " gallery)";
     }
 }

@@ -21,6 +21,7 @@ import org.reidspark.data.Sample;
 import org.reidspark.data.Split;
 import org.reidspark.data.catalog.Catalogs;
 import org.reidspark.data.catalog.DataConfig;
+import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.data.image.Alpha;
 import org.reidspark.data.image.ImageDecoder;
 import org.reidspark.data.image.InputConfig;
@@ -93,10 +94,37 @@ public final class ShardJob implements Job {
 
     @Override
     public int run(JobContext ctx) throws Exception {
-        ShardConfig config = ShardConfig.from(ctx.config());
-        DataConfig data = DataConfig.from(ctx.config());
-        InputConfig input = InputConfig.from(ctx.config());
+        DataConfig data = SynthDatasets.resolve(ctx.config(), ctx.storage());
+        Manifest manifest = read(ctx, data);
+        SparkSession[] spark = new SparkSession[1];
+        try {
+            publish(ctx, manifest, () -> {
+                spark[0] = SparkSessions.create(ctx);
+                return spark[0];
+            });
+        } finally {
+            if (spark[0] != null) spark[0].stop();
+        }
+        return 0;
+    }
+
+    /** The dataset {@code data} names, read through its catalog (errors name the root and the endpoint). */
+    public static Manifest read(JobContext ctx, DataConfig data) throws IOException {
         Catalog catalog = Catalogs.of(data);
+        return explained("read the dataset root", data.root(), ctx.s3(), () -> catalog.read(ctx.storage(), data.root()));
+    }
+
+    /**
+     * Shards {@code manifest} into the shard set {@code reid.shard.output} (default
+     * {@code <reid.run.output>/<reid.run.name>}) and publishes it. Spark is started through {@code spark} only when
+     * needed, and left running for the caller.
+     *
+     * @return where the shard set was published
+     */
+    public static Path publish(JobContext ctx, Manifest manifest, java.util.function.Supplier<SparkSession> spark)
+            throws IOException {
+        ShardConfig config = ShardConfig.from(ctx.config());
+        InputConfig input = InputConfig.from(ctx.config());
         S3Config s3 = ctx.s3();
         Storage storage = ctx.storage();
         RunConfig target = config.target(ctx.run());
@@ -107,26 +135,19 @@ public final class ShardJob implements Job {
                     + (config.output().isEmpty() ? "reid.run.name" : "reid.shard.output")
                     + " or set reid.run.overwrite=true to replace it");
         }
-        try (RunDirectory dir = explained("create the shard set", where, s3, () -> RunDirectory.create(storage, target, ctx.config(), name()))) {
-            Manifest manifest = explained("read the dataset root", data.root(), s3, () -> catalog.read(storage, data.root()));
-            SparkSession spark = SparkSessions.create(ctx);
-            ShardSummary summary;
-            int shards;
-            try {
-                shards = config.shards() > 0 ? config.shards() : spark.sparkContext().defaultParallelism();
-                summary = shard(spark, ctx.hadoopProperties(), manifest, ShardPlan.of(manifest.samples(), shards), input,
-                        config.maxBadFraction(), dir);
-            } finally {
-                spark.stop();
-            }
+        try (RunDirectory dir = explained("create the shard set", where, s3, () -> RunDirectory.create(storage, target, ctx.config(), "shard"))) {
+            SparkSession session = spark.get();
+            int shards = config.shards() > 0 ? config.shards() : session.sparkContext().defaultParallelism();
+            ShardSummary summary = shard(session, ctx.hadoopProperties(), manifest, ShardPlan.of(manifest.samples(), shards),
+                    input, config.maxBadFraction(), dir);
             dir.writeString(ShardSet.BAD_IMAGES, summary.badImagesCsv());
             dir.writeJson(ShardSet.SUMMARY, info(manifest, input, config, shards, summary));
             dir.info("shard", Map.of("samples", summary.total(), "bad", summary.bad(), "shards", shards));
             Path published = dir.publish();
-            System.out.println("shard: OK, " + (summary.total() - summary.bad()) + " images in identity shards, "
+            ctx.out().println("shard: OK, " + (summary.total() - summary.bad()) + " images in identity shards, "
                     + summary.bad() + " bad (listed in " + ShardSet.BAD_IMAGES + "), published " + published);
+            return published;
         }
-        return 0;
     }
 
     /**

@@ -29,7 +29,7 @@ import java.util.List;
  * A tiny Market-1501 tree for the shard job's tests: real JPEGs (40x20, colours by person and image) named by the
  * layout's rule, and one truncated JPEG among the training images.
  */
-final class MarketTree {
+public final class MarketTree {
     static final String FOLDER = "Market-1501-v15.09.15";
     static final int HEIGHT = 16;
     static final int WIDTH = 8;
@@ -45,7 +45,7 @@ final class MarketTree {
     }
 
     /** Writes the tree under {@code root} (the folder holding Market-1501-v15.09.15). */
-    static Path write(Path root) throws IOException {
+    public static Path write(Path root) throws IOException {
         Path base = root.resolve(FOLDER);
         for (int p = 0; p < TRAIN_PIDS.length; p++) {
             for (int i = 0; i < TRAIN_COUNTS[p]; i++) {
@@ -125,7 +125,7 @@ final class MarketTree {
         List<String> all = new ArrayList<>(List.of("reid.spark.master=local[2]", "reid.spark.conf.\"spark.ui.enabled\"=false"));
         all.addAll(overrides);
         var job = Jobs.byName("shard");
-        return new JobContext(job, ConfigLoader.load(all), JobArgs.parse(job, List.of()));
+        return new JobContext(job, ConfigLoader.load(all), JobArgs.parse(job, List.of()), System.out);
     }
 
     static Storage localStorage() {

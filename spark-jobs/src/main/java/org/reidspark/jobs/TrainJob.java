@@ -1,0 +1,137 @@
+package org.reidspark.jobs;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.reidspark.artifact.RunDirectory;
+import org.reidspark.artifact.Storage;
+import org.reidspark.data.Manifest;
+import org.reidspark.data.Split;
+import org.reidspark.data.synth.SynthDatasets;
+import org.reidspark.data.sampling.SamplerConfig;
+import org.reidspark.data.shard.Shard;
+import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.RankingMetrics;
+import org.reidspark.eval.baseline.HistogramBaseline;
+import org.reidspark.jobs.evaluate.SparkEmbedding;
+import org.reidspark.jobs.shard.ShardJob;
+import org.reidspark.jobs.shard.ShardSet;
+import org.reidspark.jobs.train.DistributedConfig;
+import org.reidspark.jobs.train.ParameterAveragingTrainer;
+import org.reidspark.method.Method;
+import org.reidspark.method.MethodSetup;
+import org.reidspark.method.Methods;
+import org.reidspark.train.Checkpoints;
+import org.reidspark.train.TrainingState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code train}, the main job: dataset -> identity shards (one per worker) -> parameter-averaging training
+ * on the executors -> evaluation of query against gallery on the executors -> a published run directory
+ * ({@code model/}, {@code checkpoints/}, {@code config.conf}, {@code run.json}, {@code metrics.json},
+ * {@code curve.json}). The shard set is published beside the run as {@code <name>.shards} and reused when the
+ * run is restarted; so are the run's checkpoints.
+ */
+public final class TrainJob implements Job {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+    @Override
+    public String name() {
+        return "train";
+    }
+
+    @Override
+    public String summary() {
+        return "the main job: shard a dataset, train with parameter averaging on Spark, evaluate, publish a run";
+    }
+
+    @Override
+    public List<JobOption> options() {
+        return List.of(
+                JobOption.config("--method", "NAME", "reid.method", "method to train (bot)"),
+                JobOption.config("--dataset", "NAME", "reid.data.dataset", "dataset layout (catalog name)"),
+                JobOption.config("--root", "DIR", "reid.data.root", "dataset root (local path or URI)"),
+                JobOption.config("--epochs", "N", "reid.train.epochs", "epochs to train"),
+                JobOption.config("--workers", "N", "reid.distributed.workers", "identity shards trained in parallel"),
+                JobOption.config("--output", "DIR", "reid.run.output", "base directory or URI for run directories"),
+                JobOption.config("--name", "NAME", "reid.run.name", "run directory name"));
+    }
+
+    @Override
+    public int run(JobContext ctx) throws Exception {
+        Config config = ctx.config();
+        Storage storage = ctx.storage();
+        DistributedConfig distributed = DistributedConfig.from(config);
+        String shardsAt = config.getString("reid.shard.output").isEmpty()
+                ? new Path(Storage.path(ctx.run().output()), ctx.run().name() + ".shards").toString()
+                : config.getString("reid.shard.output");
+        Config withShards = config.withValue("reid.shard.output", ConfigValueFactory.fromAnyRef(shardsAt))
+                .withValue("reid.shard.shards", ConfigValueFactory.fromAnyRef(distributed.workers()));
+        JobContext shardCtx = ctx.withConfig(withShards);
+        Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
+        SparkSession spark = null;
+        try (RunDirectory run = RunDirectory.create(storage, ctx.run(), config, name()).keepOnFailure()) {
+            spark = SparkSessions.create(ctx);
+            SparkSession session = spark;
+            if (RunDirectory.isPublished(storage, Storage.path(shardsAt))) {
+                LOG.info("reusing the shard set {}", shardsAt);
+            } else {
+                ShardJob.publish(shardCtx, manifest, () -> session);
+            }
+            ShardSet shards = ShardSet.open(storage, shardsAt);
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            JavaRDD<Shard> train = shards.shards(spark, Split.TRAIN).persist(StorageLevel.MEMORY_ONLY());
+            JavaRDD<Shard> query = shards.shards(spark, Split.QUERY).persist(StorageLevel.MEMORY_ONLY());
+            JavaRDD<Shard> gallery = shards.shards(spark, Split.GALLERY).persist(StorageLevel.MEMORY_ONLY());
+
+            Method method = Methods.byName(config.getString("reid.method"));
+            MethodSetup setup = new MethodSetup(config, manifest.trainIdentities(), manifest.clothesClasses(),
+                    ctx.run().seed(), storage);
+            Checkpoints checkpoints = new Checkpoints(storage, run.resolve("checkpoints"));
+            Optional<TrainingState> resumed = checkpoints.load();
+            TrainingState state = resumed.orElseGet(() -> method.initialize(setup));
+            resumed.ifPresent(s -> LOG.info("resuming from {} at epoch {}", checkpoints.location(), s.epoch()));
+
+            int images = manifest.train().size();
+            int perWorker = (int) Math.ceil((double) images / train.getNumPartitions());
+            int batchesPerEpoch = Math.max(1, perWorker / SamplerConfig.from(config).batchSize());
+            // periodic evaluation (reid.train.eval-every) between epochs; the final one follows training
+            List<ParameterAveragingTrainer.EpochRecord> curve = new ParameterAveragingTrainer(jsc, config, checkpoints,
+                    (s, epoch) -> epoch + 1 == config.getInt("reid.train.epochs") ? Map.of()
+                            : asMap(SparkEmbedding.evaluate(jsc, query, gallery, method.inferenceNetwork(s), config)))
+                    .train(state, setup, train, batchesPerEpoch);
+            RankingMetrics m = SparkEmbedding.evaluate(jsc, query, gallery, method.inferenceNetwork(state), config);
+
+            RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, EvalConfig.from(config).protocol());
+            run.writeModels(state.networks().asMap());
+            Map<String, Object> metrics = new java.util.LinkedHashMap<>(m.toMap());
+            metrics.put("colourHistogramBaseline", baseline.toMap());
+            run.writeJson("metrics.json", metrics);
+            run.writeJson("curve.json", curve);
+            run.info("method", method.name()).info("data", manifest.summary()).info("shards", shardsAt)
+                    .info("master", jsc.master()).info("workers", train.getNumPartitions())
+                    .info("parameters", state.networks().parameterCount()).info("iterations", state.iteration());
+            Path published = run.publish();
+            ctx.out().printf("train: %s on %s with %d workers: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
+                            + "colour-histogram baseline on the same split: Rank-1 %.4f, mAP %.4f, mINP %.4f%n"
+                            + "run directory: %s%n", method.name(), manifest.dataset(), train.getNumPartitions(), m.rank(1),
+                    m.mAP(), m.mINP(), m.validQueries(), baseline.rank(1), baseline.mAP(), baseline.mINP(), published);
+        } finally {
+            if (spark != null) spark.stop();
+        }
+        return 0;
+    }
+
+    static Map<String, Double> asMap(RankingMetrics m) {
+        return Map.of("mAP", m.mAP(), "rank1", m.rank(1), "mINP", m.mINP());
+    }
+}

@@ -1,0 +1,132 @@
+package org.reidspark.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.reidspark.jobs.shard.MarketTree;
+import org.reidspark.train.TrainingState;
+
+import java.io.InputStream;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The train job end to end: shard, parameter averaging over two workers, evaluation, publish; the same result
+ * on separate executor JVMs (local-cluster) and when a task fails once and is retried.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TrainJobTest {
+    @TempDir
+    Path tmp;
+
+    private Path data;
+    private INDArray localParams;
+
+    @BeforeAll
+    void trainOnLocalSpark(@TempDir Path shared) throws Exception {
+        data = MarketTree.write(shared.resolve("data"));
+        Path runs = shared.resolve("runs");
+        Result r = run(tinyTraining(data, runs));
+        assertEquals(0, r.code, r.err + r.out);
+        localRun = runs;
+        localOut = r.out;
+        localParams = finalParams(runs.resolve("t"));
+    }
+
+    private Path localRun;
+    private String localOut;
+
+    static INDArray finalParams(Path run) throws Exception {
+        try (InputStream in = Files.newInputStream(run.resolve("checkpoints/state.bin"))) {
+            return TrainingState.read(in).network("reid").params().dup();
+        }
+    }
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(List<String> args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static List<String> tinyTraining(Path data, Path runs) {
+        return new ArrayList<>(List.of("train", "reid.spark.master=\"local[2]\"", "reid.spark.conf.\"spark.ui.enabled\"=false",
+                "--dataset", "market1501", "--root", data.toString(), "--output", runs.toString(), "--name", "t",
+                "reid.shard.max-bad-fraction=0.2", "reid.input.height=32", "reid.input.width=16",
+                "reid.model.backbone=resnet18", "reid.model.width=0.125", "reid.sampler.p=2", "reid.sampler.k=2",
+                "reid.distributed.averaging-steps=2", "--workers", "2", "--epochs", "2",
+                "reid.train.schedule.warmup-epochs=1", "reid.embed.batch-size=8"));
+    }
+
+    @Test
+    void trainsWithTwoWorkersAndPublishesARun() throws Exception {
+        Path runs = localRun;
+        assertTrue(localOut.contains("with 2 workers") && localOut.contains("mAP"), localOut);
+        Path dir = runs.resolve("t");
+        for (String f : List.of("_PUBLISHED", "config.conf", "run.json", "metrics.json", "curve.json", "model/reid.zip",
+                "checkpoints/state.bin")) {
+            assertTrue(Files.exists(dir.resolve(f)), f + " missing");
+        }
+        assertTrue(Files.exists(runs.resolve("t.shards/_PUBLISHED")), "the shard set is published beside the run");
+        JsonNode curve = new ObjectMapper().readTree(dir.resolve("curve.json").toFile());
+        assertEquals(2, curve.size());
+        JsonNode info = new ObjectMapper().readTree(dir.resolve("run.json").toFile());
+        assertEquals(2, info.get("workers").asInt());
+        JsonNode metrics = new ObjectMapper().readTree(dir.resolve("metrics.json").toFile());
+        assertTrue(metrics.get("validQueries").asInt() > 0, metrics.toString());
+    }
+
+    @Test
+    void separateExecutorJvmsGiveTheSameModel() throws Exception {
+        Path sparkHome = Path.of(System.getenv("SPARK_HOME"));
+        Files.createDirectories(sparkHome.resolve("jars"));
+        Path runs = tmp.resolve("cluster");
+        List<String> args = tinyTraining(data, runs);
+        args.set(1, "reid.spark.master=\"local-cluster[2,1,1024]\"");
+        args.add("reid.spark.conf.\"spark.executor.extraClassPath\"=\"" + System.getProperty("surefire.test.class.path")
+                + "\"");
+        Result r = run(args);
+        assertEquals(0, r.code, r.err + r.out);
+        INDArray cluster = finalParams(runs.resolve("t"));
+        assertTrue(localParams.equalsWithEps(cluster, 1e-4), "local[2] and local-cluster parameters differ");
+        assertTrue(Files.readString(runs.resolve("t/run.json")).contains("local-cluster[2,1,1024]"));
+    }
+
+    @Test
+    void aTaskFailingOnceIsRetriedWithTheSameResult() throws Exception {
+        Path runs = tmp.resolve("fault");
+        List<String> args = tinyTraining(data, runs);
+        args.set(1, "reid.spark.master=\"local[2,4]\"");
+        args.add("reid.distributed.fault-round=1");
+        Result r = run(args);
+        assertEquals(0, r.code, r.err + r.out);
+        INDArray retried = finalParams(runs.resolve("t"));
+        assertTrue(localParams.equalsWithEps(retried, 1e-4), "a retried round changed the model");
+    }
+
+    @Test
+    void theFaultReallyHappensWithoutRetries() {
+        List<String> args = tinyTraining(data, tmp.resolve("noretry"));
+        args.add("reid.distributed.fault-round=0");
+        Result r = run(args);
+        assertEquals(1, r.code, r.out);
+        assertTrue(r.err.contains("injected fault"), r.err);
+    }
+}
