@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  */
 final class Rng {
     /** Stream kinds, so that keys of different purposes never collide. */
-    static final long PLAN = 1, IDENTITY = 2, CAMERA = 3, IMAGE = 4, DISTRACTOR = 5, JUNK = 6, OCCLUDER = 7, SCHEME = 8;
+    static final long PLAN = 1, IDENTITY = 2, CAMERA = 3, IMAGE = 4, OCCLUDER = 7, SCHEME = 8;
 
     private final SplittableRandom random;
     private double spare;

@@ -23,11 +23,13 @@ final class ScenePainter {
     /** The site's materials: every camera of a dataset looks at the same campus. */
     private final Color[] walls;
     private final Color[] grounds;
+    private final int siteType;
 
     private ScenePainter(long seed) {
         Rng site = Rng.of(seed, Rng.CAMERA, -1);
         walls = new Color[]{site.pick(Palette.WALLS), site.pick(Palette.WALLS), site.pick(Palette.WALLS)};
-        grounds = new Color[]{site.pick(Palette.GROUNDS), site.pick(Palette.GROUNDS)};
+        grounds = new Color[]{site.pick(Palette.GROUNDS)}; // one pavement for the whole site
+        siteType = site.nextInt(3);
     }
 
     static BufferedImage paint(long seed, int camera, int height, int width) {
@@ -41,7 +43,7 @@ final class ScenePainter {
         double u = height;
         Canvas c = new Canvas(pw, ph);
         double horizon = ph * r.uniform(0.38, 0.62);
-        int type = r.nextInt(3);
+        int type = Math.floorMod(camera + siteType, 3); // street, campus, mall in turn over the cameras
         Color ground = r.jitter(r.pick(grounds), 10);
         c.clear(ground);
         switch (type) {

@@ -51,6 +51,12 @@ public final class SynthGenerator {
     public static final String DESCRIPTION = "synth.json";
     public static final String MASKS = "masks";
     public static final String SHEET = "contact-sheet.png";
+    /**
+     * Version of the rendering model, recorded with the parameters: bumped whenever the same parameters would
+     * render other pixels, so that a dataset written by an older generator is never reused as if current.
+     * 2: camera renditions by Latin hypercube, one pavement per site.
+     */
+    static final int RENDERING = 2;
     /** Images per row of the contact sheet. */
     private static final int SHEET_COLUMNS = 6;
     private static final Logger LOG = LoggerFactory.getLogger(SynthGenerator.class);
@@ -119,7 +125,7 @@ public final class SynthGenerator {
         prepare(fs, root, cfg);
         SynthPlan plan = SynthPlan.build(cfg);
         List<Camera> cameras = new ArrayList<>();
-        for (int c = 0; c < cfg.cameras(); c++) cameras.add(Camera.create(cfg.seed(), c, cfg.height(), cfg.width()));
+        for (int c = 0; c < cfg.cameras(); c++) cameras.add(Camera.create(cfg.seed(), c, cfg.cameras(), cfg.height(), cfg.width()));
         Renderer renderer = new Renderer(cfg.seed(), cfg.height(), cfg.width(), cameras);
         int threads = cfg.threads() == 0 ? Runtime.getRuntime().availableProcessors() : cfg.threads();
         LOG.info("synth: rendering {} images ({} variant, {} identities, {} cameras, {}) on {} thread(s) into {}",
@@ -235,6 +241,7 @@ public final class SynthGenerator {
     /** The generation parameters {@code synth.json} records (what makes two datasets the same). */
     static Map<String, Object> parameters(SynthConfig cfg) {
         Map<String, Object> params = new LinkedHashMap<>();
+        params.put("rendering", RENDERING);
         params.put("identities", cfg.identities());
         params.put("cameras", cfg.cameras());
         params.put("imagesPerIdentity", cfg.imagesPerIdentity());

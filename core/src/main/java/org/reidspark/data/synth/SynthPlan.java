@@ -180,9 +180,4 @@ final class SynthPlan {
                     true, t.fileName()));
         }
     }
-
-    /** The number of test identities with at least one query. */
-    int queryIdentities() {
-        return (int) tasks.stream().filter(t -> t.split() == Split.QUERY).map(Task::pid).distinct().count();
-    }
 }

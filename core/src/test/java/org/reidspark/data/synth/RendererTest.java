@@ -21,7 +21,7 @@ class RendererTest {
     @BeforeAll
     static void cameras() {
         List<Camera> cams = new ArrayList<>();
-        for (int c = 0; c < CAMERAS; c++) cams.add(Camera.create(SEED, c, H, W));
+        for (int c = 0; c < CAMERAS; c++) cams.add(Camera.create(SEED, c, CAMERAS, H, W));
         renderer = new Renderer(SEED, H, W, cams);
     }
 
