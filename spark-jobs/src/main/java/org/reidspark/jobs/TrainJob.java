@@ -56,14 +56,9 @@ public final class TrainJob implements Job {
 
     @Override
     public List<JobOption> options() {
-        return List.of(
-                JobOption.config("--method", "NAME", "reid.method", "method to train (bot)"),
-                JobOption.config("--dataset", "NAME", "reid.data.dataset", "dataset layout (catalog name)"),
-                JobOption.config("--root", "DIR", "reid.data.root", "dataset root (local path or URI)"),
-                JobOption.config("--epochs", "N", "reid.train.epochs", "epochs to train"),
-                JobOption.config("--workers", "N", "reid.distributed.workers", "identity shards trained in parallel"),
-                JobOption.config("--output", "DIR", "reid.run.output", "base directory or URI for run directories"),
-                JobOption.config("--name", "NAME", "reid.run.name", "run directory name"));
+        List<JobOption> options = new java.util.ArrayList<>(TrainLocalJob.TRAINING_OPTIONS);
+        options.add(JobOption.config("--workers", "N", "reid.distributed.workers", "identity shards trained in parallel"));
+        return List.copyOf(options);
     }
 
     @Override

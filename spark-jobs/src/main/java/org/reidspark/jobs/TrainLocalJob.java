@@ -30,15 +30,18 @@ public final class TrainLocalJob implements Job {
         return "train a method in one JVM (no Spark), evaluate, publish a run directory";
     }
 
+    /** The options every training job takes (train adds --workers). */
+    static final List<JobOption> TRAINING_OPTIONS = List.of(
+            JobOption.config("--method", "NAME", "reid.method", "method to train (bot)"),
+            JobOption.config("--dataset", "NAME", "reid.data.dataset", "dataset layout (catalog name)"),
+            JobOption.config("--root", "DIR", "reid.data.root", "dataset root (local path or URI)"),
+            JobOption.config("--epochs", "N", "reid.train.epochs", "epochs to train"),
+            JobOption.config("--output", "DIR", "reid.run.output", "base directory or URI for run directories"),
+            JobOption.config("--name", "NAME", "reid.run.name", "run directory name"));
+
     @Override
     public List<JobOption> options() {
-        return List.of(
-                JobOption.config("--method", "NAME", "reid.method", "method to train (bot)"),
-                JobOption.config("--dataset", "NAME", "reid.data.dataset", "dataset layout (catalog name)"),
-                JobOption.config("--root", "DIR", "reid.data.root", "dataset root (local path or URI)"),
-                JobOption.config("--epochs", "N", "reid.train.epochs", "epochs to train"),
-                JobOption.config("--output", "DIR", "reid.run.output", "base directory or URI for run directories"),
-                JobOption.config("--name", "NAME", "reid.run.name", "run directory name"));
+        return TRAINING_OPTIONS;
     }
 
     @Override
