@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import org.reidspark.config.Check;
 import org.reidspark.config.ConfigError;
 import org.reidspark.model.backbone.Backbones;
+import org.reidspark.model.backbone.Convolutions;
 
 /**
  * {@code reid.model}: the re-ID network, a ResNet backbone plus the BNNeck head.
@@ -15,10 +16,14 @@ import org.reidspark.model.backbone.Backbones;
  * @param inputWidth  network input width in pixels
  * @param bnneck      BNNeck head (true) or a plain classifier on the pooled feature (false)
  * @param pretrained  backbone weights to start from (.zip or .npz, local path or Hadoop URI); empty for none
+ * @param convolution how convolutions run, one of {@link Convolutions#NAMES} (same weights and outputs either way)
  */
 public record ModelConfig(String backbone, double width, int lastStride, int inputHeight, int inputWidth,
-                          boolean bnneck, String pretrained) {
+                          boolean bnneck, String pretrained, String convolution) {
     public ModelConfig {
+        if (!Convolutions.NAMES.contains(convolution)) {
+            throw ConfigError.badValue("reid.model.convolution", convolution, "one of " + String.join(", ", Convolutions.NAMES));
+        }
         if (!Backbones.NAMES.contains(backbone)) {
             throw ConfigError.badValue("reid.model.backbone", backbone, "one of " + String.join(", ", Backbones.NAMES));
         }
@@ -35,14 +40,26 @@ public record ModelConfig(String backbone, double width, int lastStride, int inp
         }
     }
 
+    /** A model with the default convolution implementation ({@link Convolutions#DEFAULT}). */
+    public ModelConfig(String backbone, double width, int lastStride, int inputHeight, int inputWidth,
+                       boolean bnneck, String pretrained) {
+        this(backbone, width, lastStride, inputHeight, inputWidth, bnneck, pretrained, Convolutions.DEFAULT);
+    }
+
     public static ModelConfig from(Config c) {
         Config m = c.getConfig("reid.model");
         return new ModelConfig(m.getString("backbone"), m.getDouble("width"), m.getInt("last-stride"),
-                m.getInt("input-height"), m.getInt("input-width"), m.getBoolean("bnneck"), m.getString("pretrained"));
+                m.getInt("input-height"), m.getInt("input-width"), m.getBoolean("bnneck"), m.getString("pretrained"),
+                m.getString("convolution"));
     }
 
     /** This config with another input size (height x width in pixels). */
     public ModelConfig withInput(int height, int width) {
-        return new ModelConfig(backbone, this.width, lastStride, height, width, bnneck, pretrained);
+        return new ModelConfig(backbone, this.width, lastStride, height, width, bnneck, pretrained, convolution);
+    }
+
+    /** This config with another convolution implementation (a {@link Convolutions} name). */
+    public ModelConfig withConvolution(String name) {
+        return new ModelConfig(backbone, width, lastStride, inputHeight, inputWidth, bnneck, pretrained, name);
     }
 }

@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
@@ -84,10 +83,22 @@ public final class ResNet {
      */
     public static Output addTo(ComputationGraphConfiguration.GraphBuilder g, String input, ResNetSpec spec,
                                double width, int lastStride) {
+        return addTo(g, input, spec, width, lastStride, Convolutions.DEFAULT);
+    }
+
+    /**
+     * Adds the backbone to {@code g} with convolutions of implementation {@code convolution}
+     * (a {@link Convolutions} name).
+     *
+     * @param lastStride stride of stage 4: 1 or 2
+     */
+    public static Output addTo(ComputationGraphConfiguration.GraphBuilder g, String input, ResNetSpec spec,
+                               double width, int lastStride, String convolution) {
+        Convolutions.builder(convolution, 1);
         if (lastStride != 1 && lastStride != 2) throw new IllegalArgumentException("last stride must be 1 or 2, got " + lastStride);
         List<String> layers = new ArrayList<>();
         int base = baseWidth(width);
-        String x = conv(g, "conv1", input, base, 7, 2, layers);
+        String x = conv(g, "conv1", input, base, 7, 2, layers, convolution);
         x = bn(g, "bn1", x, layers);
         x = relu(g, "relu", x);
         g.addLayer("maxpool", new SubsamplingLayer.Builder(PoolingType.MAX)
@@ -100,7 +111,8 @@ public final class ResNet {
             for (int b = 0; b < spec.blocks().get(stage); b++) {
                 String name = "layer" + (stage + 1) + "." + b;
                 int s = b == 0 ? stride : 1;
-                x = spec.bottleneck() ? bottleneck(g, name, x, in, planes, s, layers) : basic(g, name, x, in, planes, s, layers);
+                x = spec.bottleneck() ? bottleneck(g, name, x, in, planes, s, layers, convolution)
+                        : basic(g, name, x, in, planes, s, layers, convolution);
                 in = planes * spec.expansion();
             }
         }
@@ -114,7 +126,8 @@ public final class ResNet {
     public static org.deeplearning4j.nn.graph.ComputationGraph graph(ModelConfig model, NetworkOptions options) {
         ComputationGraphConfiguration.GraphBuilder g = baseBuilder(options).addInputs("input")
                 .setInputTypes(InputType.convolutional(model.inputHeight(), model.inputWidth(), 3));
-        Output out = addTo(g, "input", Backbones.byName(model.backbone()), model.width(), model.lastStride());
+        Output out = addTo(g, "input", Backbones.byName(model.backbone()), model.width(), model.lastStride(),
+                model.convolution());
         g.setOutputs(out.output());
         org.deeplearning4j.nn.graph.ComputationGraph graph = new org.deeplearning4j.nn.graph.ComputationGraph(g.build());
         graph.init();
@@ -134,30 +147,30 @@ public final class ResNet {
     }
 
     private static String basic(ComputationGraphConfiguration.GraphBuilder g, String name, String x, int in, int planes,
-                                int stride, List<String> layers) {
-        String y = conv(g, name + ".conv1", x, planes, 3, stride, layers);
+                                int stride, List<String> layers, String cv) {
+        String y = conv(g, name + ".conv1", x, planes, 3, stride, layers, cv);
         y = relu(g, name + ".relu1", bn(g, name + ".bn1", y, layers));
-        y = conv(g, name + ".conv2", y, planes, 3, 1, layers);
+        y = conv(g, name + ".conv2", y, planes, 3, 1, layers, cv);
         y = bn(g, name + ".bn2", y, layers);
-        return residual(g, name, x, y, in, planes, stride, layers);
+        return residual(g, name, x, y, in, planes, stride, layers, cv);
     }
 
     private static String bottleneck(ComputationGraphConfiguration.GraphBuilder g, String name, String x, int in,
-                                     int planes, int stride, List<String> layers) {
-        String y = conv(g, name + ".conv1", x, planes, 1, 1, layers);
+                                     int planes, int stride, List<String> layers, String cv) {
+        String y = conv(g, name + ".conv1", x, planes, 1, 1, layers, cv);
         y = relu(g, name + ".relu1", bn(g, name + ".bn1", y, layers));
-        y = conv(g, name + ".conv2", y, planes, 3, stride, layers);
+        y = conv(g, name + ".conv2", y, planes, 3, stride, layers, cv);
         y = relu(g, name + ".relu2", bn(g, name + ".bn2", y, layers));
-        y = conv(g, name + ".conv3", y, planes * 4, 1, 1, layers);
+        y = conv(g, name + ".conv3", y, planes * 4, 1, 1, layers, cv);
         y = bn(g, name + ".bn3", y, layers);
-        return residual(g, name, x, y, in, planes * 4, stride, layers);
+        return residual(g, name, x, y, in, planes * 4, stride, layers, cv);
     }
 
     private static String residual(ComputationGraphConfiguration.GraphBuilder g, String name, String x, String y, int in,
-                                   int out, int stride, List<String> layers) {
+                                   int out, int stride, List<String> layers, String cv) {
         String shortcut = x;
         if (stride != 1 || in != out) {
-            shortcut = conv(g, name + ".downsample.0", x, out, 1, stride, layers);
+            shortcut = conv(g, name + ".downsample.0", x, out, 1, stride, layers, cv);
             shortcut = bn(g, name + ".downsample.1", shortcut, layers);
         }
         g.addVertex(name + ".add", new ElementWiseVertex(ElementWiseVertex.Op.Add), y, shortcut);
@@ -166,9 +179,9 @@ public final class ResNet {
 
     /** k x k convolution, no bias, padding k/2; He-normal initialization on fan-out as in torchvision. */
     private static String conv(ComputationGraphConfiguration.GraphBuilder g, String name, String x, int out, int k,
-                               int stride, List<String> layers) {
+                               int stride, List<String> layers, String convolution) {
         double std = Math.sqrt(2.0 / ((double) out * k * k));
-        g.addLayer(name, new ConvolutionLayer.Builder(k, k).stride(stride, stride).padding(k / 2, k / 2)
+        g.addLayer(name, Convolutions.builder(convolution, k).stride(stride, stride).padding(k / 2, k / 2)
                 .nOut(out).hasBias(false).activation(Activation.IDENTITY)
                 .weightInit(new WeightInitDistribution(new NormalDistribution(0, std))).build(), x);
         layers.add(name);
