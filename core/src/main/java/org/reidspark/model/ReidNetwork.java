@@ -46,14 +46,14 @@ public final class ReidNetwork {
         ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(options).addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(model.inputHeight(), model.inputWidth(), 3));
         ResNet.Output backbone = ResNet.addTo(g, INPUT, Backbones.byName(model.backbone()), model.width(), model.lastStride(),
-                model.convolution());
+                model.implementation());
         BNNeck.addTo(g, backbone.output(), backbone.channels(), numClasses, model.bnneck());
         g.setOutputs(BNNeck.OUTPUTS.toArray(new String[0]));
         ComputationGraph graph = new ComputationGraph(g.build());
         graph.init();
-        LOG.info("built {} (width {}, last stride {}, {}x{} input, bnneck {}, {} convolution): {} parameters, {} classes",
+        LOG.info("built {} (width {}, last stride {}, {}x{} input, bnneck {}, {} layers): {} parameters, {} classes",
                 model.backbone(), model.width(), model.lastStride(), model.inputHeight(), model.inputWidth(),
-                model.bnneck(), model.convolution(), graph.numParams(), numClasses);
+                model.bnneck(), model.implementation(), graph.numParams(), numClasses);
         if (!model.pretrained().isEmpty()) {
             if (storage == null) throw new IllegalArgumentException("a Storage is needed to read " + model.pretrained());
             try {

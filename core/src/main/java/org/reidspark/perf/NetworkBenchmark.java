@@ -38,7 +38,7 @@ import java.util.Random;
  * Times the project's own re-ID networks ({@link ReidNetwork}: ResNet backbone + BNNeck head, as the methods build
  * them) on the CPU: BoT-style training steps (training-mode forward, label-smoothed cross-entropy outside the graph,
  * {@link ExternalBackprop} backward and Adam step) and inference ({@link ReidNetwork#embed}), after warm-up, with
- * each convolution implementation of {@code reid.bench.convolutions} measured side by side in interleaved
+ * each layer implementation of {@code reid.bench.implementations} measured side by side in interleaved
  * iterations (so load from other processes hits all of them alike). Also times an {@code n x n x n} float matrix
  * multiply in every round: the machine's matrix rate under the same load, which the networks' achieved rate is a
  * fraction of.
@@ -78,7 +78,7 @@ public final class NetworkBenchmark {
     }
 
     /**
-     * One case measured with one convolution implementation.
+     * One case measured with one layer implementation.
      *
      * @param seconds       each timed iteration's wall time, in order
      * @param cpuSeconds    each timed iteration's CPU time of the whole process (all threads), in order
@@ -87,7 +87,7 @@ public final class NetworkBenchmark {
      * @param peakRssBytes  peak resident memory of the process during this implementation's timed iterations
      * @param offHeapBytes  bytes JavaCPP had allocated off-heap after the last iteration
      */
-    public record Result(Case benchCase, String convolution, double[] seconds, double[] cpuSeconds, double gflopPerImage, double gemmGflops,
+    public record Result(Case benchCase, String implementation, double[] seconds, double[] cpuSeconds, double gflopPerImage, double gemmGflops,
                          long peakRssBytes, long offHeapBytes) {
         public double medianSeconds() {
             return median(seconds);
@@ -119,12 +119,12 @@ public final class NetworkBenchmark {
         return results;
     }
 
-    /** Runs one case with each configured convolution implementation, iterations interleaved. */
+    /** Runs one case with each configured layer implementation, iterations interleaved. */
     public static List<Result> run(Case c, BenchConfig config) {
         ModelConfig model = new ModelConfig(c.backbone(), 1.0, config.lastStride(), c.height(), c.width(), true, "");
         Map<String, ComputationGraph> nets = new LinkedHashMap<>();
-        for (String conv : config.convolutions()) {
-            ComputationGraph g = ReidNetwork.build(model.withConvolution(conv), config.classes(),
+        for (String conv : config.implementations()) {
+            ComputationGraph g = ReidNetwork.build(model.withImplementation(conv), config.classes(),
                     NetworkOptions.bot(config.seed()), null);
             if (!nets.isEmpty()) g.setParams(nets.values().iterator().next().params());
             nets.put(conv, g);
@@ -231,8 +231,8 @@ public final class NetworkBenchmark {
         Properties p = Nd4j.getExecutioner().getEnvironmentInformation();
         return String.format(Locale.ROOT, "backend %s, BLAS %s, %s cores, OMP threads %s, ND4J max threads %d, "
                         + "JVM max heap %d MB, javacpp maxbytes %d MB, maxphysicalbytes %d MB, OMP_NUM_THREADS=%s",
-                p.getProperty("backend"), p.getProperty("blas.vendor"), p.getProperty("cores"),
-                p.getProperty("omp.threads"), Nd4j.getEnvironment().maxThreads(),
+                p.get("backend"), p.get("blas.vendor"), p.get("cores"),
+                p.get("omp.threads"), Nd4j.getEnvironment().maxThreads(),
                 Runtime.getRuntime().maxMemory() >> 20, Pointer.maxBytes() >> 20, Pointer.maxPhysicalBytes() >> 20,
                 System.getenv("OMP_NUM_THREADS"));
     }
@@ -240,11 +240,11 @@ public final class NetworkBenchmark {
     /** A markdown table of {@code results}. */
     public static String table(List<Result> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| case | convolution | batch | s/iteration (median) | CPU-s/iteration | img/s | GFLOP/image | GFLOP/s | sgemm GFLOP/s | fraction of sgemm | peak RSS MB | iterations (s) |\n");
+        sb.append("| case | layers | batch | s/iteration (median) | CPU-s/iteration | img/s | GFLOP/image | GFLOP/s | sgemm GFLOP/s | fraction of sgemm | peak RSS MB | iterations (s) |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Result r : results) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f | %.3f | %d | %s |%n",
-                    r.benchCase().name(), r.convolution(), r.benchCase().batch(), r.medianSeconds(), r.medianCpuSeconds(),
+                    r.benchCase().name(), r.implementation(), r.benchCase().batch(), r.medianSeconds(), r.medianCpuSeconds(),
                     r.imagesPerSecond(),
                     r.gflopPerImage(), r.gflops(), r.gemmGflops(), r.fractionOfGemm(), r.peakRssBytes() >> 20,
                     seconds(r.seconds())));
