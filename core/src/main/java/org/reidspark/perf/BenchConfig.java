@@ -10,8 +10,8 @@ import java.util.List;
 /**
  * {@code reid.bench}: what {@link NetworkBenchmark} measures.
  *
- * @param cases        benchmark cases, names from {@link NetworkBenchmark#CASES}, run in this order
- * @param implementations layer implementations ({@link Implementations#NAMES}) measured side by side, interleaved
+ * @param cases        benchmark cases (config: comma-separated), names from {@link NetworkBenchmark#CASES}, run in this order
+ * @param implementations layer implementations (config: comma-separated; {@link Implementations#NAMES}) measured side by side, interleaved
  * @param warmup       untimed iterations per implementation before timing
  * @param iterations   timed iterations per implementation (one of each, in turn)
  * @param gemmSize     n of the n x n x n float matrix multiply that gives the machine's rate (0 = skip)
@@ -47,8 +47,13 @@ public record BenchConfig(List<String> cases, List<String> implementations, int 
 
     public static BenchConfig from(Config c) {
         Config b = c.getConfig("reid.bench");
-        return new BenchConfig(b.getStringList("cases"), b.getStringList("implementations"), b.getInt("warmup"),
+        return new BenchConfig(names(b, "cases"), names(b, "implementations"), b.getInt("warmup"),
                 b.getInt("iterations"), b.getInt("gemm-size"), b.getInt("classes"), b.getInt("last-stride"),
                 b.getLong("seed"));
+    }
+
+    /** Names from a comma-separated string ({@code --cases a,b}). */
+    private static List<String> names(Config b, String key) {
+        return java.util.Arrays.stream(b.getString(key).split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
     }
 }

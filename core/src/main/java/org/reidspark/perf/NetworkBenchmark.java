@@ -303,11 +303,13 @@ public final class NetworkBenchmark {
         }
     }
 
-    /** Runs {@code reid.bench} from the reference config plus {@code key=value} overrides; prints the table. */
+    /**
+     * Runs {@code reid.bench} from the reference config plus {@code key=value} overrides (e.g.
+     * {@code reid.bench.cases=resnet50-train}) and prints the table; the {@code bench} job does the same through
+     * {@code submit/reid}.
+     */
     public static void main(String[] args) {
-        com.typesafe.config.Config overrides = com.typesafe.config.ConfigFactory.parseString(String.join("\n", args));
-        com.typesafe.config.Config config = overrides.withFallback(com.typesafe.config.ConfigFactory.load()).resolve();
-        List<Result> results = run(BenchConfig.from(config));
+        List<Result> results = run(BenchConfig.from(org.reidspark.config.ConfigLoader.load(Arrays.asList(args))));
         System.out.println(environment());
         System.out.print(table(results));
     }

@@ -5,7 +5,7 @@ import java.util.List;
 /** The one place that maps a job name to its implementation. */
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
-    public static final List<String> NAMES = List.of("train-local", "eval-distmat", "smoke");
+    public static final List<String> NAMES = List.of("train-local", "eval-distmat", "bench", "smoke");
 
     private Jobs() {
     }
@@ -15,6 +15,7 @@ public final class Jobs {
             case "smoke" -> new SmokeJob();
             case "eval-distmat" -> new EvalDistmatJob();
             case "train-local" -> new TrainLocalJob();
+            case "bench" -> new BenchJob();
             default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));
         };
     }
