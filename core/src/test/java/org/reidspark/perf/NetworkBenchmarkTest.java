@@ -52,14 +52,13 @@ class NetworkBenchmarkTest {
         assertEquals(2.0, NetworkBenchmark.median(new double[]{3, 1, 2}));
         assertEquals(2.5, NetworkBenchmark.median(new double[]{4, 1, 2, 3}));
         NetworkBenchmark.resetPeakRss();
-        long peak = NetworkBenchmark.peakRss();
         byte[][] blocks = new byte[64][];
         for (int i = 0; i < blocks.length; i++) {
             blocks[i] = new byte[1 << 20];
             java.util.Arrays.fill(blocks[i], (byte) 1);
         }
-        assertTrue(NetworkBenchmark.peakRss() >= peak, "peak RSS never falls");
-        assertTrue(blocks[63][0] == 1);
+        assertTrue(NetworkBenchmark.peakRss() >= 64L << 20, "64 MB were just touched: " + NetworkBenchmark.peakRss());
+        assertEquals(1, blocks[63][0]);
         assertTrue(NetworkBenchmark.processCpuNanos() > 0);
     }
 }
