@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import org.reidspark.config.Check;
 import org.reidspark.config.ConfigError;
 import org.reidspark.model.backbone.Backbones;
+import org.reidspark.model.backbone.Implementations;
 
 /**
  * {@code reid.model}: the re-ID network, a ResNet backbone plus the BNNeck head.
@@ -15,10 +16,15 @@ import org.reidspark.model.backbone.Backbones;
  * @param inputWidth  network input width in pixels ({@code reid.input.width})
  * @param bnneck      BNNeck head (true) or a plain classifier on the pooled feature (false)
  * @param pretrained  backbone weights to start from (.zip or .npz, local path or Hadoop URI); empty for none
+ * @param implementation how the backbone's convolutions and BatchNorms run, one of {@link Implementations#NAMES}
+ *                    (same weights and outputs either way)
  */
 public record ModelConfig(String backbone, double width, int lastStride, int inputHeight, int inputWidth,
-                          boolean bnneck, String pretrained) {
+                          boolean bnneck, String pretrained, String implementation) {
     public ModelConfig {
+        if (!Implementations.NAMES.contains(implementation)) {
+            throw ConfigError.badValue("reid.model.implementation", implementation, "one of " + String.join(", ", Implementations.NAMES));
+        }
         if (!Backbones.NAMES.contains(backbone)) {
             throw ConfigError.badValue("reid.model.backbone", backbone, "one of " + String.join(", ", Backbones.NAMES));
         }
@@ -35,14 +41,26 @@ public record ModelConfig(String backbone, double width, int lastStride, int inp
         }
     }
 
+    /** A model with the default layer implementation ({@link Implementations#DEFAULT}). */
+    public ModelConfig(String backbone, double width, int lastStride, int inputHeight, int inputWidth,
+                       boolean bnneck, String pretrained) {
+        this(backbone, width, lastStride, inputHeight, inputWidth, bnneck, pretrained, Implementations.DEFAULT);
+    }
+
     public static ModelConfig from(Config c) {
         Config m = c.getConfig("reid.model");
         return new ModelConfig(m.getString("backbone"), m.getDouble("width"), m.getInt("last-stride"),
-                c.getInt("reid.input.height"), c.getInt("reid.input.width"), m.getBoolean("bnneck"), m.getString("pretrained"));
+                c.getInt("reid.input.height"), c.getInt("reid.input.width"), m.getBoolean("bnneck"), m.getString("pretrained"),
+                m.getString("implementation"));
     }
 
     /** This config with another input size (height x width in pixels). */
     public ModelConfig withInput(int height, int width) {
-        return new ModelConfig(backbone, this.width, lastStride, height, width, bnneck, pretrained);
+        return new ModelConfig(backbone, this.width, lastStride, height, width, bnneck, pretrained, implementation);
+    }
+
+    /** This config with another layer implementation (an {@link Implementations} name). */
+    public ModelConfig withImplementation(String name) {
+        return new ModelConfig(backbone, width, lastStride, inputHeight, inputWidth, bnneck, pretrained, name);
     }
 }

@@ -46,14 +46,15 @@ public final class ReidNetwork {
     public static ComputationGraph build(ModelConfig model, int numClasses, NetworkOptions options, Storage storage) {
         ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(options).addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(model.inputHeight(), model.inputWidth(), 3));
-        ResNet.Output backbone = ResNet.addTo(g, INPUT, Backbones.byName(model.backbone()), model.width(), model.lastStride());
+        ResNet.Output backbone = ResNet.addTo(g, INPUT, Backbones.byName(model.backbone()), model.width(), model.lastStride(),
+                model.implementation());
         BNNeck.addTo(g, backbone.output(), backbone.channels(), numClasses, model.bnneck());
         g.setOutputs(BNNeck.OUTPUTS.toArray(new String[0]));
         ComputationGraph graph = new ComputationGraph(g.build());
         graph.init();
-        LOG.info("built {} (width {}, last stride {}, {}x{} input, bnneck {}): {} trainable parameters, {} classes",
+        LOG.info("built {} (width {}, last stride {}, {}x{} input, bnneck {}, {} layers): {} trainable parameters, {} classes",
                 model.backbone(), model.width(), model.lastStride(), model.inputHeight(), model.inputWidth(),
-                model.bnneck(), trainableParams(graph), numClasses);
+                model.bnneck(), model.implementation(), trainableParams(graph), numClasses);
         if (!model.pretrained().isEmpty()) {
             if (storage == null) throw new IllegalArgumentException("a Storage is needed to read " + model.pretrained());
             try {

@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
@@ -84,11 +83,23 @@ public final class ResNet {
      */
     public static Output addTo(ComputationGraphConfiguration.GraphBuilder g, String input, ResNetSpec spec,
                                double width, int lastStride) {
+        return addTo(g, input, spec, width, lastStride, Implementations.DEFAULT);
+    }
+
+    /**
+     * Adds the backbone to {@code g} with convolutions and BatchNorms of implementation {@code implementation}
+     * (an {@link Implementations} name).
+     *
+     * @param lastStride stride of stage 4: 1 or 2
+     */
+    public static Output addTo(ComputationGraphConfiguration.GraphBuilder g, String input, ResNetSpec spec,
+                               double width, int lastStride, String implementation) {
+        Implementations.check(implementation);
         if (lastStride != 1 && lastStride != 2) throw new IllegalArgumentException("last stride must be 1 or 2, got " + lastStride);
         List<String> layers = new ArrayList<>();
         int base = baseWidth(width);
-        String x = conv(g, "conv1", input, base, 7, 2, layers);
-        x = bn(g, "bn1", x, layers);
+        String x = conv(g, "conv1", input, base, 7, 2, layers, implementation);
+        x = bn(g, "bn1", x, layers, implementation);
         x = relu(g, "relu", x);
         g.addLayer("maxpool", new SubsamplingLayer.Builder(PoolingType.MAX)
                 .kernelSize(3, 3).stride(2, 2).padding(1, 1).build(), x);
@@ -100,7 +111,8 @@ public final class ResNet {
             for (int b = 0; b < spec.blocks().get(stage); b++) {
                 String name = "layer" + (stage + 1) + "." + b;
                 int s = b == 0 ? stride : 1;
-                x = spec.bottleneck() ? bottleneck(g, name, x, in, planes, s, layers) : basic(g, name, x, in, planes, s, layers);
+                x = spec.bottleneck() ? bottleneck(g, name, x, in, planes, s, layers, implementation)
+                        : basic(g, name, x, in, planes, s, layers, implementation);
                 in = planes * spec.expansion();
             }
         }
@@ -114,7 +126,8 @@ public final class ResNet {
     public static org.deeplearning4j.nn.graph.ComputationGraph graph(ModelConfig model, NetworkOptions options) {
         ComputationGraphConfiguration.GraphBuilder g = baseBuilder(options).addInputs("input")
                 .setInputTypes(InputType.convolutional(model.inputHeight(), model.inputWidth(), 3));
-        Output out = addTo(g, "input", Backbones.byName(model.backbone()), model.width(), model.lastStride());
+        Output out = addTo(g, "input", Backbones.byName(model.backbone()), model.width(), model.lastStride(),
+                model.implementation());
         g.setOutputs(out.output());
         org.deeplearning4j.nn.graph.ComputationGraph graph = new org.deeplearning4j.nn.graph.ComputationGraph(g.build());
         graph.init();
@@ -134,31 +147,31 @@ public final class ResNet {
     }
 
     private static String basic(ComputationGraphConfiguration.GraphBuilder g, String name, String x, int in, int planes,
-                                int stride, List<String> layers) {
-        String y = conv(g, name + ".conv1", x, planes, 3, stride, layers);
-        y = relu(g, name + ".relu1", bn(g, name + ".bn1", y, layers));
-        y = conv(g, name + ".conv2", y, planes, 3, 1, layers);
-        y = bn(g, name + ".bn2", y, layers);
-        return residual(g, name, x, y, in, planes, stride, layers);
+                                int stride, List<String> layers, String cv) {
+        String y = conv(g, name + ".conv1", x, planes, 3, stride, layers, cv);
+        y = relu(g, name + ".relu1", bn(g, name + ".bn1", y, layers, cv));
+        y = conv(g, name + ".conv2", y, planes, 3, 1, layers, cv);
+        y = bn(g, name + ".bn2", y, layers, cv);
+        return residual(g, name, x, y, in, planes, stride, layers, cv);
     }
 
     private static String bottleneck(ComputationGraphConfiguration.GraphBuilder g, String name, String x, int in,
-                                     int planes, int stride, List<String> layers) {
-        String y = conv(g, name + ".conv1", x, planes, 1, 1, layers);
-        y = relu(g, name + ".relu1", bn(g, name + ".bn1", y, layers));
-        y = conv(g, name + ".conv2", y, planes, 3, stride, layers);
-        y = relu(g, name + ".relu2", bn(g, name + ".bn2", y, layers));
-        y = conv(g, name + ".conv3", y, planes * 4, 1, 1, layers);
-        y = bn(g, name + ".bn3", y, layers);
-        return residual(g, name, x, y, in, planes * 4, stride, layers);
+                                     int planes, int stride, List<String> layers, String cv) {
+        String y = conv(g, name + ".conv1", x, planes, 1, 1, layers, cv);
+        y = relu(g, name + ".relu1", bn(g, name + ".bn1", y, layers, cv));
+        y = conv(g, name + ".conv2", y, planes, 3, stride, layers, cv);
+        y = relu(g, name + ".relu2", bn(g, name + ".bn2", y, layers, cv));
+        y = conv(g, name + ".conv3", y, planes * 4, 1, 1, layers, cv);
+        y = bn(g, name + ".bn3", y, layers, cv);
+        return residual(g, name, x, y, in, planes * 4, stride, layers, cv);
     }
 
     private static String residual(ComputationGraphConfiguration.GraphBuilder g, String name, String x, String y, int in,
-                                   int out, int stride, List<String> layers) {
+                                   int out, int stride, List<String> layers, String cv) {
         String shortcut = x;
         if (stride != 1 || in != out) {
-            shortcut = conv(g, name + ".downsample.0", x, out, 1, stride, layers);
-            shortcut = bn(g, name + ".downsample.1", shortcut, layers);
+            shortcut = conv(g, name + ".downsample.0", x, out, 1, stride, layers, cv);
+            shortcut = bn(g, name + ".downsample.1", shortcut, layers, cv);
         }
         g.addVertex(name + ".add", new ElementWiseVertex(ElementWiseVertex.Op.Add), y, shortcut);
         return relu(g, name + ".relu", name + ".add");
@@ -166,17 +179,18 @@ public final class ResNet {
 
     /** k x k convolution, no bias, padding k/2; He-normal initialization on fan-out as in torchvision. */
     private static String conv(ComputationGraphConfiguration.GraphBuilder g, String name, String x, int out, int k,
-                               int stride, List<String> layers) {
+                               int stride, List<String> layers, String implementation) {
         double std = Math.sqrt(2.0 / ((double) out * k * k));
-        g.addLayer(name, new ConvolutionLayer.Builder(k, k).stride(stride, stride).padding(k / 2, k / 2)
+        g.addLayer(name, Implementations.convolution(implementation, k).stride(stride, stride).padding(k / 2, k / 2)
                 .nOut(out).hasBias(false).activation(Activation.IDENTITY)
                 .weightInit(new WeightInitDistribution(new NormalDistribution(0, std))).build(), x);
         layers.add(name);
         return name;
     }
 
-    private static String bn(ComputationGraphConfiguration.GraphBuilder g, String name, String x, List<String> layers) {
-        g.addLayer(name, batchNorm().build(), x);
+    private static String bn(ComputationGraphConfiguration.GraphBuilder g, String name, String x, List<String> layers,
+                             String implementation) {
+        g.addLayer(name, Implementations.batchNorm(implementation, batchNorm().build()), x);
         layers.add(name);
         return name;
     }

@@ -1,6 +1,9 @@
 /**
  * Backbones (image -> feature map): the ResNet family in torchvision's layout built into DL4J
  * {@code ComputationGraph}s ({@link org.reidspark.model.backbone.ResNet}), with a width multiplier and the last-stride
- * option, and the {@link org.reidspark.model.backbone.Backbones} switch from config names to layouts.
+ * option, and the {@link org.reidspark.model.backbone.Backbones} switch from config names to layouts. The layers the
+ * backbones are built from come through {@link org.reidspark.model.backbone.Implementations}: DL4J's own, or
+ * {@link org.reidspark.model.backbone.NativeConvolution} and {@link org.reidspark.model.backbone.NativeBatchNormalization},
+ * which run ND4J's native (oneDNN) operations (docs/performance.md).
  */
 package org.reidspark.model.backbone;

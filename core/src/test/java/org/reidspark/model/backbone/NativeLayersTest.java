@@ -1,0 +1,237 @@
+package org.reidspark.model.backbone;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.reidspark.config.ConfigError;
+import org.reidspark.loss.LabelSmoothingCrossEntropy;
+import org.reidspark.loss.LossResult;
+import org.reidspark.model.ExternalBackprop;
+import org.reidspark.model.ModelConfig;
+import org.reidspark.model.NetworkOptions;
+import org.reidspark.model.ReidNetwork;
+import org.reidspark.model.head.BNNeck;
+import org.reidspark.testing.NumericalGradient;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link NativeConvolution} and {@link NativeBatchNormalization} against central differences (double precision)
+ * and against DL4J's own {@link ConvolutionLayer} and BatchNormalization (same weights: same outputs, gradients,
+ * running statistics and training trajectory within float rounding).
+ */
+class NativeLayersTest {
+
+    /**
+     * Convolutions of every kind the backbones use and a few more: 7x7 stride 2 (stem), 3x3 with bias and a
+     * non-identity activation, 1x1 stride 2 (downsampling), 3x3 stride 2 in Same mode on an odd size; a BatchNorm
+     * (training mode: batch statistics) after the stem.
+     */
+    private static ComputationGraph convStack(String implementation, DataType type) {
+        ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(11, type, new NoOp(), 0))
+                .addInputs("input").setInputTypes(InputType.convolutional(9, 7, 2));
+        g.addLayer("stem", Implementations.convolution(implementation, 7).stride(2, 2).padding(3, 3).nOut(3).hasBias(false)
+                .activation(Activation.IDENTITY).build(), "input");
+        g.addLayer("bn", Implementations.batchNorm(implementation, ResNet.batchNorm().build()), "stem");
+        g.addLayer("biased", Implementations.convolution(implementation, 3).padding(1, 1).nOut(4).hasBias(true)
+                .activation(Activation.TANH).build(), "bn");
+        g.addLayer("down", Implementations.convolution(implementation, 1).stride(2, 2).nOut(3).hasBias(false)
+                .activation(Activation.IDENTITY).build(), "biased");
+        g.addLayer("same", Implementations.convolution(implementation, 3).stride(2, 2).convolutionMode(ConvolutionMode.Same)
+                .nOut(2).hasBias(true).activation(Activation.IDENTITY).build(), "biased");
+        g.setOutputs("down", "same");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        return graph;
+    }
+
+    /** A scalar of both outputs with fixed random weights, so every output element gets a distinct error. */
+    private static double loss(ComputationGraph g, INDArray x, INDArray wDown, INDArray wSame) {
+        INDArray[] out = g.output(true, x);
+        return out[0].mul(wDown).sumNumber().doubleValue() + out[1].mul(wSame).sumNumber().doubleValue();
+    }
+
+    /**
+     * Every parameter array against central differences (about 30 evenly spaced elements of each; BatchNorm's
+     * running statistics are not trained by gradient). The upstream layers' gradients are right only if the
+     * downstream layers' errors with respect to their inputs ({@code conv2d_bp}'s first output) are right, so this
+     * checks those too: {@code biased}, {@code bn} and {@code stem} sit below {@code down} and {@code same}.
+     */
+    @Test
+    void gradientsMatchCentralDifferencesInDouble() {
+        NumericalGradient.useDouble();
+        try {
+            ComputationGraph g = convStack("native", DataType.DOUBLE);
+            assertInstanceOf(NativeConvolutionLayer.class, g.getLayer("stem"));
+            assertInstanceOf(NativeBatchNormalizationLayer.class, g.getLayer("bn"));
+            Nd4j.getRandom().setSeed(3);
+            INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 2, 9, 7);
+            Map<String, INDArray> out = ExternalBackprop.forward(g, x);
+            assertEquals(List.of(2L, 3L, 3L, 2L), List.of(out.get("down").shape()[0], out.get("down").shape()[1],
+                    out.get("down").shape()[2], out.get("down").shape()[3]));
+            assertEquals(List.of(2L, 2L, 3L, 2L), List.of(out.get("same").shape()[0], out.get("same").shape()[1],
+                    out.get("same").shape()[2], out.get("same").shape()[3]));
+            INDArray wDown = Nd4j.randn(DataType.DOUBLE, out.get("down").shape());
+            INDArray wSame = Nd4j.randn(DataType.DOUBLE, out.get("same").shape());
+            Gradient grad = ExternalBackprop.backward(g, out, Map.of("down", wDown, "same", wSame));
+            List<String> failures = new ArrayList<>();
+            int arrays = 0;
+            for (Layer layer : g.getLayers()) {
+                for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
+                    if (p.getKey().equals("mean") || p.getKey().equals("var")) continue;
+                    String key = layer.conf().getLayer().getLayerName() + "_" + p.getKey();
+                    INDArray analytic = grad.getGradientFor(key).dup();
+                    long step = Math.max(1, p.getValue().length() / 30);
+                    NumericalGradient.Report rep = NumericalGradient.check(v -> loss(g, x, wDown, wSame), p.getValue(),
+                            analytic, step / 2, step);
+                    arrays++;
+                    if (!rep.passed()) failures.add(key + ": " + rep);
+                }
+            }
+            assertEquals(8, arrays, "stem_W, bn_gamma, bn_beta, biased_W, biased_b, down_W, same_W, same_b");
+            assertTrue(failures.isEmpty(), String.join("\n", failures));
+        } finally {
+            NumericalGradient.restoreTypes();
+        }
+    }
+
+    @Test
+    void sameOutputsGradientsAndRunningStatisticsAsDl4jLayersInFloat() {
+        ComputationGraph dl4j = convStack("dl4j", DataType.FLOAT);
+        ComputationGraph nat = convStack("native", DataType.FLOAT);
+        assertEquals(dl4j.params(), nat.params(), "same seed, same initialization");
+        Nd4j.getRandom().setSeed(4);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 3, 2, 9, 7);
+        Map<String, INDArray> a = ExternalBackprop.forward(dl4j, x);
+        Map<String, INDArray> b = ExternalBackprop.forward(nat, x);
+        for (String o : a.keySet()) assertClose(a.get(o), b.get(o), 1e-5, "output " + o);
+        INDArray e1 = Nd4j.randn(DataType.FLOAT, a.get("down").shape());
+        INDArray e2 = Nd4j.randn(DataType.FLOAT, a.get("same").shape());
+        INDArray ga = ExternalBackprop.backward(dl4j, a, Map.of("down", e1, "same", e2)).gradient().dup();
+        INDArray gb = ExternalBackprop.backward(nat, b, Map.of("down", e1, "same", e2)).gradient().dup();
+        assertClose(ga, gb, 1e-4, "parameter gradients (running statistics' steps included)");
+        assertTrue(ga.norm2Number().doubleValue() > 0);
+        // inference on the running statistics
+        dl4j.getLayer("bn").setParam("mean", Nd4j.rand(DataType.FLOAT, dl4j.getLayer("bn").getParam("mean").shape()));
+        dl4j.getLayer("bn").setParam("var", Nd4j.rand(DataType.FLOAT, dl4j.getLayer("bn").getParam("var").shape()).addi(0.5));
+        nat.setParams(dl4j.params());
+        INDArray[] ia = dl4j.output(false, x);
+        INDArray[] ib = nat.output(false, x);
+        for (int i = 0; i < ia.length; i++) assertClose(ia[i], ib[i], 1e-5, "inference output " + i);
+    }
+
+    /**
+     * The networks the methods train: a small ResNet-50 (bottlenecks, downsampling, BNNeck head) trained 2 SGD steps
+     * through the native path follows the same trajectory as through DL4J's layers (running BatchNorm statistics
+     * included: they are parameters too), in double precision, within the relative tolerance of the project's
+     * gradient checks ({@link NumericalGradient#MAX_REL_ERROR}). For scale: one pass of the two agrees to ~1e-13 in
+     * the outputs and ~1e-7 in the gradients (libnd4j's {@code batchnorm_bp} computes dL/dInput to ~1e-7 relative
+     * in double, DL4J's layer to ~1e-10, both against central differences), while a wrong gradient gives
+     * differences of 1e-2 and more. Plain SGD with a small rate: Adam divides by the root of the squared gradient,
+     * which turns rounding in near-zero gradients into full-size steps of either sign, and large steps on an
+     * untrained network amplify any difference. Float is not compared step by step:
+     * rounding differences of ~1e-7 grow to ~1e-4 through 50 layers of BatchNorm over few channels.
+     */
+    @Test
+    void trainingThroughEitherPathFollowsTheSameTrajectoryInDouble() {
+        NumericalGradient.useDouble();
+        try {
+            ModelConfig model = new ModelConfig("resnet50", 1.0 / 16, 1, 32, 16, true, "");
+            NetworkOptions options = new NetworkOptions(5, DataType.DOUBLE, new Sgd(0.01), 5e-4);
+            ComputationGraph dl4j = ReidNetwork.build(model.withImplementation("dl4j"), 4, options, null);
+            ComputationGraph nat = ReidNetwork.build(model.withImplementation("native"), 4, options, null);
+            assertInstanceOf(NativeConvolutionLayer.class, nat.getLayer("layer2.0.downsample.0"));
+            assertInstanceOf(NativeBatchNormalizationLayer.class, nat.getLayer("layer2.0.downsample.1"));
+            assertEquals(ConvolutionLayer.class, dl4j.getLayer("layer2.0.downsample.0").conf().getLayer().getClass());
+            INDArray start = dl4j.params().dup();
+            assertEquals(start, nat.params());
+            Nd4j.getRandom().setSeed(6);
+            INDArray x = Nd4j.rand(DataType.DOUBLE, 6, 3, 32, 16);
+            int[] labels = {0, 1, 2, 3, 0, 1};
+            LabelSmoothingCrossEntropy ce = new LabelSmoothingCrossEntropy(0.1);
+            ExternalBackprop.ExternalLoss loss = outputs -> {
+                LossResult r = ce.compute(outputs.get(BNNeck.LOGITS), labels);
+                return new ExternalBackprop.Errors(r.value(), Map.of(BNNeck.LOGITS, r.gradient()));
+            };
+            for (int i = 0; i < 2; i++) {
+                double la = ExternalBackprop.step(dl4j, new INDArray[]{x}, loss);
+                double lb = ExternalBackprop.step(nat, new INDArray[]{x}, loss);
+                assertEquals(la, lb, NumericalGradient.MAX_REL_ERROR * Math.abs(la), "loss at step " + i);
+            }
+            double moved = dl4j.params().sub(start).norm2Number().doubleValue();
+            assertTrue(moved > 1e-3, "training moved the weights: " + moved);
+            assertTrue(dl4j.params().sub(nat.params()).norm2Number().doubleValue() <= NumericalGradient.MAX_REL_ERROR * moved, "weights after 2 steps");
+            assertClose(ReidNetwork.embed(dl4j, x), ReidNetwork.embed(nat, x), NumericalGradient.MAX_REL_ERROR, "embeddings");
+        } finally {
+            NumericalGradient.restoreTypes();
+        }
+    }
+
+    /** Inference in float, the path embedding jobs run: the same embeddings within float rounding. */
+    @Test
+    void inferenceInFloatGivesTheSameEmbeddings() {
+        ModelConfig model = new ModelConfig("resnet50", 1.0 / 8, 1, 64, 32, true, "");
+        NetworkOptions options = NetworkOptions.bot(7);
+        ComputationGraph dl4j = ReidNetwork.build(model.withImplementation("dl4j"), 5, options, null);
+        ComputationGraph nat = ReidNetwork.build(model.withImplementation("native"), 5, options, null);
+        assertEquals(dl4j.params(), nat.params());
+        Nd4j.getRandom().setSeed(8);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 64, 32);
+        assertClose(ReidNetwork.embed(dl4j, x), ReidNetwork.embed(nat, x), 1e-4, "embeddings");
+    }
+
+    @Test
+    void savedAndRestoredNetworkKeepsTheNativeLayerAndItsOutputs() throws Exception {
+        ComputationGraph g = convStack("native", DataType.FLOAT);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 2, 9, 7);
+        INDArray[] before = g.output(false, x);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(g, bytes, true);
+        ComputationGraph restored = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.toByteArray()), true);
+        assertInstanceOf(NativeConvolution.class, restored.getLayer("same").conf().getLayer());
+        assertInstanceOf(NativeConvolutionLayer.class, restored.getLayer("same"));
+        assertInstanceOf(NativeBatchNormalization.class, restored.getLayer("bn").conf().getLayer());
+        assertEquals(ResNet.BN_EPS, ((NativeBatchNormalization) restored.getLayer("bn").conf().getLayer()).getEps());
+        INDArray[] after = restored.output(false, x);
+        for (int i = 0; i < before.length; i++) assertEquals(before[i], after[i]);
+    }
+
+    @Test
+    void wrongInputChannelsAndUnknownNamesFailClearly() {
+        ComputationGraph g = convStack("native", DataType.FLOAT);
+        Exception e = assertThrows(Exception.class, () -> g.output(false, Nd4j.rand(DataType.FLOAT, 2, 3, 9, 7)));
+        String message = e.getMessage() + (e.getCause() == null ? "" : e.getCause().getMessage());
+        assertTrue(message.contains("input channels") || message.contains("channels"), message);
+        ConfigError unknown = assertThrows(ConfigError.class, () -> Implementations.convolution("cudnn", 3));
+        assertTrue(unknown.getMessage().contains("cudnn") && unknown.getMessage().contains("native, dl4j"), unknown.getMessage());
+        ConfigError bad = assertThrows(ConfigError.class, () -> new ModelConfig("resnet18", 1, 1, 32, 16, true, "", "fast"));
+        assertTrue(bad.getMessage().contains("reid.model.implementation"), bad.getMessage());
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, double relTol, String what) {
+        double scale = Math.max(1e-6, expected.norm2Number().doubleValue());
+        double diff = expected.sub(actual).norm2Number().doubleValue();
+        assertTrue(diff <= relTol * scale, what + ": |difference| " + diff + " vs |expected| " + scale);
+    }
+}

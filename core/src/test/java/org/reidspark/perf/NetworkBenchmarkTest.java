@@ -1,0 +1,64 @@
+package org.reidspark.perf;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.reidspark.config.ConfigError;
+import org.reidspark.config.ConfigLoader;
+import org.reidspark.model.ModelConfig;
+import org.reidspark.model.NetworkOptions;
+import org.reidspark.model.ReidNetwork;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NetworkBenchmarkTest {
+
+    /**
+     * The work count against a published figure: torchvision's ResNet-50 at 224x224 has 4.09 G multiply-adds in
+     * its convolutions and 1000-way classifier (He et al. 2016 give "3.8 x 10^9 FLOPs" counting the same
+     * multiply-adds without the v1.5 stride placement), i.e. 8.18 GFLOP; the bias-free BNNeck classifier here has
+     * the same shape.
+     */
+    @Test
+    void countsResNet50WorkLikeThePublishedFigure() {
+        ModelConfig model = new ModelConfig("resnet50", 1.0, 2, 224, 224, true, "", "dl4j");
+        ComputationGraph g = ReidNetwork.build(model, 1000, NetworkOptions.bot(1), null);
+        NetworkBenchmark.Case c = new NetworkBenchmark.Case("imagenet", "resnet50", 224, 224, 1, false);
+        double gflop = NetworkBenchmark.forwardGflopPerImage(g.getConfiguration(), c);
+        assertEquals(8.18, gflop, 0.05, "GFLOP of one 224x224 image");
+    }
+
+    @Test
+    void configReadsCommaSeparatedNamesAndRejectsUnknownOnes() {
+        BenchConfig defaults = BenchConfig.from(ConfigLoader.load(List.of()));
+        assertTrue(NetworkBenchmark.CASES.containsAll(defaults.cases()));
+        BenchConfig two = BenchConfig.from(ConfigLoader.load(List.of("reid.bench.cases=resnet50-infer, resnet18-train",
+                "reid.bench.implementations=dl4j")));
+        assertEquals(List.of("resnet50-infer", "resnet18-train"), two.cases());
+        assertEquals(List.of("dl4j"), two.implementations());
+        ConfigError bad = assertThrows(ConfigError.class,
+                () -> BenchConfig.from(ConfigLoader.load(List.of("reid.bench.cases=resnet101-train"))));
+        assertTrue(bad.getMessage().contains("reid.bench.cases") && bad.getMessage().contains("resnet101-train"), bad.getMessage());
+        ConfigError impl = assertThrows(ConfigError.class,
+                () -> BenchConfig.from(ConfigLoader.load(List.of("reid.bench.implementations=cudnn"))));
+        assertTrue(impl.getMessage().contains("reid.bench.implementations"), impl.getMessage());
+    }
+
+    @Test
+    void medianAndPeakMemoryReadings() {
+        assertEquals(2.0, NetworkBenchmark.median(new double[]{3, 1, 2}));
+        assertEquals(2.5, NetworkBenchmark.median(new double[]{4, 1, 2, 3}));
+        NetworkBenchmark.resetPeakRss();
+        byte[][] blocks = new byte[64][];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = new byte[1 << 20];
+            java.util.Arrays.fill(blocks[i], (byte) 1);
+        }
+        assertTrue(NetworkBenchmark.peakRss() >= 64L << 20, "64 MB were just touched: " + NetworkBenchmark.peakRss());
+        assertEquals(1, blocks[63][0]);
+        assertTrue(NetworkBenchmark.processCpuNanos() > 0);
+    }
+}
