@@ -1,8 +1,11 @@
 package org.reidspark.model;
 
+import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -37,6 +40,10 @@ import java.util.Map;
  *       "gradient" is their update). Losses here are already means over the batch, so it is given 1.</li>
  *   <li>BatchNorm layers in training mode use batch statistics; their running mean and variance move during
  *       {@link #update} (their "gradient" is the running-average step and their updater is a no-op).</li>
+ *   <li>Backprop computes the gradient with respect to the graph's inputs too, but {@code backpropGradient} discards
+ *       it; {@link #backwardToInputs} keeps it (the chain rule from one network's loss into another network's
+ *       output, as a GAN's generator update through its discriminator needs). Backprop puts activation gradients
+ *       in workspaces unless the <em>inference</em> workspace mode is NONE; that method switches it for the call.</li>
  * </ul>
  */
 public final class ExternalBackprop {
@@ -90,6 +97,98 @@ public final class ExternalBackprop {
      * @return the parameter gradients (arrays are views of the graph's gradient array: valid until the next backward)
      */
     public static Gradient backward(ComputationGraph graph, Map<String, INDArray> outputs, Map<String, INDArray> epsilons) {
+        return graph.backpropGradient(externalErrors(graph, outputs, epsilons));
+    }
+
+    /**
+     * What {@link #backwardToInputs} returns.
+     *
+     * @param gradient       the parameter gradients, as {@link #backward} returns them (views: valid until the next backward)
+     * @param inputGradients {@code dLoss/dInput} by input name, each the shape of that input (copies)
+     */
+    public record Backward(Gradient gradient, Map<String, INDArray> inputGradients) {
+        public Backward {
+            inputGradients = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputGradients));
+        }
+
+        public INDArray inputGradient(String input) {
+            INDArray g = inputGradients.get(input);
+            if (g == null) throw new IllegalArgumentException("no input \"" + input + "\"; inputs: " + inputGradients.keySet());
+            return g;
+        }
+    }
+
+    /**
+     * {@link #backward}, also returning the loss's gradient with respect to each of the graph's inputs: the error
+     * this network passes back to whatever produced its input. When that is another network's output (a GAN's
+     * generated image fed to the discriminator; DG-Net's decoder output re-encoded by the encoders), feeding it to
+     * {@link #backward} of the producing network continues the chain rule across networks, while this network's
+     * own parameters need not be updated (frozen for that step).
+     *
+     * <p>DL4J 1.0.0-M2.1 computes the input gradients inside {@code ComputationGraph.calcBackpropGradients} (it
+     * sets each input vertex's epsilon) but its public {@code backpropGradient} clears them before returning, so
+     * this calls the protected method with {@code clearLayers = false}, copies the input vertices' epsilons, then
+     * clears every vertex as {@code backpropGradient} would. The graph's inference workspace mode is set to NONE for
+     * the call (that mode decides whether backprop puts activation gradients in workspaces, which are closed by the
+     * time the input gradients are read) and restored after. {@code ExternalBackpropTest} checks the result against
+     * central differences.
+     */
+    public static Backward backwardToInputs(ComputationGraph graph, Map<String, INDArray> outputs,
+                                            Map<String, INDArray> epsilons) {
+        INDArray[] eps = externalErrors(graph, outputs, epsilons);
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        WorkspaceMode inference = conf.getInferenceWorkspaceMode();
+        Map<String, INDArray> inputGradients = new LinkedHashMap<>();
+        try {
+            conf.setInferenceWorkspaceMode(WorkspaceMode.NONE);
+            CalcBackprop.invoke(graph, conf.getBackpropType() == BackpropType.TruncatedBPTT, eps);
+            List<String> inputs = conf.getNetworkInputs();
+            for (int i = 0; i < inputs.size(); i++) {
+                INDArray e = graph.getVertex(inputs.get(i)).getEpsilon();
+                if (e == null) {
+                    INDArray in = graph.getInput(i);
+                    if (in == null) throw new IllegalStateException("no gradient reached input \"" + inputs.get(i) + "\"");
+                    e = Nd4j.zeros(in.dataType(), in.shape());
+                }
+                inputGradients.put(inputs.get(i), e.dup());
+            }
+        } finally {
+            conf.setInferenceWorkspaceMode(inference);
+            for (GraphVertex v : graph.getVertices()) v.clear();
+        }
+        return new Backward(graph.getGradient(), inputGradients);
+    }
+
+    /** {@code ComputationGraph.calcBackpropGradients(clearLayers, truncatedBPTT, epsilons)}, protected in DL4J. */
+    private static final class CalcBackprop {
+        private static final java.lang.reflect.Method METHOD;
+
+        static {
+            try {
+                METHOD = ComputationGraph.class.getDeclaredMethod("calcBackpropGradients", boolean.class, boolean.class,
+                        INDArray[].class);
+                METHOD.setAccessible(true);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IllegalStateException("this DL4J version has no ComputationGraph.calcBackpropGradients(boolean,"
+                        + " boolean, INDArray...): input gradients need DL4J 1.0.0-M2.1's backprop", e);
+            }
+        }
+
+        static void invoke(ComputationGraph graph, boolean truncatedBptt, INDArray[] eps) {
+            try {
+                METHOD.invoke(graph, false, truncatedBptt, eps);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error err) throw err;
+                throw new IllegalStateException("backprop failed", e.getCause());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException("cannot call ComputationGraph.calcBackpropGradients", e);
+            }
+        }
+    }
+
+    /** The graph's output errors in output order: validated copies, zeros for outputs without one. */
+    private static INDArray[] externalErrors(ComputationGraph graph, Map<String, INDArray> outputs, Map<String, INDArray> epsilons) {
         List<String> names = graph.getConfiguration().getNetworkOutputs();
         for (String name : epsilons.keySet()) {
             if (!names.contains(name)) {
@@ -113,7 +212,7 @@ public final class ExternalBackprop {
                 eps[i] = e.castTo(type).dup();
             }
         }
-        return graph.backpropGradient(eps);
+        return eps;
     }
 
     /**

@@ -123,6 +123,34 @@ class ExternalBackpropTest {
         assertEquals("checked [conv_W, bn_gamma, bn_beta, bnneck_gamma, bnneck_beta, logits_W]", failures.get(0));
     }
 
+    @Test
+    void inputGradientMatchesCentralDifferencesAndTheParameterGradientIsUnchanged() {
+        ComputationGraph g = tinyGraph(new NetworkOptions(3, DataType.DOUBLE, new NoOp(), 0));
+        assertEquals(org.deeplearning4j.nn.conf.WorkspaceMode.ENABLED, g.getConfiguration().getInferenceWorkspaceMode());
+        WeightedLoss loss = ReidLosses.build(LOSSES, 3, 4, 1, DataType.DOUBLE);
+        INDArray x = images(11, LABELS.length, 2, 5, 4);
+        Map<String, INDArray> out = ExternalBackprop.forward(g, x);
+        Map<String, INDArray> eps = loss.compute(out, LABELS).epsilons();
+        ExternalBackprop.Backward b = ExternalBackprop.backwardToInputs(g, out, eps);
+        INDArray params = b.gradient().gradient().dup();
+        INDArray dx = b.inputGradient("input");
+        assertEquals(List.of("input"), List.copyOf(b.inputGradients().keySet()));
+        assertTrue(java.util.Arrays.equals(x.shape(), dx.shape()));
+        assertTrue(dx.norm2Number().doubleValue() > 1e-6, "a non-trivial input gradient");
+        // the workspace mode is restored, the graph's layer inputs are cleared as backward leaves them
+        assertEquals(org.deeplearning4j.nn.conf.WorkspaceMode.ENABLED, g.getConfiguration().getInferenceWorkspaceMode());
+        assertTrue(java.util.Arrays.stream(g.getVertices()).allMatch(v -> v.getEpsilon() == null));
+
+        // every 9th of the 240 input elements: spread over samples, channels and pixels
+        NumericalGradient.Report rep = NumericalGradient.check(v -> loss(g, v, loss), x, dx, 4, 9);
+        assertTrue(rep.passed(), rep.toString());
+        assertEquals(27, rep.checked());
+
+        Map<String, INDArray> again = ExternalBackprop.forward(g, x);
+        INDArray plain = ExternalBackprop.backward(g, again, loss.compute(again, LABELS).epsilons()).gradient().dup();
+        assertTrue(plain.equalsWithEps(params, 1e-12), "backwardToInputs' parameter gradient is backward's");
+    }
+
     /** Parameter arrays spread over a ResNet-18: stem, max pool path, identity and downsampling shortcuts, every stage, head. */
     private static final java.util.Set<String> RESNET_ARRAYS = java.util.Set.of("conv1_W", "layer1.1.bn2_beta",
             "layer2.0.downsample.0_W", "layer2.0.downsample.1_gamma", "layer3.0.conv2_W", "layer4.1.bn2_gamma",
