@@ -7,7 +7,7 @@ import java.util.List;
 /** The one place that maps a job name to its implementation. */
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
-    public static final List<String> NAMES = List.of("train", "train-local", "synth", "shard", "eval-distmat", "bench", "smoke");
+    public static final List<String> NAMES = List.of("train", "train-local", "ablation", "synth", "shard", "eval-distmat", "bench", "smoke");
 
     private Jobs() {
     }
@@ -17,6 +17,7 @@ public final class Jobs {
             case "smoke" -> new SmokeJob();
             case "eval-distmat" -> new EvalDistmatJob();
             case "train-local" -> new TrainLocalJob();
+            case "ablation" -> new AblationJob();
             case "train" -> new TrainJob();
             case "shard" -> new ShardJob();
             case "synth" -> new SynthJob();

@@ -1,0 +1,100 @@
+package org.reidspark.jobs;
+
+import org.apache.hadoop.fs.Path;
+import org.reidspark.artifact.RunDirectory;
+import org.reidspark.artifact.Storage;
+import org.reidspark.config.RunConfig;
+import org.reidspark.data.Manifest;
+import org.reidspark.data.catalog.Catalogs;
+import org.reidspark.data.catalog.DataConfig;
+import org.reidspark.data.synth.SynthDatasets;
+import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.RankingMetrics;
+import org.reidspark.eval.baseline.HistogramBaseline;
+import org.reidspark.method.bot.BotAblation;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ablation}: BoT's ablation ({@link BotAblation}), a benchmark, not part of CI: the configured recipe and the
+ * variants without BNNeck, without label smoothing and without random erasing, each trained and evaluated in this
+ * JVM as {@code train-local} does (no Spark), one after the other with the same seeds, beside the colour-histogram
+ * baseline measured once on the same split. Prints a markdown table and publishes
+ * {@code <reid.run.output>/<reid.run.name>-ablation/} with {@code ablation.json} (the table's figures, per-seed
+ * runs), {@code variants/} (each run's metrics and training curve), {@code checkpoints/}, {@code config.conf} and
+ * {@code run.json}. Started again after an interruption, it reuses the finished runs.
+ */
+public final class AblationJob implements Job {
+    static final String SUFFIX = "-ablation";
+
+    @Override
+    public String name() {
+        return "ablation";
+    }
+
+    @Override
+    public String summary() {
+        return "benchmark: BoT's ablation (no BNNeck, no label smoothing, no random erasing) beside the baseline";
+    }
+
+    @Override
+    public List<JobOption> options() {
+        List<JobOption> options = new ArrayList<>(TrainLocalJob.TRAINING_OPTIONS);
+        options.add(JobOption.plain("--variants", "A,B", "variants to run, comma-separated: all (default) or "
+                + String.join(", ", BotAblation.names())));
+        options.add(JobOption.plain("--repeats", "N", "seeds per variant (reid.run.seed, +1, ...), figures averaged (default 1)"));
+        return List.copyOf(options);
+    }
+
+    @Override
+    public int run(JobContext ctx) throws Exception {
+        List<BotAblation.Variant> variants = BotAblation.select(ctx.args().plain("--variants").orElse("all"));
+        int repeats = repeats(ctx.args().plain("--repeats").orElse("1"));
+        BotAblation.checkMethod(ctx.config());
+        RunConfig base = ctx.run();
+        RunConfig runConfig = new RunConfig(base.name() + SUFFIX, base.output(), base.seed(), base.overwrite());
+        List<Long> seeds = BotAblation.seeds(base.seed(), repeats);
+        Storage storage = ctx.storage();
+        DataConfig data = SynthDatasets.resolve(ctx.config(), storage);
+        Manifest manifest = Catalogs.of(data).read(storage, data.root());
+        try (RunDirectory run = RunDirectory.create(storage, runConfig, ctx.config(), name()).keepOnFailure()) {
+            RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, EvalConfig.from(ctx.config()).protocol());
+            ctx.out().printf(Locale.ROOT, "ablation: colour-histogram baseline: Rank-1 %.4f, mAP %.4f, mINP %.4f%n",
+                    baseline.rank(1), baseline.mAP(), baseline.mINP());
+            List<BotAblation.Row> rows = BotAblation.run(ctx.config(), manifest, storage, variants, seeds, run.work(),
+                    r -> ctx.out().printf(Locale.ROOT, "ablation: %s, seed %d: Rank-1 %.4f, mAP %.4f, mINP %.4f, %.1f min%s%n",
+                            r.variant(), r.seed(), r.rank1(), r.mAP(), r.mINP(), r.minutes(),
+                            r.reused() ? " (reused from an earlier attempt)" : ""));
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("method", "bot");
+            report.put("dataset", manifest.dataset());
+            report.put("epochs", ctx.config().getInt("reid.train.epochs"));
+            report.put("seeds", seeds);
+            report.put("baseline", baseline.toMap());
+            report.put("variants", rows.stream().map(BotAblation.Row::toMap).toList());
+            run.writeJson("ablation.json", report);
+            run.writeString("ablation.md", BotAblation.table(rows, baseline));
+            run.info("method", "bot").info("data", manifest.summary()).info("variants", variants.stream().map(BotAblation.Variant::name).toList()).info("seeds", seeds);
+            Path published = run.publish();
+            ctx.out().printf(Locale.ROOT, "ablation: bot on %s, %d epochs, seeds %s%n", manifest.dataset(),
+                    ctx.config().getInt("reid.train.epochs"), seeds);
+            ctx.out().print(BotAblation.table(rows, baseline));
+            ctx.out().println("run directory: " + published);
+        }
+        return 0;
+    }
+
+    private static int repeats(String text) {
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= 1) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageError("--repeats needs a whole number of at least 1, got \"" + text + "\"");
+    }
+}

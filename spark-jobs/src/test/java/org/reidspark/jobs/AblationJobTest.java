@@ -1,0 +1,115 @@
+package org.reidspark.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reidspark.model.head.BNNeck;
+import org.reidspark.train.TrainingState;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The ablation job end to end on a tiny synthetic split (8 identities at 32x16, a ResNet-18 at width 0.125, one
+ * epoch): variants trained with their overrides, the table beside the baseline, ablation.json in a published run
+ * directory, and a restarted ablation reusing the runs it had finished.
+ */
+class AblationJobTest {
+    @TempDir
+    Path tmp;
+
+    private List<String> tiny(String name, String variants) {
+        return new ArrayList<>(List.of("ablation", "--output", tmp.resolve("runs").toString(), "--name", name,
+                "--variants", variants, "--epochs", "1",
+                "reid.data.dataset=synth", "reid.synth.output=\"" + tmp.resolve("synth") + "\"", "reid.synth.identities=8",
+                "reid.synth.cameras=3", "reid.synth.images-per-identity=4", "reid.synth.size=32x16",
+                "reid.synth.distractors=2", "reid.synth.junk=0", "reid.synth.threads=2",
+                "reid.input.height=32", "reid.input.width=16", "reid.model.backbone=resnet18", "reid.model.width=0.125",
+                "reid.sampler.p=2", "reid.sampler.k=2", "reid.train.schedule.warmup-epochs=0", "reid.train.log-every=1",
+                "reid.train.checkpoint-every=1", "reid.embed.batch-size=8", "reid.loader.threads=1"));
+    }
+
+    private static TrainingState checkpoint(Path run, String variant) throws Exception {
+        try (InputStream in = Files.newInputStream(run.resolve("checkpoints/" + variant + "/seed-1/state.bin"))) {
+            return TrainingState.read(in);
+        }
+    }
+
+    private static JsonNode json(Path p) throws Exception {
+        return new ObjectMapper().readTree(p.toFile());
+    }
+
+    @Test
+    void runsVariantsBesideTheBaselinePublishesTheTableAndReusesFinishedRuns() throws Exception {
+        TrainJobTest.Result first = TrainJobTest.run(tiny("a", "full"));
+        assertEquals(0, first.code(), first.err() + first.out());
+        Path a = tmp.resolve("runs/a-ablation");
+        for (String f : List.of("_PUBLISHED", "ablation.json", "ablation.md", "config.conf", "run.json",
+                "variants/full/seed-1.json", "checkpoints/full/seed-1/state.bin")) {
+            assertTrue(Files.exists(a.resolve(f)), f + " missing");
+        }
+        assertTrue(first.out().contains("| full | - |") && first.out().contains("| colour-histogram baseline |"), first.out());
+        JsonNode report = json(a.resolve("ablation.json"));
+        assertEquals(1, report.get("variants").size());
+        JsonNode full = report.get("variants").get(0);
+        assertEquals("full", full.get("variant").asText());
+        double mAP = full.get("mAP").asDouble();
+        assertTrue(mAP > 0 && mAP <= 1, "mAP " + mAP);
+        assertTrue(report.get("baseline").get("mAP").asDouble() > 0);
+        assertEquals(1, json(a.resolve("variants/full/seed-1.json")).get("curve").size(), "one epoch");
+        assertTrue(checkpoint(a, "full").network("reid").getConfiguration().getVertices().containsKey(BNNeck.BN));
+
+        // an ablation interrupted after its first variant: the same work directory, not yet published
+        Path incomplete = tmp.resolve("runs/._incomplete-b-ablation");
+        copy(a, incomplete);
+        Files.delete(incomplete.resolve("_PUBLISHED"));
+        TrainJobTest.Result second = TrainJobTest.run(tiny("b", "no-bnneck,full"));
+        assertEquals(0, second.code(), second.err() + second.out());
+        assertTrue(second.out().contains("full, seed 1") && second.out().contains("(reused from an earlier attempt)"), second.out());
+        Path b = tmp.resolve("runs/b-ablation");
+        JsonNode both = json(b.resolve("ablation.json"));
+        assertEquals(List.of("full", "no-bnneck"), List.of(both.get("variants").get(0).get("variant").asText(),
+                both.get("variants").get(1).get("variant").asText()), "the table's order");
+        assertEquals(mAP, both.get("variants").get(0).get("mAP").asDouble(), 0, "the finished run is reused as it was");
+        assertTrue(both.get("variants").get(0).get("runs").get(0).get("reused").asBoolean());
+        assertFalse(both.get("variants").get(1).get("runs").get(0).get("reused").asBoolean());
+        assertEquals(false, both.get("variants").get(1).get("overrides").get("reid.model.bnneck").asBoolean(true));
+        // the override reached the network that was trained
+        assertFalse(checkpoint(b, "no-bnneck").network("reid").getConfiguration().getVertices().containsKey(BNNeck.BN));
+        String row = second.out().lines().filter(l -> l.startsWith("| no-bnneck | BNNeck |")).findFirst().orElseThrow();
+        assertTrue(row.matches("\\| no-bnneck \\| BNNeck \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ \\| [+-][0-9.]+ \\| [0-9.]+ \\|"), row);
+    }
+
+    @Test
+    void unknownVariantsAndBadRepeatsFailBeforeAnyWork() {
+        TrainJobTest.Result bad = TrainJobTest.run(tiny("c", "full,no-bnnek"));
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("no-bnnek") && bad.err().contains("no-label-smoothing"), bad.err());
+        List<String> args = tiny("c", "full");
+        args.addAll(List.of("--repeats", "0"));
+        TrainJobTest.Result repeats = TrainJobTest.run(args);
+        assertEquals(2, repeats.code(), repeats.err());
+        assertTrue(repeats.err().contains("--repeats"), repeats.err());
+        assertFalse(Files.exists(tmp.resolve("synth")), "nothing was generated");
+    }
+
+    private static void copy(Path from, Path to) throws Exception {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.sorted(Comparator.naturalOrder()).toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target);
+            }
+        }
+    }
+}
