@@ -28,18 +28,36 @@ public final class Evaluator {
     /** Metrics of query embeddings against gallery embeddings under {@code config}. */
     public static RankingMetrics evaluate(Embeddings query, Embeddings gallery, Labels queryLabels, Labels galleryLabels,
                                           EvalConfig config) {
+        return evaluate(query, gallery, queryLabels, galleryLabels, config, null);
+    }
+
+    /**
+     * As {@link #evaluate(Embeddings, Embeddings, Labels, Labels, EvalConfig)}, and fills {@code rankLists} (made for
+     * the same labels; null for none) from the same distance blocks, re-ranked when re-ranking is on.
+     */
+    public static RankingMetrics evaluate(Embeddings query, Embeddings gallery, Labels queryLabels, Labels galleryLabels,
+                                          EvalConfig config, RankLists rankLists) {
         checkCount(query, queryLabels);
         checkCount(gallery, galleryLabels);
         RankingEvaluator evaluator = new RankingEvaluator(queryLabels, galleryLabels, config.rankingOptions(),
                 (config.rerank() ? "re-ranked " : "") + config.metric() + " distances of " + query.source()
                         + " to " + gallery.source());
+        if (rankLists != null && (rankLists.queries() != queryLabels.size()
+                || rankLists.galleryLabels().size() != galleryLabels.size())) {
+            throw new IllegalArgumentException("rank lists for " + rankLists.queries() + " x " + rankLists.galleryLabels().size()
+                    + " items, but " + queryLabels.size() + " queries x " + galleryLabels.size() + " gallery images");
+        }
+        DistanceBlocks.RowBlockConsumer sink = (r0, n, data) -> {
+            evaluator.accept(r0, n, data, 0);
+            if (rankLists != null) rankLists.accept(r0, n, data, 0);
+        };
         try {
             if (config.rerank()) {
                 FeatureDistances src = new FeatureDistances(query, gallery, config.metric(), config.threads());
-                config.reranker().rerank(src, (q0, n, data) -> evaluator.accept(q0, n, data, 0));
+                config.reranker().rerank(src, sink::accept);
             } else {
                 DistanceBlocks blocks = new DistanceBlocks(query, gallery, config.metric()).threads(config.threads());
-                blocks.forEachRowBlock(config.blockBytes(), (r0, n, data) -> evaluator.accept(r0, n, data, 0));
+                blocks.forEachRowBlock(config.blockBytes(), sink);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

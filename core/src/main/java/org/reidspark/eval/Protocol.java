@@ -45,6 +45,24 @@ public enum Protocol {
         return this == CLOTHES_CHANGING || this == SAME_CLOTHES;
     }
 
+    /**
+     * Whether gallery item {@code j} is a true match of query {@code qi} (the rule in the class comment; the clothes
+     * protocols read the clothes ids, which the labels must then have).
+     */
+    public boolean isMatch(Labels query, int qi, Labels gallery, int j) {
+        if (query.pids()[qi] != gallery.pids()[j] || query.camids()[qi] == gallery.camids()[j]) return false;
+        return switch (this) {
+            case STANDARD, SINGLE_GALLERY_SHOT -> true;
+            case CLOTHES_CHANGING -> query.clothes()[qi] != gallery.clothes()[j];
+            case SAME_CLOTHES -> query.clothes()[qi] == gallery.clothes()[j];
+        };
+    }
+
+    /** Whether gallery item {@code j} is junk for query {@code qi}: the query's own person, but not a true match. */
+    public boolean isJunk(Labels query, int qi, Labels gallery, int j) {
+        return query.pids()[qi] == gallery.pids()[j] && !isMatch(query, qi, gallery, j);
+    }
+
     /** The rule for a true match, for error messages. */
     public String matchRule() {
         return switch (this) {

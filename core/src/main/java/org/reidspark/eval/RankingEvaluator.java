@@ -246,14 +246,7 @@ public final class RankingEvaluator {
     }
 
     private boolean isMatch(int qi, int j) {
-        int[] qc = query.camids();
-        int[] gc = gallery.camids();
-        if (qc[qi] == gc[j]) return false;
-        return switch (protocol) {
-            case STANDARD, SINGLE_GALLERY_SHOT -> true;
-            case CLOTHES_CHANGING -> query.clothes()[qi] != gallery.clothes()[j];
-            case SAME_CLOTHES -> query.clothes()[qi] == gallery.clothes()[j];
-        };
+        return protocol.isMatch(query, qi, gallery, j);
     }
 
     private void rowFloat(int qi, float[] d, long offset, Scratch s) {

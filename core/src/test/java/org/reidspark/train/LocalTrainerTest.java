@@ -120,4 +120,31 @@ class LocalTrainerTest {
         assertEquals(1, kept.epoch(), "the checkpoint after epoch 1 is the last good one");
         assertEquals(3, kept.iteration());
     }
+
+    @Test
+    void aCheckpointIsNeverMissingWhileItIsReplaced() throws Exception {
+        Storage storage = Storage.of(new S3Config("", "", "", "", false, true, 1000, 1));
+        Path dir = new Path(tmp.toUri().toString(), "replace");
+        Checkpoints ck = new Checkpoints(storage, dir);
+        TrainingState s = fresh();
+        s.setPosition(1, 3);
+        ck.save(s);
+        s.setPosition(2, 6);
+        ck.save(s);
+        assertEquals(2, ck.load().orElseThrow().epoch(), "the newest checkpoint");
+        java.nio.file.Path d = java.nio.file.Path.of(dir.toUri());
+        try (var files = java.nio.file.Files.list(d)) {
+            assertEquals(List.of("state.bin"), files.map(f -> f.getFileName().toString()).toList(), "no side files left");
+        }
+        // a crash after the old checkpoint was moved aside and before the new one was moved in
+        java.nio.file.Files.move(d.resolve("state.bin"), d.resolve("state.bin.previous"));
+        java.nio.file.Files.write(d.resolve("state.bin.writing"), new byte[] {1, 2, 3});
+        assertEquals(2, ck.load().orElseThrow().epoch(), "the previous checkpoint is resumed");
+        s.setPosition(3, 9);
+        ck.save(s);
+        assertEquals(3, ck.load().orElseThrow().epoch());
+        try (var files = java.nio.file.Files.list(d)) {
+            assertEquals(List.of("state.bin"), files.map(f -> f.getFileName().toString()).toList());
+        }
+    }
 }

@@ -67,8 +67,13 @@ class TrainJobTest {
     }
 
     static List<String> tinyTraining(Path data, Path runs) {
+        return tinyTraining(data.toString(), runs.toString());
+    }
+
+    /** The tiny training run of these tests on the MarketTree at {@code root}, published as {@code <output>/t}. */
+    static List<String> tinyTraining(String root, String output) {
         return new ArrayList<>(List.of("train", "reid.spark.master=\"local[2]\"", "reid.spark.conf.\"spark.ui.enabled\"=false",
-                "--dataset", "market1501", "--root", data.toString(), "--output", runs.toString(), "--name", "t",
+                "--dataset", "market1501", "--root", root, "--output", output, "--name", "t",
                 "reid.shard.max-bad-fraction=0.2", "reid.input.height=32", "reid.input.width=16",
                 "reid.model.backbone=resnet18", "reid.model.width=0.125", "reid.sampler.p=2", "reid.sampler.k=2",
                 "reid.distributed.averaging-steps=2", "--workers", "2", "--epochs", "2",

@@ -91,7 +91,8 @@ public final class ShardSummary {
         return sb.toString();
     }
 
-    static String csv(String v) {
+    /** {@code v} as one CSV field (RFC 4180: quoted when it holds a comma, quote or line break). */
+    public static String csv(String v) {
         if (v.indexOf(',') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0 && v.indexOf('\r') < 0) return v;
         return '"' + v.replace("\"", "\"\"") + '"';
     }
