@@ -6,15 +6,21 @@ import org.apache.spark.sql.SparkSession;
 import org.reidspark.artifact.RunDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * {@code smoke}: starts Spark, runs one stage (a sum of squares over {@code reid.smoke.elements}
  * numbers in {@code reid.smoke.partitions} partitions), checks the result against the closed form,
- * and publishes a run directory with its config. Proves an install end to end in seconds.
+ * and publishes a run directory with its config. Proves an install end to end in seconds. Each task reports the
+ * GPUs Spark assigned to it ({@link TaskGpu}), so a GPU cluster's resource settings can be checked too; with
+ * {@code reid.smoke.fail} a task throws, to check that a failed job reaches the user as exit code 1.
  */
 public final class SmokeJob implements Job {
     private static final Logger LOG = LoggerFactory.getLogger(SmokeJob.class);
@@ -34,6 +40,7 @@ public final class SmokeJob implements Job {
         return List.of(
                 JobOption.config("--elements", "N", "reid.smoke.elements", "how many numbers to sum"),
                 JobOption.config("--partitions", "P", "reid.smoke.partitions", "how many partitions (tasks)"),
+                new JobOption("--fail", null, "reid.smoke.fail", "a task throws: checks that a failed job exits with code 1"),
                 JobOption.config("--output", "DIR", "reid.run.output", "base directory or URI for the run directory"),
                 JobOption.config("--name", "NAME", "reid.run.name", "run directory name"));
     }
@@ -53,14 +60,30 @@ public final class SmokeJob implements Job {
                 List<Long> numbers = new ArrayList<>();
                 for (long i = 1; i <= n; i++) numbers.add(i);
                 JavaRDD<Long> rdd = jsc.parallelize(numbers, partitions);
-                long sum = rdd.map(x -> x * x).reduce(Long::sum);
+                boolean fail = ctx.config().getBoolean("reid.smoke.fail");
+                List<Tuple2<Long, List<String>>> parts = rdd.mapPartitions((Iterator<Long> it) -> {
+                    TaskGpu.Choice gpu = TaskGpu.bindTask();
+                    if (fail) {
+                        throw new IllegalStateException("smoke task failed on purpose (reid.smoke.fail = true)");
+                    }
+                    long s = 0;
+                    while (it.hasNext()) {
+                        long x = it.next();
+                        s += x * x;
+                    }
+                    return List.of(new Tuple2<>(s, gpu.assigned())).iterator();
+                }).collect();
+                long sum = parts.stream().mapToLong(Tuple2::_1).sum();
+                SortedSet<String> gpus = new TreeSet<>();
+                parts.forEach(p -> gpus.addAll(p._2()));
                 long expected = n * (n + 1) * (2 * n + 1) / 6;
-                LOG.info("smoke: master {}, {} partitions, sum of squares 1..{} = {} (expected {})",
-                        jsc.master(), rdd.getNumPartitions(), n, sum, expected);
+                LOG.info("smoke: master {}, {} partitions, sum of squares 1..{} = {} (expected {}); GPUs assigned to tasks: {}",
+                        jsc.master(), rdd.getNumPartitions(), n, sum, expected, gpus.isEmpty() ? "none" : gpus);
                 if (sum != expected) {
                     throw new IllegalStateException("smoke stage computed " + sum + ", expected " + expected);
                 }
-                run.info("master", jsc.master()).info("result", Map.of("sumOfSquares", sum, "partitions", partitions));
+                run.info("master", jsc.master()).info("result", Map.of("sumOfSquares", sum, "partitions", partitions))
+                        .info("taskGpus", List.copyOf(gpus));
                 run.writeJson("metrics.json", Map.of("sumOfSquares", sum, "elements", n));
             } finally {
                 spark.stop();

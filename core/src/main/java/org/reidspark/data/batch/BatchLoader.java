@@ -1,5 +1,6 @@
 package org.reidspark.data.batch;
 
+import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.data.Sample;
 import org.reidspark.data.Seeds;
 import org.reidspark.data.augment.Augmentation;
@@ -65,8 +66,14 @@ public final class BatchLoader implements AutoCloseable {
         this.prefetch = config.prefetch();
         String prefix = THREAD_PREFIX + LOADERS.incrementAndGet() + "-";
         AtomicInteger n = new AtomicInteger();
+        // Batches are INDArrays: on ND4J's CUDA backend the workers allocate on the device of the thread that
+        // consumes them (a Spark task bound to its GPU), not on device 0. A no-op on the CPU backend.
+        int device = Nd4j.getAffinityManager().getDeviceForCurrentThread();
         this.pool = Executors.newFixedThreadPool(config.threads(), r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            Thread t = new Thread(() -> {
+                Nd4j.getAffinityManager().unsafeSetDevice(device);
+                r.run();
+            }, prefix + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });

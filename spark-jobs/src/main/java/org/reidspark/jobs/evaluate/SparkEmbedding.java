@@ -13,6 +13,7 @@ import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.shard.Shard;
 import org.reidspark.embed.Embedder;
+import org.reidspark.jobs.TaskGpu;
 import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.Evaluator;
 import org.reidspark.eval.RankingMetrics;
@@ -31,7 +32,8 @@ import java.util.List;
 /**
  * Embeds identity shards on the executors with a broadcast network (the {@link Embedder}'s preprocessing,
  * the {@code embedding} output, L2-normalized) and evaluates query against gallery with the evaluation engine
- * on the driver (blockwise distances).
+ * on the driver (blockwise distances). On GPU executors each task runs on the GPU Spark assigned to it
+ * ({@link TaskGpu}).
  */
 public final class SparkEmbedding {
     /** One embedded image. */
@@ -58,6 +60,7 @@ public final class SparkEmbedding {
         String configText = config.root().render(ConfigRenderOptions.concise());
         try {
             List<Embedded> all = new ArrayList<>(shards.mapPartitions((Iterator<Shard> it) -> {
+                TaskGpu.bindTask();
                 List<Embedded> out = new ArrayList<>();
                 Config c = ConfigFactory.parseString(configText).resolve();
                 ComputationGraph graph = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), false);

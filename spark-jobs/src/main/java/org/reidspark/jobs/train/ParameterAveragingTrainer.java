@@ -15,6 +15,7 @@ import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.sampling.IdentitySampler;
 import org.reidspark.data.sampling.SamplerConfig;
 import org.reidspark.data.shard.Shard;
+import org.reidspark.jobs.TaskGpu;
 import org.reidspark.method.Method;
 import org.reidspark.method.MethodSetup;
 import org.reidspark.method.Methods;
@@ -44,6 +45,8 @@ import java.util.Map;
  * pairwise with {@code treeReduce} and merged into the broadcast state by each component's declared rule.
  * A round is a pure function of (state, shard, seed, round): a retried task recomputes exactly the same
  * update, so a lost executor leaves the result correct.
+ *
+ * <p>On GPU executors each task first binds its thread to the GPU Spark assigned to it ({@link TaskGpu}).
  *
  * <p>An epoch is as many rounds as a worker needs to see its shard about once. The learning-rate schedule,
  * checkpoints, evaluation and the NaN guard follow {@code reid.train} as in the {@link LocalTrainer}.
@@ -113,6 +116,7 @@ public final class ParameterAveragingTrainer {
                 double lr = factor * lrScale;
                 int fault = distributed.faultRound();
                 RoundResult result = shards.mapPartitions((Iterator<Shard> it) -> {
+                            TaskGpu.bindTask();
                             injectFault(fault, round);
                             return List.of(runRound(it.next(), bc.value(), configText, classes, clothes, seed, ep, round, k,
                                     baseLr, lr)).iterator();
