@@ -1,5 +1,6 @@
 package org.reidspark.jobs;
 
+import org.reidspark.jobs.extract.ExtractJob;
 import org.reidspark.jobs.shard.ShardJob;
 
 import java.util.List;
@@ -7,7 +8,7 @@ import java.util.List;
 /** The one place that maps a job name to its implementation. */
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
-    public static final List<String> NAMES = List.of("train", "train-local", "synth", "shard", "eval-distmat", "bench", "smoke");
+    public static final List<String> NAMES = List.of("train", "train-local", "synth", "shard", "extract", "eval-distmat", "bench", "smoke");
 
     private Jobs() {
     }
@@ -19,6 +20,7 @@ public final class Jobs {
             case "train-local" -> new TrainLocalJob();
             case "train" -> new TrainJob();
             case "shard" -> new ShardJob();
+            case "extract" -> new ExtractJob();
             case "synth" -> new SynthJob();
             case "bench" -> new BenchJob();
             default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));
