@@ -1,6 +1,7 @@
 package org.reidspark.jobs;
 
 import org.reidspark.jobs.evaluate.EvaluateJob;
+import org.reidspark.jobs.extract.ExtractJob;
 import org.reidspark.jobs.shard.ShardJob;
 
 import java.util.List;
@@ -8,7 +9,8 @@ import java.util.List;
 /** The one place that maps a job name to its implementation. */
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
-    public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "ablation", "synth", "shard", "eval-distmat", "bench", "smoke");
+    public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "ablation", "synth", "shard",
+            "eval-distmat", "bench", "smoke");
 
     private Jobs() {
     }
@@ -22,6 +24,7 @@ public final class Jobs {
             case "train" -> new TrainJob();
             case "shard" -> new ShardJob();
             case "evaluate" -> new EvaluateJob();
+            case "extract" -> new ExtractJob();
             case "synth" -> new SynthJob();
             case "bench" -> new BenchJob();
             default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));

@@ -1,11 +1,9 @@
 package org.reidspark.jobs.shard;
 
 import com.typesafe.config.Config;
-import org.apache.hadoop.fs.Path;
-import org.reidspark.artifact.Storage;
 import org.reidspark.config.Check;
-import org.reidspark.config.ConfigError;
 import org.reidspark.config.RunConfig;
+import org.reidspark.jobs.OutputLocation;
 
 /**
  * {@code reid.shard}: where the shard job publishes and how it cuts the dataset.
@@ -18,14 +16,7 @@ public record ShardConfig(String output, int shards, double maxBadFraction) {
     public ShardConfig {
         Check.nonNegative("reid.shard.shards", shards);
         Check.inRange("reid.shard.max-bad-fraction", maxBadFraction, 0.0, 1.0);
-        if (!output.isEmpty()) {
-            Path p = Storage.path(output);
-            String name = p.getName();
-            if (p.getParent() == null || name.isEmpty() || name.startsWith(".") || name.startsWith("_")) {
-                throw ConfigError.badValue("reid.shard.output", output,
-                        "a folder path or URI below another folder, not starting with '.' or '_', e.g. s3a://bucket/shards/market");
-            }
-        }
+        OutputLocation.check("reid.shard.output", output, "s3a://bucket/shards/market");
     }
 
     public static ShardConfig from(Config c) {
@@ -35,8 +26,6 @@ public record ShardConfig(String output, int shards, double maxBadFraction) {
 
     /** The run directory the shard set is published as: {@code output} split into base and name, or {@code run}. */
     public RunConfig target(RunConfig run) {
-        if (output.isEmpty()) return run;
-        Path p = Storage.path(output);
-        return new RunConfig(p.getName(), p.getParent().toString(), run.seed(), run.overwrite());
+        return OutputLocation.target(output, run);
     }
 }

@@ -263,7 +263,8 @@ public final class ShardJob implements Job {
         return cols;
     }
 
-    private interface IoAction<T> {
+    /** An I/O action for {@link #explained}. */
+    public interface IoAction<T> {
         T get() throws IOException;
     }
 
@@ -271,7 +272,7 @@ public final class ShardJob implements Job {
      * Runs {@code action}; an I/O failure becomes an error naming what was attempted, the location and, for
      * s3a:// locations, the S3 endpoint in use, so that an unreachable store reads as such.
      */
-    static <T> T explained(String what, String location, S3Config s3, IoAction<T> action) throws IOException {
+    public static <T> T explained(String what, String location, S3Config s3, IoAction<T> action) throws IOException {
         try {
             return action.get();
         } catch (IOException | UncheckedIOException e) {

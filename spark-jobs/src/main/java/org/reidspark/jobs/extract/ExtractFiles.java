@@ -1,0 +1,122 @@
+package org.reidspark.jobs.extract;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Types;
+import org.reidspark.artifact.Storage;
+
+import java.io.IOException;
+import java.util.Locale;
+
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.FLOAT;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
+
+/**
+ * The extract job's output layout and its Parquet files. Each input partition {@code k} is written by its own task as
+ * {@code embeddings.parquet/part-<k>.parquet} and {@code unreadable.parquet/part-<k>.parquet}, each under a hidden
+ * temporary name first and then renamed, and is complete once {@code done/part-<k>.json} exists (written last, the
+ * same way). A rerun redoes exactly the partitions without that marker, replacing whatever a failed attempt left.
+ *
+ * <p>The files are written on the executors with Parquet's own writer (not Spark's, whose commit protocol covers a
+ * whole job, not one partition); Spark reads them as {@code uri: string, embedding: array<float>, model_run_id:
+ * string, dims: int} and {@code uri: string, reason: string}.
+ */
+public final class ExtractFiles {
+    public static final String EMBEDDINGS = "embeddings.parquet";
+    public static final String UNREADABLE = "unreadable.parquet";
+    public static final String DONE = "done";
+    /** The input's fingerprint and partitioning, written when the output is started; a rerun must match it. */
+    public static final String PLAN = "plan.json";
+    /** What the published output holds: model, input, partitions, counts. */
+    public static final String SUMMARY = "extract.json";
+
+    /** Rows of {@code embeddings.parquet}: one embedded image. */
+    public static final MessageType EMBEDDING_SCHEMA = Types.buildMessage()
+            .required(BINARY).as(LogicalTypeAnnotation.stringType()).named("uri")
+            .requiredList().requiredElement(FLOAT).named("embedding")
+            .required(BINARY).as(LogicalTypeAnnotation.stringType()).named("model_run_id")
+            .required(INT32).named("dims")
+            .named("embedding_row");
+
+    /** Rows of {@code unreadable.parquet}: one image that could not be read or decoded, and why. */
+    public static final MessageType UNREADABLE_SCHEMA = Types.buildMessage()
+            .required(BINARY).as(LogicalTypeAnnotation.stringType()).named("uri")
+            .required(BINARY).as(LogicalTypeAnnotation.stringType()).named("reason")
+            .named("unreadable_row");
+
+    private ExtractFiles() {
+    }
+
+    /** {@code part-00042}: the base name of partition {@code k}'s files. */
+    public static String part(int k) {
+        return String.format(Locale.ROOT, "part-%05d", k);
+    }
+
+    public static Path embeddings(Path dir, int k) {
+        return new Path(new Path(dir, EMBEDDINGS), part(k) + ".parquet");
+    }
+
+    public static Path unreadable(Path dir, int k) {
+        return new Path(new Path(dir, UNREADABLE), part(k) + ".parquet");
+    }
+
+    public static Path marker(Path dir, int k) {
+        return new Path(new Path(dir, DONE), part(k) + ".json");
+    }
+
+    /** The partition index of a marker's file name, or -1 when the name is not a marker's. */
+    public static int markerPartition(String name) {
+        if (!name.startsWith("part-") || !name.endsWith(".json")) return -1;
+        try {
+            return Integer.parseInt(name.substring(5, name.length() - 5));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The hidden temporary name {@code path} is written under by task attempt {@code attempt} before the rename. */
+    public static Path temporary(Path path, long attempt) {
+        return new Path(path.getParent(), "." + path.getName() + ".attempt-" + attempt);
+    }
+
+    /** A Parquet writer of {@code schema} rows to {@code path} (replaced if present). */
+    static ParquetWriter<Group> writer(Storage storage, Path path, MessageType schema) throws IOException {
+        storage.fs(path); // the cached file system, with checksum side files off
+        Configuration conf = storage.hadoop();
+        return ExampleParquetWriter.builder(HadoopOutputFile.fromPath(path, conf))
+                .withConf(conf)
+                .withType(schema)
+                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                .withCompressionCodec(CompressionCodecName.SNAPPY)
+                .build();
+    }
+
+    static Group embeddingRow(SimpleGroupFactory rows, String uri, float[] embedding, String modelRunId) {
+        Group g = rows.newGroup().append("uri", uri);
+        Group list = g.addGroup("embedding");
+        for (float v : embedding) list.addGroup("list").append("element", v);
+        return g.append("model_run_id", modelRunId).append("dims", embedding.length);
+    }
+
+    static Group unreadableRow(SimpleGroupFactory rows, String uri, String reason) {
+        return rows.newGroup().append("uri", uri).append("reason", reason);
+    }
+
+    /** Moves a finished temporary file to its final name, replacing a file a failed attempt left there. */
+    static void commit(Storage storage, Path temporary, Path target) throws IOException {
+        FileSystem fs = storage.fs(target);
+        if (fs.exists(target)) fs.delete(target, false);
+        if (!fs.rename(temporary, target)) throw new IOException("could not rename " + temporary + " to " + target);
+    }
+}

@@ -1,0 +1,374 @@
+package org.reidspark.jobs.extract;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.artifact.RunDirectory;
+import org.reidspark.artifact.Storage;
+import org.reidspark.config.ConfigError;
+import org.reidspark.config.RunConfig;
+import org.reidspark.config.S3Config;
+import org.reidspark.data.image.InputConfig;
+import org.reidspark.embed.TrainedModel;
+import org.reidspark.jobs.Job;
+import org.reidspark.jobs.JobContext;
+import org.reidspark.jobs.JobOption;
+import org.reidspark.jobs.SparkSessions;
+import org.reidspark.jobs.evaluate.SparkEmbedding;
+import org.reidspark.model.ReidNetwork;
+import org.reidspark.model.head.BNNeck;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import static org.apache.spark.sql.functions.col;
+import static org.reidspark.jobs.shard.ShardJob.explained;
+
+/**
+ * {@code extract}: embeds every image of an image prefix ({@code reid.extract.input}, listed recursively for
+ * {@code .jpg}, {@code .jpeg} and {@code .png}) or of a Parquet manifest's {@code uri} column
+ * ({@code reid.extract.manifest}) with a published training run's model ({@code reid.extract.model}, read by
+ * {@link TrainedModel}; its own {@code reid.input} fixes the preprocessing) and publishes {@code embeddings.parquet}
+ * ({@code uri, embedding array<float>, model_run_id, dims}) and {@code unreadable.parquet} ({@code uri, reason}).
+ *
+ * <p>The sorted, distinct uris are cut into a fixed number of contiguous partitions ({@link ExtractPlan}, recorded in
+ * {@code plan.json}); each partition is one Spark task writing its own files ({@link PartitionExtractor},
+ * {@link ExtractFiles}). The output is a run directory kept under its incomplete name until every partition is done:
+ * a rerun after a crash redoes only the partitions without a {@code done/} marker, and refuses to resume with another
+ * model, input list, partition count or flip setting. {@code extract.json}, {@code config.conf} and {@code run.json}
+ * are written and the directory published ({@link RunDirectory}) only when all partitions are complete.
+ */
+public final class ExtractJob implements Job {
+    private static final Logger LOG = LoggerFactory.getLogger(ExtractJob.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The output's layout version, in {@code extract.json}. */
+    static final int FORMAT = 1;
+    /** File name endings listed as images under a prefix (lower-cased before the test). */
+    static final List<String> IMAGE_SUFFIXES = List.of(".jpg", ".jpeg", ".png");
+
+    @Override
+    public String name() {
+        return "extract";
+    }
+
+    @Override
+    public String summary() {
+        return "embed every image of a prefix or manifest with a trained model into embeddings.parquet (resumable)";
+    }
+
+    @Override
+    public List<JobOption> options() {
+        return List.of(
+                JobOption.config("--model", "RUN", "reid.extract.model", "published training run whose model embeds"),
+                JobOption.config("--input", "PREFIX", "reid.extract.input",
+                        "images to embed: a folder, s3a://... or hdfs://... listed recursively (.jpg, .jpeg, .png)"),
+                JobOption.config("--manifest", "PARQUET", "reid.extract.manifest",
+                        "or: a Parquet table with a uri column, e.g. a shard set's manifest.parquet"),
+                JobOption.config("--output", "PATH", "reid.extract.output", "where the embeddings are published"),
+                JobOption.config("--partitions", "N", "reid.extract.partitions",
+                        "partitions (tasks) of the input list (0 = one per reid.extract.images-per-partition images)"),
+                JobOption.config("--batch-size", "N", "reid.embed.batch-size", "images per inference batch"));
+    }
+
+    @Override
+    public int run(JobContext ctx) throws Exception {
+        ExtractConfig config = ExtractConfig.from(ctx.config());
+        Storage storage = ctx.storage();
+        S3Config s3 = ctx.s3();
+        TrainedModel model = explained("open the model run", config.model(), s3, () -> TrainedModel.open(storage, config.model()));
+        RunConfig target = config.target(ctx.run());
+        String where = new Path(Storage.path(target.output()), target.name()).toString();
+        if (!target.overwrite() && explained("check the output", where, s3, () -> storage.exists(Storage.path(where)))) {
+            throw new IOException("extract output " + where + " already exists; choose another "
+                    + (config.output().isEmpty() ? "reid.run.name" : "reid.extract.output")
+                    + " or set reid.run.overwrite=true to replace it");
+        }
+        SparkSession[] spark = new SparkSession[1];
+        Supplier<SparkSession> session = () -> {
+            if (spark[0] == null) spark[0] = SparkSessions.create(ctx);
+            return spark[0];
+        };
+        try {
+            List<String> uris = config.input().isBlank()
+                    ? readManifest(session.get(), config.manifest(), s3)
+                    : explained("list the image prefix", config.input(), s3, () -> listImages(storage, config.input()));
+            if (uris.isEmpty()) {
+                throw new IOException("no images to embed in " + config.source()
+                        + (config.input().isBlank() ? "" : " (looked for " + String.join(", ", IMAGE_SUFFIXES) + " files)"));
+            }
+            boolean flip = ctx.config().getBoolean("reid.embed.flip");
+            ExtractPlan plan = ExtractPlan.of(model.runId(), config.source(), uris, config.partitionsFor(uris.size()), flip);
+            checkResumable(storage, s3, RunDirectory.incomplete(target), plan);
+            try (RunDirectory dir = explained("create the output", where, s3,
+                    () -> RunDirectory.create(storage, target, ctx.config(), name())).keepOnFailure()) {
+                if (!storage.exists(dir.resolve(ExtractFiles.PLAN))) dir.writeJson(ExtractFiles.PLAN, plan.toMap());
+                Map<String, Object> info = extract(ctx, session, model, plan, uris, dir, config);
+                dir.writeJson(ExtractFiles.SUMMARY, info);
+                dir.info("extract", Map.of("modelRunId", model.runId(), "images", plan.images(),
+                        "partitions", plan.partitions(), "partitionsThisAttempt", info.get("partitionsThisAttempt")));
+                Path published = dir.publish();
+                ctx.out().println(String.format(Locale.ROOT,
+                        "extract: OK, %d of %d images embedded (%d dims, model %s), %d unreadable (listed in %s); "
+                                + "partitions: %d run now, %d done by an earlier attempt; published %s",
+                        (long) info.get("embedded"), plan.images(), (int) info.get("dims"), model.runId(),
+                        (long) info.get("unreadable"), ExtractFiles.UNREADABLE, (int) info.get("partitionsThisAttempt"),
+                        plan.partitions() - (int) info.get("partitionsThisAttempt"), published));
+            }
+        } finally {
+            if (spark[0] != null) spark[0].stop();
+        }
+        return 0;
+    }
+
+    /**
+     * Runs the partitions not yet complete in {@code dir}, checks that the complete output adds up to the input, and
+     * returns the facts for {@code extract.json}.
+     */
+    private static Map<String, Object> extract(JobContext ctx, Supplier<SparkSession> session, TrainedModel model,
+                                               ExtractPlan plan, List<String> uris, RunDirectory dir, ExtractConfig config)
+            throws IOException {
+        Storage storage = ctx.storage();
+        Path work = dir.work();
+        Set<Integer> complete = complete(storage, work, plan.partitions());
+        List<PartitionExtractor.Task> todo = new ArrayList<>();
+        for (int k = 0; k < plan.partitions(); k++) {
+            if (!complete.contains(k)) {
+                todo.add(new PartitionExtractor.Task(k, uris.subList(plan.start(k), plan.start(k + 1)).toArray(String[]::new)));
+            }
+        }
+        InputConfig input = InputConfig.from(model.config());
+        LOG.info("extract: {} images from {} in {} partitions with model {} ({}, input {}x{}); {} partitions to do, {} done by an"
+                        + " earlier attempt", plan.images(), plan.source(), plan.partitions(), model.runId(), model.location(),
+                input.height(), input.width(), todo.size(), complete.size());
+        SparkSession spark = session.get();
+        if (!todo.isEmpty()) run(spark, todo, model, plan, dir, ctx, config);
+
+        Set<Integer> now = complete(storage, work, plan.partitions());
+        if (now.size() != plan.partitions()) {
+            throw new IOException("extract: only " + now.size() + " of " + plan.partitions() + " partitions are complete in "
+                    + work + " after the run; run the job again to finish the rest");
+        }
+        removeTemporaryFiles(storage, work);
+        long embedded = spark.read().parquet(new Path(work, ExtractFiles.EMBEDDINGS).toString()).count();
+        long unreadable = spark.read().parquet(new Path(work, ExtractFiles.UNREADABLE).toString()).count();
+        if (embedded + unreadable != plan.images()) {
+            throw new IOException("extract: the partitions in " + work + " hold " + embedded + " embeddings and " + unreadable
+                    + " unreadable images, not the " + plan.images() + " images of the input; delete " + work + " to start over");
+        }
+        LOG.info("extract: {} embedded, {} unreadable", embedded, unreadable);
+
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("format", FORMAT);
+        info.put("model", model.location().toString());
+        info.put("modelRunId", model.runId());
+        info.put("method", model.method());
+        info.put("dims", dims(model, input));
+        info.put("inputKind", config.input().isBlank() ? "manifest" : "prefix");
+        info.putAll(plan.toMap());
+        info.put("height", input.height());
+        info.put("width", input.width());
+        info.put("batchSize", ctx.config().getInt("reid.embed.batch-size"));
+        info.put("embedded", embedded);
+        info.put("unreadable", unreadable);
+        info.put("partitionsThisAttempt", todo.size());
+        info.put("embeddings", ExtractFiles.EMBEDDINGS);
+        info.put("unreadableImages", ExtractFiles.UNREADABLE);
+        return info;
+    }
+
+    /** Embeds {@code todo} on the executors, one task per partition, logging each partition as it completes. */
+    private static void run(SparkSession spark, List<PartitionExtractor.Task> todo, TrainedModel model, ExtractPlan plan,
+                            RunDirectory dir, JobContext ctx, ExtractConfig config) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Config embed = ConfigFactory.empty()
+                .withValue("reid.input", model.config().getValue("reid.input"))
+                .withValue("reid.embed", ctx.config().getValue("reid.embed"))
+                .withValue("reid.loader", ctx.config().getValue("reid.loader"));
+        PartitionExtractor.Settings settings = new PartitionExtractor.Settings(dir.work().toString(), model.runId(),
+                embed.root().render(ConfigRenderOptions.concise()), plan.partitions(), config.faultPartition(),
+                ctx.hadoopProperties());
+        Broadcast<byte[]> network = jsc.broadcast(SparkEmbedding.bytes(model.network()));
+        int[] partitionOf = todo.stream().mapToInt(PartitionExtractor.Task::partition).toArray();
+        AtomicInteger finished = new AtomicInteger();
+        SparkListener progress = new SparkListener() {
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd end) {
+                int index = end.taskInfo().index();
+                if (end.taskInfo().successful() && index < partitionOf.length) {
+                    LOG.info("extract: partition {} complete ({} of {} in this attempt)", partitionOf[index],
+                            finished.incrementAndGet(), partitionOf.length);
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(progress);
+        try {
+            List<PartitionExtractor.Outcome> outcomes = jsc.parallelize(todo, todo.size())
+                    .map(t -> PartitionExtractor.run(t, settings, network.value()))
+                    .collect();
+            double seconds = outcomes.stream().mapToDouble(PartitionExtractor.Outcome::seconds).sum();
+            int images = outcomes.stream().mapToInt(PartitionExtractor.Outcome::images).sum();
+            LOG.info("extract: {} partitions, {} images in {} task-seconds", outcomes.size(), images,
+                    String.format(Locale.ROOT, "%.1f", seconds));
+        } finally {
+            spark.sparkContext().removeSparkListener(progress);
+            network.destroy();
+        }
+    }
+
+    /** Partitions with a {@code done/} marker and both of their Parquet files. */
+    static Set<Integer> complete(Storage storage, Path work, int partitions) throws IOException {
+        Set<Integer> markers = names(storage, new Path(work, ExtractFiles.DONE), partitions, ExtractFiles::markerPartition);
+        Set<Integer> embeddings = names(storage, new Path(work, ExtractFiles.EMBEDDINGS), partitions, ExtractJob::partPartition);
+        Set<Integer> unreadable = names(storage, new Path(work, ExtractFiles.UNREADABLE), partitions, ExtractJob::partPartition);
+        markers.retainAll(embeddings);
+        markers.retainAll(unreadable);
+        return markers;
+    }
+
+    private static Set<Integer> names(Storage storage, Path dir, int partitions,
+                                      java.util.function.ToIntFunction<String> partition) throws IOException {
+        Set<Integer> out = new HashSet<>();
+        FileSystem fs = storage.fs(dir);
+        if (!fs.exists(dir)) return out;
+        for (FileStatus f : fs.listStatus(dir)) {
+            int k = partition.applyAsInt(f.getPath().getName());
+            if (k >= 0 && k < partitions) out.add(k);
+        }
+        return out;
+    }
+
+    /** The partition of a {@code part-<k>.parquet} file name, or -1. */
+    private static int partPartition(String name) {
+        if (!name.endsWith(".parquet")) return -1;
+        return ExtractFiles.markerPartition(name.substring(0, name.length() - ".parquet".length()) + ".json");
+    }
+
+    /** Deletes the hidden files that failed task attempts left (their partitions have since been completed). */
+    private static void removeTemporaryFiles(Storage storage, Path work) throws IOException {
+        for (String sub : List.of(ExtractFiles.EMBEDDINGS, ExtractFiles.UNREADABLE, ExtractFiles.DONE)) {
+            Path dir = new Path(work, sub);
+            FileSystem fs = storage.fs(dir);
+            if (!fs.exists(dir)) continue;
+            for (FileStatus f : fs.listStatus(dir)) {
+                if (f.getPath().getName().startsWith(".")) fs.delete(f.getPath(), false);
+            }
+        }
+    }
+
+    /** Refuses to resume an incomplete output that was started with another plan. */
+    private static void checkResumable(Storage storage, S3Config s3, Path incomplete, ExtractPlan plan) throws IOException {
+        Path planFile = new Path(incomplete, ExtractFiles.PLAN);
+        if (!explained("check the incomplete output", incomplete.toString(), s3, () -> storage.exists(planFile))) {
+            FileSystem fs = storage.fs(incomplete);
+            if (fs.exists(incomplete)) {
+                for (FileStatus f : fs.listStatus(incomplete)) {
+                    if (!f.getPath().getName().equals("config.conf")) {
+                        throw new ConfigError(incomplete + " is the incomplete run directory of another job (it has no "
+                                + ExtractFiles.PLAN + "); choose another reid.extract.output, or delete it");
+                    }
+                }
+            }
+            return;
+        }
+        ExtractPlan earlier = ExtractPlan.fromJson(JSON.readTree(storage.readString(planFile)));
+        List<String> differences = earlier.differences(plan);
+        if (!differences.isEmpty()) {
+            throw new ConfigError("the incomplete extraction in " + incomplete + " was started with "
+                    + String.join("; ", differences) + ". Resuming would mix embeddings of different runs: rerun with the"
+                    + " same model, input and settings, or delete " + incomplete + " (or choose another reid.extract.output)"
+                    + " to start over");
+        }
+        LOG.info("extract: resuming the incomplete output {}", incomplete);
+    }
+
+    /** Every image file below {@code prefix}, as sorted, qualified uris; hidden files and folders ('.', '_') are skipped. */
+    static List<String> listImages(Storage storage, String prefix) throws IOException {
+        Path root = Storage.path(prefix);
+        FileSystem fs = storage.fs(root);
+        root = fs.makeQualified(root);
+        int depth = root.depth();
+        List<String> out = new ArrayList<>();
+        int skipped = 0;
+        RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+        while (it.hasNext()) {
+            Path p = it.next().getPath();
+            if (hidden(p, depth)) continue;
+            String lower = p.getName().toLowerCase(Locale.ROOT);
+            if (IMAGE_SUFFIXES.stream().anyMatch(lower::endsWith)) {
+                out.add(p.toString());
+            } else {
+                skipped++;
+            }
+        }
+        if (skipped > 0) LOG.info("extract: ignored {} files below {} that are not {} images", skipped, root, IMAGE_SUFFIXES);
+        out.sort(null);
+        return out;
+    }
+
+    /** True when {@code p} or a folder between it and the listed root (at {@code rootDepth}) starts with '.' or '_'. */
+    private static boolean hidden(Path p, int rootDepth) {
+        for (Path q = p; q != null && q.depth() > rootDepth; q = q.getParent()) {
+            String n = q.getName();
+            if (n.startsWith(".") || n.startsWith("_")) return true;
+        }
+        return false;
+    }
+
+    /** The distinct uris of a Parquet manifest's {@code uri} column, sorted. */
+    static List<String> readManifest(SparkSession spark, String manifest, S3Config s3) throws IOException {
+        Dataset<Row> table;
+        try {
+            table = spark.read().parquet(Storage.path(manifest).toString());
+        } catch (RuntimeException e) {
+            throw new IOException("cannot read the manifest " + manifest + (manifest.startsWith("s3a:")
+                    ? " through S3 endpoint " + (s3.endpoint().isEmpty() ? "(AWS's default)" : s3.endpoint()) + " (reid.s3.endpoint)"
+                    : "") + ": " + e.getMessage(), e);
+        }
+        StructField uri = Arrays.stream(table.schema().fields()).filter(f -> f.name().equals("uri")).findFirst()
+                .orElseThrow(() -> new IOException("manifest " + manifest + " has no uri column (its columns: "
+                        + String.join(", ", table.columns()) + ")"));
+        if (!uri.dataType().equals(DataTypes.StringType)) {
+            throw new IOException("manifest " + manifest + ": column uri is " + uri.dataType().simpleString() + ", not a string");
+        }
+        List<String> out = new ArrayList<>(table.where(col("uri").isNotNull()).select("uri").distinct()
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        out.sort(null);
+        return out;
+    }
+
+    /** The embedding width of the model: one forward pass of a blank image. */
+    private static int dims(TrainedModel model, InputConfig input) {
+        ComputationGraph graph = model.network();
+        INDArray x = Nd4j.zeros(graph.getConfiguration().getDataType(), 1, 3, input.height(), input.width());
+        return (int) graph.output(false, x)[ReidNetwork.outputIndex(graph, BNNeck.EMBEDDING)].size(1);
+    }
+}

@@ -1,0 +1,209 @@
+package org.reidspark.jobs.extract;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.spark.TaskContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.reidspark.artifact.Storage;
+import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.data.image.ImageDecodeException;
+import org.reidspark.data.image.ImageSource;
+import org.reidspark.data.image.InputConfig;
+import org.reidspark.data.image.Normalizer;
+import org.reidspark.data.image.RgbImage;
+import org.reidspark.embed.Embedder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One input partition's work, on an executor: read and decode its images ({@link ImageSource#decoding}: the model
+ * run's {@code reid.input} size and alpha rule) on {@code reid.loader.threads} threads, up to
+ * {@code reid.loader.prefetch} batches ahead; embed each batch of readable images with the {@link Embedder}
+ * (normalize, network, optional flip, L2 norm); write {@code embeddings.parquet} and {@code unreadable.parquet} parts;
+ * then the partition's {@code done/} marker ({@link ExtractFiles}). Deterministic in its inputs, so a retried or
+ * resumed partition writes the same rows.
+ */
+final class PartitionExtractor {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionExtractor.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicInteger POOLS = new AtomicInteger();
+    private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private PartitionExtractor() {
+    }
+
+    /** One input partition: its index and its images, a contiguous run of the sorted input list. */
+    record Task(int partition, String[] uris) implements Serializable {
+    }
+
+    /**
+     * What every task shares.
+     *
+     * @param work           the output's work directory
+     * @param modelRunId     the model's run id, stored in every row
+     * @param embedConfig    {@code reid.input} of the model run with the job's {@code reid.embed} and {@code reid.loader}, as HOCON
+     * @param partitions     the partition count (for log lines)
+     * @param faultPartition {@link ExtractConfig#faultPartition()}
+     * @param hadoop         Hadoop properties for reading images and writing files
+     */
+    record Settings(String work, String modelRunId, String embedConfig, int partitions, int faultPartition,
+                    Map<String, String> hadoop) implements Serializable {
+    }
+
+    /** What a task did. */
+    record Outcome(int partition, int images, int embedded, int unreadable, double seconds) implements Serializable {
+    }
+
+    /** An image read and decoded, or why it could not be. */
+    private record Decoded(String uri, RgbImage image, String problem) {
+    }
+
+    static Outcome run(Task task, Settings settings, byte[] network) throws IOException {
+        long start = System.nanoTime();
+        Configuration conf = new Configuration();
+        settings.hadoop().forEach(conf::set);
+        Storage storage = new Storage(conf);
+        Config c = ConfigFactory.parseString(settings.embedConfig()).resolve();
+        InputConfig input = InputConfig.from(c);
+        LoaderConfig loader = LoaderConfig.from(c);
+        int batchSize = c.getInt("reid.embed.batch-size");
+        ComputationGraph graph = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(network), false);
+        ImageSource images = ImageSource.decoding(storage, input);
+        Embedder embedder = new Embedder(graph, input, images, loader, batchSize, c.getBoolean("reid.embed.flip"));
+        Normalizer normalizer = Normalizer.of(input);
+
+        Path work = Storage.path(settings.work());
+        int k = task.partition();
+        long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
+        Path embeddingsFile = ExtractFiles.embeddings(work, k);
+        Path unreadableFile = ExtractFiles.unreadable(work, k);
+        Path embeddingsTmp = ExtractFiles.temporary(embeddingsFile, attempt);
+        Path unreadableTmp = ExtractFiles.temporary(unreadableFile, attempt);
+        String[] uris = task.uris();
+        String what = "extract partition " + k + " of " + settings.partitions();
+        int embedded = 0;
+        List<Decoded> bad = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(loader.threads(), daemon("reid-extract-read-" + POOLS.incrementAndGet() + "-"));
+        try (ParquetWriter<Group> out = ExtractFiles.writer(storage, embeddingsTmp, ExtractFiles.EMBEDDING_SCHEMA)) {
+            SimpleGroupFactory rows = new SimpleGroupFactory(ExtractFiles.EMBEDDING_SCHEMA);
+            ArrayDeque<List<Future<Decoded>>> ahead = new ArrayDeque<>();
+            int submitted = 0;
+            int done = 0;
+            long lastLog = System.nanoTime();
+            while (true) {
+                while (ahead.size() < loader.prefetch() && submitted < uris.length) {
+                    List<Future<Decoded>> batch = new ArrayList<>();
+                    for (int end = Math.min(uris.length, submitted + batchSize); submitted < end; submitted++) {
+                        String uri = uris[submitted];
+                        batch.add(pool.submit(() -> decode(images, uri)));
+                    }
+                    ahead.add(batch);
+                }
+                List<Future<Decoded>> batch = ahead.poll();
+                if (batch == null) break;
+                List<Decoded> good = new ArrayList<>(batch.size());
+                for (Future<Decoded> f : batch) {
+                    Decoded d = take(f);
+                    (d.problem() == null ? good : bad).add(d);
+                }
+                if (!good.isEmpty()) {
+                    INDArray e = embedder.embedBatch(normalizer.batch(good.stream().map(Decoded::image).toList()));
+                    for (int i = 0; i < good.size(); i++) {
+                        float[] v = e.getRow(i).toFloatVector();
+                        out.write(ExtractFiles.embeddingRow(rows, good.get(i).uri(), v, settings.modelRunId()));
+                        embedded++;
+                    }
+                }
+                done += batch.size();
+                if (System.nanoTime() - lastLog > PROGRESS_NANOS && done < uris.length) {
+                    LOG.info("{}: {}/{} images", what, done, uris.length);
+                    lastLog = System.nanoTime();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (ParquetWriter<Group> out = ExtractFiles.writer(storage, unreadableTmp, ExtractFiles.UNREADABLE_SCHEMA)) {
+            SimpleGroupFactory rows = new SimpleGroupFactory(ExtractFiles.UNREADABLE_SCHEMA);
+            for (Decoded d : bad) out.write(ExtractFiles.unreadableRow(rows, d.uri(), d.problem()));
+        }
+        ExtractFiles.commit(storage, embeddingsTmp, embeddingsFile);
+        ExtractFiles.commit(storage, unreadableTmp, unreadableFile);
+        if (k == settings.faultPartition()) {
+            throw new IllegalStateException("injected fault (reid.extract.fault-partition = " + k + "): partition " + k
+                    + " wrote its files but fails before it is marked complete");
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Outcome outcome = new Outcome(k, uris.length, embedded, bad.size(), seconds);
+        Map<String, Object> marker = new LinkedHashMap<>();
+        marker.put("partition", k);
+        marker.put("images", uris.length);
+        marker.put("embedded", embedded);
+        marker.put("unreadable", bad.size());
+        marker.put("seconds", seconds);
+        Path markerFile = ExtractFiles.marker(work, k);
+        Path markerTmp = ExtractFiles.temporary(markerFile, attempt);
+        storage.writeString(markerTmp, JSON.writeValueAsString(marker));
+        ExtractFiles.commit(storage, markerTmp, markerFile);
+        LOG.info("{}: {} images, {} embedded, {} unreadable in {} s ({} images/s)", what, uris.length, embedded, bad.size(),
+                String.format(java.util.Locale.ROOT, "%.1f", seconds),
+                String.format(java.util.Locale.ROOT, "%.1f", uris.length / Math.max(seconds, 1e-9)));
+        return outcome;
+    }
+
+    /** Reads and decodes one image; an unreadable one is recorded with the decoder's reason, never thrown. */
+    private static Decoded decode(ImageSource images, String uri) {
+        try {
+            return new Decoded(uri, images.image(uri), null);
+        } catch (ImageDecodeException e) {
+            LOG.warn("unreadable image {}: {}", uri, e.problem());
+            return new Decoded(uri, null, e.problem());
+        } catch (RuntimeException e) {
+            LOG.warn("unreadable image {}: {}", uri, e.toString());
+            return new Decoded(uri, null, "cannot decode: " + e);
+        }
+    }
+
+    private static Decoded take(Future<Decoded> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading images", e);
+        } catch (ExecutionException e) {
+            throw new IOException("reading an image failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,251 @@
+package org.reidspark.jobs.extract;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Types;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The extract job on local[2]: a prefix and a manifest embedded as the core Embedder embeds them, a corrupt image
+ * recorded with its reason, a crashed run finished by a rerun without duplicates, and refusals with clear errors.
+ */
+class ExtractJobTest {
+    @TempDir
+    static Path tmp;
+    static Path model;
+    static Path images;
+
+    @BeforeAll
+    static void fixtures() throws Exception {
+        model = ExtractFixture.publishModel(tmp.resolve("runs"), "tiny", 5);
+        images = ExtractFixture.writeImages(tmp.resolve("images"));
+    }
+
+    private static List<String> args(String output, String... more) {
+        List<String> a = new ArrayList<>(List.of("--model", model.toString(), "--output", output));
+        a.addAll(List.of(more));
+        return a;
+    }
+
+    private static Path local(String uri) {
+        return Path.of(URI.create(uri));
+    }
+
+    /** The reference embedding of every readable image, by local file. */
+    private static Map<Path, float[]> reference() throws Exception {
+        return ExtractFixture.reference(model, ExtractFixture.GOOD.stream().map(images::resolve).toList());
+    }
+
+    @Test
+    void embedsAPrefixLikeTheEmbedderAndRecordsTheCorruptImage() throws Exception {
+        Path out = tmp.resolve("out/prefix");
+        // the job's own reid.input (256x128 by default) must not matter: the model run's 32x16 does
+        ExtractFixture.Result r = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "3"));
+        assertEquals(0, r.code(), r.err());
+        String runId = ExtractFixture.runId(model);
+        assertTrue(r.out().contains("extract: OK, 8 of 9 images embedded") && r.out().contains("1 unreadable")
+                && r.out().contains("partitions: 3 run now, 0 done by an earlier attempt") && r.out().contains(runId), r.out());
+        assertTrue(Files.exists(out.resolve("_PUBLISHED")));
+        assertFalse(Files.exists(out.resolveSibling("._incomplete-prefix")), "the incomplete directory was published");
+        assertEquals(List.of(), ExtractFixture.hiddenFiles(out), "no temporary files left");
+        try (Stream<Path> parts = Files.list(out.resolve("embeddings.parquet"))) {
+            assertEquals(List.of("part-00000.parquet", "part-00001.parquet", "part-00002.parquet"),
+                    parts.map(p -> p.getFileName().toString()).sorted().toList(), "one file per partition");
+        }
+
+        JsonNode info = new ObjectMapper().readTree(out.resolve("extract.json").toFile());
+        int dims = info.get("dims").asInt();
+        assertEquals(ExtractFixture.LISTED, info.get("images").asInt());
+        assertEquals(8, info.get("embedded").asInt());
+        assertEquals(1, info.get("unreadable").asInt());
+        assertEquals(3, info.get("partitions").asInt());
+        assertEquals(runId, info.get("modelRunId").asText());
+        assertEquals(32, info.get("height").asInt());
+        assertEquals(16, info.get("width").asInt());
+
+        Map<Path, float[]> expected = reference();
+        SparkSession spark = ExtractFixture.spark(List.of());
+        try {
+            Map<String, float[]> rows = ExtractFixture.embeddings(spark, out.resolve("embeddings.parquet").toString(), runId, dims);
+            assertEquals(8, rows.size());
+            for (Map.Entry<String, float[]> e : rows.entrySet()) {
+                Path file = local(e.getKey());
+                assertTrue(expected.containsKey(file), "unexpected uri " + e.getKey());
+                ExtractFixture.assertClose(expected.get(file), e.getValue(), e.getKey());
+            }
+            Map<String, String> bad = ExtractFixture.unreadable(spark, out.resolve("unreadable.parquet").toString());
+            assertEquals(Set.of(images.resolve(ExtractFixture.CORRUPT)), bad.keySet().stream().map(ExtractJobTest::local)
+                    .collect(java.util.stream.Collectors.toSet()));
+            String reason = bad.values().iterator().next();
+            assertTrue(reason.contains("corrupt") || reason.contains("truncated"), reason);
+        } finally {
+            spark.stop();
+        }
+
+        // a published output is not replaced unless asked, and nothing is started for it
+        ExtractFixture.Result again = ExtractFixture.extract(args(out.toString(), "--input", images.toString()));
+        assertEquals(1, again.code(), again.err());
+        assertTrue(again.err().contains("already exists") && again.err().contains("reid.extract.output"), again.err());
+    }
+
+    @Test
+    void embedsTheDistinctUrisOfAManifest() throws Exception {
+        // a manifest with more columns than uri, a duplicate, and the corrupt image
+        List<String> uris = List.of(images.resolve("cam1/0001.jpg").toString(), images.resolve("cam2/0004.JPG").toString(),
+                images.resolve("cam2/deep/0006.png").toString(), images.resolve("cam1/0001.jpg").toString(),
+                images.resolve(ExtractFixture.CORRUPT).toString());
+        MessageType schema = Types.buildMessage()
+                .required(INT32).named("pid")
+                .required(BINARY).as(LogicalTypeAnnotation.stringType()).named("uri")
+                .named("manifest");
+        Path manifest = tmp.resolve("manifest.parquet");
+        try (ParquetWriter<Group> w = ExtractFiles.writer(ExtractFixture.localStorage(),
+                new org.apache.hadoop.fs.Path(manifest.toUri()), schema)) {
+            SimpleGroupFactory rows = new SimpleGroupFactory(schema);
+            for (int i = 0; i < uris.size(); i++) w.write(rows.newGroup().append("pid", i).append("uri", uris.get(i)));
+        }
+        Path out = tmp.resolve("out/manifest");
+        ExtractFixture.Result r = ExtractFixture.extract(args(out.toString(), "--manifest", manifest.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("3 of 4 images embedded") && r.out().contains("1 unreadable")
+                && r.out().contains("partitions: 1 run now, 0 done"), r.out());
+
+        JsonNode info = new ObjectMapper().readTree(out.resolve("extract.json").toFile());
+        assertEquals("manifest", info.get("inputKind").asText());
+        assertEquals(manifest.toString(), info.get("source").asText());
+        Map<Path, float[]> expected = reference();
+        Map<String, float[]> rows = ExtractFixture.embeddings(out.resolve("embeddings.parquet"), ExtractFixture.runId(model),
+                info.get("dims").asInt());
+        assertEquals(new TreeSet<>(uris.subList(0, 3)), new TreeSet<>(rows.keySet()), "the manifest's uris, as given, once each");
+        for (Map.Entry<String, float[]> e : rows.entrySet()) {
+            ExtractFixture.assertClose(expected.get(Path.of(e.getKey())), e.getValue(), e.getKey());
+        }
+        List<Group> bad = ExtractFixture.rows(out.resolve("unreadable.parquet"));
+        assertEquals(1, bad.size());
+        assertEquals(uris.get(4), bad.get(0).getString("uri", 0));
+    }
+
+    @Test
+    void aRerunAfterACrashFinishesTheMissingPartitionsWithoutDuplicates() throws Exception {
+        Path out = tmp.resolve("out/resume");
+        Path work = out.resolveSibling("._incomplete-resume");
+        // one core, so partitions 0 and 1 finish before partition 2 writes its files and fails
+        ExtractFixture.Result crash = ExtractFixture.extract(args(out.toString(), "--input", images.toString(),
+                "--partitions", "3", "reid.extract.fault-partition=2", "reid.spark.master=local[1]"));
+        assertEquals(1, crash.code(), crash.err());
+        assertTrue(crash.err().contains("injected fault"), crash.err());
+        assertFalse(Files.exists(out), "nothing is published by a crashed run");
+        assertTrue(Files.exists(work.resolve("done/part-00000.json")) && Files.exists(work.resolve("done/part-00001.json")));
+        assertFalse(Files.exists(work.resolve("done/part-00002.json")));
+        assertTrue(Files.exists(work.resolve("embeddings.parquet/part-00002.parquet")), "the crashed partition left its file");
+        Map<String, FileTime> before = modified(work);
+
+        // resuming with another model, or another partitioning, is refused before anything is written
+        Path other = ExtractFixture.publishModel(tmp.resolve("runs"), "other", 6);
+        ExtractFixture.Result wrongModel = ExtractFixture.extract(List.of("--model", other.toString(), "--output", out.toString(),
+                "--input", images.toString(), "--partitions", "3"));
+        assertEquals(2, wrongModel.code(), wrongModel.err());
+        assertTrue(wrongModel.err().contains("model run " + ExtractFixture.runId(model))
+                && wrongModel.err().contains(ExtractFixture.runId(other)) && wrongModel.err().contains(work.toString()), wrongModel.err());
+        ExtractFixture.Result wrongPartitions = ExtractFixture.extract(args(out.toString(), "--input", images.toString(),
+                "--partitions", "2"));
+        assertEquals(2, wrongPartitions.code(), wrongPartitions.err());
+        assertTrue(wrongPartitions.err().contains("3 partitions (now 2)"), wrongPartitions.err());
+        assertEquals(before, modified(work), "refused reruns leave the incomplete output as it was");
+
+        ExtractFixture.Result rerun = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "3"));
+        assertEquals(0, rerun.code(), rerun.err());
+        assertTrue(rerun.out().contains("8 of 9 images embedded") && rerun.out().contains("partitions: 1 run now, 2 done by an earlier attempt"),
+                rerun.out());
+        assertFalse(Files.exists(work));
+        Map<String, FileTime> after = modified(out);
+        for (String f : List.of("embeddings.parquet/part-00000.parquet", "embeddings.parquet/part-00001.parquet",
+                "unreadable.parquet/part-00000.parquet", "done/part-00001.json")) {
+            assertEquals(before.get(f), after.get(f), f + " of a complete partition is not written again");
+        }
+        assertEquals(List.of(), ExtractFixture.hiddenFiles(out), "no temporary files left");
+
+        JsonNode info = new ObjectMapper().readTree(out.resolve("extract.json").toFile());
+        assertEquals(1, info.get("partitionsThisAttempt").asInt());
+        Map<String, float[]> rows = ExtractFixture.embeddings(out.resolve("embeddings.parquet"), ExtractFixture.runId(model),
+                info.get("dims").asInt());
+        assertEquals(8, rows.size(), "each image once");
+        Map<Path, float[]> expected = reference();
+        for (Map.Entry<String, float[]> e : rows.entrySet()) {
+            ExtractFixture.assertClose(expected.get(local(e.getKey())), e.getValue(), e.getKey());
+        }
+        assertEquals(1, ExtractFixture.rows(out.resolve("unreadable.parquet")).size());
+    }
+
+    /** Modification time of every file below {@code dir}, by relative path. */
+    private static Map<String, FileTime> modified(Path dir) throws Exception {
+        Map<String, FileTime> out = new HashMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) out.put(dir.relativize(f).toString(), Files.getLastModifiedTime(f));
+        }
+        return out;
+    }
+
+    @Test
+    void anotherJobsIncompleteDirectoryIsNotTakenOver() throws Exception {
+        Path foreign = tmp.resolve("out/._incomplete-foreign");
+        Files.createDirectories(foreign.resolve("checkpoints"));
+        Files.writeString(foreign.resolve("checkpoints/state.bin"), "a training run's checkpoint");
+        ExtractFixture.Result r = ExtractFixture.extract(args(tmp.resolve("out/foreign").toString(), "--input", images.toString()));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("incomplete run directory of another job"), r.err());
+        try (Stream<Path> s = Files.list(foreign)) {
+            assertEquals(List.of("checkpoints"), s.map(p -> p.getFileName().toString()).toList(), "left as it was");
+        }
+    }
+
+    @Test
+    void aMissingOrUnpublishedModelIsAClearError() throws Exception {
+        ExtractFixture.Result missing = ExtractFixture.extract(List.of("--model", tmp.resolve("runs/nope").toString(),
+                "--input", images.toString(), "--output", tmp.resolve("out/none").toString()));
+        assertEquals(1, missing.code(), missing.err());
+        assertTrue(missing.err().contains("no run directory at") && missing.err().contains("runs/nope"), missing.err());
+
+        Path half = Files.createDirectories(tmp.resolve("runs/half/model"));
+        ExtractFixture.Result unpublished = ExtractFixture.extract(List.of("--model", half.getParent().toString(),
+                "--input", images.toString(), "--output", tmp.resolve("out/none").toString()));
+        assertEquals(1, unpublished.code(), unpublished.err());
+        assertTrue(unpublished.err().contains("not a published run directory"), unpublished.err());
+
+        ExtractFixture.Result none = ExtractFixture.extract(List.of("--input", images.toString()));
+        assertEquals(2, none.code(), none.err());
+        assertTrue(none.err().contains("reid.extract.model"), none.err());
+
+        ExtractFixture.Result both = ExtractFixture.extract(List.of("--model", model.toString(), "--input", images.toString(),
+                "--manifest", "m.parquet"));
+        assertEquals(2, both.code(), both.err());
+        assertTrue(both.err().contains("exactly one of reid.extract.input"), both.err());
+        assertFalse(Files.exists(tmp.resolve("out/none")), "nothing written");
+    }
+}
