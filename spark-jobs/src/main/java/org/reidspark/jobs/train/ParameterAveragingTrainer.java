@@ -146,7 +146,8 @@ public final class ParameterAveragingTrainer {
             Map<String, Double> metrics = Map.of();
             if (evaluator != null && (last || (train.evalEvery() > 0 && (epoch + 1) % train.evalEvery() == 0))) {
                 metrics = evaluator.evaluate(state, epoch);
-                LOG.info("epoch {}/{} evaluation: {}", epoch + 1, train.epochs(), Guards.format(metrics));
+                // an evaluator may leave the last epoch to its caller (the train job's final evaluation)
+                if (!metrics.isEmpty()) LOG.info("epoch {}/{} evaluation: {}", epoch + 1, train.epochs(), Guards.format(metrics));
             }
             curve.add(new EpochRecord(epoch, factor, epochSum.meanLosses(), epochSum.images / seconds, seconds, compute,
                     averaging, bytes, metrics));
