@@ -1,5 +1,6 @@
 package org.reidspark.jobs;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class AblationJobTest {
 
     @Test
     void runsVariantsBesideTheBaselinePublishesTheTableAndReusesFinishedRuns() throws Exception {
-        TrainJobTest.Result first = TrainJobTest.run(tiny("a", "full"));
+        JobRun first = TrainJobTest.run(tiny("a", "full"));
         assertEquals(0, first.code(), first.err() + first.out());
         Path a = tmp.resolve("runs/a-ablation");
         for (String f : List.of("_PUBLISHED", "ablation.json", "ablation.md", "config.conf", "run.json",
@@ -73,7 +74,7 @@ class AblationJobTest {
         Path incomplete = tmp.resolve("runs/._incomplete-b-ablation");
         copy(a, incomplete);
         Files.delete(incomplete.resolve("_PUBLISHED"));
-        TrainJobTest.Result second = TrainJobTest.run(tiny("b", "no-bnneck,full"));
+        JobRun second = TrainJobTest.run(tiny("b", "no-bnneck,full"));
         assertEquals(0, second.code(), second.err() + second.out());
         assertTrue(second.out().contains("full, seed 1") && second.out().contains("(reused from an earlier attempt)"), second.out());
         Path b = tmp.resolve("runs/b-ablation");
@@ -92,12 +93,12 @@ class AblationJobTest {
 
     @Test
     void unknownVariantsAndBadRepeatsFailBeforeAnyWork() {
-        TrainJobTest.Result bad = TrainJobTest.run(tiny("c", "full,no-bnnek"));
+        JobRun bad = TrainJobTest.run(tiny("c", "full,no-bnnek"));
         assertEquals(2, bad.code(), bad.err());
         assertTrue(bad.err().contains("no-bnnek") && bad.err().contains("no-label-smoothing"), bad.err());
         List<String> args = tiny("c", "full");
         args.addAll(List.of("--repeats", "0"));
-        TrainJobTest.Result repeats = TrainJobTest.run(args);
+        JobRun repeats = TrainJobTest.run(args);
         assertEquals(2, repeats.code(), repeats.err());
         assertTrue(repeats.err().contains("--repeats"), repeats.err());
         assertFalse(Files.exists(tmp.resolve("synth")), "nothing was generated");

@@ -1,5 +1,6 @@
 package org.reidspark.jobs;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
@@ -61,7 +62,7 @@ class EvaluateJobS3Test {
 
     @Test
     void trainsResumesAndEvaluatesOnS3() throws Exception {
-        TrainJobTest.Result trained = TrainJobTest.run(training("t"));
+        JobRun trained = TrainJobTest.run(training("t"));
         assertEquals(0, trained.code(), trained.err() + trained.out());
         assertTrue(trained.out().contains("run directory: " + s3.uri("runs/t")), trained.out());
         List<String> keys = s3.keys("runs/");
@@ -74,7 +75,7 @@ class EvaluateJobS3Test {
                 || k.contains("state.bin.")), "nothing temporary left: " + keys);
 
         // a run that fails in its second epoch keeps the first epoch's checkpoint on S3 ...
-        TrainJobTest.Result failed = TrainJobTest.run(training("r", "reid.distributed.fault-round=1"));
+        JobRun failed = TrainJobTest.run(training("r", "reid.distributed.fault-round=1"));
         assertEquals(1, failed.code(), failed.out());
         assertTrue(failed.err().contains("injected fault"), failed.err());
         keys = s3.keys("runs/");
@@ -83,7 +84,7 @@ class EvaluateJobS3Test {
         TrainingState kept = TrainingState.read(new ByteArrayInputStream(s3.get("runs/._incomplete-r/checkpoints/state.bin")));
         assertEquals(1, kept.epoch());
         // ... and started again, trains only the second epoch from it, to the model of the uninterrupted run
-        TrainJobTest.Result resumed = TrainJobTest.run(training("r"));
+        JobRun resumed = TrainJobTest.run(training("r"));
         assertEquals(0, resumed.code(), resumed.err() + resumed.out());
         assertEquals(1, JSON.readTree(s3.get("runs/r/curve.json")).size(), "only the epoch after the checkpoint ran");
         assertTrue(finalParams("runs/t").equalsWithEps(finalParams("runs/r"), 1e-5), "the resumed run's model differs");
@@ -96,7 +97,7 @@ class EvaluateJobS3Test {
         List<String> args = new ArrayList<>(List.of("evaluate", "reid.spark.master=\"local[2]\"",
                 "reid.spark.conf.\"spark.ui.enabled\"=false", "--run", s3.uri("runs/t"), "--top-k", "3"));
         args.addAll(s3.overrides());
-        TrainJobTest.Result evaluated = TrainJobTest.run(args);
+        JobRun evaluated = TrainJobTest.run(args);
         assertEquals(0, evaluated.code(), evaluated.err() + evaluated.out());
         String eval = "runs/t/evaluations/market1501-standard/";
         assertTrue(evaluated.out().contains("evaluation: " + s3.uri(eval.substring(0, eval.length() - 1))), evaluated.out());

@@ -1,13 +1,11 @@
 package org.reidspark.jobs;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -20,69 +18,64 @@ class MainTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {
-    }
 
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static JobRun run(String... args) {
+        return JobRun.run(args);
     }
 
     @Test
     void helpListsEveryJob() {
-        Result r = run("--help");
-        assertEquals(0, r.code);
-        for (String job : Jobs.NAMES) assertTrue(r.out.contains("  " + job + " "), job + " missing from\n" + r.out);
+        JobRun r = run("--help");
+        assertEquals(0, r.code());
+        for (String job : Jobs.NAMES) assertTrue(r.out().contains("  " + job + " "), job + " missing from\n" + r.out());
     }
 
     @Test
     void unknownJobNamesTheKnownOnes() {
-        Result r = run("trian");
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("unknown job \"trian\"") && r.err.contains("smoke"), r.err);
+        JobRun r = run("trian");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown job \"trian\"") && r.err().contains("smoke"), r.err());
     }
 
     @Test
     void unknownOptionListsTheJobsOptions() {
-        Result r = run("smoke", "--partitons", "3");
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("--partitons") && r.err.contains("--partitions"), r.err);
+        JobRun r = run("smoke", "--partitons", "3");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--partitons") && r.err().contains("--partitions"), r.err());
     }
 
     @Test
     void jobHelpListsOptionsWithTheirConfigKeys() {
-        Result r = run("smoke", "--help");
-        assertEquals(0, r.code);
-        assertTrue(r.out.contains("--partitions P") && r.out.contains("[reid.smoke.partitions]"), r.out);
+        JobRun r = run("smoke", "--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("--partitions P") && r.out().contains("[reid.smoke.partitions]"), r.out());
     }
 
     @Test
     void misspelledConfigKeyFailsBeforeAnyWork() throws Exception {
         Path conf = tmp.resolve("exp.conf");
         Files.writeString(conf, "reid.smoke.partitons = 3\n");
-        Result r = run("smoke", "--conf", conf.toString(), "reid.run.output=" + tmp.resolve("runs"));
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("'reid.smoke.partitons'") && r.err.contains("exp.conf"), r.err);
-        assertTrue(r.err.contains("did you mean 'reid.smoke.partitions'"), r.err);
+        JobRun r = run("smoke", "--conf", conf.toString(), "reid.run.output=" + tmp.resolve("runs"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("'reid.smoke.partitons'") && r.err().contains("exp.conf"), r.err());
+        assertTrue(r.err().contains("did you mean 'reid.smoke.partitions'"), r.err());
         assertFalse(Files.exists(tmp.resolve("runs")), "nothing may be written on a config error");
     }
 
     @Test
     void printConfigRedactsSecretsAndShowsOverrides() {
-        Result r = run("smoke", "--print-config", "--partitions", "7", "reid.s3.access-key=AKIA123", "reid.s3.secret-key=topsecret");
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("partitions=7") || r.out.contains("partitions=\"7\""), r.out);
-        assertFalse(r.out.contains("topsecret") || r.out.contains("AKIA123"), r.out);
+        JobRun r = run("smoke", "--print-config", "--partitions", "7", "reid.s3.access-key=AKIA123", "reid.s3.secret-key=topsecret");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("partitions=7") || r.out().contains("partitions=\"7\""), r.out());
+        assertFalse(r.out().contains("topsecret") || r.out().contains("AKIA123"), r.out());
     }
 
     @Test
     void smokeJobRunsOnLocalSparkAndPublishesARun() throws Exception {
         Path runs = tmp.resolve("runs");
-        Result r = run("smoke", "reid.spark.master=\"local[2]\"", "--partitions", "3", "--elements", "1000",
+        JobRun r = run("smoke", "reid.spark.master=\"local[2]\"", "--partitions", "3", "--elements", "1000",
                 "--output", runs.toString(), "--name", "smoke-test");
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         Path dir = runs.resolve("smoke-test");
         assertTrue(Files.exists(dir.resolve("_PUBLISHED")));
         JsonNode metrics = new ObjectMapper().readTree(dir.resolve("metrics.json").toFile());
@@ -92,9 +85,9 @@ class MainTest {
         assertTrue(Files.readString(dir.resolve("config.conf")).contains("partitions=\"3\"")
                 || Files.readString(dir.resolve("config.conf")).contains("partitions=3"));
         // the same name again fails and leaves the published run as it was
-        Result again = run("smoke", "reid.spark.master=\"local[2]\"", "--output", runs.toString(), "--name", "smoke-test");
-        assertEquals(1, again.code);
-        assertTrue(again.err.contains("already exists") && again.err.contains("reid.run.overwrite"), again.err);
+        JobRun again = run("smoke", "reid.spark.master=\"local[2]\"", "--output", runs.toString(), "--name", "smoke-test");
+        assertEquals(1, again.code());
+        assertTrue(again.err().contains("already exists") && again.err().contains("reid.run.overwrite"), again.err());
         assertTrue(Files.exists(dir.resolve("_PUBLISHED")));
         try (var leftovers = Files.list(runs)) {
             assertEquals(1, leftovers.count(), "a run refused before it started leaves nothing behind");

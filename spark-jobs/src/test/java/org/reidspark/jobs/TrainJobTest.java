@@ -1,5 +1,6 @@
 package org.reidspark.jobs;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -12,9 +13,6 @@ import org.reidspark.train.TrainingState;
 
 import java.io.InputStream;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,10 +37,10 @@ class TrainJobTest {
     void trainOnLocalSpark(@TempDir Path shared) throws Exception {
         data = MarketTree.write(shared.resolve("data"));
         Path runs = shared.resolve("runs");
-        Result r = run(tinyTraining(data, runs));
-        assertEquals(0, r.code, r.err + r.out);
+        JobRun r = run(tinyTraining(data, runs));
+        assertEquals(0, r.code(), r.err() + r.out());
         localRun = runs;
-        localOut = r.out;
+        localOut = r.out();
         localParams = finalParams(runs.resolve("t"));
     }
 
@@ -55,15 +53,9 @@ class TrainJobTest {
         }
     }
 
-    record Result(int code, String out, String err) {
-    }
 
-    static Result run(List<String> args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static JobRun run(List<String> args) {
+        return JobRun.run(args);
     }
 
     static List<String> tinyTraining(Path data, Path runs) {
@@ -107,8 +99,8 @@ class TrainJobTest {
         args.set(1, "reid.spark.master=\"local-cluster[2,1,1024]\"");
         args.add("reid.spark.conf.\"spark.executor.extraClassPath\"=\"" + System.getProperty("surefire.test.class.path")
                 + "\"");
-        Result r = run(args);
-        assertEquals(0, r.code, r.err + r.out);
+        JobRun r = run(args);
+        assertEquals(0, r.code(), r.err() + r.out());
         INDArray cluster = finalParams(runs.resolve("t"));
         assertTrue(localParams.equalsWithEps(cluster, 1e-4), "local[2] and local-cluster parameters differ");
         assertTrue(Files.readString(runs.resolve("t/run.json")).contains("local-cluster[2,1,1024]"));
@@ -120,8 +112,8 @@ class TrainJobTest {
         List<String> args = tinyTraining(data, runs);
         args.set(1, "reid.spark.master=\"local[2,4]\"");
         args.add("reid.distributed.fault-round=1");
-        Result r = run(args);
-        assertEquals(0, r.code, r.err + r.out);
+        JobRun r = run(args);
+        assertEquals(0, r.code(), r.err() + r.out());
         INDArray retried = finalParams(runs.resolve("t"));
         assertTrue(localParams.equalsWithEps(retried, 1e-4), "a retried round changed the model");
     }
@@ -130,8 +122,8 @@ class TrainJobTest {
     void theFaultReallyHappensWithoutRetries() {
         List<String> args = tinyTraining(data, tmp.resolve("noretry"));
         args.add("reid.distributed.fault-round=0");
-        Result r = run(args);
-        assertEquals(1, r.code, r.out);
-        assertTrue(r.err.contains("injected fault"), r.err);
+        JobRun r = run(args);
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().contains("injected fault"), r.err());
     }
 }

@@ -1,5 +1,6 @@
 package org.reidspark.jobs.evaluate;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
@@ -26,15 +27,11 @@ import org.reidspark.embed.TrainedModel;
 import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.Evaluator;
 import org.reidspark.eval.RankingMetrics;
-import org.reidspark.jobs.Main;
 import org.reidspark.method.Methods;
 import org.reidspark.method.MethodSetup;
 import org.reidspark.train.LocalTraining;
 import org.reidspark.train.TrainingState;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,17 +66,11 @@ class EvaluateJobTest {
                 "reid.synth.distractors=4", "reid.synth.junk=2", "reid.synth.threads=2", "reid.embed.batch-size=8"));
     }
 
-    record Result(int code, String out, String err) {
-    }
 
-    static Result main(String job, List<String> args) {
+    static JobRun main(String job, List<String> args) {
         List<String> all = new ArrayList<>(List.of(job));
         all.addAll(args);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return JobRun.run(all);
     }
 
     @BeforeAll
@@ -89,7 +80,7 @@ class EvaluateJobTest {
         shardSet = tmp.resolve("sets/synth");
         List<String> shard = common();
         shard.addAll(List.of("reid.input.height=32", "reid.input.width=16", "--output", shardSet.toString(), "--shards", "2"));
-        Result r = main("shard", shard);
+        JobRun r = main("shard", shard);
         assertEquals(0, r.code(), r.err());
         run = publishUntrainedRun("m", Storage.path(shardSet.toString()).toString());
     }
@@ -197,7 +188,7 @@ class EvaluateJobTest {
         // no reid.input here: the job must use the run's 32x16, not the 256x128 default
         List<String> args = common();
         args.addAll(List.of("--run", run.toString(), "--top-k", "6"));
-        Result r = main("evaluate", args);
+        JobRun r = main("evaluate", args);
         assertEquals(0, r.code(), r.err() + r.out());
         Path eval = run.resolve("evaluations/market1501-standard");
         assertTrue(r.out().contains("evaluate: m@") && r.out().contains("rank lists: top-6 of")
@@ -238,7 +229,7 @@ class EvaluateJobTest {
             spark.stop();
         }
 
-        Result again = main("evaluate", args);
+        JobRun again = main("evaluate", args);
         assertEquals(1, again.code(), again.out());
         assertTrue(again.err().contains("already exists") && again.err().contains("reid.run.overwrite"), again.err());
     }
@@ -250,7 +241,7 @@ class EvaluateJobTest {
         args.addAll(rerank);
         args.addAll(List.of("--run", run.toString(), "--data", "catalog", "--rerank", "--top-k", "4",
                 "--output", tmp.resolve("evaluations").toString()));
-        Result r = main("evaluate", args);
+        JobRun r = main("evaluate", args);
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("re-ranked"), r.out());
         Path eval = tmp.resolve("evaluations/market1501-standard-rerank");
@@ -271,7 +262,7 @@ class EvaluateJobTest {
 
     @Test
     void missingUnpublishedOrShardlessRunsAreClearErrors() throws Exception {
-        Result missing = main("evaluate", List.of("--run", tmp.resolve("nope").toString()));
+        JobRun missing = main("evaluate", List.of("--run", tmp.resolve("nope").toString()));
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("no run directory at") && missing.err().contains("nope"), missing.err());
         assertEquals(1, missing.err().strip().lines().count(), missing.err());
@@ -279,17 +270,17 @@ class EvaluateJobTest {
         Path half = runs.resolve("._incomplete-half");
         Files.createDirectories(half.resolve("model"));
         Files.writeString(half.resolve("config.conf"), "");
-        Result unpublished = main("evaluate", List.of("--run", half.toString()));
+        JobRun unpublished = main("evaluate", List.of("--run", half.toString()));
         assertEquals(1, unpublished.code());
         assertTrue(unpublished.err().contains("not a published run directory"), unpublished.err());
 
         Path local = publishUntrainedRun("local", null);
-        Result shardless = main("evaluate", List.of("--run", local.toString()));
+        JobRun shardless = main("evaluate", List.of("--run", local.toString()));
         assertEquals(1, shardless.code());
         assertTrue(shardless.err().contains("records no shard set") && shardless.err().contains("reid.evaluate.data=catalog"),
                 shardless.err());
 
-        Result badData = main("evaluate", List.of("--run", run.toString(), "--data", "table"));
+        JobRun badData = main("evaluate", List.of("--run", run.toString(), "--data", "table"));
         assertEquals(2, badData.code());
         assertTrue(badData.err().contains("reid.evaluate.data"), badData.err());
     }

@@ -1,5 +1,6 @@
 package org.reidspark.jobs.extract;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.typesafe.config.Config;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.example.data.Group;
@@ -28,7 +29,6 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,19 +108,13 @@ final class ExtractFixture {
         return out.toByteArray();
     }
 
-    record Result(int code, String out, String err) {
-    }
 
     /** {@code Main.run("extract", ...)} in-process on local[2] (args may override the master). */
-    static Result extract(List<String> args) {
+    static JobRun extract(List<String> args) {
         List<String> all = new ArrayList<>(List.of("extract", "reid.spark.master=local[2]",
                 "reid.spark.conf.\"spark.ui.enabled\"=false", "reid.embed.batch-size=2"));
         all.addAll(args);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return JobRun.run(all);
     }
 
     static Storage localStorage() {

@@ -1,5 +1,6 @@
 package org.reidspark.jobs.extract;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.sql.SparkSession;
@@ -32,7 +33,7 @@ class ExtractJobS3Test {
             List<String> args = new ArrayList<>(s3.overrides());
             args.addAll(List.of("--model", s3.uri("runs/tiny"), "--input", s3.uri("images"),
                     "--output", s3.uri("embeddings/gallery"), "--partitions", "2"));
-            ExtractFixture.Result r = ExtractFixture.extract(args);
+            JobRun r = ExtractFixture.extract(args);
             assertEquals(0, r.code(), r.err());
             assertTrue(r.out().contains("8 of 9 images embedded") && r.out().contains("1 unreadable")
                     && r.out().contains(s3.uri("embeddings/gallery")), r.out());

@@ -1,5 +1,6 @@
 package org.reidspark.jobs.extract;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.parquet.example.data.Group;
@@ -66,7 +67,7 @@ class ExtractJobTest {
     void embedsAPrefixLikeTheEmbedderAndRecordsTheCorruptImage() throws Exception {
         Path out = tmp.resolve("out/prefix");
         // the job's own reid.input (256x128 by default) must not matter: the model run's 32x16 does
-        ExtractFixture.Result r = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "3"));
+        JobRun r = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "3"));
         assertEquals(0, r.code(), r.err());
         String runId = ExtractFixture.runId(model);
         assertTrue(r.out().contains("extract: OK, 8 of 9 images embedded") && r.out().contains("1 unreadable")
@@ -109,7 +110,7 @@ class ExtractJobTest {
         }
 
         // a published output is not replaced unless asked, and nothing is started for it
-        ExtractFixture.Result again = ExtractFixture.extract(args(out.toString(), "--input", images.toString()));
+        JobRun again = ExtractFixture.extract(args(out.toString(), "--input", images.toString()));
         assertEquals(1, again.code(), again.err());
         assertTrue(again.err().contains("already exists") && again.err().contains("reid.extract.output"), again.err());
     }
@@ -131,7 +132,7 @@ class ExtractJobTest {
             for (int i = 0; i < uris.size(); i++) w.write(rows.newGroup().append("pid", i).append("uri", uris.get(i)));
         }
         Path out = tmp.resolve("out/manifest");
-        ExtractFixture.Result r = ExtractFixture.extract(args(out.toString(), "--manifest", manifest.toString()));
+        JobRun r = ExtractFixture.extract(args(out.toString(), "--manifest", manifest.toString()));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("3 of 4 images embedded") && r.out().contains("1 unreadable")
                 && r.out().contains("partitions: 1 run now, 0 done"), r.out());
@@ -156,7 +157,7 @@ class ExtractJobTest {
         Path out = tmp.resolve("out/resume");
         Path work = out.resolveSibling("._incomplete-resume");
         // one core, so partitions 0 and 1 finish before partition 2 writes its files and fails
-        ExtractFixture.Result crash = ExtractFixture.extract(args(out.toString(), "--input", images.toString(),
+        JobRun crash = ExtractFixture.extract(args(out.toString(), "--input", images.toString(),
                 "--partitions", "3", "reid.extract.fault-partition=2", "reid.spark.master=local[1]"));
         assertEquals(1, crash.code(), crash.err());
         assertTrue(crash.err().contains("injected fault"), crash.err());
@@ -168,18 +169,18 @@ class ExtractJobTest {
 
         // resuming with another model, or another partitioning, is refused before anything is written
         Path other = ExtractFixture.publishModel(tmp.resolve("runs"), "other", 6);
-        ExtractFixture.Result wrongModel = ExtractFixture.extract(List.of("--model", other.toString(), "--output", out.toString(),
+        JobRun wrongModel = ExtractFixture.extract(List.of("--model", other.toString(), "--output", out.toString(),
                 "--input", images.toString(), "--partitions", "3"));
         assertEquals(2, wrongModel.code(), wrongModel.err());
         assertTrue(wrongModel.err().contains("model run " + ExtractFixture.runId(model))
                 && wrongModel.err().contains(ExtractFixture.runId(other)) && wrongModel.err().contains(work.toString()), wrongModel.err());
-        ExtractFixture.Result wrongPartitions = ExtractFixture.extract(args(out.toString(), "--input", images.toString(),
+        JobRun wrongPartitions = ExtractFixture.extract(args(out.toString(), "--input", images.toString(),
                 "--partitions", "2"));
         assertEquals(2, wrongPartitions.code(), wrongPartitions.err());
         assertTrue(wrongPartitions.err().contains("3 partitions (now 2)"), wrongPartitions.err());
         assertEquals(before, modified(work), "refused reruns leave the incomplete output as it was");
 
-        ExtractFixture.Result rerun = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "3"));
+        JobRun rerun = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "3"));
         assertEquals(0, rerun.code(), rerun.err());
         assertTrue(rerun.out().contains("8 of 9 images embedded") && rerun.out().contains("partitions: 1 run now, 2 done by an earlier attempt"),
                 rerun.out());
@@ -217,7 +218,7 @@ class ExtractJobTest {
         Path foreign = tmp.resolve("out/._incomplete-foreign");
         Files.createDirectories(foreign.resolve("checkpoints"));
         Files.writeString(foreign.resolve("checkpoints/state.bin"), "a training run's checkpoint");
-        ExtractFixture.Result r = ExtractFixture.extract(args(tmp.resolve("out/foreign").toString(), "--input", images.toString()));
+        JobRun r = ExtractFixture.extract(args(tmp.resolve("out/foreign").toString(), "--input", images.toString()));
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("incomplete run directory of another job"), r.err());
         try (Stream<Path> s = Files.list(foreign)) {
@@ -227,22 +228,22 @@ class ExtractJobTest {
 
     @Test
     void aMissingOrUnpublishedModelIsAClearError() throws Exception {
-        ExtractFixture.Result missing = ExtractFixture.extract(List.of("--model", tmp.resolve("runs/nope").toString(),
+        JobRun missing = ExtractFixture.extract(List.of("--model", tmp.resolve("runs/nope").toString(),
                 "--input", images.toString(), "--output", tmp.resolve("out/none").toString()));
         assertEquals(1, missing.code(), missing.err());
         assertTrue(missing.err().contains("no run directory at") && missing.err().contains("runs/nope"), missing.err());
 
         Path half = Files.createDirectories(tmp.resolve("runs/half/model"));
-        ExtractFixture.Result unpublished = ExtractFixture.extract(List.of("--model", half.getParent().toString(),
+        JobRun unpublished = ExtractFixture.extract(List.of("--model", half.getParent().toString(),
                 "--input", images.toString(), "--output", tmp.resolve("out/none").toString()));
         assertEquals(1, unpublished.code(), unpublished.err());
         assertTrue(unpublished.err().contains("not a published run directory"), unpublished.err());
 
-        ExtractFixture.Result none = ExtractFixture.extract(List.of("--input", images.toString()));
+        JobRun none = ExtractFixture.extract(List.of("--input", images.toString()));
         assertEquals(2, none.code(), none.err());
         assertTrue(none.err().contains("reid.extract.model"), none.err());
 
-        ExtractFixture.Result both = ExtractFixture.extract(List.of("--model", model.toString(), "--input", images.toString(),
+        JobRun both = ExtractFixture.extract(List.of("--model", model.toString(), "--input", images.toString(),
                 "--manifest", "m.parquet"));
         assertEquals(2, both.code(), both.err());
         assertTrue(both.err().contains("exactly one of reid.extract.input"), both.err());

@@ -1,5 +1,6 @@
 package org.reidspark.jobs.shard;
 
+import org.reidspark.jobs.testing.JobRun;
 import org.apache.hadoop.conf.Configuration;
 import org.reidspark.artifact.Storage;
 import org.reidspark.config.ConfigLoader;
@@ -17,8 +18,6 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,19 +104,13 @@ public final class MarketTree {
         return root.resolve(FOLDER).resolve(folder).resolve(name);
     }
 
-    record Result(int code, String out, String err) {
-    }
 
     /** {@code Main.run("shard", ...)} in-process on local[2] at the test size. */
-    static Result shard(List<String> args) {
+    static JobRun shard(List<String> args) {
         List<String> all = new ArrayList<>(List.of("shard", "reid.data.dataset=market1501", "reid.spark.master=local[2]",
                 "reid.spark.conf.\"spark.ui.enabled\"=false", "reid.input.height=" + HEIGHT, "reid.input.width=" + WIDTH));
         all.addAll(args);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return JobRun.run(all);
     }
 
     /** A job context with {@code overrides} for reading a shard set back (Spark session and storage). */

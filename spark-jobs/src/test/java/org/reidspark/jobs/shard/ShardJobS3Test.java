@@ -1,5 +1,6 @@
 package org.reidspark.jobs.shard;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.sql.SparkSession;
@@ -49,7 +50,7 @@ class ShardJobS3Test {
         List<String> args = new ArrayList<>(s3.overrides());
         args.addAll(List.of("--root", s3.uri("datasets/market"), "--output", s3.uri("sets/market"), "--shards", "2",
                 "--max-bad-fraction", "0.1"));
-        MarketTree.Result r = MarketTree.shard(args);
+        JobRun r = MarketTree.shard(args);
         assertEquals(0, r.code(), r.err());
 
         List<String> keys = s3.keys("sets/");
@@ -91,7 +92,7 @@ class ShardJobS3Test {
         Path out = tmp.resolve("unreachable");
         args.addAll(List.of("reid.s3.attempts=1", "reid.s3.connect-timeout-ms=2000",
                 "--root", "s3a://reid-unreachable/market", "--output", out.resolve("market").toString()));
-        MarketTree.Result r = MarketTree.shard(args);
+        JobRun r = MarketTree.shard(args);
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains(endpoint.replace("http://", "")) && r.err().contains("reid.s3.endpoint")
                 && r.err().contains("s3a://reid-unreachable/market"), r.err());

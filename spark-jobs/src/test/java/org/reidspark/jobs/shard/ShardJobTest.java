@@ -1,5 +1,6 @@
 package org.reidspark.jobs.shard;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.sql.Row;
@@ -51,7 +52,7 @@ class ShardJobTest {
     @Test
     void shardsATreeSkippingTheCorruptImageAndReadsItBack() throws Exception {
         Path out = tmp.resolve("sets/market");
-        MarketTree.Result r = MarketTree.shard(args("--output", out.toString(), "--max-bad-fraction", "0.1"));
+        JobRun r = MarketTree.shard(args("--output", out.toString(), "--max-bad-fraction", "0.1"));
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.exists(out.resolve("_PUBLISHED")));
 
@@ -69,7 +70,7 @@ class ShardJobTest {
         assertTrue(bad.get(1).contains("corrupt") || bad.get(1).contains("truncated"), bad.get(1));
 
         // a published shard set is not replaced unless asked
-        MarketTree.Result again = MarketTree.shard(args("--output", out.toString(), "--max-bad-fraction", "0.1"));
+        JobRun again = MarketTree.shard(args("--output", out.toString(), "--max-bad-fraction", "0.1"));
         assertEquals(1, again.code(), again.err());
         assertTrue(again.err().contains("already exists") && again.err().contains("reid.shard.output")
                 && again.err().contains("reid.run.overwrite"), again.err());
@@ -149,7 +150,7 @@ class ShardJobTest {
     @Test
     void tooManyBadImagesFailWithAClearLineAndPublishNothing() throws Exception {
         Path sets = tmp.resolve("strict");
-        MarketTree.Result r = MarketTree.shard(args("--output", sets.resolve("market").toString(), "--max-bad-fraction", "0.01"));
+        JobRun r = MarketTree.shard(args("--output", sets.resolve("market").toString(), "--max-bad-fraction", "0.01"));
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("1 of " + MarketTree.SAMPLES + " images") && r.err().contains(MarketTree.CORRUPT)
                 && r.err().contains("reid.shard.max-bad-fraction"), r.err());
@@ -162,7 +163,7 @@ class ShardJobTest {
     @Test
     void aMissingDatasetIsOneClearLine() {
         Path missing = tmp.resolve("no-such-dataset");
-        MarketTree.Result r = MarketTree.shard(List.of("--root", missing.toString(), "--output", tmp.resolve("x/y").toString()));
+        JobRun r = MarketTree.shard(List.of("--root", missing.toString(), "--output", tmp.resolve("x/y").toString()));
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains(missing.toString()) && r.err().contains("reid.data.root"), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
