@@ -3,6 +3,7 @@ package org.reidspark.jobs;
 import org.reidspark.jobs.evaluate.EvaluateJob;
 import org.reidspark.jobs.extract.ExtractJob;
 import org.reidspark.jobs.shard.ShardJob;
+import org.reidspark.jobs.train.ScalingBenchJob;
 
 import java.util.List;
 
@@ -10,7 +11,7 @@ import java.util.List;
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
     public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "ablation", "synth", "shard",
-            "eval-distmat", "bench", "smoke");
+            "eval-distmat", "bench", "bench-scaling", "smoke");
 
     private Jobs() {
     }
@@ -27,6 +28,7 @@ public final class Jobs {
             case "extract" -> new ExtractJob();
             case "synth" -> new SynthJob();
             case "bench" -> new BenchJob();
+            case "bench-scaling" -> new ScalingBenchJob();
             default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));
         };
     }

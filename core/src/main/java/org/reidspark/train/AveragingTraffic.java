@@ -1,0 +1,147 @@
+package org.reidspark.train;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/**
+ * What one round of parameter averaging moves over the network, computed from the sizes of a
+ * {@link TrainingState} (raw values, no serialization overhead). Every round the driver broadcasts the whole
+ * state to each worker, and each worker sends back the parts {@link MergeAccumulator} merges: network parameters
+ * (DL4J keeps batch-norm running statistics among them), optimizer state (Adam: two moments per trainable
+ * parameter), {@code AVERAGE} dense state and keyed rows ({@code FROZEN} state is broadcast, never returned). Keys,
+ * counts and marks of keyed state (a few bytes per row) are not counted.
+ *
+ * <p>The workers' states are summed by a tree reduction (Spark's {@code treeReduce}) with {@code driverResults}
+ * partial sums reaching the driver. When that is fewer than the workers, every worker's state first crosses a
+ * shuffle between executors (a tree level).
+ *
+ * @param parameters      network parameter values
+ * @param optimizerValues optimizer state values
+ * @param mergedAux       auxiliary values returned and averaged ({@code AVERAGE} dense state, keyed rows)
+ * @param frozenAux       auxiliary values broadcast but not returned ({@code FROZEN} dense state)
+ * @param bytesPerValue   bytes of one value (4 for fp32)
+ */
+public record AveragingTraffic(long parameters, long optimizerValues, long mergedAux, long frozenAux, int bytesPerValue) {
+    public AveragingTraffic {
+        if (parameters < 0 || optimizerValues < 0 || mergedAux < 0 || frozenAux < 0 || bytesPerValue <= 0) {
+            throw new IllegalArgumentException("sizes must be non-negative and bytesPerValue positive: " + parameters + ", "
+                    + optimizerValues + ", " + mergedAux + ", " + frozenAux + ", " + bytesPerValue);
+        }
+    }
+
+    /**
+     * The sizes of {@code state}. A network that has not taken a step yet gets its optimizer state created here
+     * ({@link ComputationGraph#getUpdater()}), as its first step would: from the second round on, every broadcast
+     * carries it.
+     */
+    public static AveragingTraffic of(TrainingState state) {
+        long params = 0;
+        long optimizer = 0;
+        int width = 0;
+        for (ComputationGraph g : state.networks().asMap().values()) {
+            params += g.numParams();
+            width = Math.max(width, g.params().dataType().width());
+            ComputationGraphUpdater updater = g.getUpdater();
+            INDArray view = updater == null ? null : updater.getStateViewArray();
+            if (view != null) optimizer += view.length();
+        }
+        long merged = 0;
+        long frozen = 0;
+        for (Map.Entry<String, AuxState> e : state.aux().entrySet()) {
+            if (e.getValue() instanceof KeyedState k) {
+                merged += k.rows().length();
+            } else if (e.getValue() instanceof DenseState d) {
+                if (d.rule() == MergeRule.AVERAGE) merged += d.value().length();
+                else frozen += d.value().length();
+            }
+        }
+        return new AveragingTraffic(params, optimizer, merged, frozen, width == 0 ? 4 : width);
+    }
+
+    /** Bytes of the state every worker receives. */
+    public long broadcastBytes() {
+        return bytesPerValue * (parameters + optimizerValues + mergedAux + frozenAux);
+    }
+
+    /** Bytes of the state every worker sends back. */
+    public long returnedBytes() {
+        return bytesPerValue * (parameters + optimizerValues + mergedAux);
+    }
+
+    /** One round with {@code workers} workers whose states reach the driver as {@code driverResults} partial sums. */
+    public Round round(int workers, int driverResults) {
+        if (workers < 1 || driverResults < 1 || driverResults > workers) {
+            throw new IllegalArgumentException("need 1 <= driverResults <= workers, got " + driverResults + " of " + workers);
+        }
+        return new Round(workers, driverResults, broadcastBytes(), returnedBytes());
+    }
+
+    /**
+     * The bytes of one round. Its links work one after another (a round is synchronous): the state leaves the
+     * driver, then (with a tree level) each executor of the level receives its share of the workers' states, then
+     * the driver receives the partial sums. The serial bytes add what the busiest link carries at each stage.
+     *
+     * @param workers       workers in the round
+     * @param driverResults partial sums that reach the driver (the workers' count when there is no tree level)
+     * @param stateBytes    one copy of the broadcast state
+     * @param returnedBytes one worker's returned state (a partial sum is as large)
+     */
+    public record Round(int workers, int driverResults, long stateBytes, long returnedBytes) {
+        /** The state into every worker. */
+        public long broadcastBytes() {
+            return workers * stateBytes;
+        }
+
+        /** Every worker's state out of its executor: to the driver, or into the shuffle of a tree level. */
+        public long workerBytes() {
+            return workers * returnedBytes;
+        }
+
+        /** Whether the states pass a tree level before the driver. */
+        public boolean tree() {
+            return driverResults < workers;
+        }
+
+        /** The partial sums sent to the driver after a tree level (0 when the workers send to the driver). */
+        public long treeToDriverBytes() {
+            return tree() ? driverResults * returnedBytes : 0;
+        }
+
+        /** What the driver receives. */
+        public long driverInBytes() {
+            return driverResults * returnedBytes;
+        }
+
+        /** What one executor of the tree level receives: its share of the workers' states (0 without a level). */
+        public long treeLevelInBytes() {
+            return tree() ? ((workers + driverResults - 1) / driverResults) * returnedBytes : 0;
+        }
+
+        /** Every byte of the round on the network. */
+        public long totalBytes() {
+            return broadcastBytes() + workerBytes() + treeToDriverBytes();
+        }
+
+        /**
+         * The fewest serial bytes: one copy of the state out of the driver (a torrent broadcast whose executors
+         * pass the pieces on), a tree level's share into one executor, the partial sums into the driver.
+         */
+        public long serialMinBytes() {
+            return stateBytes + treeLevelInBytes() + driverInBytes();
+        }
+
+        /** The most serial bytes: as {@link #serialMinBytes()} with the driver sending the state to every worker itself. */
+        public long serialMaxBytes() {
+            return broadcastBytes() + treeLevelInBytes() + driverInBytes();
+        }
+    }
+
+    /** Seconds to move {@code bytes} at {@code gbitPerSecond} (10^9 bit/s), ignoring latency and protocol overhead. */
+    public static double seconds(long bytes, double gbitPerSecond) {
+        if (gbitPerSecond <= 0) throw new IllegalArgumentException("link speed must be positive: " + gbitPerSecond);
+        return bytes * 8.0 / (gbitPerSecond * 1e9);
+    }
+}

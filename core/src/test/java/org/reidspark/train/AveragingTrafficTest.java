@@ -1,0 +1,64 @@
+package org.reidspark.train;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class AveragingTrafficTest {
+    // TrainingStateTest's state: dense 4->5 (20 weights + 5 biases), batch norm over 5 (gamma, beta trainable; mean,
+    // variance among the parameters but not updated by Adam), output 5->3 (15 + 3); centers 3x2 AVERAGE, teacher
+    // 2x2 FROZEN, bank 3 keys x 2.
+    private static final long PARAMS = 25 + 4 * 5 + 18;
+    private static final long TRAINABLE = 25 + 2 * 5 + 18;
+
+    @Test
+    void countsEveryPartOfTheStateByItsMergeRule() {
+        TrainingState s = TrainingStateTest.state(1);
+        AveragingTraffic fresh = AveragingTraffic.of(s);
+        assertEquals(PARAMS, fresh.parameters());
+        assertEquals(2 * TRAINABLE, fresh.optimizerValues(), "Adam: two moments per trainable parameter");
+        assertEquals(6 + 6, fresh.mergedAux(), "centers (AVERAGE) and the keyed bank's rows come back");
+        assertEquals(4, fresh.frozenAux(), "the frozen teacher is broadcast only");
+        assertEquals(4, fresh.bytesPerValue());
+        assertEquals(4 * (PARAMS + 2 * TRAINABLE + 12 + 4), fresh.broadcastBytes());
+        assertEquals(4 * (PARAMS + 2 * TRAINABLE + 12), fresh.returnedBytes());
+        // training does not change the sizes: the optimizer state counted before the first step is the one it creates
+        TrainingStateTest.fitOnce(s.network("net"), 3);
+        assertEquals(fresh, AveragingTraffic.of(s));
+        assertEquals(2 * TRAINABLE, s.network("net").getUpdater().getStateViewArray().length());
+    }
+
+    @Test
+    void aRoundSendsTheStateToEveryWorkerAndEveryStateBack() {
+        AveragingTraffic t = new AveragingTraffic(1000, 2000, 0, 500, 4); // broadcast 14,000 B, returned 12,000 B
+        AveragingTraffic.Round direct = t.round(2, 2);
+        assertEquals(28_000, direct.broadcastBytes());
+        assertEquals(24_000, direct.workerBytes());
+        assertEquals(0, direct.treeToDriverBytes(), "both states go straight to the driver");
+        assertEquals(24_000, direct.driverInBytes());
+        assertEquals(52_000, direct.totalBytes());
+        assertEquals(14_000 + 24_000, direct.serialMinBytes());
+        assertEquals(28_000 + 24_000, direct.serialMaxBytes());
+
+        AveragingTraffic.Round tree = t.round(16, 4);
+        assertEquals(16 * 14_000, tree.broadcastBytes());
+        assertEquals(16 * 12_000, tree.workerBytes(), "every state crosses the shuffle");
+        assertEquals(4 * 12_000, tree.treeToDriverBytes(), "four partial sums reach the driver");
+        assertEquals(4 * 12_000, tree.treeLevelInBytes(), "each of the 4 executors of the level sums 4 states");
+        assertEquals(16 * 14_000 + 16 * 12_000 + 4 * 12_000, tree.totalBytes());
+        assertEquals(14_000 + 4 * 12_000 + 4 * 12_000, tree.serialMinBytes());
+        assertEquals(16 * 14_000 + 4 * 12_000 + 4 * 12_000, tree.serialMaxBytes());
+        assertEquals(2 * 12_000, t.round(9, 5).treeLevelInBytes(), "9 states over 5 executors: at most 2 into one");
+
+        assertThrows(IllegalArgumentException.class, () -> t.round(2, 3));
+        assertThrows(IllegalArgumentException.class, () -> t.round(0, 0));
+    }
+
+    @Test
+    void secondsOnALink() {
+        assertEquals(1.0, AveragingTraffic.seconds(125_000_000, 1), 1e-12);
+        assertEquals(0.1, AveragingTraffic.seconds(125_000_000, 10), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> AveragingTraffic.seconds(1, 0));
+    }
+}

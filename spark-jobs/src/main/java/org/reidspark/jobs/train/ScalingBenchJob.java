@@ -1,0 +1,553 @@
+package org.reidspark.jobs.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.StageInfo;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.reidspark.artifact.RunDirectory;
+import org.reidspark.artifact.Storage;
+import org.reidspark.data.Manifest;
+import org.reidspark.data.Split;
+import org.reidspark.data.shard.Shard;
+import org.reidspark.data.synth.SynthDatasets;
+import org.reidspark.jobs.Job;
+import org.reidspark.jobs.JobContext;
+import org.reidspark.jobs.JobOption;
+import org.reidspark.jobs.SparkSessions;
+import org.reidspark.jobs.UsageError;
+import org.reidspark.jobs.shard.ShardJob;
+import org.reidspark.jobs.shard.ShardSet;
+import org.reidspark.method.Method;
+import org.reidspark.method.MethodSetup;
+import org.reidspark.method.Methods;
+import org.reidspark.perf.NetworkBenchmark;
+import org.reidspark.train.AveragingTraffic;
+import org.reidspark.train.TrainingState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+
+/**
+ * {@code bench-scaling}: a benchmark (not a test) of the {@link ParameterAveragingTrainer}'s scaling. On the
+ * configured dataset (the synthetic benchmark by default) and network, it runs the trainer for {@code --rounds}
+ * rounds with each worker count of {@code --workers} and each averaging frequency of {@code --averaging-steps},
+ * the configurations interleaved (A B A B ...) for {@code --repeats} passes so that load from other processes hits
+ * all of them, after {@code --warmup-rounds} untimed rounds each. It prints images/s per configuration, the speed-up
+ * of every worker count against the first (overall, per pass, and in images per CPU-second of this JVM), the fraction
+ * of wall time spent outside the workers' compute (averaging, broadcast, scheduling), and the bytes of a round:
+ * measured (the serialized state the trainer broadcasts; the task-result and shuffle bytes Spark's metrics report for
+ * the returned states) beside the raw sizes {@link AveragingTraffic} computes. It then builds BoT's ResNet-50 (not trained) and computes its
+ * traffic per round for {@code --resnet50-workers} workers, with the partial sums that reach the driver taken from
+ * Spark's own {@code treeReduce} on that many partitions, and the time on 1 and 10 Gbit/s links beside the compute
+ * time of K steps ({@code --resnet50-step-seconds}). Shard sets, one per worker count, are published as
+ * {@code <reid.run.output>/<reid.run.name>-scaling-shards-<N>} and reused. docs/performance.md has the results.
+ */
+public final class ScalingBenchJob implements Job {
+    private static final Logger LOG = LoggerFactory.getLogger(ScalingBenchJob.class);
+    /** The depth of the trainer's {@code treeReduce} (Spark's default). */
+    static final int TRAINER_TREE_DEPTH = 2;
+    private static final String TAG = "reid.bench.block";
+    private static final double[] LINKS_GBIT = {1, 10};
+
+    @Override
+    public String name() {
+        return "bench-scaling";
+    }
+
+    @Override
+    public String summary() {
+        return "benchmark: parameter averaging with 1 vs 2 workers, time averaging, bytes per round (also for ResNet-50)";
+    }
+
+    @Override
+    public List<JobOption> options() {
+        return List.of(
+                JobOption.plain("--workers", "A,B", "worker counts to compare, the first is the reference (default 1,2)"),
+                JobOption.plain("--averaging-steps", "A,B", "local steps per round to try (default reid.distributed.averaging-steps)"),
+                JobOption.plain("--rounds", "N", "timed rounds per configuration and pass (default 4)"),
+                JobOption.plain("--repeats", "N", "interleaved passes over all configurations (default 2)"),
+                JobOption.plain("--warmup-rounds", "N", "untimed rounds per configuration first (default 1)"),
+                JobOption.plain("--resnet50-workers", "A,B", "worker counts for the computed ResNet-50 traffic, or none (default 2,4,16)"),
+                JobOption.plain("--resnet50-classes", "N", "identities of the ResNet-50's classifier (default 751, Market-1501)"),
+                JobOption.plain("--resnet50-step-seconds", "S", "seconds of one ResNet-50 BoT step (P16 x K4, 256x128) to compare "
+                        + "with (default 36.5: docs/performance.md's 6.0 s per batch of 16 on this CPU x 4 x 1.52 for last stride 1)"),
+                JobOption.plain("--json", "FILE", "also write the figures as JSON to this local file"));
+    }
+
+    /** One configuration: worker count and local steps per round. */
+    record Setting(int workers, int steps) {
+        String label() {
+            return workers + (workers == 1 ? " worker" : " workers") + ", K=" + steps;
+        }
+    }
+
+    /** One timed block: {@code rounds} rounds of one setting in one pass. */
+    record Block(Setting setting, int pass, int rounds, long images, double wallSeconds, double computeSeconds,
+                 double cpuSeconds, long broadcastBytes, Traffic traffic, double loadAverage) {
+    }
+
+    @Override
+    public int run(JobContext ctx) throws Exception {
+        Config config = ctx.config();
+        List<Integer> workers = ints(ctx, "--workers", "1,2", 1);
+        List<Integer> stepsList = ints(ctx, "--averaging-steps", String.valueOf(DistributedConfig.from(config).averagingSteps()), 1);
+        int rounds = ints(ctx, "--rounds", "4", 1).get(0);
+        int repeats = ints(ctx, "--repeats", "2", 1).get(0);
+        int warmup = ints(ctx, "--warmup-rounds", "1", 0).get(0);
+        String r50Text = ctx.args().plain("--resnet50-workers").orElse("2,4,16");
+        List<Integer> r50Workers = r50Text.trim().equals("none") ? List.of() : ints(ctx, "--resnet50-workers", "2,4,16", 1);
+        int r50Classes = ints(ctx, "--resnet50-classes", "751", 2).get(0);
+        double r50Step = positive(ctx, "--resnet50-step-seconds", "36.5");
+
+        Storage storage = ctx.storage();
+        Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
+        Method method = Methods.byName(config.getString("reid.method"));
+        MethodSetup setup = new MethodSetup(config, manifest.trainIdentities(), manifest.clothesClasses(), ctx.run().seed(), storage);
+        Map<String, Object> report = new LinkedHashMap<>();
+        SparkSession spark = null;
+        BlockListener listener = new BlockListener();
+        try {
+            spark = SparkSessions.create(ctx);
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            Map<Integer, JavaRDD<Shard>> shards = new LinkedHashMap<>();
+            for (int w : workers) shards.put(w, trainShards(ctx, manifest, spark, w));
+            jsc.sc().addSparkListener(listener);
+            String env = String.format(Locale.ROOT, "master %s (%d task slots), %d cores; %s", jsc.master(),
+                    jsc.defaultParallelism(), Runtime.getRuntime().availableProcessors(), NetworkBenchmark.environment());
+            ctx.out().println("bench-scaling: " + env);
+            ctx.out().printf(Locale.ROOT, "bench-scaling: %s on %s, %s %s, %dx%d, P%d x K%d per step; %d timed rounds per "
+                            + "configuration and pass, %d passes, %d warm-up rounds; load average %.2f%n", method.name(),
+                    manifest.dataset(), config.getString("reid.model.backbone"), config.getString("reid.model.width"),
+                    config.getInt("reid.input.height"), config.getInt("reid.input.width"), config.getInt("reid.sampler.p"),
+                    config.getInt("reid.sampler.k"), rounds, repeats, warmup, load());
+            report.put("environment", env);
+
+            TrainingState initial = method.initialize(setup);
+            List<Setting> settings = new ArrayList<>();
+            for (int k : stepsList) for (int w : workers) settings.add(new Setting(w, k));
+            Map<Setting, TrainingState> states = new LinkedHashMap<>();
+            for (Setting s : settings) {
+                TrainingState state = initial.copy();
+                if (warmup > 0) block(jsc, listener, config, setup, state, shards.get(s.workers()), s, -1, warmup);
+                states.put(s, state);
+            }
+            List<Block> blocks = new ArrayList<>();
+            for (int pass = 0; pass < repeats; pass++) {
+                for (Setting s : settings) {
+                    Block b = block(jsc, listener, config, setup, states.get(s), shards.get(s.workers()), s, pass, rounds);
+                    blocks.add(b);
+                    LOG.info("bench-scaling: pass {}/{}, {}: {} img/s, {} s averaging+broadcast of {} s", pass + 1, repeats,
+                            s.label(), String.format(Locale.ROOT, "%.1f", b.images() / b.wallSeconds()),
+                            String.format(Locale.ROOT, "%.2f", b.wallSeconds() - b.computeSeconds()),
+                            String.format(Locale.ROOT, "%.2f", b.wallSeconds()));
+                }
+            }
+            TrainingState last = states.get(settings.get(0));
+            AveragingTraffic small = AveragingTraffic.of(last);
+            double[] serde = serializationSeconds(last);
+            report.put("configurations", measuredTable(ctx, settings, blocks, small, serde));
+            report.put("speedups", speedups(ctx, blocks, workers, stepsList, repeats));
+            report.put("state", stateMap(small));
+            if (!r50Workers.isEmpty()) {
+                report.put("resnet50", resnet50(ctx, jsc, listener, config, r50Classes, r50Workers, stepsList, r50Step, storage));
+            }
+            ctx.out().printf(Locale.ROOT, "bench-scaling: load average at the end %.2f%n", load());
+        } finally {
+            if (spark != null) {
+                spark.sparkContext().removeSparkListener(listener);
+                spark.stop();
+            }
+        }
+        if (ctx.args().plain("--json").isPresent()) {
+            java.nio.file.Path json = java.nio.file.Path.of(ctx.args().plain("--json").get());
+            if (json.getParent() != null) java.nio.file.Files.createDirectories(json.getParent());
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
+        }
+        return 0;
+    }
+
+    /** The training shards for {@code workers} workers, published once and reused; cached and materialized. */
+    private static JavaRDD<Shard> trainShards(JobContext ctx, Manifest manifest, SparkSession spark, int workers) throws IOException {
+        Storage storage = ctx.storage();
+        String where = new Path(Storage.path(ctx.run().output()), ctx.run().name() + "-scaling-shards-" + workers).toString();
+        Config c = ctx.config();
+        if (RunDirectory.isPublished(storage, Storage.path(where))) {
+            ShardSet existing = ShardSet.open(storage, where);
+            if (existing.height() != c.getInt("reid.input.height") || existing.width() != c.getInt("reid.input.width")
+                    || existing.shards(Split.TRAIN) != workers) {
+                throw new UsageError("the shard set " + where + " holds " + existing.shards(Split.TRAIN) + " train shards of "
+                        + existing.height() + "x" + existing.width() + " images, not " + workers + " of "
+                        + c.getInt("reid.input.height") + "x" + c.getInt("reid.input.width") + "; delete it or choose another reid.run.name");
+            }
+            LOG.info("reusing the shard set {}", where);
+        } else {
+            Config shardConfig = c.withValue("reid.shard.output", ConfigValueFactory.fromAnyRef(where))
+                    .withValue("reid.shard.shards", ConfigValueFactory.fromAnyRef(workers));
+            ShardJob.publish(ctx.withConfig(shardConfig), manifest, () -> spark);
+        }
+        ShardSet set = ShardSet.open(storage, where);
+        if (set.shards(Split.TRAIN) != workers) {
+            throw new UsageError("the dataset has too few training identities for " + workers + " shards: "
+                    + set.shards(Split.TRAIN) + " in " + where);
+        }
+        JavaRDD<Shard> rdd = set.shards(spark, Split.TRAIN).persist(StorageLevel.MEMORY_ONLY());
+        rdd.count();
+        return rdd;
+    }
+
+    /** Runs {@code rounds} rounds of {@code s} from {@code state} (which ends trained by them) and measures them. */
+    private static Block block(JavaSparkContext jsc, BlockListener listener, Config config, MethodSetup setup, TrainingState state,
+                               JavaRDD<Shard> shards, Setting s, int pass, int rounds) throws IOException {
+        Config c = config.withValue("reid.train.epochs", ConfigValueFactory.fromAnyRef(1))
+                .withValue("reid.distributed.averaging-steps", ConfigValueFactory.fromAnyRef(s.steps()))
+                .withValue("reid.distributed.workers", ConfigValueFactory.fromAnyRef(s.workers()));
+        String tag = "w" + s.workers() + "-k" + s.steps() + "-p" + pass;
+        state.setPosition(0, state.iteration());
+        jsc.setLocalProperty(TAG, tag);
+        List<ParameterAveragingTrainer.EpochRecord> curve;
+        long cpu0 = cpuNanos();
+        try {
+            curve = new ParameterAveragingTrainer(jsc, c, null, null).train(state, setup, shards, rounds * s.steps());
+        } finally {
+            jsc.setLocalProperty(TAG, null);
+        }
+        double cpu = (cpuNanos() - cpu0) / 1e9;
+        Traffic t = listener.await(tag, rounds);
+        ParameterAveragingTrainer.EpochRecord e = curve.get(0);
+        return new Block(s, pass, rounds, Math.round(e.imagesPerSecond() * e.seconds()), e.seconds(), e.computeSeconds(),
+                cpu, e.broadcastBytes(), t, load());
+    }
+
+    /** Median seconds to serialize the state on the driver and to read it back (what a task does first). */
+    private static double[] serializationSeconds(TrainingState state) throws IOException {
+        double[] write = new double[3];
+        double[] read = new double[3];
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            byte[] bytes = state.toBytes();
+            long t1 = System.nanoTime();
+            TrainingState.read(new ByteArrayInputStream(bytes));
+            write[i] = (t1 - t0) / 1e9;
+            read[i] = (System.nanoTime() - t1) / 1e9;
+        }
+        Arrays.sort(write);
+        Arrays.sort(read);
+        return new double[]{write[1], read[1]};
+    }
+
+    private static List<Map<String, Object>> measuredTable(JobContext ctx, List<Setting> settings, List<Block> blocks,
+                                                           AveragingTraffic small, double[] serde) {
+        ctx.out().println();
+        ctx.out().println("Measured, summed over the passes (compute = the slowest worker's time in each round, reading the broadcast "
+                + "state included; the rest of the wall time = serializing, broadcasting, scheduling, returning and merging the states):");
+        ctx.out().println("| configuration | rounds | images | wall s | img/s | compute s | averaging + broadcast s | fraction averaging "
+                + "| CPU s (cores busy) | broadcast state B/round | returned B/round (task results) | shuffle B/round | partial sums to the driver |");
+        ctx.out().println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Setting s : settings) {
+            List<Block> mine = blocks.stream().filter(b -> b.setting().equals(s)).toList();
+            int rounds = mine.stream().mapToInt(Block::rounds).sum();
+            long images = mine.stream().mapToLong(Block::images).sum();
+            double wall = mine.stream().mapToDouble(Block::wallSeconds).sum();
+            double compute = mine.stream().mapToDouble(Block::computeSeconds).sum();
+            double cpu = mine.stream().mapToDouble(Block::cpuSeconds).sum();
+            long broadcast = mine.get(mine.size() - 1).broadcastBytes();
+            double returned = mine.stream().mapToLong(b -> b.traffic().resultBytes()).sum() / (double) rounds;
+            double shuffle = mine.stream().mapToLong(b -> b.traffic().shuffleBytes()).sum() / (double) rounds;
+            int toDriver = mine.get(mine.size() - 1).traffic().driverResults();
+            ctx.out().printf(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.3f | %.1f (%.2f) | %,d | %,.0f | %,.0f | %d |%n",
+                    s.label(), rounds, images, wall, images / wall, compute, wall - compute, (wall - compute) / wall, cpu, cpu / wall,
+                    broadcast, returned, shuffle, toDriver);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("workers", s.workers());
+            row.put("averagingSteps", s.steps());
+            row.put("rounds", rounds);
+            row.put("images", images);
+            row.put("wallSeconds", wall);
+            row.put("computeSeconds", compute);
+            row.put("imagesPerSecond", images / wall);
+            row.put("averagingFraction", (wall - compute) / wall);
+            row.put("cpuSeconds", cpu);
+            row.put("broadcastBytesPerRound", broadcast);
+            row.put("returnedBytesPerRound", returned);
+            row.put("shuffleBytesPerRound", shuffle);
+            row.put("driverResultsPerRound", toDriver);
+            row.put("passes", mine.stream().map(b -> Map.of("pass", b.pass() + 1, "imagesPerSecond", b.images() / b.wallSeconds(),
+                    "averagingFraction", (b.wallSeconds() - b.computeSeconds()) / b.wallSeconds(), "coresBusy",
+                    b.cpuSeconds() / b.wallSeconds(), "loadAverage", b.loadAverage())).toList());
+            rows.add(row);
+        }
+        Block any = blocks.get(blocks.size() - 1);
+        ctx.out().printf(Locale.ROOT, "Computed (raw fp32 values, AveragingTraffic): state broadcast %,d B, returned per worker %,d B "
+                        + "(%,d parameters, %,d optimizer values, %,d merged + %,d frozen auxiliary values). Measured/computed: "
+                        + "broadcast %.3f (ModelSerializer's deflated zip), returned %.3f per worker (Java-serialized arrays). "
+                        + "Driver-side serialization of the state %.3f s, reading it back %.3f s (median of 3).%n",
+                small.broadcastBytes(), small.returnedBytes(), small.parameters(), small.optimizerValues(), small.mergedAux(),
+                small.frozenAux(), any.broadcastBytes() / (double) small.broadcastBytes(),
+                any.traffic().resultBytes() / (double) any.rounds() / any.setting().workers() / small.returnedBytes(),
+                serde[0], serde[1]);
+        return rows;
+    }
+
+    private static List<Map<String, Object>> speedups(JobContext ctx, List<Block> blocks, List<Integer> workers,
+                                                      List<Integer> stepsList, int repeats) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (workers.size() < 2) return out;
+        ctx.out().println();
+        for (int k : stepsList) {
+            Setting ref = new Setting(workers.get(0), k);
+            for (int w : workers.subList(1, workers.size())) {
+                Setting s = new Setting(w, k);
+                double overall = rate(blocks, s, -1) / rate(blocks, ref, -1);
+                List<Double> perPass = IntStream.range(0, repeats).mapToObj(p -> rate(blocks, s, p) / rate(blocks, ref, p)).toList();
+                double perCpu = perCpuSecond(blocks, s) / perCpuSecond(blocks, ref);
+                ctx.out().printf(Locale.ROOT, "speed-up %d vs %d workers, K=%d: %.2fx img/s (per pass: %s); images per CPU-second %.2fx%n",
+                        w, ref.workers(), k, overall,
+                        String.join(", ", perPass.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList()), perCpu);
+                out.add(Map.of("workers", w, "reference", ref.workers(), "averagingSteps", k, "ratio", overall, "perPass", perPass,
+                        "imagesPerCpuSecondRatio", perCpu));
+            }
+        }
+        return out;
+    }
+
+    /** Images per CPU-second of this JVM for {@code s}, over every pass. */
+    private static double perCpuSecond(List<Block> blocks, Setting s) {
+        List<Block> mine = blocks.stream().filter(b -> b.setting().equals(s)).toList();
+        return mine.stream().mapToLong(Block::images).sum() / mine.stream().mapToDouble(Block::cpuSeconds).sum();
+    }
+
+    /** Images per second of {@code s} in pass {@code pass}, or over every pass when it is negative. */
+    private static double rate(List<Block> blocks, Setting s, int pass) {
+        List<Block> mine = blocks.stream().filter(b -> b.setting().equals(s) && (pass < 0 || b.pass() == pass)).toList();
+        return mine.stream().mapToLong(Block::images).sum() / mine.stream().mapToDouble(Block::wallSeconds).sum();
+    }
+
+    private static Map<String, Object> stateMap(AveragingTraffic t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("parameters", t.parameters());
+        m.put("optimizerValues", t.optimizerValues());
+        m.put("mergedAux", t.mergedAux());
+        m.put("frozenAux", t.frozenAux());
+        m.put("broadcastBytes", t.broadcastBytes());
+        m.put("returnedBytes", t.returnedBytes());
+        return m;
+    }
+
+    /** BoT's ResNet-50 (built with this config's method and losses, not trained): its traffic per round. */
+    private static Map<String, Object> resnet50(JobContext ctx, JavaSparkContext jsc, BlockListener listener, Config config, int classes,
+                                                List<Integer> workerCounts, List<Integer> stepsList, double stepSeconds,
+                                                Storage storage) {
+        Config r50 = config.withValue("reid.model.backbone", ConfigValueFactory.fromAnyRef("resnet50"))
+                .withValue("reid.model.width", ConfigValueFactory.fromAnyRef(1.0))
+                .withValue("reid.model.last-stride", ConfigValueFactory.fromAnyRef(1))
+                .withValue("reid.model.bnneck", ConfigValueFactory.fromAnyRef(true))
+                .withValue("reid.model.pretrained", ConfigValueFactory.fromAnyRef(""))
+                .withValue("reid.input.height", ConfigValueFactory.fromAnyRef(256))
+                .withValue("reid.input.width", ConfigValueFactory.fromAnyRef(128));
+        Method method = Methods.byName(config.getString("reid.method"));
+        AveragingTraffic t = AveragingTraffic.of(method.initialize(new MethodSetup(r50, classes, 0, ctx.run().seed(), storage)));
+        ctx.out().println();
+        ctx.out().printf(Locale.ROOT, "Computed for ResNet-50 (%s, last stride 1, BNNeck, %d classes, built here): %,d parameters "
+                        + "(batch-norm statistics included), %,d optimizer values, %,d merged auxiliary values (%s's center-loss centers); "
+                        + "state %.1f MB broadcast to each worker, %.1f MB returned by each worker (fp32; MB = 10^6 B).%n",
+                method.name(), classes, t.parameters(), t.optimizerValues(), t.mergedAux(), method.name(),
+                t.broadcastBytes() / 1e6, t.returnedBytes() / 1e6);
+        long maxResult = jsc.getConf().getSizeAsBytes("spark.driver.maxResultSize", "1g");
+        ctx.out().printf(Locale.ROOT, "Per round, by the partial sums reaching the driver (measured: Spark's treeReduce on that many "
+                + "partitions at depths 1-3; the trainer uses depth %d, marked *). Serial = what the busiest link carries at each "
+                + "stage, one stage after the other: the broadcast out of the driver (best: one copy, executors pass the pieces "
+                + "on; worst: one copy per worker), a tree level's share into one executor, the partial sums into the driver. "
+                + "spark.driver.maxResultSize here: %,d B.%n", TRAINER_TREE_DEPTH, maxResult);
+        ctx.out().println("| workers | depth | partial sums to the driver | broadcast MB | out of the workers MB | tree level to the driver MB "
+                + "| total MB/round | into the driver MB | within maxResultSize | serial MB (best..worst) | 1 Gbit/s: s/round | 10 Gbit/s: s/round |");
+        ctx.out().println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        Map<Integer, AveragingTraffic.Round> atTrainerDepth = new LinkedHashMap<>();
+        List<Map<String, Object>> rounds = new ArrayList<>();
+        for (int w : workerCounts) {
+            for (int depth = 1; depth <= 3; depth++) {
+                AveragingTraffic.Round r = t.round(w, driverResults(jsc, listener, w, depth));
+                if (depth == TRAINER_TREE_DEPTH) atTrainerDepth.put(w, r);
+                ctx.out().printf(Locale.ROOT, "| %d | %d%s | %d | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %s | %,.0f..%,.0f | %.1f..%.1f | %.2f..%.2f |%n",
+                        w, depth, depth == TRAINER_TREE_DEPTH ? "*" : "", r.driverResults(), r.broadcastBytes() / 1e6,
+                        r.workerBytes() / 1e6, r.treeToDriverBytes() / 1e6, r.totalBytes() / 1e6, r.driverInBytes() / 1e6,
+                        r.driverInBytes() <= maxResult || maxResult == 0 ? "yes" : "**no**", r.serialMinBytes() / 1e6,
+                        r.serialMaxBytes() / 1e6, AveragingTraffic.seconds(r.serialMinBytes(), 1),
+                        AveragingTraffic.seconds(r.serialMaxBytes(), 1), AveragingTraffic.seconds(r.serialMinBytes(), 10),
+                        AveragingTraffic.seconds(r.serialMaxBytes(), 10));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("workers", w);
+                m.put("depth", depth);
+                m.put("driverResults", r.driverResults());
+                m.put("broadcastBytes", r.broadcastBytes());
+                m.put("workerBytes", r.workerBytes());
+                m.put("treeToDriverBytes", r.treeToDriverBytes());
+                m.put("totalBytes", r.totalBytes());
+                m.put("driverInBytes", r.driverInBytes());
+                m.put("serialMinBytes", r.serialMinBytes());
+                m.put("serialMaxBytes", r.serialMaxBytes());
+                rounds.add(m);
+            }
+        }
+        ctx.out().printf(Locale.ROOT, "Against compute, at the trainer's depth: K steps of %.2f s each (--resnet50-step-seconds); communication "
+                + "(serial bytes, best..worst) not overlapped with compute (rounds are synchronous); fraction = communication / "
+                + "(communication + compute); per step = communication / K:%n", stepSeconds);
+        ctx.out().println("| workers | K | compute s/round | 1 Gbit/s: communication s/round | fraction | per step s | 10 Gbit/s: communication s/round | fraction | per step s |");
+        ctx.out().println("|---|---|---|---|---|---|---|---|---|");
+        for (int w : workerCounts) {
+            AveragingTraffic.Round r = atTrainerDepth.get(w);
+            for (int k : mergedSteps(stepsList)) {
+                double compute = k * stepSeconds;
+                StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "| %d | %d | %.1f", w, k, compute));
+                for (double g : LINKS_GBIT) {
+                    double lo = AveragingTraffic.seconds(r.serialMinBytes(), g);
+                    double hi = AveragingTraffic.seconds(r.serialMaxBytes(), g);
+                    sb.append(String.format(Locale.ROOT, " | %.2f..%.2f | %.3f..%.3f | %.3f..%.3f", lo, hi, lo / (lo + compute),
+                            hi / (hi + compute), lo / k, hi / k));
+                }
+                ctx.out().println(sb.append(" |"));
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>(stateMap(t));
+        m.put("classes", classes);
+        m.put("stepSeconds", stepSeconds);
+        m.put("maxResultSize", maxResult);
+        m.put("rounds", rounds);
+        return m;
+    }
+
+    /** The averaging frequencies of the ResNet-50 table: those benchmarked and 1, 5, 20. */
+    private static List<Integer> mergedSteps(List<Integer> steps) {
+        java.util.TreeSet<Integer> all = new java.util.TreeSet<>(steps);
+        all.addAll(List.of(1, 5, 20));
+        return List.copyOf(all);
+    }
+
+    /** How many partial sums Spark's {@code treeReduce} at {@code depth} sends to the driver from {@code workers} partitions. */
+    static int driverResults(JavaSparkContext jsc, BlockListener listener, int workers, int depth) {
+        String tag = "tree-" + workers + "-" + depth;
+        jsc.setLocalProperty(TAG, tag);
+        try {
+            jsc.parallelize(IntStream.range(0, workers).boxed().toList(), workers).treeReduce(Integer::sum, depth);
+        } finally {
+            jsc.setLocalProperty(TAG, null);
+        }
+        return listener.await(tag, 1).driverResults();
+    }
+
+    /**
+     * What Spark's metrics say a block moved: tasks' serialized results (the returned states), shuffle bytes written
+     * (a tree level), and the tasks of each job's final stage (the partial sums the driver receives).
+     */
+    record Traffic(int jobs, long tasks, long resultBytes, long shuffleBytes, int driverResults) {
+    }
+
+    /** Collects {@link Traffic} per block, blocks told apart by the {@link #TAG} local property of their jobs. */
+    static final class BlockListener extends SparkListener {
+        private final Map<Integer, String> jobTags = new ConcurrentHashMap<>();
+        private final Map<Integer, String> stageTags = new ConcurrentHashMap<>();
+        private final Map<String, Traffic> traffic = new ConcurrentHashMap<>();
+
+        @Override
+        public void onJobStart(SparkListenerJobStart e) {
+            String tag = e.properties() == null ? null : e.properties().getProperty(TAG);
+            if (tag == null) return;
+            jobTags.put(e.jobId(), tag);
+            StageInfo last = null;
+            for (StageInfo s : scala.collection.JavaConverters.seqAsJavaList(e.stageInfos())) {
+                stageTags.put(s.stageId(), tag);
+                if (last == null || s.stageId() > last.stageId()) last = s;
+            }
+            int results = last == null ? 0 : last.numTasks();
+            traffic.merge(tag, new Traffic(0, 0, 0, 0, results), (a, b) -> new Traffic(a.jobs(), a.tasks(), a.resultBytes(),
+                    a.shuffleBytes(), b.driverResults()));
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd e) {
+            String tag = stageTags.get(e.stageId());
+            if (tag == null || e.taskMetrics() == null) return;
+            long result = e.taskMetrics().resultSize();
+            long shuffle = e.taskMetrics().shuffleWriteMetrics().bytesWritten();
+            traffic.merge(tag, new Traffic(0, 1, result, shuffle, 0), (a, b) -> new Traffic(a.jobs(), a.tasks() + 1,
+                    a.resultBytes() + b.resultBytes(), a.shuffleBytes() + b.shuffleBytes(), a.driverResults()));
+        }
+
+        @Override
+        public void onJobEnd(SparkListenerJobEnd e) {
+            String tag = jobTags.get(e.jobId());
+            if (tag == null) return;
+            traffic.merge(tag, new Traffic(1, 0, 0, 0, 0), (a, b) -> new Traffic(a.jobs() + 1, a.tasks(), a.resultBytes(),
+                    a.shuffleBytes(), a.driverResults()));
+        }
+
+        /** The block's traffic once {@code jobs} of its jobs have ended (listener events arrive asynchronously). */
+        Traffic await(String tag, int jobs) {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                Traffic t = traffic.get(tag);
+                if (t != null && t.jobs() >= jobs) return t;
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            throw new IllegalStateException("Spark's listener bus did not report the " + jobs + " jobs of " + tag + " within 60 s");
+        }
+    }
+
+    /** CPU time of this JVM (in local mode: the driver and every executor thread), or 0 where the JVM cannot say. */
+    private static long cpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? Math.max(0, os.getProcessCpuTime()) : 0;
+    }
+
+    private static double load() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    private static List<Integer> ints(JobContext ctx, String flag, String fallback, int min) {
+        String text = ctx.args().plain(flag).orElse(fallback);
+        try {
+            List<Integer> values = Arrays.stream(text.split(",")).map(String::trim).filter(x -> !x.isEmpty()).map(Integer::parseInt).toList();
+            if (!values.isEmpty() && values.stream().allMatch(v -> v >= min)) return values.stream().distinct().toList();
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageError(flag + " needs whole numbers of at least " + min + " (comma-separated), got \"" + text + "\"");
+    }
+
+    private static double positive(JobContext ctx, String flag, String fallback) {
+        String text = ctx.args().plain(flag).orElse(fallback);
+        try {
+            double v = Double.parseDouble(text.trim());
+            if (v > 0 && Double.isFinite(v)) return v;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageError(flag + " needs a positive number of seconds, got \"" + text + "\"");
+    }
+}
