@@ -1,5 +1,6 @@
 package org.reidspark.jobs;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class ScalingBenchJobTest {
     void measuresEveryConfigurationAndComputesResNet50() throws Exception {
         Path data = MarketTree.write(tmp.resolve("data"));
         Path json = tmp.resolve("scaling.json");
-        TrainJobTest.Result r = TrainJobTest.run(List.of("bench-scaling", "reid.spark.master=\"local[2]\"",
+        JobRun r = TrainJobTest.run(List.of("bench-scaling", "reid.spark.master=\"local[2]\"",
                 "reid.spark.conf.\"spark.ui.enabled\"=false", "reid.data.dataset=market1501", "reid.data.root=" + data,
                 "reid.run.output=" + tmp.resolve("runs"), "reid.run.name=s", "reid.shard.max-bad-fraction=0.2",
                 "reid.input.height=32", "reid.input.width=16", "reid.model.backbone=resnet18", "reid.model.width=0.125",
@@ -91,7 +92,7 @@ class ScalingBenchJobTest {
 
     @Test
     void badWorkerCountsAreAUsageError() {
-        TrainJobTest.Result r = TrainJobTest.run(List.of("bench-scaling", "--workers", "1,0"));
+        JobRun r = TrainJobTest.run(List.of("bench-scaling", "--workers", "1,0"));
         assertEquals(2, r.code(), r.out());
         assertTrue(r.err().contains("--workers needs whole numbers of at least 1"), r.err());
     }
