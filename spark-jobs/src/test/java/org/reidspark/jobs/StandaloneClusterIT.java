@@ -176,6 +176,14 @@ class StandaloneClusterIT {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of(opens()));
         cmd.add("-Xmx512m");
+        // the Master's and Worker's INFO lines this test waits for, whatever log4j2 file the classpath carries
+        Path log4j = dir.resolve("log4j2-cluster.properties");
+        if (!Files.exists(log4j)) {
+            Files.writeString(log4j, String.join("\n", "appender.console.type = Console", "appender.console.name = console",
+                    "appender.console.layout.type = PatternLayout", "appender.console.layout.pattern = %d{HH:mm:ss} %-5p %c{1}: %m%n",
+                    "rootLogger.level = info", "rootLogger.appenderRef.stdout.ref = console", ""));
+        }
+        cmd.add("-Dlog4j2.configurationFile=" + log4j);
         cmd.addAll(props);
         cmd.addAll(List.of("-cp", sparkHome.resolve("jars") + "/*", main));
         cmd.addAll(List.of(args));
