@@ -31,9 +31,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * BoT learns: the small network of the default experiment ({@code conf/local.conf}: ResNet-18 width 0.25 at 64x32,
- * P8 x K4, Adam 3e-3 with warm-up, 40 epochs of the synthetic holistic benchmark's 500 training images, about
- * 480 steps) trained in one JVM beats, on the test split, both the colour-histogram baseline by 0.20 mAP and the same
- * network untrained, all three measured here on the same freshly generated data. About two minutes on 2 cores.
+ * P8 x K4, Adam 3e-3 with warm-up) trained in one JVM for 60 epochs of the synthetic holistic benchmark's 500 training
+ * images (720 steps; x0.1 at epoch 50) beats, on the test split, both the colour-histogram baseline by 0.20 mAP and the
+ * same network untrained, all three measured here on the same freshly generated data. About 90 s on 2 cores. (Float
+ * results depend on the thread count and the CPU's kernels, so the run is long enough to clear the bar with room.)
  */
 class BotLearningTest {
     @TempDir
@@ -48,8 +49,8 @@ class BotLearningTest {
                 "reid.input.height=64", "reid.input.width=32",
                 "reid.model.backbone=resnet18", "reid.model.width=0.25",
                 "reid.sampler.p=8", "reid.sampler.k=4", "reid.augment.pad=3", "reid.bot.lr=3e-3",
-                "reid.train.epochs=40", "reid.train.eval-every=0", "reid.train.log-every=100",
-                "reid.train.schedule.warmup-epochs=3", "reid.train.schedule.milestones=[35]"));
+                "reid.train.epochs=60", "reid.train.eval-every=0", "reid.train.log-every=100",
+                "reid.train.schedule.warmup-epochs=3", "reid.train.schedule.milestones=[50]"));
         Storage storage = new Storage(new Configuration());
         DataConfig data = SynthDatasets.resolve(config, storage);
         Manifest manifest = Catalogs.of(data).read(storage, data.root());
