@@ -14,7 +14,7 @@ import org.reidspark.jobs.OutputLocation;
  * @param input              an image prefix (folder, s3a://, hdfs://) listed recursively; empty when {@code manifest} is set
  * @param manifest           a Parquet table with a {@code uri} column (e.g. a shard set's {@code manifest.parquet});
  *                           empty when {@code input} is set
- * @param output             where the output is published; empty for {@code <reid.run.output>/<reid.run.name>}
+ * @param output             where the output is published; empty for {@code <reid.run.output>/<reid.run.name>-embeddings}
  * @param partitions         partitions of the sorted input list; 0 for {@code ceil(images / imagesPerPartition)}
  * @param imagesPerPartition images per partition when {@code partitions} is 0
  * @param faultPartition     resilience tests only: this partition's task fails after writing its embeddings and
@@ -55,8 +55,11 @@ public record ExtractConfig(String model, String input, String manifest, String 
         return Math.max(1, Math.min(p, images));
     }
 
-    /** The run directory the output is published as: {@code output} split into base and name, or {@code run}. */
+    /**
+     * The run directory the output is published as: {@code output} split into base and name, or
+     * {@code <reid.run.output>/<reid.run.name>-embeddings} (beside, never onto, the training run of the same name).
+     */
     public RunConfig target(RunConfig run) {
-        return OutputLocation.target(output, run);
+        return OutputLocation.target(output, new RunConfig(run.name() + "-embeddings", run.output(), run.seed(), run.overwrite()));
     }
 }

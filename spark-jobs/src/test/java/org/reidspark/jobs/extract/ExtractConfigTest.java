@@ -31,7 +31,11 @@ class ExtractConfigTest {
                 "reid.extract.output=\"s3a://b/_x\"")).getMessage().contains("reid.extract.output"));
         assertEquals("gallery", config("reid.extract.model=m", "reid.extract.input=x",
                 "reid.extract.output=\"s3a://b/emb/gallery\"").target(org.reidspark.config.RunConfig.from(
-                ConfigLoader.load(List.of()))).name());
+                ConfigLoader.load(List.of()))).name());        // without an output: beside the training run of the same name, never onto it
+        org.reidspark.config.RunConfig run = org.reidspark.config.RunConfig.from(ConfigLoader.load(List.of("reid.run.name=r1")));
+        org.reidspark.config.RunConfig beside = config("reid.extract.model=m", "reid.extract.input=x").target(run);
+        assertEquals("r1-embeddings", beside.name());
+        assertEquals(run.output(), beside.output());
     }
 
     @Test
