@@ -92,22 +92,36 @@ public final class LocalTrainer {
             }
             if (stepInEpoch == 0) throw new IllegalStateException("epoch " + epoch + " produced no batches");
             double seconds = (System.nanoTime() - epochStart) / 1e9;
-            state.setPosition(epoch + 1, state.iteration());
             Map<String, Double> means = new LinkedHashMap<>();
             for (Map.Entry<String, Double> e : sums.entrySet()) means.put(e.getKey(), e.getValue() / stepInEpoch);
-            boolean last = epoch + 1 == config.epochs();
-            if (checkpoints != null && (last || (epoch + 1) % config.checkpointEvery() == 0)) {
-                Guards.checkParameters(state, "after epoch " + (epoch + 1), checkpoints);
-                checkpoints.save(state);
-            }
-            Map<String, Double> metrics = Map.of();
-            if (evaluator != null && (last || (config.evalEvery() > 0 && (epoch + 1) % config.evalEvery() == 0))) {
-                metrics = evaluator.evaluate(state, epoch);
-                LOG.info("epoch {}/{} evaluation: {}", epoch + 1, config.epochs(), Guards.format(metrics));
-            }
+            Map<String, Double> metrics = endEpoch(state, epoch, config, checkpoints, evaluator);
             curve.add(new EpochRecord(epoch, factor, means, images / seconds, seconds, metrics));
         }
         return curve;
+    }
+
+    /**
+     * What every trainer does when epoch {@code epoch} (0-based) ends: records the position, checkpoints the whole
+     * state when due ({@code checkpoint-every}, and after the last epoch) once the parameters pass the NaN/Inf guard,
+     * and evaluates when due ({@code eval-every}, and after the last epoch). An evaluator may return no metrics for an
+     * epoch it leaves to its caller (the train job evaluates the last one itself); nothing is logged then.
+     *
+     * @param checkpoints null for none
+     * @param evaluator   null for none
+     * @return the epoch's metrics; empty when none were computed
+     */
+    public static Map<String, Double> endEpoch(TrainingState state, int epoch, TrainConfig config, Checkpoints checkpoints,
+                                               Evaluator evaluator) throws IOException {
+        state.setPosition(epoch + 1, state.iteration());
+        boolean last = epoch + 1 == config.epochs();
+        if (checkpoints != null && (last || (epoch + 1) % config.checkpointEvery() == 0)) {
+            Guards.checkParameters(state, "after epoch " + (epoch + 1), checkpoints);
+            checkpoints.save(state);
+        }
+        if (evaluator == null || !(last || (config.evalEvery() > 0 && (epoch + 1) % config.evalEvery() == 0))) return Map.of();
+        Map<String, Double> metrics = evaluator.evaluate(state, epoch);
+        if (!metrics.isEmpty()) LOG.info("epoch {}/{} evaluation: {}", epoch + 1, config.epochs(), Guards.format(metrics));
+        return metrics;
     }
 
     /** A well-mixed 64-bit seed from (run seed, counter) (SplitMix64 finalizer). */

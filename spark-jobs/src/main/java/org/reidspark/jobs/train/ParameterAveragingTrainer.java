@@ -137,18 +137,7 @@ public final class ParameterAveragingTrainer {
                         String.format("%.1f", wall - result.maxComputeSeconds), Guards.eta(perRound * (totalRounds - roundsDone)));
             }
             double seconds = (System.nanoTime() - epochStart) / 1e9;
-            state.setPosition(epoch + 1, state.iteration());
-            boolean last = epoch + 1 == train.epochs();
-            if (checkpoints != null && (last || (epoch + 1) % train.checkpointEvery() == 0)) {
-                Guards.checkParameters(state, "after epoch " + (epoch + 1), checkpoints);
-                checkpoints.save(state);
-            }
-            Map<String, Double> metrics = Map.of();
-            if (evaluator != null && (last || (train.evalEvery() > 0 && (epoch + 1) % train.evalEvery() == 0))) {
-                metrics = evaluator.evaluate(state, epoch);
-                // an evaluator may leave the last epoch to its caller (the train job's final evaluation)
-                if (!metrics.isEmpty()) LOG.info("epoch {}/{} evaluation: {}", epoch + 1, train.epochs(), Guards.format(metrics));
-            }
+            Map<String, Double> metrics = LocalTrainer.endEpoch(state, epoch, train, checkpoints, evaluator);
             curve.add(new EpochRecord(epoch, factor, epochSum.meanLosses(), epochSum.images / seconds, seconds, compute,
                     averaging, bytes, metrics));
         }
