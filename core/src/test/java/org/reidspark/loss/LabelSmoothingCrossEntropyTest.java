@@ -1,8 +1,7 @@
 package org.reidspark.loss;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -12,17 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(NumericalGradient.DoublePrecision.class)
 class LabelSmoothingCrossEntropyTest {
-    @BeforeAll
-    static void doubles() {
-        NumericalGradient.useDouble();
-    }
-
-    @AfterAll
-    static void restore() {
-        NumericalGradient.restoreTypes();
-    }
-
     private static INDArray randomLogits(long seed, int b, int k) {
         Nd4j.getRandom().setSeed(seed);
         return Nd4j.randn(DataType.DOUBLE, b, k).muli(3);

@@ -1,8 +1,7 @@
 package org.reidspark.loss;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -19,18 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(NumericalGradient.DoublePrecision.class)
 class WeightedLossTest {
     private static final int[] LABELS = {0, 0, 1, 1, 2, 2};
-
-    @BeforeAll
-    static void doubles() {
-        NumericalGradient.useDouble();
-    }
-
-    @AfterAll
-    static void restore() {
-        NumericalGradient.restoreTypes();
-    }
 
     private static Map<String, INDArray> outputs() {
         Nd4j.getRandom().setSeed(21);

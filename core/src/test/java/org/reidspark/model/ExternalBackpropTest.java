@@ -7,9 +7,8 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -37,22 +36,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * batch statistics are recomputed for every perturbation, as DL4J's GradientCheckUtil does by scoring with
  * training=true). BatchNorm running mean and variance are excluded: their "gradient" is the running-average step.
  */
+@ExtendWith(NumericalGradient.DoublePrecision.class)
 class ExternalBackpropTest {
     private static final int[] LABELS = {0, 0, 1, 1, 2, 2};
     /** Unbalanced labels: with balanced ones the classifier's summed error, hence BNNeck's shift gradient, is ~0. */
     private static final int[] UNBALANCED = {0, 0, 0, 1, 1, 2};
     /** Loss weights that make every term matter in the check (center loss weighted up from BoT's 5e-4). */
     private static final LossConfig LOSSES = new LossConfig(1.0, 0.1, 1.0, 0.3, false, 0.5, 0.5);
-
-    @BeforeAll
-    static void doubles() {
-        NumericalGradient.useDouble();
-    }
-
-    @AfterAll
-    static void restore() {
-        NumericalGradient.restoreTypes();
-    }
 
     /** conv 3x3 (2 -> 4 channels) -> BN -> ReLU -> BNNeck head (avg pool, BN, bias-free dense), 3 classes. */
     static ComputationGraph tinyGraph(NetworkOptions options) {

@@ -37,6 +37,23 @@ public final class NumericalGradient {
         if (savedThreads > 0) Nd4j.getEnvironment().setMaxThreads(savedThreads);
     }
 
+    /**
+     * {@code @ExtendWith(NumericalGradient.DoublePrecision.class)}: a test class runs with {@link #useDouble} and is
+     * followed by {@link #restoreTypes}.
+     */
+    public static final class DoublePrecision implements org.junit.jupiter.api.extension.BeforeAllCallback,
+            org.junit.jupiter.api.extension.AfterAllCallback {
+        @Override
+        public void beforeAll(org.junit.jupiter.api.extension.ExtensionContext context) {
+            useDouble();
+        }
+
+        @Override
+        public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) {
+            restoreTypes();
+        }
+    }
+
     /** Outcome of a check. */
     public record Report(int checked, int failures, double maxRelError, String firstFailure) {
         public boolean passed() {

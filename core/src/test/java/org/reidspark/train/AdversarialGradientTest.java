@@ -3,9 +3,8 @@ package org.reidspark.train;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.NoOp;
@@ -27,18 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code L_G} evaluated by plain forward passes of both networks; so must the input gradient itself (with respect to
  * {@code G(z)}) and the discriminator's own gradient of {@code L_D}.
  */
+@ExtendWith(NumericalGradient.DoublePrecision.class)
 class AdversarialGradientTest {
     private static final int B = 5;
-
-    @BeforeAll
-    static void doubles() {
-        NumericalGradient.useDouble();
-    }
-
-    @AfterAll
-    static void restore() {
-        NumericalGradient.restoreTypes();
-    }
 
     private static TrainingState state() {
         return ToyGan.state(21, DataType.DOUBLE, new NoOp(), new NoOp(), 8);
