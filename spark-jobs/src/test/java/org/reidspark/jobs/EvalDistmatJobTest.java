@@ -1,5 +1,6 @@
 package org.reidspark.jobs;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -18,12 +19,9 @@ import org.reidspark.eval.rerank.MatrixDistances;
 import org.reidspark.io.NpyReader;
 import org.reidspark.io.NpyWriter;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,16 +37,10 @@ class EvalDistmatJobTest {
     @TempDir
     Path tmp;
 
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private Outcome run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private JobRun run(String... args) {
         List<String> all = new ArrayList<>(List.of("eval-distmat"));
         all.addAll(List.of(args));
-        int code = Main.run(all.toArray(new String[0]), new PrintStream(out, true), new PrintStream(err, true));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return JobRun.run(all);
     }
 
     private String file(String name, String text) throws IOException {
@@ -90,7 +82,7 @@ class EvalDistmatJobTest {
         String g = file("G.csv", "pid,camid\n1,0\n2,1\n1,1\n3,0\n1,2\n0,1\n");
         String d = npy("D.npy", new double[] {.1, .2, .3, .4, .5, .05, .3, .1, .2, .4, .5, .6, .9, .8, .7, .1, .6, .5}, 3, 6);
         String out = tmp.resolve("metrics.json").toString();
-        Outcome o = run("--distmat", d, "--query", q, "--gallery", g, "--output", out);
+        JobRun o = run("--distmat", d, "--query", q, "--gallery", g, "--output", out);
         assertEquals(0, o.code(), o.err());
         JsonNode m = json(out);
         assertEquals(41.0 / 60, m.get("mAP").asDouble(), 1e-12);
@@ -108,7 +100,7 @@ class EvalDistmatJobTest {
         String g = file("G.csv", "clothes,pid,camid\n5,1,1\n9,2,1\n6,1,0\n6,1,2\n5,3,2\n");
         String d = npy("D.npy", new float[] {.1f, .2f, .3f, .4f, .35f}, 1, 5);
         String out = tmp.resolve("cc.json").toString();
-        Outcome o = run("--distmat", d, "--query", q, "--gallery", g, "--protocol", "clothes-changing", "--output", out);
+        JobRun o = run("--distmat", d, "--query", q, "--gallery", g, "--protocol", "clothes-changing", "--output", out);
         assertEquals(0, o.code(), o.err());
         JsonNode m = json(out);
         assertEquals(1.0 / 3, m.get("mAP").asDouble(), 1e-12);
@@ -160,7 +152,7 @@ class EvalDistmatJobTest {
         String qfile = npy("Qf.npy", qf, nq, dim);
         String gfile = npy("Gf.npy", gf, ng, dim);
         String out = tmp.resolve("f.json").toString();
-        Outcome o = run("--query-features", qfile, "--gallery-features", gfile, "--metric", "euclidean",
+        JobRun o = run("--query-features", qfile, "--gallery-features", gfile, "--metric", "euclidean",
                 "--query", q, "--gallery", g, "--output", out);
         assertEquals(0, o.code(), o.err());
         float[] qgE = new DistanceBlocks(eq, eg, Metric.EUCLIDEAN).matrix();
@@ -207,41 +199,41 @@ class EvalDistmatJobTest {
         String d = npy("D.npy", new double[] {.1, .2, .3, .4, .5, .6}, 2, 3);
         String out = tmp.resolve("m.json").toString();
 
-        Outcome notNpy = run("--distmat", q, "--query", q, "--gallery", g, "--output", out);
+        JobRun notNpy = run("--distmat", q, "--query", q, "--gallery", g, "--output", out);
         assertEquals(1, notNpy.code());
         assertTrue(notNpy.err().contains("Q.csv: not a .npy file"), notNpy.err());
 
         String badCsv = file("bad.csv", "pid,cam\n1,0\n2,0\n");
-        Outcome missingColumn = run("--distmat", d, "--query", badCsv, "--gallery", g, "--output", out);
+        JobRun missingColumn = run("--distmat", d, "--query", badCsv, "--gallery", g, "--output", out);
         assertTrue(missingColumn.err().contains("bad.csv") && missingColumn.err().contains("camid"), missingColumn.err());
 
         String g2 = file("G2.csv", "pid,camid\n1,1\n2,1\n");
-        Outcome shape = run("--distmat", d, "--query", q, "--gallery", g2, "--output", out);
+        JobRun shape = run("--distmat", d, "--query", q, "--gallery", g2, "--output", out);
         assertTrue(shape.err().contains("D.npy is 2 x 3") && shape.err().contains("G2.csv lists 2"), shape.err());
 
         String nan = npy("N.npy", new double[] {.1, .2, .3, .4, Double.NaN, .6}, 2, 3);
-        Outcome nanOut = run("--distmat", nan, "--query", q, "--gallery", g, "--output", out);
+        JobRun nanOut = run("--distmat", nan, "--query", q, "--gallery", g, "--output", out);
         assertTrue(nanOut.err().contains("N.npy") && nanOut.err().contains("NaN"), nanOut.err());
 
         String sameCam = file("G3.csv", "pid,camid\n1,0\n2,0\n3,0\n");
-        Outcome invalid = run("--distmat", d, "--query", q, "--gallery", sameCam, "--output", out);
+        JobRun invalid = run("--distmat", d, "--query", q, "--gallery", sameCam, "--output", out);
         assertTrue(invalid.err().contains("no valid query") && invalid.err().contains("camera"), invalid.err());
 
-        Outcome missing = run("--distmat", tmp.resolve("nope.npy").toString(), "--query", q, "--gallery", g, "--output", out);
+        JobRun missing = run("--distmat", tmp.resolve("nope.npy").toString(), "--query", q, "--gallery", g, "--output", out);
         assertTrue(missing.err().contains("nope.npy: file not found"), missing.err());
 
-        Outcome noOutput = run("--distmat", d, "--query", q, "--gallery", g);
+        JobRun noOutput = run("--distmat", d, "--query", q, "--gallery", g);
         assertEquals(2, noOutput.code());
         assertTrue(noOutput.err().contains("--output"), noOutput.err());
 
-        Outcome both = run("--query", q, "--gallery", g, "--output", out);
+        JobRun both = run("--query", q, "--gallery", g, "--output", out);
         assertEquals(2, both.code());
         assertTrue(both.err().contains("--distmat"), both.err());
 
-        Outcome noGg = run("--distmat", d, "--rerank", "--query", q, "--gallery", g, "--output", out);
+        JobRun noGg = run("--distmat", d, "--rerank", "--query", q, "--gallery", g, "--output", out);
         assertTrue(noGg.err().contains("--qq") && noGg.err().contains("--gg"), noGg.err());
 
-        Outcome badProtocol = run("--distmat", d, "--protocol", "market", "--query", q, "--gallery", g, "--output", out);
+        JobRun badProtocol = run("--distmat", d, "--protocol", "market", "--query", q, "--gallery", g, "--output", out);
         assertEquals(2, badProtocol.code());
         assertTrue(badProtocol.err().contains("reid.eval.protocol"), badProtocol.err());
         assertFalse(Files.exists(Path.of(out)), "no metrics.json after failures");
@@ -249,7 +241,7 @@ class EvalDistmatJobTest {
 
     @Test
     void helpListsTheOptions() {
-        Outcome o = run("--help");
+        JobRun o = run("--help");
         assertEquals(0, o.code());
         assertTrue(o.out().contains("--distmat D.npy") && o.out().contains("--rerank ") && o.out().contains("[reid.eval.rerank.k1]"), o.out());
         assertTrue(Main.usage().contains("eval-distmat"));

@@ -1,14 +1,12 @@
 package org.reidspark.jobs;
 
+import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.reidspark.data.synth.SynthVariant;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,23 +22,17 @@ class SynthJobTest {
     @TempDir
     Path tmp;
 
-    private record Outcome(int code, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private static JobRun run(String... args) {
         List<String> all = new ArrayList<>(List.of("synth"));
         all.addAll(List.of(args));
         all.addAll(List.of(SMALL));
-        int code = Main.run(all.toArray(new String[0]), new PrintStream(out, true), new PrintStream(err, true));
-        return new Outcome(code, err.toString(StandardCharsets.UTF_8));
+        return JobRun.run(all);
     }
 
     @Test
     void rendersAVariantAndCalibratesIt() throws Exception {
         Path out = tmp.resolve("occ");
-        Outcome o = run("--variant", "occluded", "--output", out.toString(), "--calibrate");
+        JobRun o = run("--variant", "occluded", "--output", out.toString(), "--calibrate");
         assertEquals(0, o.code(), o.err());
         assertTrue(Files.isDirectory(out.resolve("Occluded_Duke/query")));
         assertTrue(Files.isDirectory(out.resolve("masks/query")));
@@ -56,7 +48,7 @@ class SynthJobTest {
 
     @Test
     void allVariantsGoToTheirOwnFolders() throws Exception {
-        Outcome o = run("--all-variants", "--output", tmp.toString(), "--calibrate");
+        JobRun o = run("--all-variants", "--output", tmp.toString(), "--calibrate");
         assertEquals(0, o.code(), o.err());
         for (SynthVariant v : SynthVariant.values()) {
             assertTrue(Files.isDirectory(tmp.resolve(v.configName()).resolve(v.folder())), v.configName());
@@ -67,12 +59,12 @@ class SynthJobTest {
 
     @Test
     void badVariantAndExistingOutputAreClearErrors() {
-        Outcome bad = run("--variant", "partial", "--output", tmp.resolve("x").toString());
+        JobRun bad = run("--variant", "partial", "--output", tmp.resolve("x").toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("partial") && bad.err().contains("clothes-changing"), bad.err());
         Path out = tmp.resolve("twice");
         assertEquals(0, run("--output", out.toString()).code());
-        Outcome again = run("--output", out.toString());
+        JobRun again = run("--output", out.toString());
         assertEquals(1, again.code());
         assertTrue(again.err().contains("already exists") && again.err().contains("reid.synth.overwrite"), again.err());
         assertEquals(0, run("--output", out.toString(), "--overwrite").code());
