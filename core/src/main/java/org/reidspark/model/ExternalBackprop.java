@@ -218,7 +218,8 @@ public final class ExternalBackprop {
     /**
      * One optimizer step with the graph's own updater on {@code gradient} (from {@link #backward} on this graph):
      * L2 and the updater turn the gradient into an update in place, the parameters move by it, the iteration count
-     * goes up by one, and layer constraints (such as BNNeck's zero shift) are applied.
+     * goes up by one, and layer constraints (such as BNNeck's zero shift) are applied. Then the step's off-heap
+     * garbage is freed when the process has grown enough ({@link OffHeapCollector}).
      */
     public static void update(ComputationGraph graph, Gradient gradient) {
         if (gradient.gradient().length() != graph.numParams()) {
@@ -232,6 +233,7 @@ public final class ExternalBackprop {
         graph.params().subi(gradient.gradient());
         graph.getConfiguration().setIterationCount(iteration + 1);
         graph.applyConstraints(iteration + 1, epoch);
+        OffHeapCollector.process().afterStep();
     }
 
     /**

@@ -17,6 +17,7 @@ import org.reidspark.loss.LossResult;
 import org.reidspark.model.ExternalBackprop;
 import org.reidspark.model.ModelConfig;
 import org.reidspark.model.NetworkOptions;
+import org.reidspark.model.OffHeapCollector;
 import org.reidspark.model.ReidNetwork;
 import org.reidspark.model.head.BNNeck;
 import org.slf4j.Logger;
@@ -235,11 +236,11 @@ public final class NetworkBenchmark {
     public static String environment() {
         Properties p = Nd4j.getExecutioner().getEnvironmentInformation();
         return String.format(Locale.ROOT, "backend %s, BLAS %s, %s cores, OMP threads %s, ND4J max threads %d, "
-                        + "JVM max heap %d MB, javacpp maxbytes %d MB, maxphysicalbytes %d MB, OMP_NUM_THREADS=%s",
+                        + "JVM max heap %d MB, javacpp maxbytes %d MB, maxphysicalbytes %d MB, OMP_NUM_THREADS=%s, %s",
                 p.get("backend"), p.get("blas.vendor"), p.get("cores"),
                 p.get("omp.threads"), Nd4j.getEnvironment().maxThreads(),
                 Runtime.getRuntime().maxMemory() >> 20, Pointer.maxBytes() >> 20, Pointer.maxPhysicalBytes() >> 20,
-                System.getenv("OMP_NUM_THREADS"));
+                System.getenv("OMP_NUM_THREADS"), OffHeapCollector.process());
     }
 
     /** A markdown table of {@code results}. */

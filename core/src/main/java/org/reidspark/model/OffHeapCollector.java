@@ -1,0 +1,143 @@
+package org.reidspark.model;
+
+import org.bytedeco.javacpp.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * Frees the off-heap garbage that training steps leave behind: after a step it runs the garbage collector when the
+ * process's resident memory has grown by more than a slack since the last collection, or when enough time has passed
+ * that one more collection keeps them below {@value #TIME_SHARE_PERCENT}% of the time.
+ *
+ * <p>Why: ND4J keeps array data off the Java heap and frees it only when the garbage collector has collected the
+ * arrays' small Java objects. A training step (graphs train with workspace mode NONE, see {@link ExternalBackprop})
+ * allocates every activation and gradient afresh, and the Java heap barely fills, so collections are rare and the
+ * resident size climbs to JavaCPP's {@code maxphysicalbytes} (by default four times the heap) before anything is
+ * freed: ResNet-50 at batch 16 peaked at 7.6 GB where one step's live set is about 2.5 GB. Fresh memory also costs
+ * time: the kernel zeroes every new page on first touch (about 0.6 ms per MB here), while memory freed back to the C
+ * allocator is reused without that. So a step that takes twenty times as long as a collection gains from a
+ * collection after every step (measured in docs/performance.md), and one that is quick collects only every so often.
+ *
+ * <p>The slack is the system property {@value #SLACK_PROPERTY} in MB (default {@value #DEFAULT_SLACK_MB}); {@code off}
+ * turns the collector off. It is process-wide: training tasks running side by side in one executor share it. The
+ * baseline is the resident size after the last collection, or the lowest seen since (ND4J's deallocator threads free
+ * the collected arrays' memory shortly after a collection).
+ */
+public final class OffHeapCollector {
+    private static final Logger LOG = LoggerFactory.getLogger(OffHeapCollector.class);
+
+    /** System property: the slack in MB, or {@code off}. */
+    public static final String SLACK_PROPERTY = "reid.offheap.gc-slack-mb";
+    /** Default slack in MB. */
+    public static final long DEFAULT_SLACK_MB = 256;
+    /** Collections by elapsed time keep the time spent collecting below this share. */
+    public static final int TIME_SHARE_PERCENT = 5;
+    /** What the first collection by elapsed time assumes a collection takes. */
+    private static final long FIRST_COLLECTION_GUESS_NANOS = 50_000_000L;
+
+    private static final OffHeapCollector PROCESS = new OffHeapCollector(slackBytes(System.getProperty(SLACK_PROPERTY)),
+            Pointer::physicalBytes, System::nanoTime, System::gc);
+
+    private final long slackBytes;
+    private final LongSupplier resident;
+    private final LongSupplier clock;
+    private final Runnable collect;
+    private long baseline = Long.MAX_VALUE;
+    private long lastEnd;
+    private long lastNanos = FIRST_COLLECTION_GUESS_NANOS;
+    private long collections;
+    private long collectNanos;
+
+    /**
+     * @param slackBytes growth that triggers a collection; negative: never collect
+     * @param resident   the process's resident bytes now
+     * @param clock      nanoseconds, as {@link System#nanoTime}
+     * @param collect    the collection
+     */
+    OffHeapCollector(long slackBytes, LongSupplier resident, LongSupplier clock, Runnable collect) {
+        this.slackBytes = slackBytes;
+        this.resident = resident;
+        this.clock = clock;
+        this.collect = collect;
+        this.lastEnd = clock.getAsLong();
+    }
+
+    /** The collector of this process, configured by {@value #SLACK_PROPERTY}. */
+    public static OffHeapCollector process() {
+        return PROCESS;
+    }
+
+    /**
+     * The slack in bytes for a property value: {@code null} (unset) the default, {@code off} -1 (never collect), else
+     * a whole number of MB, at least 0.
+     *
+     * @throws IllegalArgumentException for any other value, naming the property
+     */
+    static long slackBytes(String value) {
+        if (value == null) return DEFAULT_SLACK_MB << 20;
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("off")) return -1;
+        try {
+            long mb = Long.parseLong(v);
+            if (mb >= 0) return mb << 20;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("system property " + SLACK_PROPERTY + " must be a whole number of MB (>= 0) or \"off\", got \""
+                + value + "\"");
+    }
+
+    /**
+     * Called after a training step: collects when the resident size has grown by more than the slack since the
+     * baseline, or when the time since the last collection is at least {@code 100 / TIME_SHARE_PERCENT - 1} times
+     * what that collection took.
+     *
+     * @return whether it collected
+     */
+    public synchronized boolean afterStep() {
+        if (slackBytes < 0) return false;
+        long now = resident.getAsLong();
+        if (now < baseline) baseline = now;
+        long grown = now - baseline;
+        long since = clock.getAsLong() - lastEnd;
+        boolean bySize = grown > slackBytes;
+        if (!bySize && since < lastNanos * (100 / TIME_SHARE_PERCENT - 1)) return false;
+        long t0 = clock.getAsLong();
+        collect.run();
+        lastEnd = clock.getAsLong();
+        lastNanos = lastEnd - t0;
+        collectNanos += lastNanos;
+        collections++;
+        baseline = resident.getAsLong();
+        if (collections == 1) {
+            LOG.info("freeing training steps' off-heap garbage with a garbage collection after a step when resident memory has "
+                            + "grown by more than {} MB ({}) or {} times the last collection's time has passed; the first took {} ms "
+                            + "(resident {} MB before, {} MB after)", slackBytes >> 20, SLACK_PROPERTY, 100 / TIME_SHARE_PERCENT - 1,
+                    lastNanos / 1_000_000, now >> 20, baseline >> 20);
+        } else {
+            LOG.debug("off-heap collection {} ({}) took {} ms, resident {} MB before, {} MB after", collections,
+                    bySize ? "by size" : "by time", lastNanos / 1_000_000, now >> 20, baseline >> 20);
+        }
+        return true;
+    }
+
+    /** Collections so far. */
+    public synchronized long collections() {
+        return collections;
+    }
+
+    /** Seconds spent collecting so far. */
+    public synchronized double collectSeconds() {
+        return collectNanos / 1e9;
+    }
+
+    /** The slack and what was collected so far, for the record. */
+    @Override
+    public synchronized String toString() {
+        return String.format(Locale.ROOT, "off-heap collection slack %s, %d collections so far (%.2f s)",
+                slackBytes < 0 ? "off" : (slackBytes >> 20) + " MB", collections, collectNanos / 1e9);
+    }
+}
