@@ -1,6 +1,7 @@
 package org.reidspark.model.backbone;
 
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -215,6 +216,53 @@ class NativeLayersTest {
         assertEquals(ResNet.BN_EPS, ((NativeBatchNormalization) restored.getLayer("bn").conf().getLayer()).getEps());
         INDArray[] after = restored.output(false, x);
         for (int i = 0; i < before.length; i++) assertEquals(before[i], after[i]);
+    }
+
+    /** One BatchNorm on {@code [B, C, H, W]} or {@code [B, H, W, C]} input, 5 channels. */
+    private static ComputationGraph batchNormAlone(String implementation, CNN2DFormat format) {
+        ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(5, DataType.DOUBLE, new NoOp(), 0))
+                .addInputs("input").setInputTypes(InputType.convolutional(4, 3, 5, format));
+        g.addLayer("bn", Implementations.batchNorm(implementation, ResNet.batchNorm().build()), "input");
+        g.setOutputs("bn");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        return graph;
+    }
+
+    /**
+     * The native BatchNorm's backward pass (written as ND4J operations on a {@code [outer, C, inner]} view) in both
+     * layouts, in double, against DL4J's layer: the error passed to the input, gamma's and beta's gradients, and the
+     * running statistics' steps. Gamma and beta are set away from 1 and 0 and the input has a channel mean far from 0,
+     * where a formula that subtracts large sums would lose digits.
+     */
+    @Test
+    void batchNormBackwardMatchesDl4jInBothLayoutsInDouble() {
+        NumericalGradient.useDouble();
+        try {
+            for (CNN2DFormat format : CNN2DFormat.values()) {
+                ComputationGraph dl4j = batchNormAlone("dl4j", format);
+                ComputationGraph nat = batchNormAlone("native", format);
+                Nd4j.getRandom().setSeed(6);
+                dl4j.getLayer("bn").setParam("gamma", Nd4j.rand(DataType.DOUBLE, 1, 5).addi(0.5));
+                dl4j.getLayer("bn").setParam("beta", Nd4j.randn(DataType.DOUBLE, 1, 5));
+                nat.setParams(dl4j.params());
+                long[] shape = format == CNN2DFormat.NCHW ? new long[]{3, 5, 4, 3} : new long[]{3, 4, 3, 5};
+                INDArray x = Nd4j.randn(DataType.DOUBLE, shape).muli(2).addi(30);
+                INDArray dy = Nd4j.randn(DataType.DOUBLE, shape);
+                Map<String, INDArray> a = ExternalBackprop.forward(dl4j, x);
+                Map<String, INDArray> b = ExternalBackprop.forward(nat, x);
+                assertClose(a.get("bn"), b.get("bn"), 1e-10, format + " output");
+                ExternalBackprop.Backward ba = ExternalBackprop.backwardToInputs(dl4j, a, Map.of("bn", dy));
+                ExternalBackprop.Backward bb = ExternalBackprop.backwardToInputs(nat, b, Map.of("bn", dy));
+                assertClose(ba.inputGradients().get("input"), bb.inputGradients().get("input"), 1e-8, format + " error to the input");
+                for (String key : List.of("bn_gamma", "bn_beta", "bn_mean", "bn_var")) {
+                    assertClose(ba.gradient().getGradientFor(key), bb.gradient().getGradientFor(key), 1e-8, format + " " + key);
+                }
+                assertTrue(bb.inputGradients().get("input").norm2Number().doubleValue() > 1e-3);
+            }
+        } finally {
+            NumericalGradient.restoreTypes();
+        }
     }
 
     @Test
