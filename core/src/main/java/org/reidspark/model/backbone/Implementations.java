@@ -2,21 +2,23 @@ package org.reidspark.model.backbone;
 
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.reidspark.config.Check;
 
 import java.util.List;
 
 /**
- * The one switch from an implementation name in config ({@code reid.model.implementation}) to the DL4J layers the
- * backbones' convolutions and BatchNorms are built from. Every implementation gives the same parameters,
- * initialization and outputs (within float rounding) and the same saved form apart from class names; they differ
- * in speed and memory (docs/performance.md).
+ * The switches from an implementation name in config ({@code reid.model.implementation}) to the DL4J layers the
+ * backbones' convolutions, BatchNorms and max pooling are built from, one switch per kind of layer. Every
+ * implementation gives the same parameters, initialization and outputs (within float rounding) and the same saved
+ * form apart from class names; they differ in speed and memory (docs/performance.md).
  * <ul>
- *   <li>{@code native}: {@link NativeConvolution} and {@link NativeBatchNormalization}, one native ND4J operation
- *       per pass ({@code conv2d}, {@code conv2d_bp}, {@code batchnorm}, {@code batchnorm_bp}), which an ND4J build
- *       with oneDNN runs on oneDNN.</li>
- *   <li>{@code dl4j}: DL4J's own {@link ConvolutionLayer} (Java-side im2col and gemm) and
- *       {@link BatchNormalization} (Java-side broadcast operations).</li>
+ *   <li>{@code native}: {@link NativeConvolution} ({@code conv2d} / {@code conv2d_bp}, on oneDNN in an ND4J build
+ *       with oneDNN), {@link NativeBatchNormalization} ({@code moments} and {@code batchnorm} forward, a few ND4J
+ *       operations backward) and {@link NativeSubsampling} (libnd4j's own max pooling kernels, faster than oneDNN's
+ *       on NCHW activations).</li>
+ *   <li>{@code dl4j}: DL4J's own {@link ConvolutionLayer} (Java-side im2col and gemm), {@link BatchNormalization}
+ *       (Java-side broadcast operations) and {@link SubsamplingLayer}.</li>
  * </ul>
  */
 public final class Implementations {
@@ -47,6 +49,15 @@ public final class Implementations {
     public static BatchNormalization batchNorm(String name, BatchNormalization built) {
         return switch (name) {
             case "native" -> NativeBatchNormalization.of(built);
+            case "dl4j" -> built;
+            default -> throw Check.unknownName("layer implementation", name, NAMES);
+        };
+    }
+
+    /** {@code built} (from DL4J's SubsamplingLayer builder) as a layer of implementation {@code name}. */
+    public static SubsamplingLayer pooling(String name, SubsamplingLayer built) {
+        return switch (name) {
+            case "native" -> NativeSubsampling.of(built);
             case "dl4j" -> built;
             default -> throw Check.unknownName("layer implementation", name, NAMES);
         };

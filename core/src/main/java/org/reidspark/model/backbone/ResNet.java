@@ -101,8 +101,8 @@ public final class ResNet {
         String x = conv(g, "conv1", input, base, 7, 2, layers, implementation);
         x = bn(g, "bn1", x, layers, implementation);
         x = relu(g, "relu", x);
-        g.addLayer("maxpool", new SubsamplingLayer.Builder(PoolingType.MAX)
-                .kernelSize(3, 3).stride(2, 2).padding(1, 1).build(), x);
+        g.addLayer("maxpool", Implementations.pooling(implementation, new SubsamplingLayer.Builder(PoolingType.MAX)
+                .kernelSize(3, 3).stride(2, 2).padding(1, 1).build()), x);
         x = "maxpool";
         int in = base;
         for (int stage = 0; stage < 4; stage++) {

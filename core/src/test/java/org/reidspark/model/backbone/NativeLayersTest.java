@@ -6,6 +6,8 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -213,6 +215,13 @@ class NativeLayersTest {
         assertInstanceOf(NativeConvolution.class, restored.getLayer("same").conf().getLayer());
         assertInstanceOf(NativeConvolutionLayer.class, restored.getLayer("same"));
         assertInstanceOf(NativeBatchNormalization.class, restored.getLayer("bn").conf().getLayer());
+        ComputationGraph pool = poolAlone("native", ConvolutionMode.Truncate, DataType.FLOAT);
+        ByteArrayOutputStream poolBytes = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(pool, poolBytes, true);
+        ComputationGraph poolRestored = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(poolBytes.toByteArray()), true);
+        assertInstanceOf(NativeSubsamplingLayer.class, poolRestored.getLayer("pool"));
+        assertEquals(((SubsamplingLayer) pool.getLayer("pool").conf().getLayer()),
+                poolRestored.getLayer("pool").conf().getLayer(), "same configuration after a save and restore");
         assertEquals(ResNet.BN_EPS, ((NativeBatchNormalization) restored.getLayer("bn").conf().getLayer()).getEps());
         INDArray[] after = restored.output(false, x);
         for (int i = 0; i < before.length; i++) assertEquals(before[i], after[i]);
@@ -262,6 +271,58 @@ class NativeLayersTest {
             }
         } finally {
             NumericalGradient.restoreTypes();
+        }
+    }
+
+    /** Max pooling alone: 3x3 stride 2 with padding 1 (ResNet's stem) in Truncate mode, or 3x3 stride 2 in Same mode. */
+    private static ComputationGraph poolAlone(String implementation, ConvolutionMode mode, DataType type) {
+        ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(5, type, new NoOp(), 0))
+                .addInputs("input").setInputTypes(InputType.convolutional(9, 7, 3));
+        SubsamplingLayer.Builder pool = new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2)
+                .convolutionMode(mode);
+        if (mode == ConvolutionMode.Truncate) pool.padding(1, 1);
+        g.addLayer("pool", Implementations.pooling(implementation, pool.build()), "input");
+        g.setOutputs("pool");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        return graph;
+    }
+
+    /**
+     * The native max pooling's error to its input against central differences in double (the input as the variable;
+     * random inputs have no ties, so the maximum stays put under the small perturbation), and against DL4J's layer in
+     * float: outputs in training and inference mode, and the error to the input.
+     */
+    @Test
+    void maxPoolingMatchesCentralDifferencesAndDl4j() {
+        for (ConvolutionMode mode : List.of(ConvolutionMode.Truncate, ConvolutionMode.Same)) {
+            NumericalGradient.useDouble();
+            try {
+                ComputationGraph g = poolAlone("native", mode, DataType.DOUBLE);
+                assertInstanceOf(NativeSubsamplingLayer.class, g.getLayer("pool"));
+                Nd4j.getRandom().setSeed(8);
+                INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 3, 9, 7);
+                Map<String, INDArray> out = ExternalBackprop.forward(g, x);
+                assertEquals(List.of(2L, 3L, 5L, 4L), List.of(out.get("pool").shape()[0], out.get("pool").shape()[1],
+                        out.get("pool").shape()[2], out.get("pool").shape()[3]), mode + " output shape");
+                INDArray w = Nd4j.randn(DataType.DOUBLE, out.get("pool").shape());
+                INDArray dx = ExternalBackprop.backwardToInputs(g, out, Map.of("pool", w)).inputGradients().get("input");
+                NumericalGradient.Report rep = NumericalGradient.check(v -> g.output(true, v)[0].mul(w).sumNumber().doubleValue(), x, dx);
+                assertTrue(rep.passed(), mode + ": " + rep);
+                assertTrue(dx.norm2Number().doubleValue() > 0.1);
+            } finally {
+                NumericalGradient.restoreTypes();
+            }
+            ComputationGraph dl4j = poolAlone("dl4j", mode, DataType.FLOAT);
+            ComputationGraph nat = poolAlone("native", mode, DataType.FLOAT);
+            INDArray x = Nd4j.randn(DataType.FLOAT, 4, 3, 9, 7);
+            Map<String, INDArray> a = ExternalBackprop.forward(dl4j, x);
+            Map<String, INDArray> b = ExternalBackprop.forward(nat, x);
+            assertEquals(a.get("pool"), b.get("pool"), mode + " training-mode output");
+            INDArray e = Nd4j.randn(DataType.FLOAT, a.get("pool").shape());
+            assertEquals(ExternalBackprop.backwardToInputs(dl4j, a, Map.of("pool", e)).inputGradients().get("input"),
+                    ExternalBackprop.backwardToInputs(nat, b, Map.of("pool", e)).inputGradients().get("input"), mode + " error to the input");
+            assertEquals(dl4j.output(false, x)[0], nat.output(false, x)[0], mode + " inference output");
         }
     }
 
