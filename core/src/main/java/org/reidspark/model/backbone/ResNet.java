@@ -7,7 +7,6 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -100,7 +99,7 @@ public final class ResNet {
         int base = baseWidth(width);
         String x = conv(g, "conv1", input, base, 7, 2, layers, implementation);
         x = bn(g, "bn1", x, layers, implementation);
-        x = relu(g, "relu", x);
+        x = relu(g, "relu", x, implementation);
         g.addLayer("maxpool", Implementations.pooling(implementation, new SubsamplingLayer.Builder(PoolingType.MAX)
                 .kernelSize(3, 3).stride(2, 2).padding(1, 1).build()), x);
         x = "maxpool";
@@ -149,7 +148,7 @@ public final class ResNet {
     private static String basic(ComputationGraphConfiguration.GraphBuilder g, String name, String x, int in, int planes,
                                 int stride, List<String> layers, String cv) {
         String y = conv(g, name + ".conv1", x, planes, 3, stride, layers, cv);
-        y = relu(g, name + ".relu1", bn(g, name + ".bn1", y, layers, cv));
+        y = relu(g, name + ".relu1", bn(g, name + ".bn1", y, layers, cv), cv);
         y = conv(g, name + ".conv2", y, planes, 3, 1, layers, cv);
         y = bn(g, name + ".bn2", y, layers, cv);
         return residual(g, name, x, y, in, planes, stride, layers, cv);
@@ -158,9 +157,9 @@ public final class ResNet {
     private static String bottleneck(ComputationGraphConfiguration.GraphBuilder g, String name, String x, int in,
                                      int planes, int stride, List<String> layers, String cv) {
         String y = conv(g, name + ".conv1", x, planes, 1, 1, layers, cv);
-        y = relu(g, name + ".relu1", bn(g, name + ".bn1", y, layers, cv));
+        y = relu(g, name + ".relu1", bn(g, name + ".bn1", y, layers, cv), cv);
         y = conv(g, name + ".conv2", y, planes, 3, stride, layers, cv);
-        y = relu(g, name + ".relu2", bn(g, name + ".bn2", y, layers, cv));
+        y = relu(g, name + ".relu2", bn(g, name + ".bn2", y, layers, cv), cv);
         y = conv(g, name + ".conv3", y, planes * 4, 1, 1, layers, cv);
         y = bn(g, name + ".bn3", y, layers, cv);
         return residual(g, name, x, y, in, planes * 4, stride, layers, cv);
@@ -174,7 +173,7 @@ public final class ResNet {
             shortcut = bn(g, name + ".downsample.1", shortcut, layers, cv);
         }
         g.addVertex(name + ".add", new ElementWiseVertex(ElementWiseVertex.Op.Add), y, shortcut);
-        return relu(g, name + ".relu", name + ".add");
+        return relu(g, name + ".relu", name + ".add", cv);
     }
 
     /** k x k convolution, no bias, padding k/2; He-normal initialization on fan-out as in torchvision. */
@@ -200,8 +199,8 @@ public final class ResNet {
         return new BatchNormalization.Builder().eps(BN_EPS).decay(BN_DECAY).useLogStd(false);
     }
 
-    private static String relu(ComputationGraphConfiguration.GraphBuilder g, String name, String x) {
-        g.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), x);
+    private static String relu(ComputationGraphConfiguration.GraphBuilder g, String name, String x, String implementation) {
+        g.addLayer(name, Implementations.relu(implementation), x);
         return name;
     }
 }

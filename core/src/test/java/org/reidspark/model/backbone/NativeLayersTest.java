@@ -17,6 +17,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.reidspark.config.ConfigError;
 import org.reidspark.loss.LabelSmoothingCrossEntropy;
@@ -324,6 +325,52 @@ class NativeLayersTest {
                     ExternalBackprop.backwardToInputs(nat, b, Map.of("pool", e)).inputGradients().get("input"), mode + " error to the input");
             assertEquals(dl4j.output(false, x)[0], nat.output(false, x)[0], mode + " inference output");
         }
+    }
+
+    private static ComputationGraph reluAlone(String implementation, DataType type) {
+        ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(5, type, new NoOp(), 0))
+                .addInputs("input").setInputTypes(InputType.convolutional(4, 3, 2));
+        g.addLayer("relu", Implementations.relu(implementation), "input");
+        g.setOutputs("relu");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        return graph;
+    }
+
+    /**
+     * The native ReLU against central differences in double (inputs kept away from 0, where ReLU has no derivative)
+     * and against DL4J's ReLU layer in float on inputs with exact zeros (both take 0 as the derivative there):
+     * identical outputs and errors.
+     */
+    @Test
+    void reluMatchesCentralDifferencesAndDl4j() {
+        NumericalGradient.useDouble();
+        try {
+            ComputationGraph g = reluAlone("native", DataType.DOUBLE);
+            assertInstanceOf(NativeReluLayer.class, g.getLayer("relu"));
+            Nd4j.getRandom().setSeed(9);
+            INDArray x = Nd4j.randn(DataType.DOUBLE, 3, 2, 4, 3);
+            INDArray away = Nd4j.rand(DataType.DOUBLE, x.shape()).addi(0.01).muli(Transforms.sign(x));
+            Map<String, INDArray> out = ExternalBackprop.forward(g, away);
+            assertEquals(Transforms.relu(away, true), out.get("relu"));
+            INDArray w = Nd4j.randn(DataType.DOUBLE, out.get("relu").shape());
+            INDArray dx = ExternalBackprop.backwardToInputs(g, out, Map.of("relu", w)).inputGradients().get("input");
+            NumericalGradient.Report rep = NumericalGradient.check(v -> g.output(true, v)[0].mul(w).sumNumber().doubleValue(), away, dx);
+            assertTrue(rep.passed(), rep.toString());
+        } finally {
+            NumericalGradient.restoreTypes();
+        }
+        ComputationGraph dl4j = reluAlone("dl4j", DataType.FLOAT);
+        ComputationGraph nat = reluAlone("native", DataType.FLOAT);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 5, 2, 4, 3);
+        x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)).assign(0);
+        Map<String, INDArray> a = ExternalBackprop.forward(dl4j, x);
+        Map<String, INDArray> b = ExternalBackprop.forward(nat, x);
+        assertEquals(a.get("relu"), b.get("relu"));
+        INDArray e = Nd4j.randn(DataType.FLOAT, x.shape());
+        assertEquals(ExternalBackprop.backwardToInputs(dl4j, a, Map.of("relu", e)).inputGradients().get("input"),
+                ExternalBackprop.backwardToInputs(nat, b, Map.of("relu", e)).inputGradients().get("input"));
+        assertEquals(dl4j.output(false, x)[0], nat.output(false, x)[0]);
     }
 
     @Test
