@@ -1,7 +1,6 @@
 package org.reidspark.model.backbone;
 
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -12,7 +11,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collection;
-import java.util.Map;
 
 /**
  * A 2-D convolution layer configuration that runs on ND4J's native {@code conv2d} / {@code conv2d_bp} operations
@@ -44,15 +42,8 @@ public class NativeConvolution extends ConvolutionLayer {
         if (getConvolutionMode() == ConvolutionMode.Causal) {
             throw new IllegalArgumentException("NativeConvolution " + getLayerName() + ": causal convolution is not supported");
         }
-        NativeConvolutionLayer layer = new NativeConvolutionLayer(conf, networkDataType);
-        layer.setListeners(trainingListeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        ParamInitializer init = initializer();
-        Map<String, INDArray> params = init.init(conf, layerParamsView, initializeParams);
-        layer.setParamTable(params);
-        layer.setConf(conf);
-        return layer;
+        return LayerWiring.wire(new NativeConvolutionLayer(conf, networkDataType), this, conf, trainingListeners, layerIndex,
+                layerParamsView, initializeParams);
     }
 
     /** DL4J's convolution builder whose {@link #build()} gives a {@link NativeConvolution}. */

@@ -2,8 +2,10 @@
  * Backbones (image -> feature map): the ResNet family in torchvision's layout built into DL4J
  * {@code ComputationGraph}s ({@link org.reidspark.model.backbone.ResNet}), with a width multiplier and the last-stride
  * option, and the {@link org.reidspark.model.backbone.Backbones} switch from config names to layouts. The layers the
- * backbones are built from come through {@link org.reidspark.model.backbone.Implementations}: DL4J's own, or
- * {@link org.reidspark.model.backbone.NativeConvolution} and {@link org.reidspark.model.backbone.NativeBatchNormalization},
- * which run ND4J's native (oneDNN) operations (docs/performance.md).
+ * backbones are built from come through {@link org.reidspark.model.backbone.Implementations}: DL4J's own, or the
+ * native ones ({@link org.reidspark.model.backbone.NativeConvolution},
+ * {@link org.reidspark.model.backbone.NativeBatchNormalization}, {@link org.reidspark.model.backbone.NativeRelu},
+ * {@link org.reidspark.model.backbone.NativeSubsampling}: a configuration class and its layer class each), which run
+ * ND4J's native operations, on oneDNN where that is faster (docs/performance.md).
  */
 package org.reidspark.model.backbone;

@@ -228,15 +228,21 @@ class NativeLayersTest {
         for (int i = 0; i < before.length; i++) assertEquals(before[i], after[i]);
     }
 
-    /** One BatchNorm on {@code [B, C, H, W]} or {@code [B, H, W, C]} input, 5 channels. */
-    private static ComputationGraph batchNormAlone(String implementation, CNN2DFormat format) {
-        ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(5, DataType.DOUBLE, new NoOp(), 0))
-                .addInputs("input").setInputTypes(InputType.convolutional(4, 3, 5, format));
-        g.addLayer("bn", Implementations.batchNorm(implementation, ResNet.batchNorm().build()), "input");
-        g.setOutputs("bn");
+    /** A graph of one layer, {@code name}, on convolutional input of the given size and layout, weights seeded. */
+    private static ComputationGraph alone(String name, org.deeplearning4j.nn.conf.layers.Layer layer, InputType input, DataType type) {
+        ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(5, type, new NoOp(), 0))
+                .addInputs("input").setInputTypes(input);
+        g.addLayer(name, layer, "input");
+        g.setOutputs(name);
         ComputationGraph graph = new ComputationGraph(g.build());
         graph.init();
         return graph;
+    }
+
+    /** One BatchNorm on {@code [B, C, H, W]} or {@code [B, H, W, C]} input, 5 channels. */
+    private static ComputationGraph batchNormAlone(String implementation, CNN2DFormat format) {
+        return alone("bn", Implementations.batchNorm(implementation, ResNet.batchNorm().build()),
+                InputType.convolutional(4, 3, 5, format), DataType.DOUBLE);
     }
 
     /**
@@ -277,16 +283,10 @@ class NativeLayersTest {
 
     /** Max pooling alone: 3x3 stride 2 with padding 1 (ResNet's stem) in Truncate mode, or 3x3 stride 2 in Same mode. */
     private static ComputationGraph poolAlone(String implementation, ConvolutionMode mode, DataType type) {
-        ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(5, type, new NoOp(), 0))
-                .addInputs("input").setInputTypes(InputType.convolutional(9, 7, 3));
         SubsamplingLayer.Builder pool = new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2)
                 .convolutionMode(mode);
         if (mode == ConvolutionMode.Truncate) pool.padding(1, 1);
-        g.addLayer("pool", Implementations.pooling(implementation, pool.build()), "input");
-        g.setOutputs("pool");
-        ComputationGraph graph = new ComputationGraph(g.build());
-        graph.init();
-        return graph;
+        return alone("pool", Implementations.pooling(implementation, pool.build()), InputType.convolutional(9, 7, 3), type);
     }
 
     /**
@@ -328,13 +328,7 @@ class NativeLayersTest {
     }
 
     private static ComputationGraph reluAlone(String implementation, DataType type) {
-        ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(5, type, new NoOp(), 0))
-                .addInputs("input").setInputTypes(InputType.convolutional(4, 3, 2));
-        g.addLayer("relu", Implementations.relu(implementation), "input");
-        g.setOutputs("relu");
-        ComputationGraph graph = new ComputationGraph(g.build());
-        graph.init();
-        return graph;
+        return alone("relu", Implementations.relu(implementation), InputType.convolutional(4, 3, 2), type);
     }
 
     /**
