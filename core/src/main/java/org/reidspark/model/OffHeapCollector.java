@@ -38,8 +38,8 @@ public final class OffHeapCollector {
     /** What the first collection by elapsed time assumes a collection takes. */
     private static final long FIRST_COLLECTION_GUESS_NANOS = 50_000_000L;
 
-    private static final OffHeapCollector PROCESS = new OffHeapCollector(slackBytes(System.getProperty(SLACK_PROPERTY)),
-            Pointer::physicalBytes, System::nanoTime, System::gc);
+    /** The process's collector, made on first use (a bad property value then fails every use, with its message). */
+    private static volatile OffHeapCollector process;
 
     private final long slackBytes;
     private final LongSupplier resident;
@@ -65,9 +65,30 @@ public final class OffHeapCollector {
         this.lastEnd = clock.getAsLong();
     }
 
-    /** The collector of this process, configured by {@value #SLACK_PROPERTY}. */
+    /**
+     * The collector of this process, configured by {@value #SLACK_PROPERTY}.
+     *
+     * @throws IllegalArgumentException when the property's value is not a slack, naming the property
+     */
     public static OffHeapCollector process() {
-        return PROCESS;
+        OffHeapCollector p = process;
+        if (p != null) return p;
+        synchronized (OffHeapCollector.class) {
+            if (process == null) {
+                process = new OffHeapCollector(slackBytes(System.getProperty(SLACK_PROPERTY)), Pointer::physicalBytes,
+                        System::nanoTime, System::gc);
+            }
+            return process;
+        }
+    }
+
+    /**
+     * Checks {@value #SLACK_PROPERTY} of this JVM without making the collector (for a job's start, before any work).
+     *
+     * @throws IllegalArgumentException when the value is not a slack, naming the property
+     */
+    public static void checkProperty() {
+        slackBytes(System.getProperty(SLACK_PROPERTY));
     }
 
     /**

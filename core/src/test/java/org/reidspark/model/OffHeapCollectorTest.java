@@ -110,5 +110,15 @@ class OffHeapCollectorTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OffHeapCollector.slackBytes(bad));
             assertTrue(e.getMessage().contains(OffHeapCollector.SLACK_PROPERTY) && e.getMessage().contains("\"" + bad + "\""), e.getMessage());
         }
+        String before = System.getProperty(OffHeapCollector.SLACK_PROPERTY);
+        try {
+            System.setProperty(OffHeapCollector.SLACK_PROPERTY, "lots");
+            assertThrows(IllegalArgumentException.class, OffHeapCollector::checkProperty);
+            System.setProperty(OffHeapCollector.SLACK_PROPERTY, "off");
+            OffHeapCollector.checkProperty();
+        } finally {
+            if (before == null) System.clearProperty(OffHeapCollector.SLACK_PROPERTY);
+            else System.setProperty(OffHeapCollector.SLACK_PROPERTY, before);
+        }
     }
 }

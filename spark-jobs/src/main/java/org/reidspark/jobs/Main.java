@@ -6,6 +6,7 @@ import org.reidspark.config.ConfigError;
 import org.reidspark.config.ConfigLoader;
 import org.reidspark.data.catalog.CatalogError;
 import org.reidspark.data.shard.BadImagesError;
+import org.reidspark.model.OffHeapCollector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,12 @@ public final class Main {
             return 2;
         } catch (ConfigException e) {
             err.println("error: config: " + e.getMessage());
+            return 2;
+        }
+        try {
+            OffHeapCollector.checkProperty();
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
             return 2;
         }
         String rendered = ConfigLoader.render(config);

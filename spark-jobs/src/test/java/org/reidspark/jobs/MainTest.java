@@ -63,6 +63,22 @@ class MainTest {
     }
 
     @Test
+    void badOffHeapSlackPropertyFailsBeforeAnyWork() {
+        String key = org.reidspark.model.OffHeapCollector.SLACK_PROPERTY;
+        String before = System.getProperty(key);
+        System.setProperty(key, "256MB");
+        try {
+            JobRun r = run("smoke", "reid.run.output=" + tmp.resolve("runs"));
+            assertEquals(2, r.code());
+            assertTrue(r.err().contains(key) && r.err().contains("\"256MB\""), r.err());
+            assertFalse(Files.exists(tmp.resolve("runs")), "nothing may be written");
+        } finally {
+            if (before == null) System.clearProperty(key);
+            else System.setProperty(key, before);
+        }
+    }
+
+    @Test
     void printConfigRedactsSecretsAndShowsOverrides() {
         JobRun r = run("smoke", "--print-config", "--partitions", "7", "reid.s3.access-key=AKIA123", "reid.s3.secret-key=topsecret");
         assertEquals(0, r.code(), r.err());
