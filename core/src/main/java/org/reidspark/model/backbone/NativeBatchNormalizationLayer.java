@@ -157,10 +157,12 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
         double n = (double) outer * inner;
         DataType type = x.dataType();
         Nd4j.exec(new SubOp(x, mean.reshape(1, channels, 1), dx));                      // dx = xc
-        INDArray rows = Nd4j.createUninitialized(type, (long) outer * channels);
-        Nd4j.exec(new Sum(dy.reshape((long) outer * channels, inner), rows, 1));
+        long rowCount = (long) outer * channels;
+        INDArray dyRows = dy.reshape(rowCount, inner);
+        INDArray rows = Nd4j.createUninitialized(type, rowCount);
+        Nd4j.exec(new Sum(dyRows, rows, 1));
         double[] sumDy = sumOverOuter(rows.toDoubleVector(), outer, channels);
-        Nd4j.exec(new Dot(dy.reshape((long) outer * channels, inner), dx.reshape((long) outer * channels, inner), rows, 1));
+        Nd4j.exec(new Dot(dyRows, dx.reshape(rowCount, inner), rows, 1));
         double[] sumDyXc = sumOverOuter(rows.toDoubleVector(), outer, channels);
         rows.close();
         double[] v = var.toDoubleVector();

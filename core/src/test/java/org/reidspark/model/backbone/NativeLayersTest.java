@@ -221,7 +221,7 @@ class NativeLayersTest {
         ModelSerializer.writeModel(pool, poolBytes, true);
         ComputationGraph poolRestored = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(poolBytes.toByteArray()), true);
         assertInstanceOf(NativeSubsamplingLayer.class, poolRestored.getLayer("pool"));
-        assertEquals(((SubsamplingLayer) pool.getLayer("pool").conf().getLayer()),
+        assertEquals(pool.getLayer("pool").conf().getLayer(),
                 poolRestored.getLayer("pool").conf().getLayer(), "same configuration after a save and restore");
         assertEquals(ResNet.BN_EPS, ((NativeBatchNormalization) restored.getLayer("bn").conf().getLayer()).getEps());
         INDArray[] after = restored.output(false, x);
