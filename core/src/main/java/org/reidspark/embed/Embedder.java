@@ -1,6 +1,5 @@
 package org.reidspark.embed;
 
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -12,58 +11,75 @@ import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.sampling.Sequential;
-import org.reidspark.model.ReidNetwork;
-import org.reidspark.model.head.BNNeck;
+import org.reidspark.eval.TestFeatures;
 
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Image -> embedding: the evaluation preprocessing (decode, resize to {@code reid.input}, normalize; no
- * augmentation), the network's {@code embedding} output in inference mode, optionally averaged with the
- * horizontally flipped image's, L2-normalized. Input batches {@code [B, 3, H, W]}, output rows {@code [D]}.
+ * Images -> a method's test features: the evaluation preprocessing (decode, resize to {@code reid.input}, normalize;
+ * no augmentation), the method's {@link TestNetwork} in inference mode, optionally summed with the horizontally
+ * flipped image's output, then the network's finishing (L2 normalization for an embedding). Input batches
+ * {@code [B, 3, H, W]}; output one {@code [B, d]} float array per test-feature name.
  */
 public final class Embedder {
-    private final ComputationGraph graph;
+    private final TestNetwork network;
     private final InputConfig input;
     private final ImageSource images;
     private final LoaderConfig loader;
     private final int batchSize;
     private final boolean flip;
-    private final int outputIndex;
 
-    public Embedder(ComputationGraph graph, InputConfig input, ImageSource images, LoaderConfig loader, int batchSize, boolean flip) {
+    public Embedder(TestNetwork network, InputConfig input, ImageSource images, LoaderConfig loader, int batchSize, boolean flip) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        this.graph = graph;
+        this.network = network;
         this.input = input;
         this.images = images;
         this.loader = loader;
         this.batchSize = batchSize;
         this.flip = flip;
-        this.outputIndex = ReidNetwork.outputIndex(graph, BNNeck.EMBEDDING);
     }
 
-    /** Embeddings of {@code samples}, one L2-normalized row each, in the samples' order. */
-    public float[][] embed(List<Sample> samples) {
-        float[][] out = new float[samples.size()][];
-        if (samples.isEmpty()) return out;
+    public TestNetwork network() {
+        return network;
+    }
+
+    /** The test features of {@code samples}, one row each in the samples' order. */
+    public TestFeatures embed(String source, List<Sample> samples) {
+        if (samples.isEmpty()) throw new IllegalArgumentException(source + ": no images to embed");
+        Map<String, float[][]> rows = new LinkedHashMap<>();
+        for (String name : network.arrays()) rows.put(name, new float[samples.size()][]);
         try (BatchLoader batches = new BatchLoader(samples, images, Augmentation.none(input), loader, 0)) {
             Iterator<Batch> it = batches.epoch(0, Sequential.batches(samples.size(), batchSize));
             int row = 0;
             while (it.hasNext()) {
-                INDArray e = embedBatch(it.next().images());
-                for (int i = 0; i < e.rows(); i++) out[row++] = e.getRow(i).toFloatVector();
+                Map<String, INDArray> e = embedBatch(it.next().images());
+                int n = 0;
+                for (Map.Entry<String, float[][]> r : rows.entrySet()) {
+                    INDArray a = e.get(r.getKey());
+                    n = (int) a.rows();
+                    for (int i = 0; i < n; i++) r.getValue()[row + i] = a.getRow(i).toFloatVector();
+                }
+                row += n;
             }
         }
-        return out;
+        return TestFeatures.of(source, rows);
     }
 
-    /** Embeddings {@code [B, D]} (L2-normalized) of a normalized batch {@code [B, 3, H, W]}. */
-    public INDArray embedBatch(INDArray batch) {
-        INDArray x = batch.castTo(graph.getConfiguration().getDataType());
-        INDArray e = graph.output(false, x)[outputIndex].dup();
-        if (flip) e.addi(graph.output(false, flipWidth(x))[outputIndex]);
-        return ReidNetwork.l2Normalize(e).castTo(DataType.FLOAT);
+    /** The test features (float, one {@code [B, d]} array per name) of a normalized batch {@code [B, 3, H, W]}. */
+    public Map<String, INDArray> embedBatch(INDArray batch) {
+        Map<String, INDArray> sum = network.forward(batch);
+        if (flip) {
+            Map<String, INDArray> mirrored = network.forward(flipWidth(batch));
+            for (Map.Entry<String, INDArray> e : sum.entrySet()) e.getValue().addi(mirrored.get(e.getKey()));
+        }
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : network.finish(sum, flip ? 2 : 1).entrySet()) {
+            out.put(e.getKey(), e.getValue().castTo(DataType.FLOAT));
+        }
+        return out;
     }
 
     /** {@code x} {@code [B, C, H, W]} mirrored along W. */

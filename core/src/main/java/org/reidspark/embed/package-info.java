@@ -1,2 +1,7 @@
-/** Embedders: image -> L2-normalized vector with the evaluation preprocessing, in batches; {@link org.reidspark.embed.TrainedModel} reads a published run's inference network back. */
+/**
+ * Embedding test images: a method's {@link org.reidspark.embed.TestNetwork} (images to named test-feature arrays and
+ * the matching rule; {@link org.reidspark.embed.EmbeddingNetwork} for one embedding output) run by the
+ * {@link org.reidspark.embed.Embedder} with the evaluation preprocessing and optional flip averaging, in batches;
+ * {@code reid.embed} is {@link org.reidspark.embed.EmbedConfig}.
+ */
 package org.reidspark.embed;

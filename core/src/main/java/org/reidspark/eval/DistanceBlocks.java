@@ -18,7 +18,7 @@ import java.nio.FloatBuffer;
  * Cosine distances come from the dot products of the embeddings as given, divided by both norms in the pass that
  * copies each tile out (the same value as normalizing first, up to float32 rounding). Not thread-safe; each {@code gemm} uses ND4J's own threads ({@code OMP_NUM_THREADS}).
  */
-public final class DistanceBlocks {
+public final class DistanceBlocks implements Distances {
     private final Embeddings rowSet;
     private final Embeddings colSet;
     private final Metric metric;
@@ -77,12 +77,19 @@ public final class DistanceBlocks {
         return this;
     }
 
+    @Override
     public int rows() {
         return rows;
     }
 
+    @Override
     public int cols() {
         return cols;
+    }
+
+    @Override
+    public String describe() {
+        return metric + " distances of " + rowSet.source() + " to " + colSet.source();
     }
 
     public Metric metric() {
@@ -94,10 +101,7 @@ public final class DistanceBlocks {
         return 2.0 * rows * cols * dim;
     }
 
-    /**
-     * Distances of rows {@code [r0, r0+n)} to columns {@code [c0, c0+m)}: element (i, j) goes to
-     * {@code dst[off + i*m + j]}.
-     */
+    @Override
     public void tile(int r0, int n, int c0, int m, float[] dst, int off) {
         if (r0 < 0 || n < 0 || r0 + n > rows || c0 < 0 || m < 0 || c0 + m > cols) {
             throw new IllegalArgumentException("tile rows " + r0 + "+" + n + ", cols " + c0 + "+" + m
@@ -144,48 +148,6 @@ public final class DistanceBlocks {
         });
     }
 
-    /** Distances of rows {@code [r0, r0+n)} to every column, row-major into {@code dst} from {@code off}. */
-    public void rows(int r0, int n, float[] dst, int off) {
-        tile(r0, n, 0, cols, dst, off);
-    }
-
-    /** How many whole rows fit in {@code bytes} of float32 (at least 1). */
-    public int rowsPerBlock(long bytes) {
-        return (int) Math.max(1, Math.min(rows, bytes / (4L * cols)));
-    }
-
-    /** One block of rows as it is computed. */
-    public interface RowBlockConsumer {
-        void accept(int firstRow, int rows, float[] data) throws java.io.IOException;
-    }
-
-    /**
-     * Computes the matrix row block by row block (each at most {@code blockBytes}) and hands each to
-     * {@code consumer}; the array is reused between calls.
-     */
-    public void forEachRowBlock(long blockBytes, RowBlockConsumer consumer) throws java.io.IOException {
-        int per = rowsPerBlock(blockBytes);
-        float[] buf = new float[per * cols];
-        for (int r0 = 0; r0 < rows; r0 += per) {
-            int n = Math.min(per, rows - r0);
-            rows(r0, n, buf, 0);
-            consumer.accept(r0, n, buf);
-        }
-    }
-
-    /** The whole {@code rows x cols} matrix (only for sizes that fit one Java array). */
-    public float[] matrix() {
-        long size = (long) rows * cols;
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(rowSet.source() + " x " + colSet.source() + ": a " + rows + " x " + cols
-                    + " matrix does not fit one array; use forEachRowBlock");
-        }
-        float[] m = new float[(int) size];
-        int per = rowsPerBlock(32L << 20);
-        for (int r0 = 0; r0 < rows; r0 += per) rows(r0, Math.min(per, rows - r0), m, r0 * cols);
-        return m;
-    }
-
     private FloatBuffer[] views() {
         FloatBuffer[] v = views;
         if (v == null) {
@@ -201,6 +163,7 @@ public final class DistanceBlocks {
      * The distance of row i to column j alone, with a dot product in double precision (it may differ from the
      * tile's float32 {@code gemm} result in the last bits).
      */
+    @Override
     public float pair(int i, int j) {
         if (i < 0 || i >= rows || j < 0 || j >= cols) throw new IllegalArgumentException("pair " + i + ", " + j + " outside " + rows + " x " + cols);
         FloatBuffer[] views = views();

@@ -11,8 +11,9 @@ import java.io.UncheckedIOException;
 
 /**
  * The one call training and evaluation code needs: embeddings and labels in, {@link RankingMetrics} out.
- * Distances are computed block by block ({@link DistanceBlocks}) and consumed by a {@link RankingEvaluator} as
- * they come, so the query x gallery matrix never exists whole; with re-ranking on, {@link KReciprocalReranker}
+ * Distances are computed block by block (a method's {@link Matching} rule: {@link DistanceBlocks} for one embedding,
+ * {@link PartDistances} for visibility-weighted parts) and consumed by a {@link RankingEvaluator} as they come, so
+ * the query x gallery matrix never exists whole; with re-ranking on, {@link KReciprocalReranker}
  * runs first on the same blocks.
  * <pre>
  * RankingMetrics m = Evaluator.evaluate(queryEmb, galleryEmb, queryLabels, galleryLabels, EvalConfig.from(config));
@@ -37,27 +38,39 @@ public final class Evaluator {
      */
     public static RankingMetrics evaluate(Embeddings query, Embeddings gallery, Labels queryLabels, Labels galleryLabels,
                                           EvalConfig config, RankLists rankLists) {
+        return evaluate(TestFeatures.of(query), TestFeatures.of(gallery), Matching.embedding(config.metric()), queryLabels,
+                galleryLabels, config, rankLists);
+    }
+
+    /**
+     * Metrics of query test features against gallery test features under a method's matching rule, and
+     * {@code rankLists} (made for the same labels; null for none) from the same distance blocks, re-ranked when
+     * re-ranking is on ({@code reid.eval.metric} applies only where the method's rule uses it).
+     */
+    public static RankingMetrics evaluate(TestFeatures query, TestFeatures gallery, Matching matching, Labels queryLabels,
+                                          Labels galleryLabels, EvalConfig config, RankLists rankLists) {
         checkCount(query, queryLabels);
         checkCount(gallery, galleryLabels);
         RankingEvaluator evaluator = new RankingEvaluator(queryLabels, galleryLabels, config.rankingOptions(),
-                (config.rerank() ? "re-ranked " : "") + config.metric() + " distances of " + query.source()
+                (config.rerank() ? "re-ranked " : "") + matching.describe() + " of " + query.source()
                         + " to " + gallery.source());
         if (rankLists != null && (rankLists.queries() != queryLabels.size()
                 || rankLists.galleryLabels().size() != galleryLabels.size())) {
             throw new IllegalArgumentException("rank lists for " + rankLists.queries() + " x " + rankLists.galleryLabels().size()
                     + " items, but " + queryLabels.size() + " queries x " + galleryLabels.size() + " gallery images");
         }
-        DistanceBlocks.RowBlockConsumer sink = (r0, n, data) -> {
+        Distances.RowBlockConsumer sink = (r0, n, data) -> {
             evaluator.accept(r0, n, data, 0);
             if (rankLists != null) rankLists.accept(r0, n, data, 0);
         };
         try {
             if (config.rerank()) {
-                FeatureDistances src = new FeatureDistances(query, gallery, config.metric(), config.threads());
+                TestFeatures both = TestFeatures.concat(query.source() + " + " + gallery.source(), query, gallery);
+                FeatureDistances src = new FeatureDistances(matching.distances(both, both, config.threads()), query.rows(),
+                        config.threads());
                 config.reranker().rerank(src, sink::accept);
             } else {
-                DistanceBlocks blocks = new DistanceBlocks(query, gallery, config.metric()).threads(config.threads());
-                blocks.forEachRowBlock(config.blockBytes(), sink);
+                matching.distances(query, gallery, config.threads()).forEachRowBlock(config.blockBytes(), sink);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -117,7 +130,7 @@ public final class Evaluator {
         return evaluator.result();
     }
 
-    private static void checkCount(Embeddings e, Labels l) {
+    private static void checkCount(TestFeatures e, Labels l) {
         if (e.rows() != l.size()) {
             throw new IllegalArgumentException(e.source() + " has " + e.rows() + " embeddings but " + l.source()
                     + " lists " + l.size() + " images");

@@ -58,7 +58,8 @@ public final class BatchHardTriplet implements Loss {
     }
 
     @Override
-    public LossResult compute(INDArray x, int[] labels) {
+    public LossResult compute(INDArray x, Targets targets) {
+        int[] labels = targets.labels();
         Loss.checkBatch("batch-hard triplet", x, labels);
         int b = labels.length;
         double[][] d2 = squaredDistances(x).toDoubleMatrix();

@@ -25,7 +25,8 @@ public final class LabelSmoothingCrossEntropy implements Loss {
     }
 
     @Override
-    public LossResult compute(INDArray logits, int[] labels) {
+    public LossResult compute(INDArray logits, Targets targets) {
+        int[] labels = targets.labels();
         Loss.checkBatch("cross-entropy", logits, labels);
         long b = logits.size(0);
         long k = logits.size(1);

@@ -3,16 +3,21 @@ package org.reidspark.loss;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A loss on one network output and the samples' class labels, computed outside the network: it returns its value
- * and {@code dLoss/dInput}, which {@link org.reidspark.model.ExternalBackprop} feeds back into the graph. Losses are
- * means over the batch.
+ * A loss on one network output, computed outside the network: it returns its value and {@code dLoss/dInput}, which
+ * {@link org.reidspark.model.ExternalBackprop} feeds back into the graph. What it reads besides the output (class
+ * labels, other per-sample arrays, its own state) comes in as {@link Targets}. Losses are means over the batch.
  */
 public interface Loss {
     /**
-     * @param input  the network output the loss reads, {@code [B, n]}
-     * @param labels class index of each of the {@code B} samples, in {@code [0, numClasses)}
+     * @param input   the network output the loss reads, {@code [B, n]}
+     * @param targets labels and named arrays the loss reads
      */
-    LossResult compute(INDArray input, int[] labels);
+    LossResult compute(INDArray input, Targets targets);
+
+    /** {@link #compute(INDArray, Targets)} with class labels only, each in {@code [0, numClasses)}. */
+    default LossResult compute(INDArray input, int[] labels) {
+        return compute(input, Targets.of(labels));
+    }
 
     /** Fails unless {@code input} is {@code [B, n]} with {@code B = labels.length}. */
     static void checkBatch(String loss, INDArray input, int[] labels) {

@@ -1,6 +1,5 @@
 package org.reidspark.loss;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.reidspark.model.head.BNNeck;
 
 import java.util.ArrayList;
@@ -9,7 +8,8 @@ import java.util.List;
 /**
  * The re-ID objective of BoT (https://arxiv.org/abs/1903.07071) on a {@link BNNeck} network's outputs:
  * {@code id} (label-smoothed cross-entropy on {@link BNNeck#LOGITS}), {@code triplet} (batch-hard on
- * {@link BNNeck#FEATURE}) and {@code center} (center loss on {@link BNNeck#FEATURE}), weighted as configured.
+ * {@link BNNeck#FEATURE}) and {@code center} (center loss on {@link BNNeck#FEATURE}), weighted as configured
+ * ({@link LossConfig}).
  */
 public final class ReidLosses {
     public static final String ID = "id";
@@ -20,12 +20,10 @@ public final class ReidLosses {
     }
 
     /**
-     * @param numClasses  training identities
-     * @param featureDim  dimension of the pre-BN feature (the center loss's centers)
-     * @param seed        seed of the centers' initialization
-     * @param dataType    type of the centers (the network's type)
+     * The weighted sum {@code c} describes. The center term reads the centers from the {@link Targets} array
+     * {@link CenterLoss#CENTERS}.
      */
-    public static WeightedLoss build(LossConfig c, int numClasses, int featureDim, long seed, DataType dataType) {
+    public static WeightedLoss build(LossConfig c) {
         List<WeightedLoss.Term> terms = new ArrayList<>();
         if (c.idWeight() > 0) {
             terms.add(new WeightedLoss.Term(ID, BNNeck.LOGITS, c.idWeight(), new LabelSmoothingCrossEntropy(c.labelSmoothing())));
@@ -36,7 +34,7 @@ public final class ReidLosses {
         }
         if (c.centerWeight() > 0) {
             terms.add(new WeightedLoss.Term(CENTER, BNNeck.FEATURE, c.centerWeight(),
-                    new CenterLoss(numClasses, featureDim, c.centerLr(), seed, dataType)));
+                    new CenterLoss(c.centerLr())));
         }
         return new WeightedLoss(terms);
     }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A weighted sum of losses, each reading one named network output: {@code L = sum_t w_t L_t(output_t, labels)}.
+ * A weighted sum of losses, each reading one named network output: {@code L = sum_t w_t L_t(output_t, targets)}.
  * Its gradient with respect to each output is the weighted sum of the gradients of the terms reading that output.
  * BoT (https://arxiv.org/abs/1903.07071): 1.0 x label-smoothed cross-entropy on the logits + 1.0 x batch-hard
  * triplet on the pre-BN feature + 5e-4 x center loss on the pre-BN feature.
@@ -55,8 +55,13 @@ public final class WeightedLoss {
         return terms.stream().filter(t -> t.name().equals(name)).map(Term::loss).findFirst().orElse(null);
     }
 
-    /** Evaluates every term on {@code outputs} (by output name) and sums. */
+    /** {@link #compute(Map, Targets)} with class labels only. */
     public Result compute(Map<String, INDArray> outputs, int[] labels) {
+        return compute(outputs, Targets.of(labels));
+    }
+
+    /** Evaluates every term on {@code outputs} (by output name) and {@code targets}, and sums. */
+    public Result compute(Map<String, INDArray> outputs, Targets targets) {
         double total = 0;
         Map<String, Double> values = new LinkedHashMap<>();
         Map<String, INDArray> epsilons = new LinkedHashMap<>();
@@ -66,7 +71,7 @@ public final class WeightedLoss {
                 throw new IllegalArgumentException("loss " + t.name() + " reads output \"" + t.output()
                         + "\", which the network does not have; outputs: " + new ArrayList<>(outputs.keySet()));
             }
-            LossResult r = t.loss().compute(input, labels);
+            LossResult r = t.loss().compute(input, targets);
             values.put(t.name(), r.value());
             total += t.weight() * r.value();
             INDArray g = r.gradient().mul(t.weight());
@@ -75,8 +80,8 @@ public final class WeightedLoss {
         return new Result(total, values, epsilons);
     }
 
-    /** This sum with fixed labels, as the loss of one {@link ExternalBackprop#step}. */
-    public ExternalBackprop.ExternalLoss on(int[] labels) {
-        return outputs -> compute(outputs, labels).errors();
+    /** This sum with fixed targets, as the loss of one {@link ExternalBackprop#step}. */
+    public ExternalBackprop.ExternalLoss on(Targets targets) {
+        return outputs -> compute(outputs, targets).errors();
     }
 }

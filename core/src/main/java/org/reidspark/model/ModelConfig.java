@@ -7,7 +7,8 @@ import org.reidspark.model.backbone.Backbones;
 import org.reidspark.model.backbone.Implementations;
 
 /**
- * {@code reid.model}: the re-ID network, a ResNet backbone plus the BNNeck head.
+ * The re-ID network: a ResNet backbone ({@code reid.model}) plus the BNNeck head or a plain classifier (the method's
+ * choice, e.g. {@code reid.bot.bnneck}).
  *
  * @param backbone    backbone name, one of {@link Backbones#NAMES}
  * @param width       width multiplier on every stage's channels (1.0 = the standard network)
@@ -20,7 +21,7 @@ import org.reidspark.model.backbone.Implementations;
  *                    (same weights and outputs either way)
  */
 public record ModelConfig(String backbone, double width, int lastStride, int inputHeight, int inputWidth,
-                          boolean bnneck, String pretrained, String implementation) {
+                          boolean bnneck, String pretrained, String implementation) implements java.io.Serializable {
     public ModelConfig {
         if (!Implementations.NAMES.contains(implementation)) {
             throw ConfigError.badValue("reid.model.implementation", implementation, "one of " + String.join(", ", Implementations.NAMES));
@@ -47,10 +48,11 @@ public record ModelConfig(String backbone, double width, int lastStride, int inp
         this(backbone, width, lastStride, inputHeight, inputWidth, bnneck, pretrained, Implementations.DEFAULT);
     }
 
-    public static ModelConfig from(Config c) {
+    /** The backbone of {@code reid.model} at the input size of {@code reid.input}, with the head the method chose. */
+    public static ModelConfig from(Config c, boolean bnneck) {
         Config m = c.getConfig("reid.model");
         return new ModelConfig(m.getString("backbone"), m.getDouble("width"), m.getInt("last-stride"),
-                c.getInt("reid.input.height"), c.getInt("reid.input.width"), m.getBoolean("bnneck"), m.getString("pretrained"),
+                c.getInt("reid.input.height"), c.getInt("reid.input.width"), bnneck, m.getString("pretrained"),
                 m.getString("implementation"));
     }
 

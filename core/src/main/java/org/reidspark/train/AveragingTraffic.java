@@ -8,27 +8,29 @@ import java.util.Map;
 
 /**
  * What one round of parameter averaging moves over the network, computed from the sizes of a
- * {@link TrainingState} (raw values, no serialization overhead). Every round the driver broadcasts the whole
- * state to each worker, and each worker sends back the parts {@link MergeAccumulator} merges: network parameters
- * (DL4J keeps batch-norm running statistics among them), optimizer state (Adam: two moments per trainable
- * parameter), {@code AVERAGE} dense state and keyed rows ({@code FROZEN} state is broadcast, never returned). Keys,
- * counts and marks of keyed state (a few bytes per row) are not counted.
+ * {@link TrainingState} (raw values, no serialization overhead). Every round the driver broadcasts the trainable
+ * part of the state to each worker, and each worker sends back the parts {@link MergeAccumulator} merges: network
+ * parameters (DL4J keeps batch-norm running statistics among them), optimizer state (Adam: two moments per trainable
+ * parameter), {@code AVERAGE} dense state and keyed rows. {@code FROZEN} networks and state go to each executor once
+ * per training ({@link #frozenBytes()}), never every round and never back. Keys, counts and marks of keyed state (a
+ * few bytes per row) are not counted.
  *
  * <p>The workers' states are summed by a tree reduction (Spark's {@code treeReduce}) with {@code driverResults}
  * partial sums reaching the driver. When that is fewer than the workers, every worker's state first crosses a
  * shuffle between executors (a tree level).
  *
- * @param parameters      network parameter values
- * @param optimizerValues optimizer state values
+ * @param parameters      parameter values of the averaged networks
+ * @param optimizerValues optimizer state values of the averaged networks
  * @param mergedAux       auxiliary values returned and averaged ({@code AVERAGE} dense state, keyed rows)
- * @param frozenAux       auxiliary values broadcast but not returned ({@code FROZEN} dense state)
+ * @param frozen          values sent once per training and never returned ({@code FROZEN} networks' parameters and
+ *                        {@code FROZEN} dense state)
  * @param bytesPerValue   bytes of one value (4 for fp32)
  */
-public record AveragingTraffic(long parameters, long optimizerValues, long mergedAux, long frozenAux, int bytesPerValue) {
+public record AveragingTraffic(long parameters, long optimizerValues, long mergedAux, long frozen, int bytesPerValue) {
     public AveragingTraffic {
-        if (parameters < 0 || optimizerValues < 0 || mergedAux < 0 || frozenAux < 0 || bytesPerValue <= 0) {
+        if (parameters < 0 || optimizerValues < 0 || mergedAux < 0 || frozen < 0 || bytesPerValue <= 0) {
             throw new IllegalArgumentException("sizes must be non-negative and bytesPerValue positive: " + parameters + ", "
-                    + optimizerValues + ", " + mergedAux + ", " + frozenAux + ", " + bytesPerValue);
+                    + optimizerValues + ", " + mergedAux + ", " + frozen + ", " + bytesPerValue);
         }
     }
 
@@ -40,16 +42,21 @@ public record AveragingTraffic(long parameters, long optimizerValues, long merge
     public static AveragingTraffic of(TrainingState state) {
         long params = 0;
         long optimizer = 0;
+        long frozen = 0;
         int width = 0;
-        for (ComputationGraph g : state.networks().asMap().values()) {
-            params += g.numParams();
+        for (Map.Entry<String, ComputationGraph> e : state.networks().asMap().entrySet()) {
+            ComputationGraph g = e.getValue();
             width = Math.max(width, g.params().dataType().width());
+            if (state.networks().frozen(e.getKey())) {
+                frozen += g.numParams();
+                continue;
+            }
+            params += g.numParams();
             ComputationGraphUpdater updater = g.getUpdater();
             INDArray view = updater == null ? null : updater.getStateViewArray();
             if (view != null) optimizer += view.length();
         }
         long merged = 0;
-        long frozen = 0;
         for (Map.Entry<String, AuxState> e : state.aux().entrySet()) {
             if (e.getValue() instanceof KeyedState k) {
                 merged += k.rows().length();
@@ -61,9 +68,14 @@ public record AveragingTraffic(long parameters, long optimizerValues, long merge
         return new AveragingTraffic(params, optimizer, merged, frozen, width == 0 ? 4 : width);
     }
 
-    /** Bytes of the state every worker receives. */
+    /** Bytes of the state every worker receives every round. */
     public long broadcastBytes() {
-        return bytesPerValue * (parameters + optimizerValues + mergedAux + frozenAux);
+        return bytesPerValue * (parameters + optimizerValues + mergedAux);
+    }
+
+    /** Bytes of the frozen components every executor receives once per training. */
+    public long frozenBytes() {
+        return bytesPerValue * frozen;
     }
 
     /** Bytes of the state every worker sends back. */

@@ -28,9 +28,17 @@ public final class Guards {
         }
     }
 
+    /** Fails with a clear message when a step of {@code round} had a loss term that is NaN or infinite. */
+    public static void checkRound(Round.Result round, String where, Checkpoints checkpoints) {
+        if (round.diverged() != null) {
+            checkLosses(round.diverged(), where + " (iteration " + round.divergedAt() + ")", checkpoints);
+        }
+    }
+
     /** Fails when any network's parameters are not finite (checked before a checkpoint overwrites the last good one). */
     public static void checkParameters(TrainingState state, String where, Checkpoints checkpoints) {
         for (Map.Entry<String, ComputationGraph> e : state.networks().asMap().entrySet()) {
+            if (state.networks().frozen(e.getKey())) continue;
             double sum = e.getValue().params().sumNumber().doubleValue();
             if (!Double.isFinite(sum)) {
                 throw new TrainingDivergedException("parameters of network '" + e.getKey() + "' are not finite " + where

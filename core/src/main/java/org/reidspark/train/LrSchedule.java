@@ -20,7 +20,7 @@ import java.util.List;
  * @param minFactor     cosine's final fraction of the base rate
  */
 public record LrSchedule(String kind, int warmupEpochs, double warmupFactor, List<Integer> milestones,
-                         double gamma, double minFactor) {
+                         double gamma, double minFactor) implements java.io.Serializable {
     public static final List<String> KINDS = List.of("warmup-multistep", "warmup-cosine");
 
     public LrSchedule {

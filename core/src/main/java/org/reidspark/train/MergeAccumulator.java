@@ -12,7 +12,7 @@ import java.util.Map;
  * without funnelling every state through the driver), then applied to the broadcast state by each
  * component's {@link MergeRule}:
  * network parameters (batch-norm statistics included, DL4J keeps them among the parameters) and optimizer
- * state are averaged; {@link DenseState} marked {@code AVERAGE} is averaged; {@link KeyedState} rows are
+ * state of {@code AVERAGE} networks are averaged ({@code FROZEN} networks are neither added nor touched); {@link DenseState} marked {@code AVERAGE} is averaged; {@link KeyedState} rows are
  * averaged over the workers that touched them; {@code FROZEN} state is left as broadcast.
  */
 public final class MergeAccumulator implements java.io.Serializable {
@@ -31,6 +31,7 @@ public final class MergeAccumulator implements java.io.Serializable {
         count++;
         maxIteration = Math.max(maxIteration, s.iteration());
         for (Map.Entry<String, ComputationGraph> e : s.networks().asMap().entrySet()) {
+            if (s.networks().frozen(e.getKey())) continue;
             ComputationGraph g = e.getValue();
             accumulate(paramSums, e.getKey(), g.params());
             INDArray upd = updaterState(g);
@@ -79,6 +80,7 @@ public final class MergeAccumulator implements java.io.Serializable {
     public void applyTo(TrainingState base) {
         if (count == 0) throw new IllegalStateException("nothing to merge: no worker state was added");
         for (Map.Entry<String, ComputationGraph> e : base.networks().asMap().entrySet()) {
+            if (base.networks().frozen(e.getKey())) continue;
             INDArray p = paramSums.get(e.getKey());
             if (p == null) throw new IllegalStateException("workers did not report network " + e.getKey());
             e.getValue().setParams(p.div(count));

@@ -12,7 +12,7 @@ import org.reidspark.config.Check;
  * @param evalEvery       evaluate every this many epochs; 0 = only after the last epoch
  * @param schedule        the learning-rate schedule
  */
-public record TrainConfig(int epochs, int logEvery, int checkpointEvery, int evalEvery, LrSchedule schedule) {
+public record TrainConfig(int epochs, int logEvery, int checkpointEvery, int evalEvery, LrSchedule schedule) implements java.io.Serializable {
     public TrainConfig {
         Check.positive("reid.train.epochs", epochs);
         Check.positive("reid.train.log-every", logEvery);

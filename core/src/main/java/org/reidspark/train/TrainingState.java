@@ -15,19 +15,38 @@ import java.io.OutputStream;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Everything a method's training needs to continue exactly where it stopped: its networks (parameters,
- * batch-norm statistics and optimizer state, all inside each DL4J graph), auxiliary state with declared
- * merge rules, and the position in the schedule (epoch, iteration).
+ * batch-norm statistics and optimizer state, all inside each DL4J graph), auxiliary state, each component with its
+ * declared {@link MergeRule}, and the position in the schedule (epoch, iteration).
  *
- * <p>One format serves checkpoints, Spark broadcast and resume ({@link #write}/{@link #read}); workers'
- * states are combined by {@link MergeAccumulator} following each component's {@link MergeRule}.
+ * <p>One format serves checkpoints, Spark broadcast and resume ({@link #write}/{@link #read}). A {@link Part} of the
+ * state can be written alone: the parameter-averaging trainer sends the {@link Part#FROZEN} components to the
+ * executors once per training and the {@link Part#TRAINABLE} ones every round, and an executor puts them together
+ * again with {@link #attach}. Workers' states are combined by {@link MergeAccumulator} following each component's
+ * rule.
  */
 public final class TrainingState {
     private static final int MAGIC = 0x52454944; // "REID"
-    private static final int VERSION = 1;
+    /** 1: no merge rule per network (all averaged); 2: a rule per network. */
+    private static final int VERSION = 2;
+
+    /** Which components {@link #write(OutputStream, Part)} writes. */
+    public enum Part {
+        /** Everything (checkpoints). */
+        ALL,
+        /** The components that train and merge: networks and aux state not marked {@link MergeRule#FROZEN}. */
+        TRAINABLE,
+        /** The {@link MergeRule#FROZEN} networks and aux state only. */
+        FROZEN;
+
+        boolean includes(MergeRule rule) {
+            return this == ALL || (this == FROZEN) == (rule == MergeRule.FROZEN);
+        }
+    }
 
     private final NetworkSet networks;
     private final Map<String, AuxState> aux = new LinkedHashMap<>();
@@ -44,6 +63,15 @@ public final class TrainingState {
 
     public ComputationGraph network(String name) {
         return networks.get(name);
+    }
+
+    /** The networks that train (not frozen), by name: what a run publishes as its model. */
+    public Map<String, ComputationGraph> trainedNetworks() {
+        Map<String, ComputationGraph> out = new LinkedHashMap<>();
+        networks.asMap().forEach((name, g) -> {
+            if (!networks.frozen(name)) out.put(name, g);
+        });
+        return Collections.unmodifiableMap(out);
     }
 
     public TrainingState putAux(String name, AuxState state) {
@@ -89,6 +117,24 @@ public final class TrainingState {
         iteration++;
     }
 
+    /**
+     * Adds the components of {@code frozen} (a state read from a {@link Part#FROZEN} write) to this one, by
+     * reference: the networks and aux state are shared, not copied. Returns this.
+     */
+    public TrainingState attach(TrainingState frozen) {
+        for (Map.Entry<String, ComputationGraph> e : frozen.networks.asMap().entrySet()) {
+            networks.put(e.getKey(), e.getValue(), frozen.networks.rule(e.getKey()));
+        }
+        for (Map.Entry<String, AuxState> e : frozen.aux.entrySet()) putAux(e.getKey(), e.getValue());
+        return this;
+    }
+
+    /** Whether any component is frozen. */
+    public boolean hasFrozen() {
+        return networks.names().stream().anyMatch(networks::frozen)
+                || aux.values().stream().anyMatch(a -> a.rule() == MergeRule.FROZEN);
+    }
+
     /** A deep copy through the serialized form (networks, optimizer state, aux state, position). */
     public TrainingState copy() {
         try {
@@ -99,28 +145,41 @@ public final class TrainingState {
     }
 
     public byte[] toBytes() throws IOException {
+        return toBytes(Part.ALL);
+    }
+
+    /** {@link #write(OutputStream, Part)} into an array. */
+    public byte[] toBytes(Part part) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        write(out);
+        write(out, part);
         return out.toByteArray();
     }
 
     /** Writes the whole state; the stream is not closed. */
     public void write(OutputStream os) throws IOException {
+        write(os, Part.ALL);
+    }
+
+    /** Writes {@code part} of the state (with the position); the stream is not closed. */
+    public void write(OutputStream os, Part part) throws IOException {
         DataOutputStream out = new DataOutputStream(os);
         out.writeInt(MAGIC);
         out.writeInt(VERSION);
         out.writeLong(iteration);
         out.writeInt(epoch);
-        out.writeInt(networks.names().size());
-        for (Map.Entry<String, ComputationGraph> e : networks.asMap().entrySet()) {
+        List<String> nets = networks.names().stream().filter(n -> part.includes(networks.rule(n))).toList();
+        out.writeInt(nets.size());
+        for (String name : nets) {
             ByteArrayOutputStream zip = new ByteArrayOutputStream();
-            ModelSerializer.writeModel(e.getValue(), zip, true);
-            out.writeUTF(e.getKey());
+            ModelSerializer.writeModel(networks.get(name), zip, true);
+            out.writeUTF(name);
+            out.writeByte(networks.rule(name).ordinal());
             out.writeInt(zip.size());
             zip.writeTo(out);
         }
-        out.writeInt(aux.size());
-        for (Map.Entry<String, AuxState> e : aux.entrySet()) {
+        List<Map.Entry<String, AuxState>> parts = aux.entrySet().stream().filter(e -> part.includes(e.getValue().rule())).toList();
+        out.writeInt(parts.size());
+        for (Map.Entry<String, AuxState> e : parts) {
             out.writeUTF(e.getKey());
             out.writeByte(e.getValue().rule().ordinal());
             if (e.getValue() instanceof DenseState d) {
@@ -141,15 +200,18 @@ public final class TrainingState {
         DataInputStream in = new DataInputStream(is);
         if (in.readInt() != MAGIC) throw new IOException("not a reid-spark training state (bad magic number)");
         int version = in.readInt();
-        if (version != VERSION) throw new IOException("training state version " + version + " is not supported (expected " + VERSION + ")");
+        if (version != 1 && version != VERSION) {
+            throw new IOException("training state version " + version + " is not supported (expected 1 or " + VERSION + ")");
+        }
         long iteration = in.readLong();
         int epoch = in.readInt();
         NetworkSet nets = new NetworkSet();
         int n = in.readInt();
         for (int i = 0; i < n; i++) {
             String name = in.readUTF();
+            MergeRule rule = version == 1 ? MergeRule.AVERAGE : MergeRule.values()[in.readByte()];
             byte[] zip = in.readNBytes(in.readInt());
-            nets.put(name, ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(zip), true));
+            nets.put(name, ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(zip), true), rule);
         }
         TrainingState state = new TrainingState(nets);
         int a = in.readInt();

@@ -32,22 +32,23 @@ class WeightedLossTest {
 
     @Test
     void totalIsWeightedSumAndGradientsCheckPerOutput() {
-        LossConfig cfg = new LossConfig(1.0, 0.1, 0.7, 0.3, false, 0.05, 0.5);
-        WeightedLoss loss = ReidLosses.build(cfg, 3, 5, 1, DataType.DOUBLE);
+        LossConfig cfg = new LossConfig("reid.bot.loss", 1.0, 0.1, 0.7, 0.3, false, 0.05, 0.5);
+        WeightedLoss loss = ReidLosses.build(cfg);
         Map<String, INDArray> out = outputs();
-        WeightedLoss.Result r = loss.compute(out, LABELS);
+        Targets targets = Targets.of(LABELS).with(CenterLoss.CENTERS, CenterLoss.initialCenters(3, 5, 1, DataType.DOUBLE));
+        WeightedLoss.Result r = loss.compute(out, targets);
         assertEquals(List.of("id", "triplet", "center"), List.copyOf(r.terms().keySet()));
         assertEquals(r.terms().get("id") + 0.7 * r.terms().get("triplet") + 0.05 * r.terms().get("center"), r.total(), 1e-12);
         for (String name : out.keySet()) {
             INDArray x = out.get(name);
-            NumericalGradient.Report rep = NumericalGradient.check(v -> loss.compute(out, LABELS).total(), x, r.epsilons().get(name));
+            NumericalGradient.Report rep = NumericalGradient.check(v -> loss.compute(out, targets).total(), x, r.epsilons().get(name));
             assertTrue(rep.passed(), name + ": " + rep);
         }
     }
 
     @Test
     void zeroWeightDropsTheTerm() {
-        WeightedLoss loss = ReidLosses.build(new LossConfig(1.0, 0.1, 0, 0.3, false, 0, 0.5), 3, 5, 1, DataType.DOUBLE);
+        WeightedLoss loss = ReidLosses.build(new LossConfig("reid.bot.loss", 1.0, 0.1, 0, 0.3, false, 0, 0.5));
         WeightedLoss.Result r = loss.compute(outputs(), LABELS);
         assertEquals(List.of("id"), List.copyOf(r.terms().keySet()));
         assertEquals(List.of(BNNeck.LOGITS), List.copyOf(r.epsilons().keySet()));
@@ -55,7 +56,7 @@ class WeightedLossTest {
 
     @Test
     void missingOutputIsNamed() {
-        WeightedLoss loss = ReidLosses.build(new LossConfig(1.0, 0.1, 1, 0.3, false, 0, 0.5), 3, 5, 1, DataType.DOUBLE);
+        WeightedLoss loss = ReidLosses.build(new LossConfig("reid.bot.loss", 1.0, 0.1, 1, 0.3, false, 0, 0.5));
         Map<String, INDArray> out = outputs();
         out.remove(BNNeck.FEATURE);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> loss.compute(out, LABELS));
@@ -64,16 +65,17 @@ class WeightedLossTest {
 
     @Test
     void referenceDefaultsAreBoTs() {
-        LossConfig c = LossConfig.from(ConfigLoader.load(List.of()));
-        assertEquals(new LossConfig(1.0, 0.1, 1.0, 0.3, false, 5e-4, 0.5), c);
+        LossConfig c = LossConfig.from(ConfigLoader.load(List.of()), "reid.bot.loss");
+        assertEquals(new LossConfig("reid.bot.loss", 1.0, 0.1, 1.0, 0.3, false, 5e-4, 0.5), c);
     }
 
     @Test
     void badValuesNameTheKey() {
-        ConfigError e = assertThrows(ConfigError.class, () -> LossConfig.from(ConfigLoader.load(List.of("reid.loss.label-smoothing=1.5"))));
-        assertTrue(e.getMessage().contains("reid.loss.label-smoothing") && e.getMessage().contains("1.5"), e.getMessage());
+        ConfigError e = assertThrows(ConfigError.class, () -> LossConfig.from(ConfigLoader.load(
+                List.of("reid.bot.loss.label-smoothing=1.5")), "reid.bot.loss"));
+        assertTrue(e.getMessage().contains("reid.bot.loss.label-smoothing") && e.getMessage().contains("1.5"), e.getMessage());
         ConfigError none = assertThrows(ConfigError.class, () -> LossConfig.from(ConfigLoader.load(
-                List.of("reid.loss.id-weight=0", "reid.loss.triplet-weight=0", "reid.loss.center-weight=0"))));
+                List.of("reid.bot.loss.id-weight=0", "reid.bot.loss.triplet-weight=0", "reid.bot.loss.center-weight=0")), "reid.bot.loss"));
         assertTrue(none.getMessage().contains("nothing to train"), none.getMessage());
     }
 }

@@ -15,8 +15,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
+import org.reidspark.loss.CenterLoss;
 import org.reidspark.loss.LossConfig;
 import org.reidspark.loss.ReidLosses;
+import org.reidspark.loss.Targets;
 import org.reidspark.loss.WeightedLoss;
 import org.reidspark.model.backbone.ResNet;
 import org.reidspark.model.head.BNNeck;
@@ -42,7 +44,12 @@ class ExternalBackpropTest {
     /** Unbalanced labels: with balanced ones the classifier's summed error, hence BNNeck's shift gradient, is ~0. */
     private static final int[] UNBALANCED = {0, 0, 0, 1, 1, 2};
     /** Loss weights that make every term matter in the check (center loss weighted up from BoT's 5e-4). */
-    private static final LossConfig LOSSES = new LossConfig(1.0, 0.1, 1.0, 0.3, false, 0.5, 0.5);
+    private static final LossConfig LOSSES = new LossConfig("reid.bot.loss", 1.0, 0.1, 1.0, 0.3, false, 0.5, 0.5);
+
+    /** Labels and the center loss's centers ({@code [3, dim]}, seeded). */
+    private static Targets targets(int[] labels, int dim) {
+        return Targets.of(labels).with(CenterLoss.CENTERS, CenterLoss.initialCenters(3, dim, 1, DataType.DOUBLE));
+    }
 
     /** conv 3x3 (2 -> 4 channels) -> BN -> ReLU -> BNNeck head (avg pool, BN, bias-free dense), 3 classes. */
     static ComputationGraph tinyGraph(NetworkOptions options) {
@@ -64,20 +71,20 @@ class ExternalBackpropTest {
         return Nd4j.randn(DataType.DOUBLE, b, c, h, w);
     }
 
-    private static double loss(ComputationGraph g, INDArray x, WeightedLoss loss) {
+    private static double loss(ComputationGraph g, INDArray x, WeightedLoss loss, Targets t) {
         Map<String, INDArray> out = ExternalBackprop.forward(g, x);
         ExternalBackprop.clear(g);
-        return loss.compute(out, LABELS).total();
+        return loss.compute(out, t).total();
     }
 
     /**
      * Checks about {@code perArray} evenly spaced elements of each parameter array {@code which} accepts; returns
      * "checked [arrays]" followed by the failures.
      */
-    private static List<String> check(ComputationGraph g, INDArray x, WeightedLoss loss, int perArray,
+    private static List<String> check(ComputationGraph g, INDArray x, WeightedLoss loss, Targets t, int perArray,
                                       java.util.function.Predicate<String> which) {
         Map<String, INDArray> out = ExternalBackprop.forward(g, x);
-        Gradient grad = ExternalBackprop.backward(g, out, loss.compute(out, LABELS).epsilons());
+        Gradient grad = ExternalBackprop.backward(g, out, loss.compute(out, t).epsilons());
         Map<String, INDArray> analytic = new java.util.LinkedHashMap<>();
         grad.gradientForVariable().forEach((k, v) -> analytic.put(k, v.dup()));
         List<String> failures = new ArrayList<>();
@@ -89,7 +96,7 @@ class ExternalBackpropTest {
                 if (p.getKey().equals("mean") || p.getKey().equals("var") || !which.test(name + "_" + p.getKey())) continue;
                 INDArray a = analytic.get(name + "_" + p.getKey());
                 long step = Math.max(1, p.getValue().length() / perArray);
-                NumericalGradient.Report rep = NumericalGradient.check(v -> loss(g, x, loss), p.getValue(), a, step / 2, step);
+                NumericalGradient.Report rep = NumericalGradient.check(v -> loss(g, x, loss, t), p.getValue(), a, step / 2, step);
                 checked += rep.checked();
                 arrays.add(name + "_" + p.getKey());
                 if (!rep.passed()) failures.add(name + "_" + p.getKey() + ": " + rep);
@@ -103,12 +110,13 @@ class ExternalBackpropTest {
     @Test
     void tinyGraphGradientsMatchCentralDifferencesOfTheTotalLoss() {
         ComputationGraph g = tinyGraph(new NetworkOptions(3, DataType.DOUBLE, new NoOp(), 0));
-        WeightedLoss loss = ReidLosses.build(LOSSES, 3, 4, 1, DataType.DOUBLE);
+        WeightedLoss loss = ReidLosses.build(LOSSES);
+        Targets t = targets(LABELS, 4);
         INDArray x = images(5, LABELS.length, 2, 5, 4);
-        WeightedLoss.Result r = loss.compute(ExternalBackprop.forward(g, x), LABELS);
+        WeightedLoss.Result r = loss.compute(ExternalBackprop.forward(g, x), t);
         ExternalBackprop.clear(g);
         assertTrue(r.terms().values().stream().allMatch(v -> v > 0), "every term active: " + r.terms());
-        List<String> failures = check(g, x, loss, Integer.MAX_VALUE, name -> true);
+        List<String> failures = check(g, x, loss, t, Integer.MAX_VALUE, name -> true);
         assertEquals(1, failures.size(), String.join("\n", failures));
         assertEquals("checked [conv_W, bn_gamma, bn_beta, bnneck_gamma, bnneck_beta, logits_W]", failures.get(0));
     }
@@ -117,10 +125,11 @@ class ExternalBackpropTest {
     void inputGradientMatchesCentralDifferencesAndTheParameterGradientIsUnchanged() {
         ComputationGraph g = tinyGraph(new NetworkOptions(3, DataType.DOUBLE, new NoOp(), 0));
         assertEquals(org.deeplearning4j.nn.conf.WorkspaceMode.ENABLED, g.getConfiguration().getInferenceWorkspaceMode());
-        WeightedLoss loss = ReidLosses.build(LOSSES, 3, 4, 1, DataType.DOUBLE);
+        WeightedLoss loss = ReidLosses.build(LOSSES);
+        Targets t = targets(LABELS, 4);
         INDArray x = images(11, LABELS.length, 2, 5, 4);
         Map<String, INDArray> out = ExternalBackprop.forward(g, x);
-        Map<String, INDArray> eps = loss.compute(out, LABELS).epsilons();
+        Map<String, INDArray> eps = loss.compute(out, t).epsilons();
         ExternalBackprop.Backward b = ExternalBackprop.backwardToInputs(g, out, eps);
         INDArray params = b.gradient().gradient().dup();
         INDArray dx = b.inputGradient("input");
@@ -132,12 +141,12 @@ class ExternalBackpropTest {
         assertTrue(java.util.Arrays.stream(g.getVertices()).allMatch(v -> v.getEpsilon() == null));
 
         // every 9th of the 240 input elements: spread over samples, channels and pixels
-        NumericalGradient.Report rep = NumericalGradient.check(v -> loss(g, v, loss), x, dx, 4, 9);
+        NumericalGradient.Report rep = NumericalGradient.check(v -> loss(g, v, loss, t), x, dx, 4, 9);
         assertTrue(rep.passed(), rep.toString());
         assertEquals(27, rep.checked());
 
         Map<String, INDArray> again = ExternalBackprop.forward(g, x);
-        INDArray plain = ExternalBackprop.backward(g, again, loss.compute(again, LABELS).epsilons()).gradient().dup();
+        INDArray plain = ExternalBackprop.backward(g, again, loss.compute(again, t).epsilons()).gradient().dup();
         assertTrue(plain.equalsWithEps(params, 1e-12), "backwardToInputs' parameter gradient is backward's");
     }
 
@@ -150,9 +159,9 @@ class ExternalBackpropTest {
     void smallResNetGradientsMatchOnParameterArraysAcrossTheNetwork() {
         ModelConfig model = new ModelConfig("resnet18", 1.0 / 16, 1, 32, 16, true, "");
         ComputationGraph g = ReidNetwork.build(model, 3, new NetworkOptions(4, DataType.DOUBLE, new NoOp(), 0), null);
-        WeightedLoss loss = ReidLosses.build(LOSSES, 3, 32, 1, DataType.DOUBLE);
+        WeightedLoss loss = ReidLosses.build(LOSSES);
         INDArray x = images(6, LABELS.length, 3, 32, 16);
-        List<String> failures = check(g, x, loss, 1, RESNET_ARRAYS::contains);
+        List<String> failures = check(g, x, loss, targets(LABELS, 32), 1, RESNET_ARRAYS::contains);
         assertEquals(1, failures.size(), String.join("\n", failures));
         for (String a : RESNET_ARRAYS) assertTrue(failures.get(0).contains(a), a + " not found: " + failures.get(0));
     }
@@ -160,7 +169,7 @@ class ExternalBackpropTest {
     @Test
     void updateIsOneSgdStepWithoutBatchDivisionAndMovesRunningStatistics() {
         ComputationGraph g = tinyGraph(new NetworkOptions(3, DataType.DOUBLE, new Sgd(0.1), 0));
-        WeightedLoss loss = ReidLosses.build(LOSSES, 3, 4, 1, DataType.DOUBLE);
+        WeightedLoss loss = ReidLosses.build(LOSSES);
         INDArray x = images(8, LABELS.length, 2, 5, 4);
         INDArray convBefore = g.getLayer("conv").getParam("W").dup();
         INDArray logitsBefore = g.getLayer(BNNeck.LOGITS).getParam("W").dup();
@@ -168,7 +177,7 @@ class ExternalBackpropTest {
 
         Map<String, INDArray> out = ExternalBackprop.forward(g, x);
         INDArray batchMean = out.get(BNNeck.FEATURE).mean(0);
-        Gradient grad = ExternalBackprop.backward(g, out, loss.compute(out, UNBALANCED).epsilons());
+        Gradient grad = ExternalBackprop.backward(g, out, loss.compute(out, targets(UNBALANCED, 4)).epsilons());
         INDArray convGrad = grad.getGradientFor("conv_W").dup();
         INDArray logitsGrad = grad.getGradientFor(BNNeck.LOGITS + "_W").dup();
         INDArray betaGrad = grad.getGradientFor(BNNeck.BN + "_beta").dup();
@@ -190,11 +199,12 @@ class ExternalBackpropTest {
     @Test
     void stepRunsForwardLossBackwardUpdate() {
         ComputationGraph g = tinyGraph(new NetworkOptions(3, DataType.DOUBLE, new Sgd(0.05), 0));
-        WeightedLoss loss = ReidLosses.build(LOSSES, 3, 4, 1, DataType.DOUBLE);
+        WeightedLoss loss = ReidLosses.build(LOSSES);
+        Targets t = targets(LABELS, 4);
         INDArray x = images(9, LABELS.length, 2, 5, 4);
-        double first = ExternalBackprop.step(g, new INDArray[]{x}, loss.on(LABELS));
+        double first = ExternalBackprop.step(g, new INDArray[]{x}, loss.on(t));
         double last = first;
-        for (int i = 0; i < 9; i++) last = ExternalBackprop.step(g, new INDArray[]{x}, loss.on(LABELS));
+        for (int i = 0; i < 9; i++) last = ExternalBackprop.step(g, new INDArray[]{x}, loss.on(t));
         assertTrue(last < first, "loss on a fixed batch should fall: " + first + " -> " + last);
         assertEquals(10, g.getIterationCount());
     }

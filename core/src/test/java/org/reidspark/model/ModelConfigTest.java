@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ModelConfigTest {
     @Test
     void referenceDefaultsAreBoTs() {
-        ModelConfig m = ModelConfig.from(ConfigLoader.load(List.of()));
+        ModelConfig m = ModelConfig.from(ConfigLoader.load(List.of()), true);
         assertEquals(new ModelConfig("resnet50", 1.0, 1, 256, 128, true, ""), m);
     }
 
@@ -21,12 +21,12 @@ class ModelConfigTest {
     void overridesApply() {
         ModelConfig m = ModelConfig.from(ConfigLoader.load(List.of("reid.model.backbone=resnet18", "reid.model.width=0.25",
                 "reid.input.height=128", "reid.input.width=64", "reid.model.last-stride=2",
-                "reid.model.pretrained=\"s3a://bucket/r18.npz\"")));
+                "reid.model.pretrained=\"s3a://bucket/r18.npz\"")), true);
         assertEquals(new ModelConfig("resnet18", 0.25, 2, 128, 64, true, "s3a://bucket/r18.npz"), m);
     }
 
     private static ConfigError bad(String override) {
-        return assertThrows(ConfigError.class, () -> ModelConfig.from(ConfigLoader.load(List.of(override))));
+        return assertThrows(ConfigError.class, () -> ModelConfig.from(ConfigLoader.load(List.of(override)), true));
     }
 
     @Test

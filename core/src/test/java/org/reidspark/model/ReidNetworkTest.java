@@ -9,8 +9,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.reidspark.loss.CenterLoss;
 import org.reidspark.loss.LossConfig;
 import org.reidspark.loss.ReidLosses;
+import org.reidspark.loss.Targets;
 import org.reidspark.loss.WeightedLoss;
 import org.reidspark.model.head.BNNeck;
 import org.reidspark.model.head.ZeroConstraint;
@@ -86,12 +88,13 @@ class ReidNetworkTest {
     @Test
     void smallNetworkTrainsOnAFixedBatchAndKeepsTheShiftAtZero() {
         ComputationGraph g = small(SMALL, 7);
-        WeightedLoss loss = ReidLosses.build(new LossConfig(1.0, 0.1, 1.0, 0.3, false, 5e-4, 0.5), 4, 128, 1, DataType.FLOAT);
+        WeightedLoss loss = ReidLosses.build(new LossConfig("reid.bot.loss", 1.0, 0.1, 1.0, 0.3, false, 5e-4, 0.5));
+        Targets t = Targets.of(LABELS).with(CenterLoss.CENTERS, CenterLoss.initialCenters(4, 128, 1, DataType.FLOAT));
         INDArray x = images(5);
         INDArray gammaBefore = g.getLayer(BNNeck.BN).getParam("gamma").dup();
-        double first = ExternalBackprop.step(g, new INDArray[]{x}, loss.on(LABELS));
+        double first = ExternalBackprop.step(g, new INDArray[]{x}, loss.on(t));
         double last = first;
-        for (int i = 0; i < 3; i++) last = ExternalBackprop.step(g, new INDArray[]{x}, loss.on(LABELS));
+        for (int i = 0; i < 3; i++) last = ExternalBackprop.step(g, new INDArray[]{x}, loss.on(t));
         assertTrue(last < first, "loss should fall on a fixed batch: " + first + " -> " + last);
         assertEquals(0, g.getLayer(BNNeck.BN).getParam("beta").norm2Number().doubleValue(), 0);
         assertFalse(gammaBefore.equalsWithEps(g.getLayer(BNNeck.BN).getParam("gamma"), 1e-7), "BNNeck's scale is learned");
@@ -100,8 +103,9 @@ class ReidNetworkTest {
     @Test
     void saveAndRestoreKeepsOutputsAndTheShiftConstraint() throws Exception {
         ComputationGraph g = small(TINY, 3);
-        WeightedLoss loss = ReidLosses.build(new LossConfig(1.0, 0.1, 1.0, 0.3, false, 5e-4, 0.5), 4, 64, 1, DataType.FLOAT);
-        ExternalBackprop.step(g, new INDArray[]{images(6)}, loss.on(LABELS));
+        WeightedLoss loss = ReidLosses.build(new LossConfig("reid.bot.loss", 1.0, 0.1, 1.0, 0.3, false, 5e-4, 0.5));
+        Targets t = Targets.of(LABELS).with(CenterLoss.CENTERS, CenterLoss.initialCenters(4, 64, 1, DataType.FLOAT));
+        ExternalBackprop.step(g, new INDArray[]{images(6)}, loss.on(t));
         File f = tmp.resolve("net.zip").toFile();
         ModelSerializer.writeModel(g, f, true);
         ComputationGraph r = ModelSerializer.restoreComputationGraph(f, true);
@@ -115,7 +119,7 @@ class ReidNetworkTest {
         assertEquals(java.util.Set.of("beta"), constraints.get(0).getParams());
         // the restored graph trains on the external path too
         Map<String, INDArray> out = ExternalBackprop.forward(r, images(8));
-        ExternalBackprop.update(r, ExternalBackprop.backward(r, out, loss.compute(out, LABELS).epsilons()));
+        ExternalBackprop.update(r, ExternalBackprop.backward(r, out, loss.compute(out, t).epsilons()));
         assertEquals(0, r.getLayer(BNNeck.BN).getParam("beta").norm2Number().doubleValue(), 0);
     }
 }

@@ -41,7 +41,7 @@ class AdversarialStepTest {
         return new AdversarialStep(ToyGan.keysByUri(IMAGES), 0.1);
     }
 
-    private static final Map<String, Double> LR = Map.of(ToyGan.GENERATOR, 0.05, ToyGan.DISCRIMINATOR, 0.05);
+    private static final LearningRates LR = LearningRates.of(ToyGan.GENERATOR, 0.05).and(ToyGan.DISCRIMINATOR, 0.05);
 
     private static TrainConfig config(int epochs) {
         return new TrainConfig(epochs, 100, 1, 0, new LrSchedule("warmup-multistep", 1, 0.5, List.of(3), 0.5, 0));
@@ -68,7 +68,7 @@ class AdversarialStepTest {
         TrainingState s = fresh();
         AdversarialStep step = step();
         // one full step first, so both optimizers hold non-zero state
-        step.apply(ToyGan.batch(0, 0, new long[]{0, 1, 2, 3}), s, new StepContext(0, 1, 0, 1, 11));
+        step.apply(ToyGan.batch(0, 0, new long[]{0, 1, 2, 3}), s, new StepContext(0, 1, 1, 0, 1, 11));
         ComputationGraph g = s.network(ToyGan.GENERATOR);
         ComputationGraph d = s.network(ToyGan.DISCRIMINATOR);
         assertTrue(g.getUpdater(true).getStateViewArray().norm2Number().doubleValue() > 0);
@@ -102,13 +102,13 @@ class AdversarialStepTest {
     void trainsInTheLocalTrainerAndAResumedRunContinuesTheSameCurve() throws Exception {
         TrainingState straight = fresh();
         double before = distanceToRealMean(straight);
-        List<LocalTrainer.EpochRecord> full = new LocalTrainer(config(4), 3, null, null)
+        List<EpochLoop.EpochRecord> full = new LocalTrainer(config(4), 3, null, null)
                 .train(straight, step(), LR, source());
         assertEquals(4, full.size());
         assertEquals(20, straight.iteration());
         assertEquals(20, straight.network(ToyGan.GENERATOR).getIterationCount(), "one generator step per batch");
         assertEquals(20, straight.network(ToyGan.DISCRIMINATOR).getIterationCount(), "one discriminator step per batch");
-        for (LocalTrainer.EpochRecord e : full) {
+        for (EpochLoop.EpochRecord e : full) {
             assertEquals(e.meanLosses().get("d") + e.meanLosses().get("g"), e.meanLosses().get("loss"), 1e-9);
         }
         double after = distanceToRealMean(straight);
@@ -133,7 +133,7 @@ class AdversarialStepTest {
         TrainingState resumed = ck.load().orElseThrow();
         assertEquals(2, resumed.epoch());
         assertEquals(List.of(ToyGan.GENERATOR, ToyGan.DISCRIMINATOR), List.copyOf(resumed.networks().names()));
-        List<LocalTrainer.EpochRecord> rest = new LocalTrainer(config(4), 3, ck, null).train(resumed, step(), LR, source());
+        List<EpochLoop.EpochRecord> rest = new LocalTrainer(config(4), 3, ck, null).train(resumed, step(), LR, source());
         assertEquals(2, rest.size());
         for (int i = 0; i < 2; i++) {
             for (String term : List.of("d", "g")) {
@@ -157,7 +157,7 @@ class AdversarialStepTest {
         AdversarialStep step = step();
         for (int b = 0; b < batches.length; b++) {
             Map<String, Double> losses = step.apply(ToyGan.batch(0, b, batches[b]), s,
-                    new StepContext(0, 1, s.iteration(), 1, LocalTrainer.mix(seed, s.iteration())));
+                    new StepContext(0, 1, batches.length, s.iteration(), 1, Round.mix(seed, s.iteration())));
             assertTrue(Double.isFinite(losses.get("loss")));
             s.advanceIteration();
         }

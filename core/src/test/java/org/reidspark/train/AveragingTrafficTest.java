@@ -19,9 +19,10 @@ class AveragingTrafficTest {
         assertEquals(PARAMS, fresh.parameters());
         assertEquals(2 * TRAINABLE, fresh.optimizerValues(), "Adam: two moments per trainable parameter");
         assertEquals(6 + 6, fresh.mergedAux(), "centers (AVERAGE) and the keyed bank's rows come back");
-        assertEquals(4, fresh.frozenAux(), "the frozen teacher is broadcast only");
+        assertEquals(4, fresh.frozen(), "the frozen teacher is sent once, not every round");
         assertEquals(4, fresh.bytesPerValue());
-        assertEquals(4 * (PARAMS + 2 * TRAINABLE + 12 + 4), fresh.broadcastBytes());
+        assertEquals(4 * 4, fresh.frozenBytes());
+        assertEquals(4 * (PARAMS + 2 * TRAINABLE + 12), fresh.broadcastBytes());
         assertEquals(4 * (PARAMS + 2 * TRAINABLE + 12), fresh.returnedBytes());
         // training does not change the sizes: the optimizer state counted before the first step is the one it creates
         TrainingStateTest.fitOnce(s.network("net"), 3);
@@ -31,24 +32,26 @@ class AveragingTrafficTest {
 
     @Test
     void aRoundSendsTheStateToEveryWorkerAndEveryStateBack() {
-        AveragingTraffic t = new AveragingTraffic(1000, 2000, 0, 500, 4); // broadcast 14,000 B, returned 12,000 B
+        AveragingTraffic t = new AveragingTraffic(1000, 2000, 0, 500, 4); // 12,000 B each way per round, 2,000 B frozen once
+        assertEquals(2_000, t.frozenBytes());
+        assertEquals(12_000, t.broadcastBytes(), "the frozen values are not in the round");
         AveragingTraffic.Round direct = t.round(2, 2);
-        assertEquals(28_000, direct.broadcastBytes());
+        assertEquals(24_000, direct.broadcastBytes());
         assertEquals(24_000, direct.workerBytes());
         assertEquals(0, direct.treeToDriverBytes(), "both states go straight to the driver");
         assertEquals(24_000, direct.driverInBytes());
-        assertEquals(52_000, direct.totalBytes());
-        assertEquals(14_000 + 24_000, direct.serialMinBytes());
-        assertEquals(28_000 + 24_000, direct.serialMaxBytes());
+        assertEquals(48_000, direct.totalBytes());
+        assertEquals(12_000 + 24_000, direct.serialMinBytes());
+        assertEquals(24_000 + 24_000, direct.serialMaxBytes());
 
         AveragingTraffic.Round tree = t.round(16, 4);
-        assertEquals(16 * 14_000, tree.broadcastBytes());
+        assertEquals(16 * 12_000, tree.broadcastBytes());
         assertEquals(16 * 12_000, tree.workerBytes(), "every state crosses the shuffle");
         assertEquals(4 * 12_000, tree.treeToDriverBytes(), "four partial sums reach the driver");
         assertEquals(4 * 12_000, tree.treeLevelInBytes(), "each of the 4 executors of the level sums 4 states");
-        assertEquals(16 * 14_000 + 16 * 12_000 + 4 * 12_000, tree.totalBytes());
-        assertEquals(14_000 + 4 * 12_000 + 4 * 12_000, tree.serialMinBytes());
-        assertEquals(16 * 14_000 + 4 * 12_000 + 4 * 12_000, tree.serialMaxBytes());
+        assertEquals(16 * 12_000 + 16 * 12_000 + 4 * 12_000, tree.totalBytes());
+        assertEquals(12_000 + 4 * 12_000 + 4 * 12_000, tree.serialMinBytes());
+        assertEquals(16 * 12_000 + 4 * 12_000 + 4 * 12_000, tree.serialMaxBytes());
         assertEquals(2 * 12_000, t.round(9, 5).treeLevelInBytes(), "9 states over 5 executors: at most 2 into one");
 
         assertThrows(IllegalArgumentException.class, () -> t.round(2, 3));

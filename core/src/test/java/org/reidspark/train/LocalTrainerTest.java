@@ -47,7 +47,9 @@ class LocalTrainerTest {
                 }
                 List<Sample> samples = new ArrayList<>();
                 for (int i = 0; i < 8; i++) samples.add(new Sample("toy:" + epoch + "/" + b + "/" + i, labels[i], labels[i], 0, -1, Split.TRAIN));
-                out.add(new Batch(epoch, b, Nd4j.create(x, new long[]{8, 4}), labels, samples));
+                long[] keys = new long[8];
+                for (int i = 0; i < 8; i++) keys[i] = 100L * b + i;
+                out.add(Batch.of(epoch, b, Nd4j.create(x, new long[]{8, 4}), labels, keys, samples));
             }
             return out.iterator();
         }
@@ -73,8 +75,8 @@ class LocalTrainerTest {
     @Test
     void learnsAndReportsACurve() throws Exception {
         TrainingState s = fresh();
-        List<LocalTrainer.EpochRecord> curve = new LocalTrainer(config(4), 1, null, null)
-                .train(s, TOY_STEP, Map.of("net", 0.05), new ToySource());
+        List<EpochLoop.EpochRecord> curve = new LocalTrainer(config(4), 1, null, null)
+                .train(s, TOY_STEP, LearningRates.of("net", 0.05), new ToySource());
         assertEquals(4, curve.size());
         assertEquals(4, s.epoch());
         assertEquals(12, s.iteration());
@@ -87,16 +89,16 @@ class LocalTrainerTest {
     void resumedRunFollowsTheSameCurve() throws Exception {
         Storage storage = Storage.of(new S3Config("", "", "", "", false, true, 1000, 1));
         TrainingState straight = fresh();
-        List<LocalTrainer.EpochRecord> full = new LocalTrainer(config(4), 1, null, null)
-                .train(straight, TOY_STEP, Map.of("net", 0.05), new ToySource());
+        List<EpochLoop.EpochRecord> full = new LocalTrainer(config(4), 1, null, null)
+                .train(straight, TOY_STEP, LearningRates.of("net", 0.05), new ToySource());
 
         Checkpoints ck = new Checkpoints(storage, new Path(tmp.toUri().toString(), "ck"));
         TrainingState first = fresh();
-        new LocalTrainer(config(2), 1, ck, null).train(first, TOY_STEP, Map.of("net", 0.05), new ToySource());
+        new LocalTrainer(config(2), 1, ck, null).train(first, TOY_STEP, LearningRates.of("net", 0.05), new ToySource());
         TrainingState resumed = ck.load().orElseThrow();
         assertEquals(2, resumed.epoch());
-        List<LocalTrainer.EpochRecord> rest = new LocalTrainer(config(4), 1, ck, null)
-                .train(resumed, TOY_STEP, Map.of("net", 0.05), new ToySource());
+        List<EpochLoop.EpochRecord> rest = new LocalTrainer(config(4), 1, ck, null)
+                .train(resumed, TOY_STEP, LearningRates.of("net", 0.05), new ToySource());
         assertEquals(2, rest.size());
         for (int i = 0; i < 2; i++) {
             assertEquals(full.get(2 + i).meanLosses().get("loss"), rest.get(i).meanLosses().get("loss"), 1e-5);
@@ -113,7 +115,7 @@ class LocalTrainerTest {
                 : TOY_STEP.apply(batch, state, ctx);
         TrainingState s = fresh();
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                () -> new LocalTrainer(config(4), 1, ck, null).train(s, poisoned, Map.of("net", 0.05), new ToySource()));
+                () -> new LocalTrainer(config(4), 1, ck, null).train(s, poisoned, LearningRates.of("net", 0.05), new ToySource()));
         assertTrue(e.getMessage().contains("'loss' became NaN") && e.getMessage().contains("epoch 2"), e.getMessage());
         assertTrue(e.getMessage().contains(ck.location().toString()), e.getMessage());
         TrainingState kept = ck.load().orElseThrow();

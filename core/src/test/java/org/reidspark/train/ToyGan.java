@@ -133,7 +133,7 @@ final class ToyGan {
             x[i] = realImage(keys[i]);
             samples.add(new Sample(uri(keys[i]), 0, 0, 0, -1, Split.TRAIN));
         }
-        return new Batch(epoch, index, Nd4j.createFromArray(x).castTo(DataType.FLOAT), new int[keys.length], samples);
+        return Batch.of(epoch, index, Nd4j.createFromArray(x).castTo(DataType.FLOAT), new int[keys.length], keys, samples);
     }
 
     /**

@@ -11,7 +11,7 @@ import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.eval.baseline.HistogramBaseline;
-import org.reidspark.method.bot.BotAblation;
+import org.reidspark.run.BotAblation;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.hadoop.fs.Path;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Split;
-import org.reidspark.data.synth.SynthCalibration;
+import org.reidspark.eval.baseline.SynthCalibration;
 import org.reidspark.data.synth.SynthConfig;
 import org.reidspark.data.synth.SynthGenerator;
 import org.reidspark.data.synth.SynthVariant;

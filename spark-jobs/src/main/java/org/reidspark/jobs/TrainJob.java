@@ -12,7 +12,8 @@ import org.reidspark.artifact.Storage;
 import org.reidspark.data.Manifest;
 import org.reidspark.data.Split;
 import org.reidspark.data.synth.SynthDatasets;
-import org.reidspark.data.sampling.SamplerConfig;
+import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.shard.Shard;
 import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.RankingMetrics;
@@ -22,10 +23,15 @@ import org.reidspark.jobs.shard.ShardJob;
 import org.reidspark.jobs.shard.ShardSet;
 import org.reidspark.jobs.train.DistributedConfig;
 import org.reidspark.jobs.train.ParameterAveragingTrainer;
+import org.reidspark.embed.EmbedConfig;
 import org.reidspark.method.Method;
-import org.reidspark.method.MethodSetup;
 import org.reidspark.method.Methods;
+import org.reidspark.method.TrainingData;
+import org.reidspark.run.LocalTraining;
+import org.reidspark.run.TestModel;
 import org.reidspark.train.Checkpoints;
+import org.reidspark.train.EpochLoop;
+import org.reidspark.train.TrainConfig;
 import org.reidspark.train.TrainingState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +71,14 @@ public final class TrainJob implements Job {
     public int run(JobContext ctx) throws Exception {
         Config config = ctx.config();
         Storage storage = ctx.storage();
+        // everything that can fail on bad settings fails here, before any data is read or Spark starts
+        Method method = Methods.of(config);
+        method.trainingInputs();
+        TrainConfig trainConfig = TrainConfig.from(config);
         DistributedConfig distributed = DistributedConfig.from(config);
+        LoaderConfig loader = LoaderConfig.from(config);
+        EvalConfig eval = EvalConfig.from(config);
+        SparkEmbedding.Settings embedding = new SparkEmbedding.Settings(InputConfig.from(config), loader, EmbedConfig.from(config));
         String shardsAt = config.getString("reid.shard.output").isEmpty()
                 ? new Path(Storage.path(ctx.run().output()), ctx.run().name() + ".shards").toString()
                 : config.getString("reid.shard.output");
@@ -73,6 +86,7 @@ public final class TrainJob implements Job {
                 .withValue("reid.shard.shards", ConfigValueFactory.fromAnyRef(distributed.workers()));
         JobContext shardCtx = ctx.withConfig(withShards);
         Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
+        TrainingData data = TrainingData.of(manifest);
         SparkSession spark = null;
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), config, name()).keepOnFailure()) {
             spark = SparkSessions.create(ctx);
@@ -88,26 +102,24 @@ public final class TrainJob implements Job {
             JavaRDD<Shard> query = shards.shards(spark, Split.QUERY).persist(StorageLevel.MEMORY_ONLY());
             JavaRDD<Shard> gallery = shards.shards(spark, Split.GALLERY).persist(StorageLevel.MEMORY_ONLY());
 
-            Method method = Methods.byName(config.getString("reid.method"));
-            MethodSetup setup = new MethodSetup(config, manifest.trainIdentities(), manifest.clothesClasses(),
-                    ctx.run().seed(), storage);
+            long seed = ctx.run().seed();
             Checkpoints checkpoints = new Checkpoints(storage, run.resolve("checkpoints"));
             Optional<TrainingState> resumed = checkpoints.load();
-            TrainingState state = resumed.orElseGet(() -> method.initialize(setup));
+            TrainingState state = resumed.orElseGet(() -> method.initialize(data, seed, storage));
             resumed.ifPresent(s -> LOG.info("resuming from {} at epoch {}", checkpoints.location(), s.epoch()));
 
             int images = manifest.train().size();
             int perWorker = (int) Math.ceil((double) images / train.getNumPartitions());
-            int batchesPerEpoch = Math.max(1, perWorker / SamplerConfig.from(config).batchSize());
+            int stepsPerEpoch = method.trainingInputs().sampling().stepsPerEpoch(perWorker);
             // periodic evaluation (reid.train.eval-every) between epochs; the final one follows training
-            List<ParameterAveragingTrainer.EpochRecord> curve = new ParameterAveragingTrainer(jsc, config, checkpoints,
-                    (s, epoch) -> epoch + 1 == config.getInt("reid.train.epochs") ? Map.of()
-                            : asMap(SparkEmbedding.evaluate(jsc, query, gallery, method.inferenceNetwork(s), config)))
-                    .train(state, setup, train, batchesPerEpoch);
-            RankingMetrics m = SparkEmbedding.evaluate(jsc, query, gallery, method.inferenceNetwork(state), config);
+            List<EpochLoop.EpochRecord> curve = new ParameterAveragingTrainer(jsc, trainConfig, distributed, loader, checkpoints,
+                    (s, epoch) -> epoch + 1 == trainConfig.epochs() ? Map.of()
+                            : LocalTraining.asMap(evaluate(jsc, query, gallery, method, s, embedding, eval)))
+                    .train(method, data, seed, state, train, stepsPerEpoch);
+            RankingMetrics m = evaluate(jsc, query, gallery, method, state, embedding, eval);
 
-            RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, EvalConfig.from(config).protocol());
-            run.writeModels(state.networks().asMap());
+            RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, eval.protocol());
+            run.writeModels(state.trainedNetworks());
             Map<String, Object> metrics = new java.util.LinkedHashMap<>(m.toMap());
             metrics.put("colourHistogramBaseline", baseline.toMap());
             run.writeJson("metrics.json", metrics);
@@ -126,7 +138,10 @@ public final class TrainJob implements Job {
         return 0;
     }
 
-    static Map<String, Double> asMap(RankingMetrics m) {
-        return Map.of("mAP", m.mAP(), "rank1", m.rank(1), "mINP", m.mINP());
+    /** The state's test network on query against gallery, embedded on the executors. */
+    private static RankingMetrics evaluate(JavaSparkContext jsc, JavaRDD<Shard> query, JavaRDD<Shard> gallery, Method method,
+                                           TrainingState state, SparkEmbedding.Settings embedding, EvalConfig eval) {
+        return SparkEmbedding.evaluate(jsc, query, gallery, method.testNetwork(state.networks()),
+                TestModel.of(method, state.networks()), embedding, eval, null);
     }
 }

@@ -9,7 +9,7 @@ import org.reidspark.data.catalog.DataConfig;
 import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.train.Checkpoints;
-import org.reidspark.train.LocalTraining;
+import org.reidspark.run.LocalTraining;
 
 import java.util.List;
 import java.util.Map;
@@ -52,7 +52,7 @@ public final class TrainLocalJob implements Job {
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), ctx.config(), name()).keepOnFailure()) {
             LocalTraining.Result result = LocalTraining.run(ctx.config(), manifest, storage,
                     new Checkpoints(storage, run.resolve("checkpoints")));
-            run.writeModels(result.state().networks().asMap());
+            run.writeModels(result.state().trainedNetworks());
             RankingMetrics m = result.metrics();
             run.writeJson("metrics.json", m.toMap());
             run.writeJson("curve.json", result.curve());

@@ -15,7 +15,6 @@ import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.sampling.SamplerConfig;
 import org.reidspark.eval.EvalConfig;
 import org.reidspark.jobs.train.DistributedConfig;
-import org.reidspark.loss.LossConfig;
 import org.reidspark.method.Methods;
 import org.reidspark.method.bot.BotConfig;
 import org.reidspark.model.ModelConfig;
@@ -44,7 +43,7 @@ class GpuClusterConfTest {
     void loadsAndValidatesEveryRecordTheTrainJobBuilds() {
         Config c = ConfigLoader.load(CONF, List.of());
 
-        ModelConfig model = ModelConfig.from(c);
+        ModelConfig model = BotConfig.from(c).model();
         assertEquals("resnet50", model.backbone());
         assertEquals(1.0, model.width());
         assertEquals(1, model.lastStride());
@@ -57,7 +56,7 @@ class GpuClusterConfTest {
         assertEquals(120, train.epochs());
         assertEquals(10, train.schedule().warmupEpochs());
         assertEquals(List.of(40, 70), train.schedule().milestones());
-        assertEquals("bot", Methods.byName(c.getString("reid.method")).name());
+        assertEquals("bot", Methods.of(c).name());
         assertEquals(3.5e-4, BotConfig.from(c).lr());
 
         DataConfig data = DataConfig.from(c);
@@ -68,7 +67,7 @@ class GpuClusterConfTest {
         S3Config.from(c);
         InputConfig.from(c);
         AugmentConfig.from(c);
-        LossConfig.from(c);
+        assertEquals(5e-4, BotConfig.from(c).loss().centerWeight());
         LoaderConfig.from(c);
         EvalConfig.from(c);
         assertEquals(4, DistributedConfig.from(c).workers());

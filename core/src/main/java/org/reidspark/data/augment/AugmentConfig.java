@@ -18,7 +18,7 @@ import org.reidspark.config.ConfigError;
  * @param erasingFill      {@code mean} (the mean pixel, 0 once normalized) or {@code random} (standard normal values)
  */
 public record AugmentConfig(double flip, int pad, double erasingP, double erasingMinArea, double erasingMaxArea,
-                            double erasingMinAspect, String erasingFill) {
+                            double erasingMinAspect, String erasingFill) implements java.io.Serializable {
     private static final String P = "reid.augment.";
 
     public AugmentConfig {

@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * array. Every random draw comes from the {@link SplittableRandom} given per image, in a fixed order, so an
  * image's result is a function of its seed alone. Stateless and thread-safe.
  */
-public final class Augmentation {
+public final class Augmentation implements ImageTransform {
     private final int height;
     private final int width;
     private final double flip;
@@ -40,17 +40,14 @@ public final class Augmentation {
         return new Augmentation(input, AugmentConfig.none());
     }
 
+    @Override
     public int height() {
         return height;
     }
 
+    @Override
     public int width() {
         return width;
-    }
-
-    /** Floats per output image: {@code 3 * H * W}. */
-    public int size() {
-        return 3 * height * width;
     }
 
     public Normalizer normalizer() {
@@ -66,6 +63,7 @@ public final class Augmentation {
     }
 
     /** Augments {@code img} and writes its {@code [3, H, W]} floats into {@code dst} from {@code offset}. */
+    @Override
     public void apply(RgbImage img, SplittableRandom rnd, float[] dst, int offset) {
         normalizer.toChw(geometric(img, rnd), dst, offset);
         if (erasing != null) erasing.apply(dst, offset, height, width, rnd);

@@ -1,9 +1,10 @@
 package org.reidspark.data.batch;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.data.Sample;
 import org.reidspark.data.Seeds;
-import org.reidspark.data.augment.Augmentation;
+import org.reidspark.data.augment.ImageTransform;
 import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.Normalizer;
 import org.reidspark.data.image.RgbImage;
@@ -13,7 +14,9 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -24,14 +27,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Assembles batches off the training thread: for each batch (a list of sample indices, from an
- * {@link org.reidspark.data.sampling.IdentitySampler} or {@link org.reidspark.data.sampling.Sequential}) a worker
- * gets every image from the {@link ImageSource} (decoding if needed), augments and normalizes it into one float
- * array, and wraps it as a {@code [N, 3, H, W]} INDArray with the labels. A small fixed pool of daemon threads
- * works at most {@code prefetch} batches ahead of the consumer; batches come out in order.
+ * Assembles batches off the training thread: for each batch (a list of sample indices, from a
+ * {@link org.reidspark.data.sampling.BatchSampler} or {@link org.reidspark.data.sampling.Sequential}) a worker
+ * gets every image from the {@link ImageSource} (decoding if needed), transforms it into each view's float array
+ * ({@link ImageTransform}: augmentation and normalization), and wraps each view as a {@code [N, 3, H, W]} INDArray
+ * with the labels, the samples' keys and the requested per-sample fields ({@link SampleField}). A small fixed pool
+ * of daemon threads works at most {@code prefetch} batches ahead of the consumer; batches come out in order.
  *
- * <p>Deterministic: image {@code i} of batch {@code b} in epoch {@code e} is augmented with a generator seeded by
- * (seed, e, b, i), so the content does not depend on the number of threads or on scheduling.
+ * <p>Deterministic: image {@code i} of batch {@code b} in epoch {@code e} is transformed with a generator seeded by
+ * (seed, e, b, i) for the view {@link Batch#IMAGES}, and by (seed, view, e, b, i) for any other view, so the content
+ * does not depend on the number of threads or on scheduling.
  * A failure in a worker reaches the consumer as a {@link BatchLoadException} naming the sample's uri.
  * {@link #close()} stops the workers and waits for them.
  */
@@ -43,8 +48,10 @@ public final class BatchLoader implements AutoCloseable {
     private static final AtomicInteger LOADERS = new AtomicInteger();
 
     private final List<Sample> samples;
+    private final long[] keys;
     private final ImageSource images;
-    private final Augmentation augmentation;
+    private final Map<String, ImageTransform> views;
+    private final List<SampleField> fields;
     private final long seed;
     private final int prefetch;
     private final ExecutorService pool;
@@ -52,16 +59,37 @@ public final class BatchLoader implements AutoCloseable {
     private boolean closed;
 
     /**
-     * @param samples      the samples batches index into
-     * @param images       where images come from, by uri
-     * @param augmentation the per-image transform ({@link Augmentation#none} for evaluation)
-     * @param config       worker threads and prefetch depth
-     * @param seed         the seed augmentation draws derive from
+     * One view and no extra fields; the samples' keys are their positions in {@code samples} (evaluation and
+     * embedding, where keys are not used).
+     *
+     * @param samples   the samples batches index into
+     * @param images    where images come from, by uri
+     * @param transform the per-image transform ({@link org.reidspark.data.augment.Augmentation#none} for evaluation)
+     * @param config    worker threads and prefetch depth
+     * @param seed      the seed augmentation draws derive from
      */
-    public BatchLoader(List<Sample> samples, ImageSource images, Augmentation augmentation, LoaderConfig config, long seed) {
+    public BatchLoader(List<Sample> samples, ImageSource images, ImageTransform transform, LoaderConfig config, long seed) {
+        this(samples, positions(samples.size()), images, Map.of(Batch.IMAGES, transform), List.of(), config, seed);
+    }
+
+    /**
+     * @param samples the samples batches index into
+     * @param keys    their stable keys, one per sample
+     * @param images  where images come from, by uri
+     * @param views   image transform per view; must contain {@link Batch#IMAGES}
+     * @param fields  extra per-sample arrays every batch carries
+     * @param config  worker threads and prefetch depth
+     * @param seed    the seed augmentation draws derive from
+     */
+    public BatchLoader(List<Sample> samples, long[] keys, ImageSource images, Map<String, ImageTransform> views,
+                       List<SampleField> fields, LoaderConfig config, long seed) {
+        if (keys.length != samples.size()) throw new IllegalArgumentException(samples.size() + " samples but " + keys.length + " keys");
+        if (!views.containsKey(Batch.IMAGES)) throw new IllegalArgumentException("no view \"" + Batch.IMAGES + "\": " + views.keySet());
         this.samples = List.copyOf(samples);
+        this.keys = keys.clone();
         this.images = images;
-        this.augmentation = augmentation;
+        this.views = new LinkedHashMap<>(views);
+        this.fields = List.copyOf(fields);
         this.seed = seed;
         this.prefetch = config.prefetch();
         String prefix = THREAD_PREFIX + LOADERS.incrementAndGet() + "-";
@@ -80,8 +108,19 @@ public final class BatchLoader implements AutoCloseable {
         LOG.debug("batch loader over {} samples: {} threads, prefetch {}", samples.size(), config.threads(), prefetch);
     }
 
+    private static long[] positions(int n) {
+        long[] k = new long[n];
+        for (int i = 0; i < n; i++) k[i] = i;
+        return k;
+    }
+
     public List<Sample> samples() {
         return samples;
+    }
+
+    /** The samples' keys, in the order of {@link #samples()}. */
+    public long[] keys() {
+        return keys.clone();
     }
 
     /**
@@ -106,25 +145,40 @@ public final class BatchLoader implements AutoCloseable {
 
     /** Assembles one batch on the calling thread (what each worker does). */
     public Batch assemble(int epoch, int index, int[] indices) {
-        int size = augmentation.size();
-        float[] data = new float[indices.length * size];
-        int[] labels = new int[indices.length];
-        List<Sample> batch = new ArrayList<>(indices.length);
-        for (int i = 0; i < indices.length; i++) {
+        int n = indices.length;
+        List<String> names = new ArrayList<>(views.keySet());
+        float[][] data = new float[names.size()][];
+        for (int v = 0; v < data.length; v++) data[v] = new float[n * views.get(names.get(v)).size()];
+        int[] labels = new int[n];
+        long[] batchKeys = new long[n];
+        List<Sample> batch = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
             if (Thread.currentThread().isInterrupted()) throw new CancellationException("batch loader stopped");
             Sample s = samples.get(indices[i]);
             try {
                 RgbImage img = images.image(s.uri());
-                augmentation.apply(img, Seeds.random(seed, STREAM, epoch, index, i), data, i * size);
+                for (int v = 0; v < data.length; v++) {
+                    String view = names.get(v);
+                    ImageTransform t = views.get(view);
+                    t.apply(img, view.equals(Batch.IMAGES) ? Seeds.random(seed, STREAM, epoch, index, i)
+                            : Seeds.random(seed, STREAM, view.hashCode(), epoch, index, i), data[v], i * t.size());
+                }
             } catch (RuntimeException e) {
                 throw new BatchLoadException(s.uri(), "cannot load sample " + s.uri() + " (epoch " + epoch + ", batch "
                         + index + ", position " + i + "): " + e.getMessage(), e);
             }
             labels[i] = s.label();
+            batchKeys[i] = keys[indices[i]];
             batch.add(s);
         }
-        return new Batch(epoch, index, Normalizer.nchw(data, indices.length, augmentation.height(), augmentation.width()),
-                labels, batch);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (int v = 0; v < data.length; v++) {
+            ImageTransform t = views.get(names.get(v));
+            out.put(names.get(v), Normalizer.nchw(data[v], n, t.height(), t.width()));
+        }
+        Map<String, INDArray> values = new LinkedHashMap<>();
+        for (SampleField f : fields) values.put(f.name(), f.values(batch, batchKeys));
+        return new Batch(epoch, index, out, labels, batchKeys, batch, values);
     }
 
     /** Stops the workers (abandoning batches not yet taken) and waits for them to end. */

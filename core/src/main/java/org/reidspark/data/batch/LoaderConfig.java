@@ -9,7 +9,7 @@ import org.reidspark.config.Check;
  * @param threads  worker threads decoding and augmenting (each assembles whole batches)
  * @param prefetch batches assembled ahead of the consumer (bounds the memory held)
  */
-public record LoaderConfig(int threads, int prefetch) {
+public record LoaderConfig(int threads, int prefetch) implements java.io.Serializable {
     public LoaderConfig {
         Check.inRange("reid.loader.threads", threads, 1, 256);
         Check.inRange("reid.loader.prefetch", prefetch, 1, 1024);

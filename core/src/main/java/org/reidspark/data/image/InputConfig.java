@@ -15,7 +15,7 @@ import java.util.List;
  * @param std    per-channel standard deviation divided by
  * @param alpha  what decoding does with an alpha channel: {@code drop} or {@code black} ({@link Alpha})
  */
-public record InputConfig(int height, int width, List<Double> mean, List<Double> std, String alpha) {
+public record InputConfig(int height, int width, List<Double> mean, List<Double> std, String alpha) implements java.io.Serializable {
     public InputConfig {
         Check.positive("reid.input.height", height);
         Check.positive("reid.input.width", width);

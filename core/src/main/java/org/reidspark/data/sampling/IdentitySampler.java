@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * identity. Everything is a function of (seed, epoch), and of the samples given, which may be any subset (for
  * example a Spark identity shard); identities are the samples' {@code label}s.
  */
-public final class IdentitySampler {
+public final class IdentitySampler implements BatchSampler {
     private static final long STREAM = 0x5A4D504CL; // tags the sampler's random stream
 
     private final List<Sample> samples;
@@ -66,6 +66,7 @@ public final class IdentitySampler {
         return new IdentitySampler(samples, config.p(), config.k(), seed);
     }
 
+    @Override
     public List<Sample> samples() {
         return samples;
     }
@@ -78,6 +79,7 @@ public final class IdentitySampler {
         return k;
     }
 
+    @Override
     public int batchSize() {
         return p * k;
     }
@@ -101,6 +103,7 @@ public final class IdentitySampler {
     }
 
     /** The batches of {@code epoch}: each {@code P * K} indices into {@link #samples()}. */
+    @Override
     public List<int[]> epoch(int epoch) {
         SplittableRandom rnd = Seeds.random(seed, STREAM, epoch);
         int ids = labels.length;

@@ -9,7 +9,7 @@ import org.reidspark.config.Check;
  * @param p identities per batch
  * @param k images per identity in a batch
  */
-public record SamplerConfig(int p, int k) {
+public record SamplerConfig(int p, int k) implements java.io.Serializable {
     public SamplerConfig {
         Check.positive("reid.sampler.p", p);
         Check.positive("reid.sampler.k", k);

@@ -61,6 +61,13 @@ public final class Shard {
     }
 
     /** The key (manifest index) of the {@code i}-th sample. */
+    /** The samples' keys, in the order of {@link #samples()}. */
+    public long[] keys() {
+        long[] k = new long[size()];
+        for (int i = 0; i < k.length; i++) k[i] = key(i);
+        return k;
+    }
+
     public long key(int i) {
         return keys[i];
     }

@@ -3,7 +3,7 @@
  * clothes and part masks, written in the layout of a real dataset (Market-1501, Occluded-Duke, LTCC) so the
  * catalogs read it. {@link org.reidspark.data.synth.SynthGenerator} plans ({@code SynthPlan}), renders
  * ({@code Renderer}: scene, person, occluder, camera effects) and writes images, masks and {@code synth.json};
- * {@link org.reidspark.data.synth.SynthCalibration} measures its difficulty with the colour-histogram baseline;
+ * {@code eval.baseline.SynthCalibration} measures its difficulty with the colour-histogram baseline;
  * {@link org.reidspark.data.synth.Parts} documents the part labels. Config: {@code reid.synth}
  * ({@link org.reidspark.data.synth.SynthConfig}). See docs/datasets.md, "Synthetic benchmark".
  */

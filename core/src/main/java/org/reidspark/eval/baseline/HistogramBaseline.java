@@ -12,7 +12,7 @@ import org.reidspark.eval.Metric;
 import org.reidspark.eval.Protocol;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.eval.rerank.KReciprocalReranker;
-import org.reidspark.train.LocalTraining;
+import org.reidspark.eval.Labels;
 
 import java.util.List;
 
@@ -40,7 +40,7 @@ public final class HistogramBaseline {
         EvalConfig cosine = new EvalConfig(eval.protocol(), eval.maxRank(), Metric.COSINE, eval.repeats(), eval.seed(),
                 eval.threads(), eval.blockBytes(), eval.rerank(), eval.rerankParams(), eval.rerankCacheBytes());
         return Evaluator.evaluate(embedder.embed(query, images), embedder.embed(gallery, images),
-                LocalTraining.labels("query", query), LocalTraining.labels("gallery", gallery), cosine);
+                Labels.of("query", query), Labels.of("gallery", gallery), cosine);
     }
 
     /** Metrics under {@code protocol} (CMC to rank 50, no re-ranking), images decoded through {@code storage}. */

@@ -1,27 +1,43 @@
 package org.reidspark.eval.rerank;
 
 import org.reidspark.eval.DistanceBlocks;
+import org.reidspark.eval.Distances;
 import org.reidspark.eval.Embeddings;
 import org.reidspark.eval.Metric;
 import org.reidspark.eval.Parallel;
 
 /**
- * {@link CombinedDistances} computed from query and gallery embeddings: the matrix is symmetric, so only tiles on
- * and above the diagonal are computed (about half the multiply work of a full matrix), each standing for its
- * mirror too. Pairs are computed alone in double precision and may differ from tile values in the last bits.
+ * {@link CombinedDistances} computed from query and gallery features: from embeddings with a metric, or from any
+ * symmetric {@link Distances} over the queries followed by the gallery (a method's matching rule). The matrix is
+ * symmetric, so only tiles on and above the diagonal are computed (about half the work of a full matrix), each
+ * standing for its mirror too. Pairs are computed alone and may differ from tile values in the last bits.
  */
 public final class FeatureDistances implements CombinedDistances {
     private final int nq;
     private final int ng;
-    private final DistanceBlocks blocks;
+    private final Distances blocks;
     private final int threads;
+    private final double halfFlops;
 
     public FeatureDistances(Embeddings query, Embeddings gallery, Metric metric, int threads) {
-        this.nq = query.rows();
-        this.ng = gallery.rows();
-        this.blocks = DistanceBlocks.self(Embeddings.concat(query.source() + " + " + gallery.source(), query, gallery), metric)
-                .threads(threads);
+        this(DistanceBlocks.self(Embeddings.concat(query.source() + " + " + gallery.source(), query, gallery), metric)
+                .threads(threads), query.rows(), threads);
+    }
+
+    /**
+     * @param self    the distances of the queries followed by the gallery to the same set (square, symmetric)
+     * @param queries how many of its rows are queries
+     */
+    public FeatureDistances(Distances self, int queries, int threads) {
+        if (self.rows() != self.cols() || queries < 0 || queries > self.rows()) {
+            throw new IllegalArgumentException("combined distances need a square matrix over queries then gallery: "
+                    + self.rows() + " x " + self.cols() + " with " + queries + " queries");
+        }
+        this.nq = queries;
+        this.ng = self.rows() - queries;
+        this.blocks = self;
         this.threads = threads;
+        this.halfFlops = self instanceof DistanceBlocks d ? d.flops() / 2 : Double.NaN;
     }
 
     @Override
@@ -36,12 +52,12 @@ public final class FeatureDistances implements CombinedDistances {
 
     @Override
     public String describe() {
-        return blocks.metric() + " distances of " + nq + " query and " + ng + " gallery embeddings";
+        return blocks.describe() + " (" + nq + " queries, " + ng + " gallery images)";
     }
 
-    /** Multiply-add work of the half matrix, for rate reports. */
+    /** Multiply-add work of the half matrix from embeddings, for rate reports (NaN for other distances). */
     public double halfFlops() {
-        return blocks.flops() / 2;
+        return halfFlops;
     }
 
     @Override

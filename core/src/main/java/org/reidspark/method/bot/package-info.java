@@ -1,2 +1,2 @@
-/** BoT, the strong baseline (https://arxiv.org/abs/1903.07071): its config, method and step, and its ablation. */
+/** BoT, the strong baseline (https://arxiv.org/abs/1903.07071): its settings, method and step. */
 package org.reidspark.method.bot;

@@ -18,9 +18,9 @@ import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.eval.baseline.HistogramBaseline;
 import org.reidspark.method.Method;
-import org.reidspark.method.MethodSetup;
 import org.reidspark.method.Methods;
-import org.reidspark.train.LocalTraining;
+import org.reidspark.method.TrainingData;
+import org.reidspark.run.LocalTraining;
 import org.reidspark.train.TrainingState;
 
 import java.io.IOException;
@@ -58,10 +58,9 @@ class BotLearningTest {
 
         RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, eval.protocol());
 
-        Method bot = Methods.byName("bot");
-        TrainingState untrained = bot.initialize(new MethodSetup(config, manifest.trainIdentities(),
-                manifest.clothesClasses(), config.getLong("reid.run.seed"), storage));
-        Embedder embedder = new Embedder(bot.inferenceNetwork(untrained), InputConfig.from(config),
+        Method bot = Methods.of(config);
+        TrainingState untrained = bot.initialize(TrainingData.of(manifest), config.getLong("reid.run.seed"), storage);
+        Embedder embedder = new Embedder(bot.testNetwork(untrained.networks()), InputConfig.from(config),
                 ImageSource.decoding(storage, InputConfig.from(config)), LoaderConfig.from(config),
                 config.getInt("reid.embed.batch-size"), false);
         RankingMetrics before = LocalTraining.evaluate(embedder, manifest, eval);

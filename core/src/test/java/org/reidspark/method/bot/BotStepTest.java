@@ -9,8 +9,9 @@ import org.reidspark.data.Sample;
 import org.reidspark.data.Split;
 import org.reidspark.data.batch.Batch;
 import org.reidspark.method.Method;
-import org.reidspark.method.MethodSetup;
 import org.reidspark.method.Methods;
+import org.reidspark.method.TrainingData;
+import org.reidspark.train.LearningRates;
 import org.reidspark.train.Step;
 import org.reidspark.train.StepContext;
 import org.reidspark.train.TrainingState;
@@ -43,31 +44,44 @@ class BotStepTest {
                     .addi(1.5 * (1 + labels[i] / 3));
             samples.add(new Sample("mem:" + i, labels[i], labels[i], 0, -1, Split.TRAIN));
         }
-        return new Batch(0, 0, x, labels, samples);
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) keys[i] = i;
+        return Batch.of(0, 0, x, labels, keys, samples);
     }
 
     @Test
     void stepsLowerTheLossAndMoveTheCenters() {
-        Method bot = Methods.byName("bot");
-        MethodSetup setup = new MethodSetup(tiny(), 4, 0, 5, null);
-        TrainingState state = bot.initialize(setup);
-        Step step = bot.step(setup);
+        Method bot = Methods.of(tiny());
+        TrainingData data = new TrainingData(4, 0);
+        TrainingState state = bot.initialize(data, 5, null);
+        Step step = bot.step(data, 5);
         Batch b = batch(4, 4);
         INDArray centers0 = state.dense(BotMethod.CENTERS).value().dup();
-        Map<String, Double> first = step.apply(b, state, new StepContext(0, 1, 0, 1, 1));
+        Map<String, Double> first = step.apply(b, state, new StepContext(0, 1, 15, 0, 1, 1));
         assertTrue(first.keySet().containsAll(List.of("loss", "id", "triplet", "center")), first.toString());
         double total = first.get("id") * 1.0 + first.get("triplet") * 1.0 + first.get("center") * 5e-4;
         assertEquals(total, first.get("loss"), 1e-6, "the total is the weighted sum of the terms");
         Map<String, Double> last = first;
-        for (int i = 1; i < 15; i++) last = step.apply(b, state, new StepContext(0, 1, i, 1, 1));
+        for (int i = 1; i < 15; i++) last = step.apply(b, state, new StepContext(0, 1, 15, i, 1, 1));
         assertTrue(last.get("loss") < 0.7 * first.get("loss"), "loss " + first + " -> " + last);
         assertFalse(centers0.equalsWithEps(state.dense(BotMethod.CENTERS).value(), 1e-6), "centers moved");
-        assertEquals(Map.of("reid", 1e-3), bot.baseLearningRates(setup));
+        assertEquals(LearningRates.of("reid", 1e-3), bot.learningRates());
+    }
+
+    @Test
+    void aBadMethodSettingFailsWhenTheMethodIsMadeNamingTheKey() {
+        var e = assertThrows(org.reidspark.config.ConfigError.class,
+                () -> Methods.of(ConfigLoader.load(List.of("reid.bot.lr=-1"))));
+        assertTrue(e.getMessage().contains("reid.bot.lr"), e.getMessage());
+        var loss = assertThrows(org.reidspark.config.ConfigError.class,
+                () -> Methods.of(ConfigLoader.load(List.of("reid.bot.loss.label-smoothing=1.5"))));
+        assertTrue(loss.getMessage().contains("reid.bot.loss.label-smoothing"), loss.getMessage());
     }
 
     @Test
     void unknownMethodListsTheKnownOnes() {
-        var e = assertThrows(org.reidspark.config.ConfigError.class, () -> Methods.byName("b0t"));
+        var e = assertThrows(org.reidspark.config.ConfigError.class,
+                () -> Methods.of(ConfigLoader.load(List.of("reid.method=b0t"))));
         assertTrue(e.getMessage().contains("b0t") && e.getMessage().contains("bot"), e.getMessage());
     }
 }

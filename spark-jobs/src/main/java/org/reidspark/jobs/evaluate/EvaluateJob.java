@@ -16,10 +16,12 @@ import org.reidspark.data.Sample;
 import org.reidspark.data.Split;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.synth.SynthDatasets;
-import org.reidspark.embed.TrainedModel;
+import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.embed.EmbedConfig;
+import org.reidspark.embed.TestNetwork;
 import org.reidspark.eval.EvalConfig;
-import org.reidspark.eval.Embeddings;
 import org.reidspark.eval.Evaluator;
+import org.reidspark.eval.Matching;
 import org.reidspark.eval.Labels;
 import org.reidspark.eval.RankLists;
 import org.reidspark.eval.RankingMetrics;
@@ -29,7 +31,8 @@ import org.reidspark.jobs.JobOption;
 import org.reidspark.jobs.SparkSessions;
 import org.reidspark.jobs.shard.ShardJob;
 import org.reidspark.jobs.shard.ShardSet;
-import org.reidspark.train.LocalTraining;
+import org.reidspark.run.TestModel;
+import org.reidspark.run.TrainedModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +47,8 @@ import java.util.Map;
 
 /**
  * {@code evaluate}: a published training run's model ({@link TrainedModel}) on a dataset's query and gallery.
- * The images are embedded on the executors ({@link SparkEmbedding}, with the run's own {@code reid.input}
- * preprocessing and {@code reid.embed}); the metrics ({@code reid.eval}: protocol, re-ranking) and the top-k rank
+ * The images are embedded on the executors ({@link SparkEmbedding}: the method's test network, with the run's own
+ * {@code reid.input} preprocessing and {@code reid.embed}); the metrics (with the method's matching rule) ({@code reid.eval}: protocol, re-ranking) and the top-k rank
  * lists ({@link RankLists}) come from one blockwise pass of the evaluation engine on the driver, so the query x
  * gallery matrix never exists whole.
  *
@@ -109,6 +112,7 @@ public final class EvaluateJob implements Job {
         Config evalConfig = config.withValue("reid.input", model.config().getValue("reid.input"));
         InputConfig input = InputConfig.from(evalConfig);
         EvalConfig eval = EvalConfig.from(evalConfig);
+        SparkEmbedding.Settings embedding = new SparkEmbedding.Settings(input, LoaderConfig.from(config), EmbedConfig.from(config));
 
         // everything that can fail on bad settings fails before Spark starts
         Manifest catalog = null;
@@ -148,19 +152,21 @@ public final class EvaluateJob implements Job {
 
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             long t0 = System.nanoTime();
-            byte[] network = SparkEmbedding.bytes(model.network());
-            List<SparkEmbedding.Embedded> query = SparkEmbedding.embed(jsc, set.shards(spark, Split.QUERY), network, evalConfig);
-            List<SparkEmbedding.Embedded> gallery = SparkEmbedding.embed(jsc, set.shards(spark, Split.GALLERY), network, evalConfig);
+            TestModel shipped = model.portable();
+            TestNetwork network = model.testNetwork();
+            List<SparkEmbedding.Embedded> query = SparkEmbedding.embed(jsc, set.shards(spark, Split.QUERY), shipped, embedding);
+            List<SparkEmbedding.Embedded> gallery = SparkEmbedding.embed(jsc, set.shards(spark, Split.GALLERY), shipped, embedding);
             double embedSeconds = (System.nanoTime() - t0) / 1e9;
             if (temporary != null) storage.fs(temporary).delete(temporary, true);
 
             long t1 = System.nanoTime();
-            Labels queryLabels = LocalTraining.labels("query", SparkEmbedding.samples(query));
-            Labels galleryLabels = LocalTraining.labels("gallery", SparkEmbedding.samples(gallery));
+            Labels queryLabels = Labels.of("query", SparkEmbedding.samples(query));
+            Labels galleryLabels = Labels.of("gallery", SparkEmbedding.samples(gallery));
             RankLists lists = settings.rankLists()
                     ? new RankLists(queryLabels, galleryLabels, eval.protocol(), settings.topK(), eval.threads()) : null;
-            RankingMetrics m = Evaluator.evaluate(Embeddings.of("query embeddings", SparkEmbedding.vectors(query)),
-                    Embeddings.of("gallery embeddings", SparkEmbedding.vectors(gallery)), queryLabels, galleryLabels, eval, lists);
+            Matching matching = network.matching(eval.metric());
+            RankingMetrics m = Evaluator.evaluate(SparkEmbedding.features("query", query, network),
+                    SparkEmbedding.features("gallery", gallery, network), matching, queryLabels, galleryLabels, eval, lists);
             double evalSeconds = (System.nanoTime() - t1) / 1e9;
 
             List<String> files = new ArrayList<>();
@@ -179,9 +185,10 @@ public final class EvaluateJob implements Job {
             Map<String, Object> modelInfo = new LinkedHashMap<>();
             modelInfo.put("run", model.location().toString());
             modelInfo.put("runId", model.runId());
-            modelInfo.put("method", model.method());
+            modelInfo.put("method", model.method().name());
             modelInfo.put("input", List.of(input.height(), input.width()));
             Map<String, Object> settingsInfo = evaluationInfo(dir.location().getName(), evalConfig, eval, lists, files);
+            settingsInfo.put("matching", matching.describe());
 
             Map<String, Object> metrics = new LinkedHashMap<>(m.toMap());
             metrics.put("model", modelInfo);
@@ -193,7 +200,7 @@ public final class EvaluateJob implements Job {
                     .info("master", jsc.master()).info("embedSeconds", embedSeconds).info("evaluationSeconds", evalSeconds);
             Path published = dir.publish();
             ctx.out().printf(Locale.ROOT, "evaluate: %s (%s) on %s, %s protocol%s: Rank-1 %.4f, mAP %.4f, mINP %.4f"
-                            + " (%d valid queries of %d, gallery %d)%n", model.runId(), model.method(), dataset,
+                            + " (%d valid queries of %d, gallery %d)%n", model.runId(), model.method().name(), dataset,
                     eval.protocol().configName(), eval.rerank() ? ", re-ranked" : "", m.rank(1), m.mAP(), m.mINP(),
                     m.validQueries(), m.queries(), m.gallery());
             if (lists != null) {

@@ -1,103 +1,114 @@
 package org.reidspark.jobs.evaluate;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigRenderOptions;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.data.Sample;
 import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.shard.Shard;
+import org.reidspark.embed.EmbedConfig;
 import org.reidspark.embed.Embedder;
-import org.reidspark.jobs.TaskGpu;
+import org.reidspark.embed.TestNetwork;
 import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.Evaluator;
+import org.reidspark.eval.Labels;
+import org.reidspark.eval.RankLists;
 import org.reidspark.eval.RankingMetrics;
-import org.reidspark.train.LocalTraining;
+import org.reidspark.eval.TestFeatures;
+import org.reidspark.jobs.TaskGpu;
+import org.reidspark.run.TestModel;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Embeds identity shards on the executors with a broadcast network (the {@link Embedder}'s preprocessing,
- * the {@code embedding} output, L2-normalized) and evaluates query against gallery with the evaluation engine
- * on the driver (blockwise distances). On GPU executors each task runs on the GPU Spark assigned to it
- * ({@link TaskGpu}).
+ * Embeds identity shards on the executors with a broadcast {@link TestModel} (the method's test network over its
+ * trained networks, with the {@link Embedder}'s preprocessing) and evaluates query against gallery with the
+ * method's matching rule in the evaluation engine on the driver (blockwise distances). On GPU executors each task
+ * runs on the GPU Spark assigned to it ({@link TaskGpu}).
  */
 public final class SparkEmbedding {
-    /** One embedded image. */
-    public record Embedded(long key, Sample sample, float[] vector) implements Serializable {
+    /**
+     * One embedded image: its test features, one row per array of the test network, in its order.
+     */
+    public record Embedded(long key, Sample sample, float[][] features) implements Serializable {
+    }
+
+    /** How images are turned into network input and embedded: the model's input, the job's loader and embed settings. */
+    public record Settings(InputConfig input, LoaderConfig loader, EmbedConfig embed) implements Serializable {
     }
 
     private SparkEmbedding() {
     }
 
-    /** DL4J zip bytes of a network, for broadcasting. */
-    public static byte[] bytes(ComputationGraph network) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ModelSerializer.writeModel(network, out, false);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
     /** Every image of {@code shards} embedded, ordered by key (manifest order). */
-    public static List<Embedded> embed(JavaSparkContext jsc, JavaRDD<Shard> shards, byte[] network, Config config) {
-        Broadcast<byte[]> model = jsc.broadcast(network);
-        String configText = config.root().render(ConfigRenderOptions.concise());
+    public static List<Embedded> embed(JavaSparkContext jsc, JavaRDD<Shard> shards, TestModel model, Settings settings) {
+        Broadcast<TestModel> shipped = jsc.broadcast(model);
         try {
             List<Embedded> all = new ArrayList<>(shards.mapPartitions((Iterator<Shard> it) -> {
                 TaskGpu.bindTask();
                 List<Embedded> out = new ArrayList<>();
-                Config c = ConfigFactory.parseString(configText).resolve();
-                ComputationGraph graph = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), false);
+                TestNetwork network = shipped.value().open();
                 while (it.hasNext()) {
                     Shard shard = it.next();
-                    Embedder embedder = new Embedder(graph, InputConfig.from(c), shard.images(), LoaderConfig.from(c),
-                            c.getInt("reid.embed.batch-size"), c.getBoolean("reid.embed.flip"));
-                    float[][] vectors = embedder.embed(shard.samples());
-                    for (int i = 0; i < vectors.length; i++) out.add(new Embedded(shard.key(i), shard.samples().get(i), vectors[i]));
+                    Embedder embedder = new Embedder(network, settings.input(), shard.images(), settings.loader(),
+                            settings.embed().batchSize(), settings.embed().flip());
+                    TestFeatures f = embedder.embed("shard " + shard.id(), shard.samples());
+                    List<String> names = network.arrays();
+                    for (int i = 0; i < shard.size(); i++) {
+                        float[][] rows = new float[names.size()][];
+                        for (int a = 0; a < rows.length; a++) rows[a] = row(f.get(names.get(a)).matrix(), i);
+                        out.add(new Embedded(shard.key(i), shard.samples().get(i), rows));
+                    }
                 }
                 return out.iterator();
             }).collect());
             all.sort(Comparator.comparingLong(Embedded::key));
             return all;
         } finally {
-            model.destroy();
+            shipped.destroy();
         }
     }
 
-    /** Query shards against gallery shards under {@code reid.eval}. */
-    public static RankingMetrics evaluate(JavaSparkContext jsc, JavaRDD<Shard> query, JavaRDD<Shard> gallery,
-                                          ComputationGraph network, Config config) {
-        byte[] model = bytes(network);
-        List<Embedded> q = embed(jsc, query, model, config);
-        List<Embedded> g = embed(jsc, gallery, model, config);
+    private static float[] row(INDArray m, int i) {
+        return m.getRow(i).toFloatVector();
+    }
+
+    /**
+     * Query shards against gallery shards under {@code reid.eval}, with the test network's matching rule.
+     *
+     * @param local the test network on the driver (its arrays and matching rule; it embeds nothing here)
+     * @param lists rank lists to fill from the same distance blocks, or null
+     */
+    public static RankingMetrics evaluate(JavaSparkContext jsc, JavaRDD<Shard> query, JavaRDD<Shard> gallery, TestNetwork local,
+                                          TestModel model, Settings settings, EvalConfig eval, RankLists lists) {
+        List<Embedded> q = embed(jsc, query, model, settings);
+        List<Embedded> g = embed(jsc, gallery, model, settings);
         if (q.isEmpty() || g.isEmpty()) throw new IllegalArgumentException("nothing to evaluate: no query or no gallery images");
-        return Evaluator.evaluate(vectors(q), vectors(g), LocalTraining.labels("query", samples(q)),
-                LocalTraining.labels("gallery", samples(g)), EvalConfig.from(config));
+        return Evaluator.evaluate(features("query", q, local), features("gallery", g, local), local.matching(eval.metric()),
+                Labels.of("query", samples(q)), Labels.of("gallery", samples(g)), eval, lists);
     }
 
-    static float[][] vectors(List<Embedded> e) {
-        float[][] v = new float[e.size()][];
-        for (int i = 0; i < v.length; i++) v[i] = e.get(i).vector();
-        return v;
+    /** The test features of embedded images, named as {@code network} names its arrays. */
+    public static TestFeatures features(String source, List<Embedded> embedded, TestNetwork network) {
+        List<String> names = network.arrays();
+        Map<String, float[][]> rows = new LinkedHashMap<>();
+        for (int a = 0; a < names.size(); a++) {
+            float[][] r = new float[embedded.size()][];
+            for (int i = 0; i < r.length; i++) r[i] = embedded.get(i).features()[a];
+            rows.put(names.get(a), r);
+        }
+        return TestFeatures.of(source, rows);
     }
 
-    static List<Sample> samples(List<Embedded> e) {
+    public static List<Sample> samples(List<Embedded> e) {
         return e.stream().map(Embedded::sample).toList();
     }
 }

@@ -14,8 +14,10 @@ import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Types;
 import org.reidspark.artifact.Storage;
+import org.reidspark.eval.TestFeatures;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY;
@@ -30,7 +32,9 @@ import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
  *
  * <p>The files are written on the executors with Parquet's own writer (not Spark's, whose commit protocol covers a
  * whole job, not one partition); Spark reads them as {@code uri: string, embedding: array<float>, model_run_id:
- * string, dims: int} and {@code uri: string, reason: string}.
+ * string, dims: int} (plus one {@code array<float>} column per further test-feature array of the method, e.g.
+ * {@code parts} and {@code visibility}, between {@code embedding} and {@code model_run_id}) and
+ * {@code uri: string, reason: string}.
  */
 public final class ExtractFiles {
     public static final String EMBEDDINGS = "embeddings.parquet";
@@ -41,13 +45,21 @@ public final class ExtractFiles {
     /** What the published output holds: model, input, partitions, counts. */
     public static final String SUMMARY = "extract.json";
 
-    /** Rows of {@code embeddings.parquet}: one embedded image. */
-    public static final MessageType EMBEDDING_SCHEMA = Types.buildMessage()
-            .required(BINARY).as(LogicalTypeAnnotation.stringType()).named("uri")
-            .requiredList().requiredElement(FLOAT).named("embedding")
-            .required(BINARY).as(LogicalTypeAnnotation.stringType()).named("model_run_id")
-            .required(INT32).named("dims")
-            .named("embedding_row");
+    /** Rows of {@code embeddings.parquet} for a method whose test features are one embedding. */
+    public static final MessageType EMBEDDING_SCHEMA = embeddingSchema(List.of(TestFeatures.EMBEDDING));
+
+    /**
+     * Rows of {@code embeddings.parquet}: one embedded image, one {@code array<float>} column per test-feature array
+     * ({@code embedding} first).
+     */
+    public static MessageType embeddingSchema(List<String> arrays) {
+        Types.MessageTypeBuilder b = Types.buildMessage();
+        b.required(BINARY).as(LogicalTypeAnnotation.stringType()).named("uri");
+        for (String name : arrays) b.requiredList().requiredElement(FLOAT).named(name);
+        b.required(BINARY).as(LogicalTypeAnnotation.stringType()).named("model_run_id");
+        b.required(INT32).named("dims");
+        return b.named("embedding_row");
+    }
 
     /** Rows of {@code unreadable.parquet}: one image that could not be read or decoded, and why. */
     public static final MessageType UNREADABLE_SCHEMA = Types.buildMessage()
@@ -102,11 +114,14 @@ public final class ExtractFiles {
                 .build();
     }
 
-    static Group embeddingRow(SimpleGroupFactory rows, String uri, float[] embedding, String modelRunId) {
+    /** One row: {@code values[a]} is the image's row of array {@code arrays.get(a)} ({@code embedding} first). */
+    static Group embeddingRow(SimpleGroupFactory rows, String uri, List<String> arrays, float[][] values, String modelRunId) {
         Group g = rows.newGroup().append("uri", uri);
-        Group list = g.addGroup("embedding");
-        for (float v : embedding) list.addGroup("list").append("element", v);
-        return g.append("model_run_id", modelRunId).append("dims", embedding.length);
+        for (int a = 0; a < arrays.size(); a++) {
+            Group list = g.addGroup(arrays.get(a));
+            for (float v : values[a]) list.addGroup("list").append("element", v);
+        }
+        return g.append("model_run_id", modelRunId).append("dims", values[0].length);
     }
 
     static Group unreadableRow(SimpleGroupFactory rows, String uri, String reason) {

@@ -18,7 +18,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.artifact.RunDirectory;
@@ -27,14 +26,16 @@ import org.reidspark.config.ConfigError;
 import org.reidspark.config.RunConfig;
 import org.reidspark.config.S3Config;
 import org.reidspark.data.image.InputConfig;
-import org.reidspark.embed.TrainedModel;
+import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.embed.EmbedConfig;
+import org.reidspark.eval.TestFeatures;
+import org.reidspark.run.TestModel;
+import org.reidspark.run.TrainedModel;
 import org.reidspark.jobs.Job;
 import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
 import org.reidspark.jobs.SparkSessions;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
-import org.reidspark.model.ReidNetwork;
-import org.reidspark.model.head.BNNeck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -190,8 +191,10 @@ public final class ExtractJob implements Job {
         info.put("format", FORMAT);
         info.put("model", model.location().toString());
         info.put("modelRunId", model.runId());
-        info.put("method", model.method());
-        info.put("dims", dims(model, input));
+        info.put("method", model.method().name());
+        Map<String, Integer> widths = widths(model, input);
+        info.put("dims", widths.get(TestFeatures.EMBEDDING));
+        info.put("features", widths);
         info.put("inputKind", config.input().isBlank() ? "manifest" : "prefix");
         info.putAll(plan.toMap());
         info.put("height", input.height());
@@ -209,14 +212,11 @@ public final class ExtractJob implements Job {
     private static void run(SparkSession spark, List<PartitionExtractor.Task> todo, TrainedModel model, ExtractPlan plan,
                             RunDirectory dir, JobContext ctx, ExtractConfig config) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Config embed = ConfigFactory.empty()
-                .withValue("reid.input", model.config().getValue("reid.input"))
-                .withValue("reid.embed", ctx.config().getValue("reid.embed"))
-                .withValue("reid.loader", ctx.config().getValue("reid.loader"));
+        SparkEmbedding.Settings embedding = new SparkEmbedding.Settings(InputConfig.from(model.config()),
+                LoaderConfig.from(ctx.config()), EmbedConfig.from(ctx.config()));
         PartitionExtractor.Settings settings = new PartitionExtractor.Settings(dir.work().toString(), model.runId(),
-                embed.root().render(ConfigRenderOptions.concise()), plan.partitions(), config.faultPartition(),
-                ctx.hadoopProperties());
-        Broadcast<byte[]> network = jsc.broadcast(SparkEmbedding.bytes(model.network()));
+                embedding, model.testNetwork().arrays(), plan.partitions(), config.faultPartition(), ctx.hadoopProperties());
+        Broadcast<TestModel> network = jsc.broadcast(model.portable());
         int[] partitionOf = todo.stream().mapToInt(PartitionExtractor.Task::partition).toArray();
         AtomicInteger finished = new AtomicInteger();
         SparkListener progress = new SparkListener() {
@@ -365,10 +365,11 @@ public final class ExtractJob implements Job {
         return out;
     }
 
-    /** The embedding width of the model: one forward pass of a blank image. */
-    private static int dims(TrainedModel model, InputConfig input) {
-        ComputationGraph graph = model.network();
-        INDArray x = Nd4j.zeros(graph.getConfiguration().getDataType(), 1, 3, input.height(), input.width());
-        return (int) graph.output(false, x)[ReidNetwork.outputIndex(graph, BNNeck.EMBEDDING)].size(1);
+    /** The width of each of the model's test-feature arrays: one forward pass of a blank image. */
+    private static Map<String, Integer> widths(TrainedModel model, InputConfig input) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        model.testNetwork().forward(Nd4j.zeros(1, 3, input.height(), input.width()))
+                .forEach((name, a) -> out.put(name, (int) a.size(1)));
+        return out;
     }
 }

@@ -1,16 +1,12 @@
 package org.reidspark.jobs.extract;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.spark.TaskContext;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.batch.LoaderConfig;
@@ -20,10 +16,12 @@ import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.image.Normalizer;
 import org.reidspark.data.image.RgbImage;
 import org.reidspark.embed.Embedder;
+import org.reidspark.embed.TestNetwork;
+import org.reidspark.jobs.evaluate.SparkEmbedding;
+import org.reidspark.run.TestModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayDeque;
@@ -42,7 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One input partition's work, on an executor: read and decode its images ({@link ImageSource#decoding}: the model
  * run's {@code reid.input} size and alpha rule) on {@code reid.loader.threads} threads, up to
  * {@code reid.loader.prefetch} batches ahead; embed each batch of readable images with the {@link Embedder}
- * (normalize, network, optional flip, L2 norm); write {@code embeddings.parquet} and {@code unreadable.parquet} parts;
+ * (normalize, the method's test network, optional flip, its finishing such as L2 norm); write {@code embeddings.parquet} and {@code unreadable.parquet} parts;
  * then the partition's {@code done/} marker ({@link ExtractFiles}). Deterministic in its inputs, so a retried or
  * resumed partition writes the same rows.
  */
@@ -64,13 +62,14 @@ final class PartitionExtractor {
      *
      * @param work           the output's work directory
      * @param modelRunId     the model's run id, stored in every row
-     * @param embedConfig    {@code reid.input} of the model run with the job's {@code reid.embed} and {@code reid.loader}, as HOCON
+     * @param embedding      {@code reid.input} of the model run with the job's {@code reid.embed} and {@code reid.loader}
+     * @param arrays         the test network's arrays, one column each ({@code embedding} first)
      * @param partitions     the partition count (for log lines)
      * @param faultPartition {@link ExtractConfig#faultPartition()}
      * @param hadoop         Hadoop properties for reading images and writing files
      */
-    record Settings(String work, String modelRunId, String embedConfig, int partitions, int faultPartition,
-                    Map<String, String> hadoop) implements Serializable {
+    record Settings(String work, String modelRunId, SparkEmbedding.Settings embedding, List<String> arrays, int partitions,
+                    int faultPartition, Map<String, String> hadoop) implements Serializable {
     }
 
     /** What a task did. */
@@ -81,18 +80,18 @@ final class PartitionExtractor {
     private record Decoded(String uri, RgbImage image, String problem) {
     }
 
-    static Outcome run(Task task, Settings settings, byte[] network) throws IOException {
+    static Outcome run(Task task, Settings settings, TestModel model) throws IOException {
         long start = System.nanoTime();
         Configuration conf = new Configuration();
         settings.hadoop().forEach(conf::set);
         Storage storage = new Storage(conf);
-        Config c = ConfigFactory.parseString(settings.embedConfig()).resolve();
-        InputConfig input = InputConfig.from(c);
-        LoaderConfig loader = LoaderConfig.from(c);
-        int batchSize = c.getInt("reid.embed.batch-size");
-        ComputationGraph graph = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(network), false);
+        InputConfig input = settings.embedding().input();
+        LoaderConfig loader = settings.embedding().loader();
+        int batchSize = settings.embedding().embed().batchSize();
+        TestNetwork network = model.open();
         ImageSource images = ImageSource.decoding(storage, input);
-        Embedder embedder = new Embedder(graph, input, images, loader, batchSize, c.getBoolean("reid.embed.flip"));
+        Embedder embedder = new Embedder(network, input, images, loader, batchSize, settings.embedding().embed().flip());
+        List<String> arrays = settings.arrays();
         Normalizer normalizer = Normalizer.of(input);
 
         Path work = Storage.path(settings.work());
@@ -107,8 +106,9 @@ final class PartitionExtractor {
         int embedded = 0;
         List<Decoded> bad = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(loader.threads(), daemon("reid-extract-read-" + POOLS.incrementAndGet() + "-"));
-        try (ParquetWriter<Group> out = ExtractFiles.writer(storage, embeddingsTmp, ExtractFiles.EMBEDDING_SCHEMA)) {
-            SimpleGroupFactory rows = new SimpleGroupFactory(ExtractFiles.EMBEDDING_SCHEMA);
+        org.apache.parquet.schema.MessageType schema = ExtractFiles.embeddingSchema(arrays);
+        try (ParquetWriter<Group> out = ExtractFiles.writer(storage, embeddingsTmp, schema)) {
+            SimpleGroupFactory rows = new SimpleGroupFactory(schema);
             ArrayDeque<List<Future<Decoded>>> ahead = new ArrayDeque<>();
             int submitted = 0;
             int done = 0;
@@ -130,10 +130,11 @@ final class PartitionExtractor {
                     (d.problem() == null ? good : bad).add(d);
                 }
                 if (!good.isEmpty()) {
-                    INDArray e = embedder.embedBatch(normalizer.batch(good.stream().map(Decoded::image).toList()));
+                    Map<String, INDArray> e = embedder.embedBatch(normalizer.batch(good.stream().map(Decoded::image).toList()));
                     for (int i = 0; i < good.size(); i++) {
-                        float[] v = e.getRow(i).toFloatVector();
-                        out.write(ExtractFiles.embeddingRow(rows, good.get(i).uri(), v, settings.modelRunId()));
+                        float[][] values = new float[arrays.size()][];
+                        for (int a = 0; a < values.length; a++) values[a] = e.get(arrays.get(a)).getRow(i).toFloatVector();
+                        out.write(ExtractFiles.embeddingRow(rows, good.get(i).uri(), arrays, values, settings.modelRunId()));
                         embedded++;
                     }
                 }

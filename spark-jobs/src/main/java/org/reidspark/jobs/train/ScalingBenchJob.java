@@ -28,11 +28,14 @@ import org.reidspark.jobs.UsageError;
 import org.reidspark.jobs.shard.ShardJob;
 import org.reidspark.jobs.shard.ShardSet;
 import org.reidspark.method.Method;
-import org.reidspark.method.MethodSetup;
 import org.reidspark.method.Methods;
+import org.reidspark.method.TrainingData;
 import org.reidspark.perf.NetworkBenchmark;
 import org.reidspark.train.AveragingTraffic;
+import org.reidspark.train.EpochLoop;
+import org.reidspark.train.TrainConfig;
 import org.reidspark.train.TrainingState;
+import org.reidspark.data.batch.LoaderConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,8 +125,9 @@ public final class ScalingBenchJob implements Job {
 
         Storage storage = ctx.storage();
         Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
-        Method method = Methods.byName(config.getString("reid.method"));
-        MethodSetup setup = new MethodSetup(config, manifest.trainIdentities(), manifest.clothesClasses(), ctx.run().seed(), storage);
+        Method method = Methods.of(config);
+        TrainingData data = TrainingData.of(manifest);
+        long seed = ctx.run().seed();
         Map<String, Object> report = new LinkedHashMap<>();
         SparkSession spark = null;
         BlockListener listener = new BlockListener();
@@ -143,19 +147,19 @@ public final class ScalingBenchJob implements Job {
                     config.getInt("reid.sampler.k"), rounds, repeats, warmup, load());
             report.put("environment", env);
 
-            TrainingState initial = method.initialize(setup);
+            TrainingState initial = method.initialize(data, seed, storage);
             List<Setting> settings = new ArrayList<>();
             for (int k : stepsList) for (int w : workers) settings.add(new Setting(w, k));
             Map<Setting, TrainingState> states = new LinkedHashMap<>();
             for (Setting s : settings) {
                 TrainingState state = initial.copy();
-                if (warmup > 0) block(jsc, listener, config, setup, state, shards.get(s.workers()), s, -1, warmup);
+                if (warmup > 0) block(jsc, listener, config, method, data, seed, state, shards.get(s.workers()), s, -1, warmup);
                 states.put(s, state);
             }
             List<Block> blocks = new ArrayList<>();
             for (int pass = 0; pass < repeats; pass++) {
                 for (Setting s : settings) {
-                    Block b = block(jsc, listener, config, setup, states.get(s), shards.get(s.workers()), s, pass, rounds);
+                    Block b = block(jsc, listener, config, method, data, seed, states.get(s), shards.get(s.workers()), s, pass, rounds);
                     blocks.add(b);
                     LOG.info("bench-scaling: pass {}/{}, {}: {} img/s, {} s averaging+broadcast of {} s", pass + 1, repeats,
                             s.label(), String.format(Locale.ROOT, "%.1f", b.images() / b.wallSeconds()),
@@ -217,24 +221,26 @@ public final class ScalingBenchJob implements Job {
     }
 
     /** Runs {@code rounds} rounds of {@code s} from {@code state} (which ends trained by them) and measures them. */
-    private static Block block(JavaSparkContext jsc, BlockListener listener, Config config, MethodSetup setup, TrainingState state,
-                               JavaRDD<Shard> shards, Setting s, int pass, int rounds) throws IOException {
+    private static Block block(JavaSparkContext jsc, BlockListener listener, Config config, Method method, TrainingData data,
+                               long seed, TrainingState state, JavaRDD<Shard> shards, Setting s, int pass, int rounds)
+            throws IOException {
         Config c = config.withValue("reid.train.epochs", ConfigValueFactory.fromAnyRef(1))
                 .withValue("reid.distributed.averaging-steps", ConfigValueFactory.fromAnyRef(s.steps()))
                 .withValue("reid.distributed.workers", ConfigValueFactory.fromAnyRef(s.workers()));
         String tag = "w" + s.workers() + "-k" + s.steps() + "-p" + pass;
         state.setPosition(0, state.iteration());
         jsc.setLocalProperty(TAG, tag);
-        List<ParameterAveragingTrainer.EpochRecord> curve;
+        List<EpochLoop.EpochRecord> curve;
         long cpu0 = cpuNanos();
         try {
-            curve = new ParameterAveragingTrainer(jsc, c, null, null).train(state, setup, shards, rounds * s.steps());
+            curve = new ParameterAveragingTrainer(jsc, TrainConfig.from(c), DistributedConfig.from(c), LoaderConfig.from(c), null, null)
+                    .train(method, data, seed, state, shards, rounds * s.steps());
         } finally {
             jsc.setLocalProperty(TAG, null);
         }
         double cpu = (cpuNanos() - cpu0) / 1e9;
         Traffic t = listener.await(tag, rounds);
-        ParameterAveragingTrainer.EpochRecord e = curve.get(0);
+        EpochLoop.EpochRecord e = curve.get(0);
         return new Block(s, pass, rounds, Math.round(e.imagesPerSecond() * e.seconds()), e.seconds(), e.computeSeconds(),
                 cpu, e.broadcastBytes(), t, load());
     }
@@ -300,11 +306,11 @@ public final class ScalingBenchJob implements Job {
         }
         Block any = blocks.get(blocks.size() - 1);
         ctx.out().printf(Locale.ROOT, "Computed (raw fp32 values, AveragingTraffic): state broadcast %,d B, returned per worker %,d B "
-                        + "(%,d parameters, %,d optimizer values, %,d merged + %,d frozen auxiliary values). Measured/computed: "
+                        + "(%,d parameters, %,d optimizer values, %,d merged auxiliary values; %,d frozen values sent once). Measured/computed: "
                         + "broadcast %.3f (ModelSerializer's deflated zip), returned %.3f per worker (Java-serialized arrays). "
                         + "Driver-side serialization of the state %.3f s, reading it back %.3f s (median of 3).%n",
                 small.broadcastBytes(), small.returnedBytes(), small.parameters(), small.optimizerValues(), small.mergedAux(),
-                small.frozenAux(), any.broadcastBytes() / (double) small.broadcastBytes(),
+                small.frozen(), any.broadcastBytes() / (double) small.broadcastBytes(),
                 any.traffic().resultBytes() / (double) any.rounds() / any.setting().workers() / small.returnedBytes(),
                 serde[0], serde[1]);
         return rows;
@@ -349,7 +355,7 @@ public final class ScalingBenchJob implements Job {
         m.put("parameters", t.parameters());
         m.put("optimizerValues", t.optimizerValues());
         m.put("mergedAux", t.mergedAux());
-        m.put("frozenAux", t.frozenAux());
+        m.put("frozen", t.frozen());
         m.put("broadcastBytes", t.broadcastBytes());
         m.put("returnedBytes", t.returnedBytes());
         return m;
@@ -362,12 +368,12 @@ public final class ScalingBenchJob implements Job {
         Config r50 = config.withValue("reid.model.backbone", ConfigValueFactory.fromAnyRef("resnet50"))
                 .withValue("reid.model.width", ConfigValueFactory.fromAnyRef(1.0))
                 .withValue("reid.model.last-stride", ConfigValueFactory.fromAnyRef(1))
-                .withValue("reid.model.bnneck", ConfigValueFactory.fromAnyRef(true))
+                .withValue("reid.bot.bnneck", ConfigValueFactory.fromAnyRef(true))
                 .withValue("reid.model.pretrained", ConfigValueFactory.fromAnyRef(""))
                 .withValue("reid.input.height", ConfigValueFactory.fromAnyRef(256))
                 .withValue("reid.input.width", ConfigValueFactory.fromAnyRef(128));
-        Method method = Methods.byName(config.getString("reid.method"));
-        AveragingTraffic t = AveragingTraffic.of(method.initialize(new MethodSetup(r50, classes, 0, ctx.run().seed(), storage)));
+        Method method = Methods.of(r50);
+        AveragingTraffic t = AveragingTraffic.of(method.initialize(new TrainingData(classes, 0), ctx.run().seed(), storage));
         ctx.out().println();
         ctx.out().printf(Locale.ROOT, "Computed for ResNet-50 (%s, last stride 1, BNNeck, %d classes, built here): %,d parameters "
                         + "(batch-norm statistics included), %,d optimizer values, %,d merged auxiliary values (%s's center-loss centers); "

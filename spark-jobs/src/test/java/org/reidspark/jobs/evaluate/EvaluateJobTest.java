@@ -23,13 +23,14 @@ import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.embed.Embedder;
-import org.reidspark.embed.TrainedModel;
 import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.Evaluator;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.method.Methods;
-import org.reidspark.method.MethodSetup;
-import org.reidspark.train.LocalTraining;
+import org.reidspark.method.TrainingData;
+import org.reidspark.run.TrainedModel;
+import org.reidspark.eval.Labels;
+import org.reidspark.run.LocalTraining;
 import org.reidspark.train.TrainingState;
 
 import java.nio.file.Files;
@@ -90,9 +91,9 @@ class EvaluateJobTest {
         Config config = ConfigLoader.load(List.of("reid.model.backbone=resnet18", "reid.model.width=0.125",
                 "reid.input.height=32", "reid.input.width=16", "reid.run.name=" + name, "reid.run.output=\"" + runs + "\""));
         Storage storage = new Storage(new Configuration());
-        TrainingState state = Methods.byName("bot").initialize(new MethodSetup(config, 6, 0, 5, null));
+        TrainingState state = Methods.of(config).initialize(new TrainingData(6, 0), 5, null);
         try (RunDirectory dir = RunDirectory.create(storage, RunConfig.from(config), config, "train")) {
-            dir.writeModels(state.networks().asMap());
+            dir.writeModels(state.trainedNetworks());
             if (shards != null) dir.info("shards", shards);
             return Path.of(dir.publish().toUri());
         }
@@ -109,11 +110,9 @@ class EvaluateJobTest {
         Manifest manifest = Catalogs.of(data).read(storage, data.root());
         InputConfig input = InputConfig.from(model.config());
         assertEquals(32, input.height());
-        Embedder embedder = new Embedder(model.network(), input, ImageSource.decoding(storage, input),
+        Embedder embedder = new Embedder(model.testNetwork(), input, ImageSource.decoding(storage, input),
                 LoaderConfig.from(config), 8, false);
-        return Evaluator.evaluate(embedder.embed(manifest.query()), embedder.embed(manifest.gallery()),
-                LocalTraining.labels("query", manifest.query()), LocalTraining.labels("gallery", manifest.gallery()),
-                EvalConfig.from(config));
+        return LocalTraining.evaluate(embedder, manifest, EvalConfig.from(config));
     }
 
     private static Map<String, Long> snapshot(Path dir) throws Exception {

@@ -18,10 +18,11 @@ import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.embed.Embedder;
-import org.reidspark.embed.TrainedModel;
 import org.reidspark.jobs.Main;
 import org.reidspark.method.Method;
-import org.reidspark.method.MethodSetup;
+import org.reidspark.method.TrainingData;
+import org.reidspark.run.TrainedModel;
+import org.reidspark.eval.TestFeatures;
 import org.reidspark.method.Methods;
 import org.reidspark.train.TrainingState;
 
@@ -64,10 +65,10 @@ final class ExtractFixture {
     static Path publishModel(Path base, String name, long seed) throws IOException {
         Config config = ConfigLoader.load(List.of("reid.model.backbone=resnet18", "reid.model.width=0.125",
                 "reid.input.height=32", "reid.input.width=16", "reid.run.name=" + name, "reid.run.output=\"" + base + "\""));
-        Method bot = Methods.byName("bot");
-        TrainingState state = bot.initialize(new MethodSetup(config, 4, 0, seed, null));
+        Method bot = Methods.of(config);
+        TrainingState state = bot.initialize(new TrainingData(4, 0), seed, null);
         try (RunDirectory run = RunDirectory.create(localStorage(), RunConfig.from(config), config, "train")) {
-            run.writeModels(state.networks().asMap());
+            run.writeModels(state.trainedNetworks());
             run.publish();
         }
         return base.resolve(name);
@@ -197,12 +198,12 @@ final class ExtractFixture {
     static Map<Path, float[]> reference(Path model, List<Path> files) throws IOException {
         TrainedModel m = TrainedModel.open(localStorage(), model.toString());
         InputConfig input = InputConfig.from(m.config());
-        Embedder embedder = new Embedder(m.network(), input, ImageSource.decoding(localStorage(), input),
+        Embedder embedder = new Embedder(m.testNetwork(), input, ImageSource.decoding(localStorage(), input),
                 LoaderConfig.from(m.config()), 3, false);
         List<Sample> samples = files.stream().map(f -> new Sample(f.toString(), 0, -1, 0, -1, Split.GALLERY)).toList();
-        float[][] e = embedder.embed(samples);
+        TestFeatures e = embedder.embed("reference", samples);
         Map<Path, float[]> out = new HashMap<>();
-        for (int i = 0; i < files.size(); i++) out.put(files.get(i), e[i]);
+        for (int i = 0; i < files.size(); i++) out.put(files.get(i), e.embedding().matrix().getRow(i).toFloatVector());
         return out;
     }
 

@@ -1,4 +1,4 @@
-package org.reidspark.method.bot;
+package org.reidspark.run;
 
 import com.typesafe.config.Config;
 import org.junit.jupiter.api.Test;
@@ -7,8 +7,7 @@ import org.reidspark.config.ConfigLoader;
 import org.reidspark.data.augment.AugmentConfig;
 import org.reidspark.eval.Protocol;
 import org.reidspark.eval.RankingMetrics;
-import org.reidspark.loss.LossConfig;
-import org.reidspark.model.ModelConfig;
+import org.reidspark.method.bot.BotConfig;
 
 import java.util.List;
 import java.util.Map;
@@ -26,14 +25,14 @@ class BotAblationTest {
     @Test
     void eachVariantRemovesExactlyItsTrick() {
         Config base = ConfigLoader.load(List.of());
-        assertTrue(ModelConfig.from(base).bnneck());
-        assertTrue(LossConfig.from(base).labelSmoothing() > 0);
+        assertTrue(BotConfig.from(base).model().bnneck());
+        assertTrue(BotConfig.from(base).loss().labelSmoothing() > 0);
         assertTrue(AugmentConfig.from(base).erasingP() > 0);
         for (BotAblation.Variant v : BotAblation.VARIANTS) {
             Config c = v.applyTo(base);
-            assertEquals(!v.name().equals("no-bnneck"), ModelConfig.from(c).bnneck(), v.name());
-            assertEquals(v.name().equals("no-label-smoothing") ? 0.0 : LossConfig.from(base).labelSmoothing(),
-                    LossConfig.from(c).labelSmoothing(), 0, v.name());
+            assertEquals(!v.name().equals("no-bnneck"), BotConfig.from(c).model().bnneck(), v.name());
+            assertEquals(v.name().equals("no-label-smoothing") ? 0.0 : BotConfig.from(base).loss().labelSmoothing(),
+                    BotConfig.from(c).loss().labelSmoothing(), 0, v.name());
             assertEquals(v.name().equals("no-random-erasing") ? 0.0 : AugmentConfig.from(base).erasingP(),
                     AugmentConfig.from(c).erasingP(), 0, v.name());
         }
@@ -70,7 +69,7 @@ class BotAblationTest {
         assertEquals(Math.sqrt(0.02), full.sd(BotAblation.Run::rank1), 1e-12);
         assertEquals(0.0, noBnneck.sd(BotAblation.Run::rank1), 1e-12);
         Map<String, Object> json = noBnneck.toMap();
-        assertEquals(Map.of("reid.model.bnneck", false), json.get("overrides"));
+        assertEquals(Map.of("reid.bot.bnneck", false), json.get("overrides"));
         assertEquals(0.23, (double) json.get("mAP"), 1e-12);
 
         RankingMetrics baseline = new RankingMetrics(Protocol.STANDARD, new double[]{0.66, 0.8}, 0.49, 0.16, 100, 100, 500);

@@ -1,4 +1,4 @@
-package org.reidspark.data.synth;
+package org.reidspark.eval.baseline;
 
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
@@ -7,6 +7,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.reidspark.artifact.Storage;
 import org.reidspark.config.ConfigLoader;
+import org.reidspark.data.synth.SynthConfig;
+import org.reidspark.data.synth.SynthGenerator;
+import org.reidspark.data.synth.SynthVariant;
 import org.reidspark.eval.Protocol;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.reidspark.method.bot;
+package org.reidspark.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,7 +12,7 @@ import org.reidspark.config.ConfigError;
 import org.reidspark.data.Manifest;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.train.Checkpoints;
-import org.reidspark.train.LocalTraining;
+import org.reidspark.method.bot.BotMethod;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +32,9 @@ import java.util.function.ToDoubleFunction;
  * direction of each trick's effect can be compared with the paper's. The variants are config overrides:
  * <ul>
  *   <li>{@code full}: the configured recipe unchanged;</li>
- *   <li>{@code no-bnneck}: {@code reid.model.bnneck = false} (the classifier, with a bias, reads the pooled feature;
+ *   <li>{@code no-bnneck}: {@code reid.bot.bnneck = false} (the classifier, with a bias, reads the pooled feature;
  *       the test embedding is the pooled feature; see {@link org.reidspark.model.head.BNNeck});</li>
- *   <li>{@code no-label-smoothing}: {@code reid.loss.label-smoothing = 0} (plain cross-entropy);</li>
+ *   <li>{@code no-label-smoothing}: {@code reid.bot.loss.label-smoothing = 0} (plain cross-entropy);</li>
  *   <li>{@code no-random-erasing}: {@code reid.augment.erasing-p = 0}.</li>
  * </ul>
  * With several seeds ({@code reid.run.seed}, +1, +2, ...: network initialization, sampling, augmentation; the
@@ -74,8 +74,8 @@ public final class BotAblation {
     /** The full recipe and one variant per removed trick, in the order the table lists them. */
     public static final List<Variant> VARIANTS = List.of(
             new Variant("full", "-", Map.of()),
-            new Variant("no-bnneck", "BNNeck", Map.of("reid.model.bnneck", false)),
-            new Variant("no-label-smoothing", "label smoothing", Map.of("reid.loss.label-smoothing", 0.0)),
+            new Variant("no-bnneck", "BNNeck", Map.of("reid.bot.bnneck", false)),
+            new Variant("no-label-smoothing", "label smoothing", Map.of("reid.bot.loss.label-smoothing", 0.0)),
             new Variant("no-random-erasing", "random erasing", Map.of("reid.augment.erasing-p", 0.0)));
 
     private BotAblation() {
@@ -105,7 +105,7 @@ public final class BotAblation {
     /** Fails unless the configured method is BoT: the variants remove BoT's tricks. */
     public static void checkMethod(Config config) {
         String method = config.getString("reid.method");
-        if (!method.equals(new BotMethod().name())) {
+        if (!method.equals(BotMethod.NAME)) {
             throw ConfigError.badValue("reid.method", method, "bot (the ablation removes BoT's tricks)");
         }
     }

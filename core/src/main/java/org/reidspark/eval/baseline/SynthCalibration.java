@@ -1,11 +1,11 @@
-package org.reidspark.data.synth;
+package org.reidspark.eval.baseline;
 
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Manifest;
 import org.reidspark.data.catalog.Catalogs;
 import org.reidspark.eval.Protocol;
 import org.reidspark.eval.RankingMetrics;
-import org.reidspark.eval.baseline.HistogramBaseline;
+import org.reidspark.data.synth.SynthVariant;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package org.reidspark.embed;
+package org.reidspark.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,33 +7,32 @@ import com.typesafe.config.ConfigFactory;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.reidspark.artifact.RunDirectory;
 import org.reidspark.artifact.Storage;
 import org.reidspark.config.ConfigLoader;
+import org.reidspark.embed.TestNetwork;
 import org.reidspark.method.Method;
 import org.reidspark.method.Methods;
 import org.reidspark.train.NetworkSet;
-import org.reidspark.train.TrainingState;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * The test-time network of a published training run, read back from its run directory: {@code config.conf}
- * (the run's resolved config, which fixes the input size and preprocessing), {@code run.json} (its name and
- * start time, the model's identity in outputs such as embeddings) and {@code model/<network>.zip}; the run's
- * method ({@code reid.method}) says which network's {@code embedding} output is the test feature.
+ * A published training run's model, read back from its run directory: {@code config.conf} (the run's resolved
+ * config, which fixes the input size and preprocessing and the method with its settings), {@code run.json} (its
+ * name and start time, the model's identity in outputs such as embeddings) and {@code model/<network>.zip} (its
+ * trained networks); the method makes its test network from them.
  *
- * @param location  the run directory
- * @param runId     {@code <run name>@<start time>}, unique per run even when a name is reused with overwrite
- * @param config    the run's resolved config (secrets redacted)
- * @param method    the method that trained it
- * @param network   its inference network: input {@code [B, 3, H, W]}, output {@code embedding} {@code [B, D]}
+ * @param location the run directory
+ * @param runId    {@code <run name>@<start time>}, unique per run even when a name is reused with overwrite
+ * @param config   the run's resolved config (secrets redacted)
+ * @param method   the method that trained it, with the run's settings
+ * @param networks its trained networks
  */
-public record TrainedModel(Path location, String runId, Config config, String method, ComputationGraph network) {
+public record TrainedModel(Path location, String runId, Config config, Method method, NetworkSet networks) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Opens the published run at {@code location}; fails naming what is missing when it is not one. */
@@ -59,15 +58,24 @@ public record TrainedModel(Path location, String runId, Config config, String me
                 networks.put(name.substring(0, name.length() - 4), ModelSerializer.restoreComputationGraph(in, false));
             }
         }
-        String methodName = config.getString("reid.method");
-        Method method = Methods.byName(methodName);
-        ComputationGraph network;
+        Method method = Methods.of(config);
+        TrainedModel model = new TrainedModel(dir, runId, config, method, networks);
         try {
-            network = method.inferenceNetwork(new TrainingState(networks));
+            model.testNetwork();
         } catch (RuntimeException e) {
-            throw new IOException("run directory " + dir + " (method " + methodName + ") lacks its inference network; "
+            throw new IOException("run directory " + dir + " (method " + method.name() + ") lacks what its test network needs; "
                     + "model/ holds " + networks.names() + ": " + e.getMessage(), e);
         }
-        return new TrainedModel(dir, runId, config, methodName, network);
+        return model;
+    }
+
+    /** The method's test network over these networks (one per thread: DL4J graphs are not thread-safe). */
+    public TestNetwork testNetwork() {
+        return method.testNetwork(networks);
+    }
+
+    /** This model in the form Spark ships to executors. */
+    public TestModel portable() {
+        return TestModel.of(method, networks);
     }
 }

@@ -1,0 +1,118 @@
+package org.reidspark.run;
+
+import com.typesafe.config.Config;
+import org.reidspark.artifact.Storage;
+import org.reidspark.data.Manifest;
+import org.reidspark.data.Sample;
+import org.reidspark.data.Split;
+import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.data.image.ImageSource;
+import org.reidspark.data.image.InputConfig;
+import org.reidspark.embed.EmbedConfig;
+import org.reidspark.embed.Embedder;
+import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.Evaluator;
+import org.reidspark.eval.Labels;
+import org.reidspark.eval.RankingMetrics;
+import org.reidspark.eval.TestFeatures;
+import org.reidspark.method.Method;
+import org.reidspark.method.Methods;
+import org.reidspark.method.TrainingData;
+import org.reidspark.train.Checkpoints;
+import org.reidspark.train.EpochLoop;
+import org.reidspark.train.InputBatches;
+import org.reidspark.train.LocalTrainer;
+import org.reidspark.train.TrainConfig;
+import org.reidspark.train.TrainingState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A whole training run in one JVM, as {@code submit/reid train-local} does it: the configured method
+ * ({@link Methods#of}) on a manifest's train split with the batches its {@link Method#trainingInputs()} declare,
+ * the {@link LocalTrainer} with checkpoints (resumed when present), and evaluation of the query split against the
+ * gallery split with the method's test network and matching rule in the evaluation engine.
+ */
+public final class LocalTraining {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalTraining.class);
+
+    /** What a run produced. */
+    public record Result(Method method, TrainingState state, List<EpochLoop.EpochRecord> curve, RankingMetrics metrics) {
+    }
+
+    private LocalTraining() {
+    }
+
+    /**
+     * @param checkpoints where to keep (and find) checkpoints; null for none
+     */
+    public static Result run(Config config, Manifest manifest, Storage storage, Checkpoints checkpoints) throws IOException {
+        long seed = config.getLong("reid.run.seed");
+        Method method = Methods.of(config);
+        TrainConfig trainConfig = TrainConfig.from(config);
+        LoaderConfig loaderConfig = LoaderConfig.from(config);
+        EvalConfig evalConfig = EvalConfig.from(config);
+        InputConfig input = InputConfig.from(config);
+        EmbedConfig embed = EmbedConfig.from(config);
+        TrainingData data = TrainingData.of(manifest);
+        Optional<TrainingState> resumed = checkpoints == null ? Optional.empty() : checkpoints.load();
+        TrainingState state;
+        if (resumed.isPresent()) {
+            state = resumed.get();
+            LOG.info("resuming from checkpoint {} at epoch {} (iteration {})", checkpoints.location(), state.epoch(), state.iteration());
+        } else {
+            state = method.initialize(data, seed, storage);
+        }
+        ImageSource images = ImageSource.cached(ImageSource.decoding(storage, input));
+        List<Sample> train = new ArrayList<>();
+        List<Long> keys = new ArrayList<>();
+        for (int i = 0; i < manifest.samples().size(); i++) {
+            if (manifest.samples().get(i).split() == Split.TRAIN) {
+                train.add(manifest.samples().get(i));
+                keys.add((long) i);
+            }
+        }
+        EpochLoop.Evaluator evaluator = (s, epoch) -> asMap(evaluate(method, s, manifest, input, images, loaderConfig, embed, evalConfig));
+        List<EpochLoop.EpochRecord> curve;
+        try (InputBatches source = new InputBatches(method.trainingInputs(), train, keys.stream().mapToLong(Long::longValue).toArray(),
+                images, loaderConfig, seed)) {
+            LOG.info("training {} on {} images of {} identities: {} epochs of {} batches of {}", method.name(), train.size(),
+                    data.identities(), trainConfig.epochs(), source.batchesPerEpoch(), source.batchSize());
+            curve = new LocalTrainer(trainConfig, seed, checkpoints, evaluator)
+                    .train(state, method.step(data, seed), method.learningRates(), source);
+        }
+        RankingMetrics metrics = evaluate(method, state, manifest, input, images, loaderConfig, embed, evalConfig);
+        return new Result(method, state, curve, metrics);
+    }
+
+    /** The metrics a training curve records at an evaluation. */
+    public static Map<String, Double> asMap(RankingMetrics m) {
+        return Map.of("mAP", m.mAP(), "rank1", m.rank(1), "mINP", m.mINP());
+    }
+
+    static RankingMetrics evaluate(Method method, TrainingState state, Manifest manifest, InputConfig input, ImageSource images,
+                                   LoaderConfig loader, EmbedConfig embed, EvalConfig evalConfig) {
+        Embedder embedder = new Embedder(method.testNetwork(state.networks()), input, images, loader, embed.batchSize(), embed.flip());
+        return evaluate(embedder, manifest, evalConfig);
+    }
+
+    /** Embeds the manifest's query and gallery splits and ranks one against the other with the network's matching rule. */
+    public static RankingMetrics evaluate(Embedder embedder, Manifest manifest, EvalConfig evalConfig) {
+        List<Sample> query = manifest.query();
+        List<Sample> gallery = manifest.gallery();
+        if (query.isEmpty() || gallery.isEmpty()) {
+            throw new IllegalArgumentException("dataset " + manifest.dataset() + " at " + manifest.root()
+                    + " has no query or no gallery split to evaluate on");
+        }
+        TestFeatures q = embedder.embed("query", query);
+        TestFeatures g = embedder.embed("gallery", gallery);
+        return Evaluator.evaluate(q, g, embedder.network().matching(evalConfig.metric()), Labels.of("query", query),
+                Labels.of("gallery", gallery), evalConfig, null);
+    }
+}

@@ -1,0 +1,64 @@
+package org.reidspark.run;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.reidspark.embed.TestNetwork;
+import org.reidspark.method.Method;
+import org.reidspark.train.NetworkSet;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A method's test network in a form Spark can ship to executors (one broadcast): the {@link Method} with its settings
+ * and its trained networks as DL4J zips without optimizer state. {@link #open()} restores the networks and makes the
+ * {@link TestNetwork} (once per task: graphs are not thread-safe).
+ *
+ * @param method   the method, with its settings
+ * @param networks DL4J zip bytes per trained network name
+ */
+public record TestModel(Method method, Map<String, byte[]> networks) implements Serializable {
+    public TestModel {
+        networks = Collections.unmodifiableMap(new LinkedHashMap<>(networks));
+    }
+
+    /** The trained (not frozen) networks of {@code set}, serialized. */
+    public static TestModel of(Method method, NetworkSet set) {
+        Map<String, byte[]> bytes = new LinkedHashMap<>();
+        for (Map.Entry<String, ComputationGraph> e : set.asMap().entrySet()) {
+            if (set.frozen(e.getKey())) continue;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try {
+                ModelSerializer.writeModel(e.getValue(), out, false);
+            } catch (IOException ex) {
+                throw new UncheckedIOException("cannot serialize network " + e.getKey(), ex);
+            }
+            bytes.put(e.getKey(), out.toByteArray());
+        }
+        return new TestModel(method, bytes);
+    }
+
+    /** Restores the networks and makes the method's test network over them. */
+    public TestNetwork open() {
+        NetworkSet set = new NetworkSet();
+        for (Map.Entry<String, byte[]> e : networks.entrySet()) {
+            try {
+                set.put(e.getKey(), ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(e.getValue()), false));
+            } catch (IOException ex) {
+                throw new UncheckedIOException("cannot restore network " + e.getKey(), ex);
+            }
+        }
+        return method.testNetwork(set);
+    }
+
+    /** Bytes of the serialized networks. */
+    public long bytes() {
+        return networks.values().stream().mapToLong(b -> b.length).sum();
+    }
+}

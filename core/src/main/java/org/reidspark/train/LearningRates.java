@@ -1,0 +1,72 @@
+package org.reidspark.train;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A method's base learning rates: one per trained network, and optionally a factor for single layers of a network
+ * (DG-Net trains the re-ID heads at 10x the backbone's rate). The schedule's factor multiplies all of them; a
+ * {@link Round} applies them before its steps.
+ *
+ * @param base         base rate per network name
+ * @param layerFactors per network, a factor on its base rate per layer name
+ */
+public record LearningRates(Map<String, Double> base, Map<String, Map<String, Double>> layerFactors) implements Serializable {
+    public LearningRates {
+        Map<String, Double> rates = Collections.unmodifiableMap(new LinkedHashMap<>(base));
+        Map<String, Map<String, Double>> copy = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, Double>> e : layerFactors.entrySet()) {
+            if (!rates.containsKey(e.getKey())) throw new IllegalArgumentException("layer learning rates for network "
+                    + e.getKey() + ", which has no base rate; networks: " + rates.keySet());
+            copy.put(e.getKey(), Collections.unmodifiableMap(new LinkedHashMap<>(e.getValue())));
+        }
+        base = rates;
+        layerFactors = Collections.unmodifiableMap(copy);
+        for (Map.Entry<String, Double> e : base.entrySet()) {
+            if (!(e.getValue() >= 0) || Double.isInfinite(e.getValue())) {
+                throw new IllegalArgumentException("learning rate of network " + e.getKey() + " must be >= 0, got " + e.getValue());
+            }
+        }
+    }
+
+    /** One network at one rate. */
+    public static LearningRates of(String network, double lr) {
+        return new LearningRates(Map.of(network, lr), Map.of());
+    }
+
+    /** These rates with another network. */
+    public LearningRates and(String network, double lr) {
+        Map<String, Double> b = new LinkedHashMap<>(base);
+        if (b.put(network, lr) != null) throw new IllegalArgumentException("network " + network + " already has a rate");
+        return new LearningRates(b, layerFactors);
+    }
+
+    /** These rates with layer {@code layer} of {@code network} at {@code factor} x the network's rate. */
+    public LearningRates withLayer(String network, String layer, double factor) {
+        Map<String, Map<String, Double>> f = new LinkedHashMap<>(layerFactors);
+        Map<String, Double> layers = new LinkedHashMap<>(f.getOrDefault(network, Map.of()));
+        layers.put(layer, factor);
+        f.put(network, layers);
+        return new LearningRates(base, f);
+    }
+
+    /** Sets every network's (and listed layer's) rate to its base times {@code factor}. */
+    public void apply(NetworkSet networks, double factor) {
+        for (Map.Entry<String, Double> e : base.entrySet()) {
+            networks.setLearningRate(e.getKey(), e.getValue() * factor);
+            Map<String, Double> layers = layerFactors.get(e.getKey());
+            if (layers == null) continue;
+            ComputationGraph g = networks.get(e.getKey());
+            for (Map.Entry<String, Double> l : layers.entrySet()) {
+                if (g.getLayer(l.getKey()) == null) {
+                    throw new IllegalArgumentException("network " + e.getKey() + " has no layer " + l.getKey());
+                }
+                g.setLearningRate(l.getKey(), e.getValue() * factor * l.getValue());
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.reidspark.jobs.train;
+
+import com.typesafe.config.Config;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.data.image.InputConfig;
+import org.reidspark.data.shard.Shard;
+import org.reidspark.method.ContractData;
+import org.reidspark.method.Method;
+import org.reidspark.method.Methods;
+import org.reidspark.method.TrainingData;
+import org.reidspark.method.bot.BotContractTest;
+import org.reidspark.method.toy.ToyContractTest;
+import org.reidspark.train.AuxState;
+import org.reidspark.train.DenseState;
+import org.reidspark.train.EpochLoop;
+import org.reidspark.train.KeyedState;
+import org.reidspark.train.LrSchedule;
+import org.reidspark.train.MergeAccumulator;
+import org.reidspark.train.TrainConfig;
+import org.reidspark.train.TrainingState;
+
+import java.io.ByteArrayInputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Spark half of the method contract, for every registered method: two rounds of parameter averaging with two
+ * workers on {@code local[2]} give the parameters and auxiliary state of the local reference (each worker's round run
+ * in this JVM by the same code, then merged); the frozen components go to the executors once per training (read
+ * from their broadcast at most once per task slot, whatever the rounds) and the state sent every round leaves them out.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MethodContractSparkTest {
+    private static final long SEED = 3;
+    private static final int STEPS = 2;
+    private SparkSession spark;
+    private JavaSparkContext jsc;
+
+    @BeforeAll
+    void start() {
+        spark = SparkSession.builder().master("local[2]").appName("method-contract").config("spark.ui.enabled", false).getOrCreate();
+        jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    }
+
+    @AfterAll
+    void stop() {
+        if (spark != null) spark.stop();
+    }
+
+    static Stream<Arguments> methods() {
+        return Stream.of(Arguments.of("bot", BotContractTest.tiny()), Arguments.of("toy", ToyContractTest.tiny()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("methods")
+    void twoWorkersOnLocalSparkGiveTheLocalReference(String name, Config config) throws Exception {
+        Method method = Methods.of(config);
+        InputConfig input = InputConfig.from(config);
+        int h = input.height();
+        int w = input.width();
+        ContractData d = new ContractData(6, h, w);
+        TrainingData data = TrainingData.of(d.manifest());
+        TrainingState initial = method.initialize(data, SEED, null);
+        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(6, h, w).trainShard(i, 2)).cache();
+
+        TrainConfig train = new TrainConfig(1, 1, 1, 0, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
+        LoaderConfig loader = new LoaderConfig(1, 2);
+        ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, train,
+                new DistributedConfig(2, STEPS, "none", -1), loader, null, null);
+        TrainingState distributed = initial.copy();
+        long readsBefore = FrozenParts.reads();
+        List<EpochLoop.EpochRecord> curve = trainer.train(method, data, SEED, distributed, shards, 2 * STEPS);
+        long reads = FrozenParts.reads() - readsBefore;
+        assertEquals(1, curve.size());
+        assertEquals(2L * 2 * STEPS * method.trainingInputs().sampling().batchSize(),
+                Math.round(curve.get(0).imagesPerSecond() * curve.get(0).seconds()), "two rounds of two workers");
+
+        // the local reference: every worker's round in this JVM, merged by the same rules
+        TrainingState reference = initial.copy();
+        ParameterAveragingTrainer.Worker worker = new ParameterAveragingTrainer.Worker(method, data, SEED, 1, 2 * STEPS, STEPS,
+                loader, -1);
+        for (int round = 0; round < 2; round++) {
+            byte[] bytes = reference.toBytes(TrainingState.Part.TRAINABLE);
+            MergeAccumulator acc = new MergeAccumulator();
+            for (int s = 0; s < 2; s++) {
+                TrainingState frozen = reference.hasFrozen()
+                        ? TrainingState.read(new ByteArrayInputStream(reference.toBytes(TrainingState.Part.FROZEN))) : null;
+                acc.combine(ParameterAveragingTrainer.runRound(d.trainShard(s, 2), bytes, frozen, worker, 0, round, 1.0).states());
+            }
+            acc.applyTo(reference);
+        }
+        for (String n : reference.networks().names()) {
+            assertTrue(reference.network(n).params().equalsWithEps(distributed.network(n).params(), 1e-5),
+                    name + ": network " + n + " on Spark differs from the local reference");
+        }
+        for (Map.Entry<String, AuxState> e : reference.aux().entrySet()) {
+            if (e.getValue() instanceof DenseState ds) {
+                assertTrue(ds.value().equalsWithEps(distributed.dense(e.getKey()).value(), 1e-5), name + ": " + e.getKey());
+            } else if (e.getValue() instanceof KeyedState k) {
+                assertTrue(k.rows().equalsWithEps(distributed.keyed(e.getKey()).rows(), 1e-5), name + ": " + e.getKey());
+            }
+        }
+        assertEquals(reference.iteration(), distributed.iteration());
+
+        // frozen components: sent once, read at most once per task slot, never in a round's state
+        long frozenBytes = initial.hasFrozen() ? initial.toBytes(TrainingState.Part.FROZEN).length : 0;
+        assertEquals(frozenBytes, trainer.frozenBytes(), name);
+        assertTrue(reads <= 2, name + ": the frozen part was read " + reads + " times for 2 rounds x 2 workers");
+        assertEquals(initial.hasFrozen() ? 1 : 0, Math.min(1, reads), name);
+        long round = curve.get(0).broadcastBytes();
+        assertEquals(distributed.toBytes(TrainingState.Part.TRAINABLE).length, round, 64.0,
+                name + ": a round sends the trainable part");
+        if (initial.hasFrozen()) {
+            assertTrue(round + frozenBytes / 2 < distributed.toBytes().length,
+                    name + ": the round's " + round + " bytes leave out the frozen " + frozenBytes);
+        }
+        shards.unpersist();
+    }
+}
