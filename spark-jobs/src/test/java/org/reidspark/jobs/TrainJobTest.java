@@ -119,6 +119,20 @@ class TrainJobTest {
     }
 
     @Test
+    void aBadMethodSettingOrMethodNameFailsBeforeAnyWork() {
+        for (String bad : List.of("reid.bot.lr=-1", "reid.method=b0t", "reid.bot.loss.triplet-margin=0")) {
+            Path runs = tmp.resolve("bad-" + Math.abs(bad.hashCode()));
+            List<String> args = tinyTraining(data, runs);
+            args.add(bad);
+            JobRun r = run(args);
+            assertEquals(2, r.code(), bad + ": " + r.err() + r.out());
+            String key = bad.substring(0, bad.indexOf('='));
+            assertTrue(r.err().contains(key), bad + ": " + r.err());
+            assertTrue(!Files.exists(runs), bad + ": nothing is written, no shard set is published: " + runs);
+        }
+    }
+
+    @Test
     void theFaultReallyHappensWithoutRetries() {
         List<String> args = tinyTraining(data, tmp.resolve("noretry"));
         args.add("reid.distributed.fault-round=0");

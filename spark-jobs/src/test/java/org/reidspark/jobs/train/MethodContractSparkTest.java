@@ -129,4 +129,77 @@ class MethodContractSparkTest {
         }
         shards.unpersist();
     }
+
+    /** The contexts the steps of {@link Probe} saw (the executors are threads of this JVM on local[2]). */
+    private static final java.util.Queue<org.reidspark.train.StepContext> SEEN = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** A method that is BoT, but whose steps record their context. */
+    record Probe(Method inner) implements Method {
+        @Override
+        public String name() {
+            return "probe";
+        }
+
+        @Override
+        public org.reidspark.method.MethodConfig config() {
+            return inner.config();
+        }
+
+        @Override
+        public org.reidspark.data.batch.TrainingInputs trainingInputs() {
+            return inner.trainingInputs();
+        }
+
+        @Override
+        public TrainingState initialize(TrainingData data, long seed, org.reidspark.artifact.Storage storage) {
+            return inner.initialize(data, seed, storage);
+        }
+
+        @Override
+        public org.reidspark.train.Step step(TrainingData data, long seed) {
+            org.reidspark.train.Step step = inner.step(data, seed);
+            return (batch, state, context) -> {
+                SEEN.add(context);
+                return step.apply(batch, state, context);
+            };
+        }
+
+        @Override
+        public org.reidspark.train.LearningRates learningRates() {
+            return inner.learningRates();
+        }
+
+        @Override
+        public org.reidspark.embed.TestNetwork testNetwork(org.reidspark.train.NetworkSet networks) {
+            return inner.testNetwork(networks);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void stepsOnTheExecutorsSeeTheRealScheduleAndProgress() throws Exception {
+        Config config = BotContractTest.tiny();
+        InputConfig input = InputConfig.from(config);
+        int h = input.height();
+        int w = input.width();
+        ContractData d = new ContractData(6, h, w);
+        TrainingData data = TrainingData.of(d.manifest());
+        Method probe = new Probe(Methods.of(config));
+        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(6, h, w).trainShard(i, 2));
+        TrainConfig train = new TrainConfig(2, 1, 1, 0, new LrSchedule("warmup-multistep", 1, 0.5, List.of(), 0.1, 0));
+        SEEN.clear();
+        new ParameterAveragingTrainer(jsc, train, new DistributedConfig(2, STEPS, "none", -1), new LoaderConfig(1, 2), null, null)
+                .train(probe, data, SEED, probe.initialize(data, SEED, null), shards, 2 * STEPS);
+        List<org.reidspark.train.StepContext> seen = List.copyOf(SEEN);
+        assertEquals(2 * 2 * 2 * STEPS, seen.size(), "2 epochs x 2 rounds x 2 workers x 2 steps");
+        for (org.reidspark.train.StepContext c : seen) {
+            assertEquals(2, c.epochs(), "the run's epochs, on every executor");
+            assertEquals(2 * STEPS, c.stepsPerEpoch());
+            assertEquals(c.epoch() == 0 ? 0.5 : 1.0, c.lrFactor(), 1e-12, "warm-up factor of the epoch");
+            assertEquals((double) c.iteration() / (2 * 2 * STEPS), c.progress(), 1e-12);
+        }
+        assertEquals(0.0, seen.stream().mapToDouble(org.reidspark.train.StepContext::progress).min().orElseThrow(), 0);
+        assertEquals(7.0 / 8, seen.stream().mapToDouble(org.reidspark.train.StepContext::progress).max().orElseThrow(), 1e-12);
+        assertEquals(seen.size(), seen.stream().mapToLong(org.reidspark.train.StepContext::seed).distinct().count(),
+                "every step of every worker has its own seed");
+    }
 }
