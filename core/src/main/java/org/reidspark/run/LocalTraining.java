@@ -62,6 +62,10 @@ public final class LocalTraining {
         EmbedConfig embed = EmbedConfig.from(config);
         TrainingData data = TrainingData.of(manifest);
         Optional<TrainingState> resumed = checkpoints == null ? Optional.empty() : checkpoints.load();
+        if (checkpoints != null) {
+            Fingerprint.checkAndRecord(storage, checkpoints.dir(), Fingerprint.of(config, method, manifest, List.of()),
+                    resumed.isPresent(), config.getBoolean("reid.run.resume-with-changes"), "run " + checkpoints.dir().getParent());
+        }
         TrainingState state;
         if (resumed.isPresent()) {
             state = resumed.get();

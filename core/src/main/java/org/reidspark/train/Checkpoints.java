@@ -39,6 +39,11 @@ public final class Checkpoints {
         this.dir = dir;
     }
 
+    /** The directory the checkpoint (and the run's fingerprint) is kept in. */
+    public Path dir() {
+        return dir;
+    }
+
     public Path location() {
         return new Path(dir, FILE);
     }
@@ -62,6 +67,12 @@ public final class Checkpoints {
 
     private static void move(FileSystem fs, Path from, Path to) throws IOException {
         if (!fs.rename(from, to)) throw new IOException("could not move checkpoint " + from + " to " + to);
+    }
+
+    /** Whether a checkpoint is there to resume from (without reading it). */
+    public boolean exists() throws IOException {
+        FileSystem fs = storage.fs(dir);
+        return fs.exists(location()) || fs.exists(new Path(dir, PREVIOUS));
     }
 
     /** The last complete checkpoint, or empty when the run has none. */

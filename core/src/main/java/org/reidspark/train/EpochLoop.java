@@ -5,7 +5,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -14,7 +13,8 @@ import java.util.Map;
  * schedule's learning-rate factor, the trainer's rounds (a {@link LocalTrainer} runs rounds of its batches in this
  * JVM, the Spark trainer one averaging round across its workers at a time), the NaN/Inf guard on every round, one
  * progress line per round (loss terms, images/s, learning-rate factor, ETA), then the end of the epoch: position,
- * checkpoint and evaluation when due ({@link #endEpoch}), and the epoch's record for {@code curve.json}.
+ * evaluation and checkpoint when due ({@link #endEpoch}), and the epoch's record for {@code curve.json}, kept in the
+ * state (and so in its checkpoints) so that a resumed run's curve has every epoch.
  */
 public final class EpochLoop {
     private static final Logger LOG = LoggerFactory.getLogger(EpochLoop.class);
@@ -76,9 +76,11 @@ public final class EpochLoop {
         this.evaluator = evaluator;
     }
 
-    /** Trains {@code state} from its current epoch to the last; returns the curve of the epochs run here. */
+    /**
+     * Trains {@code state} from its current epoch to the last; returns the whole curve (the state keeps it, with the
+     * epochs before a resume).
+     */
     public List<EpochRecord> run(TrainingState state, Rounds rounds) throws IOException {
-        List<EpochRecord> curve = new ArrayList<>();
         int perEpoch = rounds.roundsPerEpoch();
         long totalRounds = (long) perEpoch * (config.epochs() - state.epoch());
         long roundsDone = 0;
@@ -108,36 +110,40 @@ public final class EpochLoop {
             }
             if (sum.steps() == 0) throw new IllegalStateException("epoch " + epoch + " produced no batches");
             double seconds = (System.nanoTime() - epochStart) / 1e9;
-            Map<String, Double> metrics = endEpoch(state, epoch, config, checkpoints, evaluator);
             boolean distributed = bytes >= 0;
-            curve.add(new EpochRecord(epoch, factor, sum.meanLosses(), sum.images() / seconds, seconds,
-                    distributed ? compute : null, distributed ? Math.max(0, seconds - compute) : null,
-                    distributed ? bytes : null, metrics));
+            double computeSeconds = compute;
+            long broadcast = bytes;
+            int done = epoch;
+            endEpoch(state, epoch, config, checkpoints, evaluator, metrics -> new EpochRecord(done, factor, sum.meanLosses(),
+                    sum.images() / seconds, seconds, distributed ? computeSeconds : null,
+                    distributed ? Math.max(0, seconds - computeSeconds) : null, distributed ? broadcast : null, metrics));
         }
-        return curve;
+        return state.curve();
     }
 
     /**
-     * What every trainer does when epoch {@code epoch} (0-based) ends: records the position, checkpoints the whole
-     * state when due ({@code checkpoint-every}, and after the last epoch) once the parameters pass the NaN/Inf guard,
-     * and evaluates when due ({@code eval-every}, and after the last epoch). An evaluator may return no metrics for an
-     * epoch it leaves to its caller (the train job evaluates the last one itself); nothing is logged then.
+     * What every trainer does when epoch {@code epoch} (0-based) ends: records the position; when a checkpoint is due
+     * ({@code checkpoint-every}, and after the last epoch) checks the parameters with the NaN/Inf guard; evaluates when
+     * due ({@code eval-every}, and after the last epoch); adds the epoch's record (with the metrics) to the state's
+     * curve; then checkpoints the whole state, curve included. An evaluator may return no metrics for an epoch it
+     * leaves to its caller (the train job evaluates the last one itself); nothing is logged then.
      *
      * @param checkpoints null for none
      * @param evaluator   null for none
-     * @return the epoch's metrics; empty when none were computed
+     * @param record      the epoch's record, given its metrics (empty when none were computed)
      */
-    static Map<String, Double> endEpoch(TrainingState state, int epoch, TrainConfig config, Checkpoints checkpoints,
-                                        Evaluator evaluator) throws IOException {
+    static void endEpoch(TrainingState state, int epoch, TrainConfig config, Checkpoints checkpoints, Evaluator evaluator,
+                         java.util.function.Function<Map<String, Double>, EpochRecord> record) throws IOException {
         state.setPosition(epoch + 1, state.iteration());
         boolean last = epoch + 1 == config.epochs();
-        if (checkpoints != null && (last || (epoch + 1) % config.checkpointEvery() == 0)) {
-            Guards.checkParameters(state, "after epoch " + (epoch + 1), checkpoints);
-            checkpoints.save(state);
+        boolean checkpoint = checkpoints != null && (last || (epoch + 1) % config.checkpointEvery() == 0);
+        if (checkpoint) Guards.checkParameters(state, "after epoch " + (epoch + 1), checkpoints);
+        Map<String, Double> metrics = Map.of();
+        if (evaluator != null && (last || (config.evalEvery() > 0 && (epoch + 1) % config.evalEvery() == 0))) {
+            metrics = evaluator.evaluate(state, epoch);
+            if (!metrics.isEmpty()) LOG.info("epoch {}/{} evaluation: {}", epoch + 1, config.epochs(), Guards.format(metrics));
         }
-        if (evaluator == null || !(last || (config.evalEvery() > 0 && (epoch + 1) % config.evalEvery() == 0))) return Map.of();
-        Map<String, Double> metrics = evaluator.evaluate(state, epoch);
-        if (!metrics.isEmpty()) LOG.info("epoch {}/{} evaluation: {}", epoch + 1, config.epochs(), Guards.format(metrics));
-        return metrics;
+        state.addEpoch(record.apply(metrics));
+        if (checkpoint) checkpoints.save(state);
     }
 }

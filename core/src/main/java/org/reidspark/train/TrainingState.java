@@ -31,8 +31,9 @@ import java.util.Map;
  */
 public final class TrainingState {
     private static final int MAGIC = 0x52454944; // "REID"
-    /** 1: no merge rule per network (all averaged); 2: a rule per network. */
-    private static final int VERSION = 2;
+    /** 1: no merge rule per network (all averaged); 2: a rule per network; 3: the training curve so far. */
+    private static final int VERSION = 3;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** Which components {@link #write(OutputStream, Part)} writes. */
     public enum Part {
@@ -50,6 +51,7 @@ public final class TrainingState {
 
     private final NetworkSet networks;
     private final Map<String, AuxState> aux = new LinkedHashMap<>();
+    private final List<EpochLoop.EpochRecord> curve = new java.util.ArrayList<>();
     private long iteration;
     private int epoch;
 
@@ -98,6 +100,16 @@ public final class TrainingState {
         return s;
     }
 
+    /** The training curve of the epochs done so far (kept in checkpoints, so a resumed run's curve is whole). */
+    public List<EpochLoop.EpochRecord> curve() {
+        return Collections.unmodifiableList(curve);
+    }
+
+    /** Appends the record of the epoch just done. */
+    public void addEpoch(EpochLoop.EpochRecord record) {
+        curve.add(record);
+    }
+
     /** Steps taken so far (over all epochs). */
     public long iteration() {
         return iteration;
@@ -122,6 +134,7 @@ public final class TrainingState {
      * reference: the networks and aux state are shared, not copied. Returns this.
      */
     public TrainingState attach(TrainingState frozen) {
+        if (!frozen.curve.isEmpty()) throw new IllegalArgumentException("a frozen part carries no curve");
         for (Map.Entry<String, ComputationGraph> e : frozen.networks.asMap().entrySet()) {
             networks.put(e.getKey(), e.getValue(), frozen.networks.rule(e.getKey()));
         }
@@ -193,6 +206,9 @@ public final class TrainingState {
                 for (long b : bits) out.writeLong(b);
             }
         }
+        byte[] history = part == Part.ALL ? JSON.writeValueAsBytes(curve) : new byte[0];
+        out.writeInt(history.length);
+        out.write(history);
         out.flush();
     }
 
@@ -200,8 +216,8 @@ public final class TrainingState {
         DataInputStream in = new DataInputStream(is);
         if (in.readInt() != MAGIC) throw new IOException("not a reid-spark training state (bad magic number)");
         int version = in.readInt();
-        if (version != 1 && version != VERSION) {
-            throw new IOException("training state version " + version + " is not supported (expected 1 or " + VERSION + ")");
+        if (version < 1 || version > VERSION) {
+            throw new IOException("training state version " + version + " is not supported (expected 1 to " + VERSION + ")");
         }
         long iteration = in.readLong();
         int epoch = in.readInt();
@@ -227,6 +243,13 @@ public final class TrainingState {
                 state.putAux(name, KeyedState.restore(keys, rows, BitSet.valueOf(bits)));
             } else {
                 state.putAux(name, new DenseState(Nd4j.read(in), rule));
+            }
+        }
+        if (version >= 3) {
+            byte[] history = in.readNBytes(in.readInt());
+            if (history.length > 0) {
+                state.curve.addAll(JSON.readValue(history, new com.fasterxml.jackson.core.type.TypeReference<List<EpochLoop.EpochRecord>>() {
+                }));
             }
         }
         state.setPosition(epoch, iteration);

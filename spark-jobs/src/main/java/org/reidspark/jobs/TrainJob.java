@@ -17,7 +17,7 @@ import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.shard.Shard;
 import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.RankingMetrics;
-import org.reidspark.eval.baseline.HistogramBaseline;
+import org.reidspark.config.ConfigError;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
 import org.reidspark.jobs.shard.ShardJob;
 import org.reidspark.jobs.shard.ShardSet;
@@ -27,6 +27,7 @@ import org.reidspark.embed.EmbedConfig;
 import org.reidspark.method.Method;
 import org.reidspark.method.Methods;
 import org.reidspark.method.TrainingData;
+import org.reidspark.run.Fingerprint;
 import org.reidspark.run.LocalTraining;
 import org.reidspark.run.TestModel;
 import org.reidspark.train.Checkpoints;
@@ -87,11 +88,35 @@ public final class TrainJob implements Job {
         JobContext shardCtx = ctx.withConfig(withShards);
         Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
         TrainingData data = TrainingData.of(manifest);
+        long seed = ctx.run().seed();
+        // a stopped run resumes only with what it was trained with (its fingerprint), checked before anything is written
+        Fingerprint fingerprint = Fingerprint.of(config, method, manifest, Fingerprint.DISTRIBUTED);
+        Checkpoints stopped = new Checkpoints(storage, new Path(RunDirectory.incomplete(ctx.run()), "checkpoints"));
+        Fingerprint.check(storage, stopped.dir(), fingerprint, stopped.exists(), config.getBoolean("reid.run.resume-with-changes"),
+                "run " + ctx.run().name());
         SparkSession spark = null;
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), config, name()).keepOnFailure()) {
+            Checkpoints checkpoints = new Checkpoints(storage, run.resolve("checkpoints"));
+            Optional<TrainingState> resumed = checkpoints.load();
+            fingerprint.write(storage, checkpoints.dir());
+            // a published shard set is reused only when it was made of this data, at this size, for these workers
+            boolean reuse = false;
+            if (RunDirectory.isPublished(storage, Storage.path(shardsAt))) {
+                List<String> diff = ShardSet.open(storage, shardsAt).differences(manifest.hash(), embedding.input().height(),
+                        embedding.input().width(), distributed.workers());
+                if (diff.isEmpty()) {
+                    reuse = true;
+                } else if (!ctx.run().overwrite()) {
+                    throw new ConfigError("the shard set " + shardsAt + " was made of other data or settings: "
+                            + String.join("; ", diff) + ". Set reid.run.overwrite=true to make it again, or choose another"
+                            + " reid.shard.output");
+                } else {
+                    LOG.info("making the shard set {} again (reid.run.overwrite): {}", shardsAt, String.join("; ", diff));
+                }
+            }
             spark = SparkSessions.create(ctx);
             SparkSession session = spark;
-            if (RunDirectory.isPublished(storage, Storage.path(shardsAt))) {
+            if (reuse) {
                 LOG.info("reusing the shard set {}", shardsAt);
             } else {
                 ShardJob.publish(shardCtx, manifest, () -> session);
@@ -102,9 +127,6 @@ public final class TrainJob implements Job {
             JavaRDD<Shard> query = shards.shards(spark, Split.QUERY).persist(StorageLevel.MEMORY_ONLY());
             JavaRDD<Shard> gallery = shards.shards(spark, Split.GALLERY).persist(StorageLevel.MEMORY_ONLY());
 
-            long seed = ctx.run().seed();
-            Checkpoints checkpoints = new Checkpoints(storage, run.resolve("checkpoints"));
-            Optional<TrainingState> resumed = checkpoints.load();
             TrainingState state = resumed.orElseGet(() -> method.initialize(data, seed, storage));
             resumed.ifPresent(s -> LOG.info("resuming from {} at epoch {}", checkpoints.location(), s.epoch()));
 
@@ -118,10 +140,16 @@ public final class TrainJob implements Job {
                     .train(method, data, seed, state, train, stepsPerEpoch);
             RankingMetrics m = evaluate(jsc, query, gallery, method, state, embedding, eval);
 
-            RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, eval.protocol());
+            // the baseline on what the evaluation used: the shard set's query and gallery, unreadable images skipped
+            RankingMetrics baseline = SparkEmbedding.baseline(query, gallery, eval);
+            int skipped = shards.info().path("splits").path("query").path("bad").asInt(0)
+                    + shards.info().path("splits").path("gallery").path("bad").asInt(0);
             run.writeModels(state.trainedNetworks());
             Map<String, Object> metrics = new java.util.LinkedHashMap<>(m.toMap());
-            metrics.put("colourHistogramBaseline", baseline.toMap());
+            Map<String, Object> base = new java.util.LinkedHashMap<>(baseline.toMap());
+            base.put("skippedImages", skipped);
+            metrics.put("colourHistogramBaseline", base);
+            metrics.put("skippedImages", skipped);
             run.writeJson("metrics.json", metrics);
             run.writeJson("curve.json", curve);
             run.info("method", method.name()).info("data", manifest.summary()).info("shards", shardsAt)
@@ -130,8 +158,10 @@ public final class TrainJob implements Job {
             Path published = run.publish();
             ctx.out().printf("train: %s on %s with %d workers: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
                             + "colour-histogram baseline on the same split: Rank-1 %.4f, mAP %.4f, mINP %.4f%n"
-                            + "run directory: %s%n", method.name(), manifest.dataset(), train.getNumPartitions(), m.rank(1),
-                    m.mAP(), m.mINP(), m.validQueries(), baseline.rank(1), baseline.mAP(), baseline.mINP(), published);
+                            + "%srun directory: %s%n", method.name(), manifest.dataset(), train.getNumPartitions(), m.rank(1),
+                    m.mAP(), m.mINP(), m.validQueries(), baseline.rank(1), baseline.mAP(), baseline.mINP(),
+                    skipped > 0 ? skipped + " unreadable query or gallery images skipped by both (bad-images.csv of "
+                            + shardsAt + ")\n" : "", published);
         } finally {
             if (spark != null) spark.stop();
         }

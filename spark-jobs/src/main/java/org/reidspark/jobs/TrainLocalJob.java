@@ -9,6 +9,9 @@ import org.reidspark.data.catalog.DataConfig;
 import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.train.Checkpoints;
+import org.reidspark.method.Method;
+import org.reidspark.method.Methods;
+import org.reidspark.run.Fingerprint;
 import org.reidspark.run.LocalTraining;
 
 import java.util.List;
@@ -46,9 +49,14 @@ public final class TrainLocalJob implements Job {
 
     @Override
     public int run(JobContext ctx) throws Exception {
+        Method method = Methods.of(ctx.config()); // a bad method setting fails before any data is read
         Storage storage = ctx.storage();
         DataConfig data = SynthDatasets.resolve(ctx.config(), storage);
         Manifest manifest = Catalogs.of(data).read(storage, data.root());
+        // a stopped run resumes only with what it was trained with (its fingerprint), checked before anything is written
+        Checkpoints stopped = new Checkpoints(storage, new Path(RunDirectory.incomplete(ctx.run()), "checkpoints"));
+        Fingerprint.check(storage, stopped.dir(), Fingerprint.of(ctx.config(), method, manifest, List.of()),
+                stopped.exists(), ctx.config().getBoolean("reid.run.resume-with-changes"), "run " + ctx.run().name());
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), ctx.config(), name()).keepOnFailure()) {
             LocalTraining.Result result = LocalTraining.run(ctx.config(), manifest, storage,
                     new Checkpoints(storage, run.resolve("checkpoints")));

@@ -37,10 +37,19 @@ public final class HistogramBaseline {
                     + " has no query or no gallery split to evaluate the colour-histogram baseline on");
         }
         ColorHistogramEmbedder embedder = new ColorHistogramEmbedder();
+        return evaluate(embedder.embed(query, images), embedder.embed(gallery, images), query, gallery, eval);
+    }
+
+    /**
+     * Metrics of colour histograms already computed ({@link ColorHistogramEmbedder}, one row per sample) under
+     * {@code eval}, by cosine distance.
+     */
+    public static RankingMetrics evaluate(float[][] queryHistograms, float[][] galleryHistograms, List<Sample> query,
+                                          List<Sample> gallery, EvalConfig eval) {
         EvalConfig cosine = new EvalConfig(eval.protocol(), eval.maxRank(), Metric.COSINE, eval.repeats(), eval.seed(),
                 eval.threads(), eval.blockBytes(), eval.rerank(), eval.rerankParams(), eval.rerankCacheBytes());
-        return Evaluator.evaluate(embedder.embed(query, images), embedder.embed(gallery, images),
-                Labels.of("query", query), Labels.of("gallery", gallery), cosine);
+        return Evaluator.evaluate(queryHistograms, galleryHistograms, Labels.of("query", query), Labels.of("gallery", gallery),
+                cosine);
     }
 
     /** Metrics under {@code protocol} (CMC to rank 50, no re-ranking), images decoded through {@code storage}. */

@@ -17,6 +17,8 @@ import org.reidspark.eval.Labels;
 import org.reidspark.eval.RankLists;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.eval.TestFeatures;
+import org.reidspark.eval.baseline.ColorHistogramEmbedder;
+import org.reidspark.eval.baseline.HistogramBaseline;
 import org.reidspark.jobs.TaskGpu;
 import org.reidspark.run.TestModel;
 
@@ -75,6 +77,39 @@ public final class SparkEmbedding {
         } finally {
             shipped.destroy();
         }
+    }
+
+    /**
+     * The colour-histogram baseline ({@link ColorHistogramEmbedder}) on the same shards the evaluation embeds,
+     * histograms computed on the executors from the shards' images (the images the shard job decoded; those it could
+     * not decode are in no shard and are counted by the caller).
+     */
+    public static RankingMetrics baseline(JavaRDD<Shard> query, JavaRDD<Shard> gallery, EvalConfig eval) {
+        List<Embedded> q = histograms(query);
+        List<Embedded> g = histograms(gallery);
+        if (q.isEmpty() || g.isEmpty()) throw new IllegalArgumentException("nothing to evaluate: no query or no gallery images");
+        return HistogramBaseline.evaluate(firstArray(q), firstArray(g), samples(q), samples(g), eval);
+    }
+
+    private static List<Embedded> histograms(JavaRDD<Shard> shards) {
+        List<Embedded> all = new ArrayList<>(shards.mapPartitions((Iterator<Shard> it) -> {
+            List<Embedded> out = new ArrayList<>();
+            ColorHistogramEmbedder embedder = new ColorHistogramEmbedder();
+            while (it.hasNext()) {
+                Shard shard = it.next();
+                float[][] h = embedder.embed(shard.samples(), shard.images());
+                for (int i = 0; i < h.length; i++) out.add(new Embedded(shard.key(i), shard.samples().get(i), new float[][] {h[i]}));
+            }
+            return out.iterator();
+        }).collect());
+        all.sort(Comparator.comparingLong(Embedded::key));
+        return all;
+    }
+
+    private static float[][] firstArray(List<Embedded> e) {
+        float[][] out = new float[e.size()][];
+        for (int i = 0; i < out.length; i++) out[i] = e.get(i).features()[0];
+        return out;
     }
 
     private static float[] row(INDArray m, int i) {

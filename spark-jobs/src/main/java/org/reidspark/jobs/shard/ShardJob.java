@@ -243,6 +243,7 @@ public final class ShardJob implements Job {
         info.put("format", FORMAT);
         info.put("dataset", m.dataset());
         info.put("root", m.root());
+        info.put("manifestSha256", m.hash());
         info.put("height", input.height());
         info.put("width", input.width());
         info.put("alpha", input.alpha());

@@ -89,6 +89,22 @@ public final class ShardSet {
     }
 
     /** Every sample of the dataset with its status ({@link ShardRows#MANIFEST}). */
+    /**
+     * How this shard set differs from one made of data with manifest hash {@code manifestSha256} at
+     * {@code height x width} in {@code shards} shards per split: {@code key: recorded -> wanted} per difference.
+     */
+    public java.util.List<String> differences(String manifestSha256, int height, int width, int shards) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        String recorded = info.path("manifestSha256").asText("");
+        if (!recorded.equals(manifestSha256)) {
+            out.add("data (manifest sha256): " + (recorded.isEmpty() ? "(not recorded)" : recorded) + " -> " + manifestSha256);
+        }
+        if (height() != height || width() != width) out.add("image size: " + height() + "x" + width() + " -> " + height + "x" + width);
+        int made = info.path("shardsPerSplit").asInt(-1);
+        if (made != shards) out.add("shards per split: " + made + " -> " + shards);
+        return out;
+    }
+
     public Dataset<Row> manifest(SparkSession spark) {
         return spark.read().parquet(new Path(location, MANIFEST).toString());
     }
