@@ -97,11 +97,13 @@ class LocalTrainerTest {
         new LocalTrainer(config(2), 1, ck, null).train(first, TOY_STEP, LearningRates.of("net", 0.05), new ToySource());
         TrainingState resumed = ck.load().orElseThrow();
         assertEquals(2, resumed.epoch());
+        assertEquals(2, resumed.curve().size(), "the checkpoint keeps the curve so far");
         List<EpochLoop.EpochRecord> rest = new LocalTrainer(config(4), 1, ck, null)
                 .train(resumed, TOY_STEP, LearningRates.of("net", 0.05), new ToySource());
-        assertEquals(2, rest.size());
-        for (int i = 0; i < 2; i++) {
-            assertEquals(full.get(2 + i).meanLosses().get("loss"), rest.get(i).meanLosses().get("loss"), 1e-5);
+        assertEquals(4, rest.size(), "the resumed run's curve has every epoch");
+        for (int i = 0; i < 4; i++) {
+            assertEquals(i, rest.get(i).epoch());
+            assertEquals(full.get(i).meanLosses().get("loss"), rest.get(i).meanLosses().get("loss"), 1e-5);
         }
         assertTrue(straight.network("net").params().equalsWithEps(resumed.network("net").params(), 1e-5));
         assertEquals(straight.iteration(), resumed.iteration());

@@ -133,6 +133,67 @@ class TrainJobTest {
     }
 
     @Test
+    void aResumeWithOtherSettingsIsRefusedNamingTheKeysAndTheCurveSurvivesAResume() throws Exception {
+        Path runs = tmp.resolve("resume");
+        List<String> args = tinyTraining(data, runs);
+        args.addAll(List.of("reid.distributed.fault-round=1", "reid.train.checkpoint-every=1"));
+        JobRun crashed = run(args);
+        assertEquals(1, crashed.code(), "the run stops in its second epoch: " + crashed.out());
+        assertTrue(Files.exists(runs.resolve("._incomplete-t/checkpoints/fingerprint.json")));
+        String config = Files.readString(runs.resolve("._incomplete-t/config.conf"));
+
+        List<String> changed = tinyTraining(data, runs);
+        changed.addAll(List.of("reid.bot.lr=1e-3", "reid.sampler.k=3"));
+        JobRun refused = run(changed);
+        assertEquals(2, refused.code(), refused.out());
+        assertTrue(refused.err().contains("reid.bot.lr") && refused.err().contains("reid.sampler.k")
+                && refused.err().contains("resume-with-changes"), refused.err());
+        assertEquals(config, Files.readString(runs.resolve("._incomplete-t/config.conf")), "the stopped run's config is kept");
+
+        List<String> again = tinyTraining(data, runs);
+        again.add("reid.train.checkpoint-every=1");
+        JobRun resumed = run(again);
+        assertEquals(0, resumed.code(), resumed.err() + resumed.out());
+        JsonNode curve = new ObjectMapper().readTree(runs.resolve("t/curve.json").toFile());
+        assertEquals(2, curve.size(), "the epoch before the resume is in the curve: " + curve);
+        assertEquals(0, curve.get(0).get("epoch").asInt());
+        assertEquals(1, curve.get(1).get("epoch").asInt());
+        assertTrue(localParams.equalsWithEps(finalParams(runs.resolve("t")), 1e-4), "the resumed run ends at the unfaulted run's model");
+    }
+
+    @Test
+    void aShardSetOfOtherDataIsNotReused() throws Exception {
+        Path runs = tmp.resolve("reuse");
+        Files.createDirectories(runs);
+        // the shard set of the first run, published beside a run of another name
+        JobRun first = run(tinyTraining(data, runs));
+        assertEquals(0, first.code(), first.err());
+        List<String> other = tinyTraining(data, runs);
+        other.set(other.indexOf("t"), "u");
+        other.addAll(List.of("reid.shard.output=\"" + runs.resolve("t.shards") + "\"", "reid.input.height=48"));
+        JobRun refused = run(other);
+        assertEquals(2, refused.code(), refused.out());
+        assertTrue(refused.err().contains("image size: 32x16 -> 48x16") && refused.err().contains("reid.run.overwrite"), refused.err());
+    }
+
+    @Test
+    void anUnreadableGalleryImageIsSkippedByTheEvaluationAndTheBaselineAlikeAndCounted() throws Exception {
+        Path tree = MarketTree.write(tmp.resolve("badgallery"));
+        Path gallery = tree.resolve("Market-1501-v15.09.15/bounding_box_test/0010_c2s1_000001_00.jpg");
+        byte[] bytes = Files.readAllBytes(gallery);
+        Files.write(gallery, java.util.Arrays.copyOf(bytes, bytes.length / 3));
+        Path runs = tmp.resolve("badgallery-runs");
+        JobRun r = run(tinyTraining(tree, runs));
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("1 unreadable query or gallery images skipped"), r.out());
+        JsonNode metrics = new ObjectMapper().readTree(runs.resolve("t/metrics.json").toFile());
+        assertEquals(1, metrics.get("skippedImages").asInt());
+        assertEquals(1, metrics.get("colourHistogramBaseline").get("skippedImages").asInt());
+        assertEquals(metrics.get("gallery").asInt(), metrics.get("colourHistogramBaseline").get("gallery").asInt(),
+                "the baseline ranks the same gallery as the evaluation");
+    }
+
+    @Test
     void theFaultReallyHappensWithoutRetries() {
         List<String> args = tinyTraining(data, tmp.resolve("noretry"));
         args.add("reid.distributed.fault-round=0");
