@@ -34,6 +34,7 @@ final class ToyNetworks {
 
     static ComputationGraph encoder(ToyConfig c, int identities, NetworkOptions options) {
         ComputationGraphConfiguration.GraphBuilder g = trunk(c, options);
+        g.addLayer(MAP, new ActivationLayer.Builder().activation(Activation.IDENTITY).build(), "conv2");
         g.addLayer(LOGITS, new DenseLayer.Builder().nIn(c.channels()).nOut(identities).activation(Activation.IDENTITY).build(), "pool");
         g.setOutputs(MAP, EMBEDDING, LOGITS);
         return init(g);
@@ -59,7 +60,6 @@ final class ToyNetworks {
         g.addLayer("conv1", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nIn(3).nOut(8).activation(Activation.RELU).build(), INPUT);
         g.addLayer("conv2", new ConvolutionLayer.Builder(3, 3).stride(2, 2).padding(1, 1).nIn(8).nOut(c.channels())
                 .activation(Activation.RELU).build(), "conv1");
-        g.addLayer(MAP, new ActivationLayer.Builder().activation(Activation.IDENTITY).build(), "conv2");
         g.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).collapseDimensions(true).build(), "conv2");
         g.addLayer(EMBEDDING, new ActivationLayer.Builder().activation(Activation.IDENTITY).build(), "pool");
         return g;
