@@ -121,8 +121,9 @@ class MethodContractSparkTest {
         assertTrue(reads <= 2, name + ": the frozen part was read " + reads + " times for 2 rounds x 2 workers");
         assertEquals(initial.hasFrozen() ? 1 : 0, Math.min(1, reads), name);
         long round = curve.get(0).broadcastBytes();
-        assertEquals(distributed.toBytes(TrainingState.Part.TRAINABLE).length, round, 64.0,
-                name + ": a round sends the trainable part");
+        long trainable = distributed.toBytes(TrainingState.Part.TRAINABLE).length;
+        assertEquals(trainable, round, 0.01 * trainable,
+                name + ": a round sends the trainable part (as large as the final state's, within its zip's compression)");
         if (initial.hasFrozen()) {
             assertTrue(round + frozenBytes / 2 < distributed.toBytes().length,
                     name + ": the round's " + round + " bytes leave out the frozen " + frozenBytes);
