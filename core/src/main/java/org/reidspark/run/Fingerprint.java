@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import org.apache.hadoop.fs.Path;
 import org.reidspark.artifact.Storage;
@@ -73,8 +72,31 @@ public record Fingerprint(Map<String, String> values) {
         return new Fingerprint(v);
     }
 
-    private static String render(ConfigValue value) {
-        return value.render(ConfigRenderOptions.concise());
+    /**
+     * A value as text that does not depend on how it was written: {@code 4}, {@code "4"} (a command-line override) and
+     * {@code 4.0} are one value, as are {@code 3.5e-4} and {@code 0.00035}.
+     */
+    static String render(ConfigValue value) {
+        return normalize(value.unwrapped());
+    }
+
+    private static String normalize(Object v) {
+        if (v instanceof List<?> list) {
+            List<String> items = new ArrayList<>();
+            for (Object o : list) items.add(normalize(o));
+            return "[" + String.join(", ", items) + "]";
+        }
+        if (v instanceof Map<?, ?> map) {
+            Map<String, String> m = new TreeMap<>();
+            map.forEach((k, x) -> m.put(String.valueOf(k), normalize(x)));
+            return m.toString();
+        }
+        String s = String.valueOf(v);
+        try {
+            return new java.math.BigDecimal(s.trim()).stripTrailingZeros().toPlainString();
+        } catch (NumberFormatException notANumber) {
+            return s;
+        }
     }
 
     /** {@code key: old -> new} for every key whose value differs (or exists on one side only). */

@@ -10,7 +10,9 @@ import java.util.Map;
 /**
  * A method's base learning rates: one per trained network, and optionally a factor for single layers of a network
  * (DG-Net trains the re-ID heads at 10x the backbone's rate). The schedule's factor multiplies all of them; a
- * {@link Round} applies them before its steps.
+ * {@link Round} applies them before its steps. DL4J 1.0.0-M2.1 can give a layer its own rate only when no
+ * BatchNormalization layer is at or after it in its updater block (a DL4J bug: heads after the last BatchNorm work);
+ * otherwise {@link #apply} fails naming the layer.
  *
  * @param base         base rate per network name
  * @param layerFactors per network, a factor on its base rate per layer name
@@ -62,10 +64,18 @@ public record LearningRates(Map<String, Double> base, Map<String, Map<String, Do
             if (layers == null) continue;
             ComputationGraph g = networks.get(e.getKey());
             for (Map.Entry<String, Double> l : layers.entrySet()) {
-                if (g.getLayer(l.getKey()) == null) {
+                if (!g.getConfiguration().getVertices().containsKey(l.getKey())) {
                     throw new IllegalArgumentException("network " + e.getKey() + " has no layer " + l.getKey());
                 }
-                g.setLearningRate(l.getKey(), e.getValue() * factor * l.getValue());
+                try {
+                    g.setLearningRate(l.getKey(), e.getValue() * factor * l.getValue());
+                } catch (NullPointerException dl4j) {
+                    throw new IllegalArgumentException("DL4J cannot give layer " + l.getKey() + " of network " + e.getKey()
+                            + " a learning rate of its own: DL4J 1.0.0-M2.1 fails (NetworkUtils.rebuildUpdaterStateArray) when"
+                            + " a BatchNormalization layer is at or after the layer in its updater block; layers after the"
+                            + " network's last BatchNormalization (heads, classifiers) can have their own rate"
+                            + " (docs/performance.md, DL4J facts)", dl4j);
+                }
             }
         }
     }

@@ -37,9 +37,11 @@ class FingerprintTest {
         Fingerprint base = of();
         assertTrue(base.values().containsKey("reid.bot.lr") && base.values().containsKey("reid.bot.loss.center-weight")
                 && base.values().containsKey("reid.model.backbone") && base.values().containsKey("reid.sampler.k")
-                && base.values().containsKey("reid.run.seed") && base.values().containsKey("reid.distributed.workers")
-                && base.values().containsKey("data.manifest-sha256"), base.values().keySet().toString());
+                && base.values().containsKey("reid.run.seed") && base.values().containsKey("data.manifest-sha256"),
+                base.values().keySet().toString());
         assertEquals(List.of(), base.differences(of("reid.train.log-every=7", "reid.loader.threads=1", "reid.eval.max-rank=20")));
+        assertEquals(List.of(), base.differences(of("reid.sampler.p=16", "reid.bot.lr=0.00035")),
+                "a value is the same however it is written (an override is a string)");
         List<String> lr = base.differences(of("reid.bot.lr=0.001"));
         assertEquals(1, lr.size(), lr.toString());
         assertTrue(lr.get(0).startsWith("reid.bot.lr: ") && lr.get(0).endsWith(" -> 0.001"), lr.toString());

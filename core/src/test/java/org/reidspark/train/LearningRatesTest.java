@@ -18,13 +18,15 @@ class LearningRatesTest {
         ComputationGraph a = TrainingStateTest.tinyNet(1);
         ComputationGraph b = TrainingStateTest.tinyNet(2);
         NetworkSet nets = new NetworkSet().put("a", a).put("b", b);
-        String first = a.getLayers()[0].conf().getLayer().getLayerName();
-        String second = a.getLayers()[1].conf().getLayer().getLayerName();
-        LearningRates rates = LearningRates.of("a", 0.1).and("b", 0.02).withLayer("a", second, 10);
+        LearningRates rates = LearningRates.of("a", 0.1).and("b", 0.02).withLayer("a", "out", 10);
         rates.apply(nets, 0.5);
-        assertEquals(0.05, lr(a, first), 1e-12);
-        assertEquals(0.5, lr(a, second), 1e-12, "a layer at 10x its network's rate");
-        assertEquals(0.01, lr(b, b.getLayers()[0].conf().getLayer().getLayerName()), 1e-12);
+        assertEquals(0.05, lr(a, "d1"), 1e-12);
+        assertEquals(0.05, lr(a, "bn"), 1e-12);
+        assertEquals(0.5, lr(a, "out"), 1e-12, "the head at 10x its network's rate");
+        assertEquals(0.01, lr(b, "d1"), 1e-12);
+        rates.apply(nets, 0.1);
+        assertEquals(0.01, lr(a, "d1"), 1e-12, "the next epoch's factor");
+        assertEquals(0.1, lr(a, "out"), 1e-12);
     }
 
     @Test
@@ -40,6 +42,10 @@ class LearningRatesTest {
         IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
                 () -> LearningRates.of("a", 0.1).withLayer("a", "nope", 2).apply(nets, 1));
         assertTrue(layer.getMessage().contains("nope"), layer.getMessage());
+        // DL4J 1.0.0-M2.1: a layer before a BatchNormalization cannot have its own rate; the error says so
+        IllegalArgumentException beforeBn = assertThrows(IllegalArgumentException.class,
+                () -> LearningRates.of("a", 0.1).withLayer("a", "d1", 2).apply(new NetworkSet().put("a", TrainingStateTest.tinyNet(3)), 1));
+        assertTrue(beforeBn.getMessage().contains("d1") && beforeBn.getMessage().contains("BatchNormalization"), beforeBn.getMessage());
     }
 
     @Test
