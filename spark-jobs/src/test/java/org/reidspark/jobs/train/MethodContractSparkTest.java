@@ -71,10 +71,10 @@ class MethodContractSparkTest {
         InputConfig input = InputConfig.from(config);
         int h = input.height();
         int w = input.width();
-        ContractData d = new ContractData(6, h, w);
+        ContractData d = new ContractData(8, h, w);
         TrainingData data = TrainingData.of(d.manifest());
         TrainingState initial = method.initialize(data, SEED, null);
-        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(6, h, w).trainShard(i, 2)).cache();
+        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(8, h, w).trainShard(i, 2)).cache();
 
         TrainConfig train = new TrainConfig(1, 1, 1, 0, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
         LoaderConfig loader = new LoaderConfig(1, 2);
@@ -182,10 +182,10 @@ class MethodContractSparkTest {
         InputConfig input = InputConfig.from(config);
         int h = input.height();
         int w = input.width();
-        ContractData d = new ContractData(6, h, w);
+        ContractData d = new ContractData(8, h, w);
         TrainingData data = TrainingData.of(d.manifest());
         Method probe = new Probe(Methods.of(config));
-        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(6, h, w).trainShard(i, 2));
+        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(8, h, w).trainShard(i, 2));
         TrainConfig train = new TrainConfig(2, 1, 1, 0, new LrSchedule("warmup-multistep", 1, 0.5, List.of(), 0.1, 0));
         SEEN.clear();
         new ParameterAveragingTrainer(jsc, train, new DistributedConfig(2, STEPS, "none", -1), new LoaderConfig(1, 2), null, null)
