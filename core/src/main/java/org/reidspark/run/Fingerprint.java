@@ -23,8 +23,8 @@ import java.util.TreeSet;
 
 /**
  * What a training run's mathematics depends on, as flat {@code key -> value} strings: the method and its section of
- * the config, the backbone, input, augmentation and sampler, the epochs and schedule, the seed, the data (the
- * manifest's hash) and, for the Spark trainer, the workers and averaging. Written beside a run's checkpoints when
+ * the config, the backbone, input, augmentation and sampler, the epochs and schedule, the warm start, the seed, the
+ * data (the manifest's hash) and, for the Spark trainer, the workers and averaging. Written beside a run's checkpoints when
  * training starts ({@value #FILE}); a run resumes from its checkpoint only when the fingerprint is the same, and a
  * mismatch is an error naming every differing key (with its old and new value), unless
  * {@code reid.run.resume-with-changes} says to go on anyway. Settings that do not change what is computed (logging,
@@ -38,7 +38,7 @@ public record Fingerprint(Map<String, String> values) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** Config paths whose every value is part of the fingerprint (the method's own section is added). */
     private static final List<String> SECTIONS = List.of("reid.method", "reid.model", "reid.input", "reid.augment",
-            "reid.sampler", "reid.train.epochs", "reid.train.schedule", "reid.run.seed");
+            "reid.sampler", "reid.train.epochs", "reid.train.schedule", "reid.train.init-from", "reid.run.seed");
     /** The Spark trainer's settings that change the result. */
     public static final List<String> DISTRIBUTED = List.of("reid.distributed.workers", "reid.distributed.averaging-steps",
             "reid.distributed.lr-scaling");

@@ -71,7 +71,7 @@ public final class LocalTraining {
             state = resumed.get();
             LOG.info("resuming from checkpoint {} at epoch {} (iteration {})", checkpoints.location(), state.epoch(), state.iteration());
         } else {
-            state = method.initialize(data, seed, storage);
+            state = WarmStart.initialize(method, data, seed, storage, WarmStart.source(config, method, storage), new java.util.HashMap<>());
         }
         ImageSource images = ImageSource.cached(ImageSource.decoding(storage, input));
         List<Sample> train = new ArrayList<>();

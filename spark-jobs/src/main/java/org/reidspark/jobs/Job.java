@@ -18,6 +18,14 @@ public interface Job {
         return List.of();
     }
 
+    /**
+     * How the job's plain arguments (words before or among its options, such as {@code registry list}) read in its
+     * usage line, e.g. {@code list | show VERSION}; null for a job that takes none.
+     */
+    default String arguments() {
+        return null;
+    }
+
     /** Runs the job; returns the process exit code (0 = success). */
     int run(JobContext context) throws Exception;
 }

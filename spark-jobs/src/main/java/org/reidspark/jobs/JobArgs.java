@@ -19,15 +19,17 @@ public final class JobArgs {
     private final boolean help;
     private final boolean printConfig;
     private final String getKey;
+    private final List<String> positional;
 
     private JobArgs(File confFile, List<String> overrides, Map<String, String> plain, boolean help,
-                    boolean printConfig, String getKey) {
+                    boolean printConfig, String getKey, List<String> positional) {
         this.confFile = confFile;
         this.overrides = overrides;
         this.plain = plain;
         this.help = help;
         this.printConfig = printConfig;
         this.getKey = getKey;
+        this.positional = List.copyOf(positional);
     }
 
     public static JobArgs parse(Job job, List<String> args) {
@@ -37,6 +39,7 @@ public final class JobArgs {
         boolean help = false;
         boolean print = false;
         String get = null;
+        List<String> positional = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (a.equals("--help") || a.equals("-h")) {
@@ -67,12 +70,14 @@ public final class JobArgs {
                 else plain.put(opt.flag(), v);
             } else if (a.indexOf('=') > 0) {
                 overrides.add(a);
+            } else if (job.arguments() != null) {
+                positional.add(a);
             } else {
                 throw new UsageError("unexpected argument \"" + a + "\" for job " + job.name()
                         + "; expected --flags or key=value overrides (see submit/reid " + job.name() + " --help)");
             }
         }
-        return new JobArgs(conf, overrides, plain, help, print, get);
+        return new JobArgs(conf, overrides, plain, help, print, get, positional);
     }
 
     private static String value(Job job, List<String> args, int i, String flag) {
@@ -105,6 +110,11 @@ public final class JobArgs {
 
     public Optional<String> getConfigKey() {
         return Optional.ofNullable(getKey);
+    }
+
+    /** The plain arguments, in order (only for a job with {@link Job#arguments()}). */
+    public List<String> positional() {
+        return positional;
     }
 
     /** A plain (not config-bound) option's value. */

@@ -72,7 +72,8 @@ public final class Main {
         LOG.info("job {} with resolved config (secrets redacted):\n{}", job.name(), rendered);
         try {
             int code = job.run(new JobContext(job, config, jobArgs, out));
-            if (code != 0) err.println("error: job " + job.name() + " failed with exit code " + code);
+            // other codes are outcomes a job explains itself (retrain: a rejected candidate, a busy registry)
+            if (code == 1) err.println("error: job " + job.name() + " failed with exit code " + code);
             return code;
         } catch (UsageError | ConfigError e) {
             err.println("error: " + e.getMessage());
@@ -98,7 +99,7 @@ public final class Main {
     }
 
     /** The exception chain's messages on one line: the cause a user can act on is usually innermost. */
-    static String describe(Throwable t) {
+    public static String describe(Throwable t) {
         StringBuilder sb = new StringBuilder();
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
@@ -125,7 +126,8 @@ public final class Main {
 
     static String help(Job job) {
         StringBuilder sb = new StringBuilder();
-        sb.append("usage: submit/reid ").append(job.name()).append(" [--conf FILE] [options] [key=value ...]\n\n")
+        sb.append("usage: submit/reid ").append(job.name()).append(job.arguments() == null ? "" : " " + job.arguments())
+                .append(" [--conf FILE] [options] [key=value ...]\n\n")
                 .append(job.summary()).append("\n\noptions:\n");
         List<JobOption> opts = job.options();
         sb.append(String.format("  %-28s %s%n", "--conf FILE", "experiment config (HOCON), e.g. conf/local.conf"));

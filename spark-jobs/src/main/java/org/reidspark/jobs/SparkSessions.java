@@ -6,12 +6,47 @@ import org.reidspark.config.S3Config;
 
 import java.util.Map;
 
-/** Builds the SparkSession a job runs in, from {@code reid.spark}, {@code reid.s3} and {@code reid.hadoop}. */
+/**
+ * Builds the SparkSession a job runs in, from {@code reid.spark}, {@code reid.s3} and {@code reid.hadoop}. A job that
+ * runs other jobs in-process (retrain) {@link #hold holds} the session, so that their {@link #stop} leaves it running
+ * for the next one (its cached data released) instead of starting Spark again for each.
+ */
 public final class SparkSessions {
+    private static boolean holding;
+    private static SparkSession held;
+
     private SparkSessions() {
     }
 
+    /** From now until {@link #release()}, the session {@link #create} makes (or made) is kept running by {@link #stop}. */
+    public static synchronized void hold() {
+        holding = true;
+    }
+
+    /** Stops the held session, if one was started, and ends holding. */
+    public static synchronized void release() {
+        holding = false;
+        if (held != null) {
+            SparkSession s = held;
+            held = null;
+            s.stop();
+        }
+    }
+
+    /** Stops {@code session}, unless it is held: then only the data its job cached is released. */
+    public static synchronized void stop(SparkSession session) {
+        if (session == held) {
+            session.sparkContext().getPersistentRDDs().values().foreach(rdd -> rdd.unpersist(false));
+            session.catalog().clearCache();
+            return;
+        }
+        session.stop();
+    }
+
     public static SparkSession create(JobContext ctx) {
+        synchronized (SparkSessions.class) {
+            if (held != null && !held.sparkContext().isStopped()) return held;
+        }
         SparkConfig spark = SparkConfig.from(ctx.config());
         SparkConf conf = new SparkConf();
         // spark-submit sets spark.master from --master (submit/reid passes the config's master when
@@ -27,6 +62,9 @@ public final class SparkSessions {
         if (!conf.contains("spark.ui.showConsoleProgress")) conf.set("spark.ui.showConsoleProgress", "false");
         SparkSession session = SparkSession.builder().config(conf).getOrCreate();
         session.sparkContext().setLogLevel("WARN");
+        synchronized (SparkSessions.class) {
+            if (holding) held = session;
+        }
         return session;
     }
 }

@@ -30,6 +30,8 @@ import org.reidspark.method.TrainingData;
 import org.reidspark.run.Fingerprint;
 import org.reidspark.run.LocalTraining;
 import org.reidspark.run.TestModel;
+import org.reidspark.run.TrainedModel;
+import org.reidspark.run.WarmStart;
 import org.reidspark.train.Checkpoints;
 import org.reidspark.train.EpochLoop;
 import org.reidspark.train.TrainConfig;
@@ -89,6 +91,7 @@ public final class TrainJob implements Job {
         Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
         TrainingData data = TrainingData.of(manifest);
         long seed = ctx.run().seed();
+        Optional<TrainedModel> warm = WarmStart.source(config, method, storage);
         // a stopped run resumes only with what it was trained with (its fingerprint), checked before anything is written
         Fingerprint fingerprint = Fingerprint.of(config, method, manifest, Fingerprint.DISTRIBUTED);
         Checkpoints stopped = new Checkpoints(storage, new Path(RunDirectory.incomplete(ctx.run()), "checkpoints"));
@@ -127,7 +130,8 @@ public final class TrainJob implements Job {
             JavaRDD<Shard> query = shards.shards(spark, Split.QUERY).persist(StorageLevel.MEMORY_ONLY());
             JavaRDD<Shard> gallery = shards.shards(spark, Split.GALLERY).persist(StorageLevel.MEMORY_ONLY());
 
-            TrainingState state = resumed.orElseGet(() -> method.initialize(data, seed, storage));
+            Map<String, Object> initFrom = new java.util.LinkedHashMap<>();
+            TrainingState state = resumed.orElseGet(() -> WarmStart.initialize(method, data, seed, storage, warm, initFrom));
             resumed.ifPresent(s -> LOG.info("resuming from {} at epoch {}", checkpoints.location(), s.epoch()));
 
             int images = manifest.train().size();
@@ -155,6 +159,8 @@ public final class TrainJob implements Job {
             run.info("method", method.name()).info("data", manifest.summary()).info("shards", shardsAt)
                     .info("master", jsc.master()).info("workers", train.getNumPartitions())
                     .info("parameters", state.networks().parameterCount()).info("iterations", state.iteration());
+            if (warm.isPresent()) run.info("initFrom", initFrom.isEmpty() ? Map.of("run", warm.get().location().toString(),
+                    "runId", warm.get().runId(), "note", "resumed from this run's own checkpoint") : initFrom);
             Path published = run.publish();
             ctx.out().printf("train: %s on %s with %d workers: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
                             + "colour-histogram baseline on the same split: Rank-1 %.4f, mAP %.4f, mINP %.4f%n"
@@ -163,7 +169,7 @@ public final class TrainJob implements Job {
                     skipped > 0 ? skipped + " unreadable query or gallery images skipped by both (bad-images.csv of "
                             + shardsAt + ")\n" : "", published);
         } finally {
-            if (spark != null) spark.stop();
+            if (spark != null) SparkSessions.stop(spark);
         }
         return 0;
     }

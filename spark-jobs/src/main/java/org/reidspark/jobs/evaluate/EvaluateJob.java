@@ -212,7 +212,7 @@ public final class EvaluateJob implements Job {
             }
             ctx.out().println("evaluation: " + published);
         } finally {
-            if (spark != null) spark.stop();
+            if (spark != null) SparkSessions.stop(spark);
         }
         return 0;
     }

@@ -145,7 +145,7 @@ public final class ExtractJob implements Job {
                         plan.partitions() - (int) info.get("partitionsThisAttempt"), published));
             }
         } finally {
-            if (spark[0] != null) spark[0].stop();
+            if (spark[0] != null) SparkSessions.stop(spark[0]);
         }
         return 0;
     }
@@ -311,7 +311,7 @@ public final class ExtractJob implements Job {
     }
 
     /** Every image file below {@code prefix}, as sorted, qualified uris; hidden files and folders ('.', '_') are skipped. */
-    static List<String> listImages(Storage storage, String prefix) throws IOException {
+    public static List<String> listImages(Storage storage, String prefix) throws IOException {
         Path root = Storage.path(prefix);
         FileSystem fs = storage.fs(root);
         root = fs.makeQualified(root);

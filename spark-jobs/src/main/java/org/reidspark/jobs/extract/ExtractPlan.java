@@ -66,7 +66,7 @@ public record ExtractPlan(String modelRunId, String source, int images, String i
         return (int) ((long) k * images / partitions);
     }
 
-    static String sha256(List<String> uris) {
+    public static String sha256(List<String> uris) {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
