@@ -31,6 +31,9 @@ final class RetrainData {
     /** The input size of the tests' networks. */
     static final int HEIGHT = 64;
     static final int WIDTH = 32;
+    /** The gate of the tests that let it decide: mAP and Rank-1 within these of the champion's. */
+    static final double MAP_TOLERANCE = 0.02;
+    static final double RANK1_MARGIN = 0.05;
 
     final Path pool;
     final Path holdoutPool;
