@@ -37,6 +37,7 @@ import java.util.zip.GZIPOutputStream;
  * shards/d0003/             the data version's shard set (the train job's)
  * versions/v0003/           the candidate trained on d0003: a training run directory (model/, config.conf, run.json
  *                           with the git revision, metrics.json, curve.json, checkpoints/)
+ * versions/v0003.start      the model it started from (fixed at its first start, kept by a resumed run)
  * versions/v0003.json       its record ({@link VersionRecord}): data version, metrics on the holdout beside the
  *                           champion's, git revision, the decision and its reason; written once, when decided
  * gate/v0003/               the two holdout evaluations of that decision (evaluate job artifacts)
@@ -354,6 +355,17 @@ public final class Registry {
     /** Writes a version's record (once, when it is decided). */
     public void record(VersionRecord r) throws IOException {
         AtomicFile.replace(storage, new Path(resolve(VERSIONS), r.version() + ".json"), JSON.writeValueAsString(r));
+    }
+
+    /**
+     * The version whose weights candidate {@code v} starts from, fixed when its training first starts (so a resumed
+     * candidate keeps it whatever people did to the champion meanwhile): {@code from} ("" for none) unless one was
+     * fixed already. Kept in {@code versions/<v>.start}.
+     */
+    public String fixWarmStart(String v, String from) throws IOException {
+        Path p = new Path(resolve(VERSIONS), v + ".start");
+        AtomicFile.createIfAbsent(storage, p, from);
+        return storage.readString(p);
     }
 
     // --- the champion ------------------------------------------------------------------------------------

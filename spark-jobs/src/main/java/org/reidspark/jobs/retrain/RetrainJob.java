@@ -125,7 +125,9 @@ public final class RetrainJob implements Job {
             return pipeline(ctx, settings, registry, status);
         } catch (Exception e) {
             int code = e instanceof ConfigError || e instanceof UsageError ? 2 : 1;
-            status.finish("failed", code, Main.describe(e));
+            String message = Main.describe(e);
+            int cut = message.indexOf('\n');
+            status.finish("failed", code, cut < 0 ? message : message.substring(0, cut));
             throw e;
         }
     }
@@ -227,7 +229,8 @@ public final class RetrainJob implements Job {
                                           Optional<Registry.Champion> champion) throws Exception {
         Storage storage = ctx.storage();
         Path model = registry.versionRun(version);
-        String warm = settings.warmStart().equals("champion") && champion.isPresent() ? champion.get().model() : "";
+        String warm = registry.fixWarmStart(version, settings.warmStart().equals("champion") && champion.isPresent()
+                ? champion.get().version() : "");
         status.stage("train");
         if (!RunDirectory.isPublished(storage, model)) {
             lease.check();
@@ -236,7 +239,7 @@ public final class RetrainJob implements Job {
             train.put("reid.run.name", version);
             train.put("reid.run.overwrite", false);
             train.put("reid.shard.output", registry.shards(data).toString());
-            train.put(WarmStart.KEY, warm);
+            train.put(WarmStart.KEY, warm.isEmpty() ? "" : registry.versionRun(warm).toString());
             Pipeline.run(ctx, new TrainJob(), Pipeline.with(ctx.config(), train));
         }
         JsonNode run = JSON.readTree(storage.readString(new Path(model, "run.json")));
@@ -261,8 +264,8 @@ public final class RetrainJob implements Job {
         String runId = run.path("runName").asText() + "@" + run.path("started").asText();
         Registry.VersionRecord record = new Registry.VersionRecord(version, Instant.now().toString(), data.name(),
                 model.toString(), runId, run.path("method").asText(), new Path(model, "config.conf").toString(),
-                run.path("provenance").path("gitRevision").asText("unknown"), warm.isEmpty() ? "scratch"
-                : champion.get().version(), holdout.location().toString(), candidate,
+                run.path("provenance").path("gitRevision").asText("unknown"), warm.isEmpty() ? "scratch" : warm,
+                holdout.location().toString(), candidate,
                 champion.map(Registry.Champion::version).orElse(null), championMetrics,
                 new Registry.Decision(d.promote() ? "promoted" : "rejected", d.reason(), settings.gate().toMap(),
                         "pipeline run " + status.runId(), Instant.now().toString()));
