@@ -86,7 +86,10 @@ class EvaluateJobS3Test {
         // ... and started again, trains only the second epoch from it, to the model of the uninterrupted run
         JobRun resumed = TrainJobTest.run(training("r"));
         assertEquals(0, resumed.code(), resumed.err() + resumed.out());
-        assertEquals(1, JSON.readTree(s3.get("runs/r/curve.json")).size(), "only the epoch after the checkpoint ran");
+        var curve = JSON.readTree(s3.get("runs/r/curve.json"));
+        assertEquals(2, curve.size(), "the curve keeps the epoch trained before the resume (it lives in the checkpoint)");
+        assertEquals(0, curve.get(0).get("epoch").asInt());
+        assertEquals(1, curve.get(1).get("epoch").asInt());
         assertTrue(finalParams("runs/t").equalsWithEps(finalParams("runs/r"), 1e-5), "the resumed run's model differs");
         keys = s3.keys("runs/");
         assertFalse(keys.stream().anyMatch(k -> k.startsWith("runs/._incomplete-r/") || k.contains("state.bin.")), keys.toString());
