@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * Loads the configuration of a run: experiment file, then {@code key=value} overrides (which win),
@@ -32,8 +31,6 @@ public final class ConfigLoader {
     /** The root every project key lives under. */
     public static final String ROOT = "reid";
     private static final String OPEN_SECTIONS = ROOT + ".open-sections";
-    private static final Pattern SECRET = Pattern.compile("(?i).*(secret|password|passwd|token|access-key|credential).*");
-    private static final String REDACTED = "<redacted>";
 
     private ConfigLoader() {
     }
@@ -208,14 +205,18 @@ public final class ConfigLoader {
         return prev[b.length()];
     }
 
-    /** The {@code reid} subtree with every secret-looking key's value replaced by {@code <redacted>}. */
+    /**
+     * The {@code reid} subtree with the value of every secret key ({@link Secrets#isSecret}: Hadoop's sensitive keys and
+     * the project's patterns; strings, numbers and booleans alike) replaced by {@code <redacted>}; empty values stay
+     * empty, so a reader sees that no secret was set.
+     */
     public static Config redacted(Config config) {
         Config c = config.hasPath(ROOT) ? config.withOnlyPath(ROOT) : ConfigFactory.empty();
         for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
-            if (SECRET.matcher(e.getKey()).matches() && e.getValue().valueType() == ConfigValueType.STRING
-                    && !((String) e.getValue().unwrapped()).isEmpty()) {
-                c = c.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(REDACTED));
-            }
+            ConfigValueType type = e.getValue().valueType();
+            if (type == ConfigValueType.NULL || !Secrets.isSecret(e.getKey())) continue;
+            if (type == ConfigValueType.STRING && ((String) e.getValue().unwrapped()).isEmpty()) continue;
+            c = c.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(Secrets.REDACTED));
         }
         return c;
     }

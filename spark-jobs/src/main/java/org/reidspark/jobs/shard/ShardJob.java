@@ -28,6 +28,7 @@ import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.shard.ShardPlan;
 import org.reidspark.data.shard.ShardSummary;
 import org.reidspark.data.shard.Sharder;
+import org.reidspark.jobs.ExecutorHadoop;
 import org.reidspark.jobs.Job;
 import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
@@ -138,7 +139,7 @@ public final class ShardJob implements Job {
         try (RunDirectory dir = explained("create the shard set", where, s3, () -> RunDirectory.create(storage, target, ctx.config(), "shard"))) {
             SparkSession session = spark.get();
             int shards = config.shards() > 0 ? config.shards() : session.sparkContext().defaultParallelism();
-            ShardSummary summary = shard(session, ctx.hadoopProperties(), manifest, ShardPlan.of(manifest.samples(), shards),
+            ShardSummary summary = shard(session, manifest, ShardPlan.of(manifest.samples(), shards),
                     input, config.maxBadFraction(), dir);
             dir.writeString(ShardSet.BAD_IMAGES, summary.badImagesCsv());
             dir.writeJson(ShardSet.SUMMARY, info(manifest, input, config, shards, summary));
@@ -156,7 +157,7 @@ public final class ShardJob implements Job {
      *
      * @throws org.reidspark.data.shard.BadImagesError when more images are bad than allowed (nothing is written)
      */
-    private static ShardSummary shard(SparkSession spark, Map<String, String> hadoop, Manifest manifest, ShardPlan plan,
+    private static ShardSummary shard(SparkSession spark, Manifest manifest, ShardPlan plan,
                                       InputConfig input, double maxBadFraction, RunDirectory dir) {
         List<Task> tasks = tasks(manifest, plan);
         LOG.info("shard: {} images of {} into {} train, {} query, {} gallery shards at {}x{}", manifest.samples().size(),
@@ -167,7 +168,7 @@ public final class ShardJob implements Job {
         String alpha = input.alpha();
         JavaRDD<Row> decoded = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(tasks, tasks.size())
-                .flatMap(t -> decode(t, hadoop, height, width, alpha))
+                .flatMap(t -> decode(t, height, width, alpha))
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
             Dataset<Row> all = spark.createDataFrame(decoded, ShardRows.DECODED);
@@ -208,10 +209,12 @@ public final class ShardJob implements Job {
         return tasks;
     }
 
-    /** On an executor: the task's samples read, decoded and resized one at a time, as rows. */
-    static Iterator<Row> decode(Task task, Map<String, String> hadoop, int height, int width, String alpha) {
-        Configuration conf = new Configuration();
-        hadoop.forEach(conf::set);
+    /**
+     * On an executor: the task's samples read, decoded and resized one at a time, as rows; files are read with the
+     * executor's Hadoop configuration ({@link ExecutorHadoop}: the closure carries no credentials).
+     */
+    static Iterator<Row> decode(Task task, int height, int width, String alpha) {
+        Configuration conf = ExecutorHadoop.configuration();
         Sharder sharder = new Sharder(conf, new ImageDecoder(Alpha.byName(alpha)), height, width);
         TaskContext tc = TaskContext.get();
         if (tc != null) tc.addTaskCompletionListener((TaskCompletionListener) context -> sharder.close());
