@@ -3,7 +3,6 @@ package org.reidspark.jobs.extract;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
@@ -14,12 +13,16 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.data.image.Alpha;
+import org.reidspark.data.image.DecodeConfig;
 import org.reidspark.data.image.ImageDecodeException;
+import org.reidspark.data.image.ImageReadException;
 import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.image.Normalizer;
 import org.reidspark.data.image.RgbImage;
 import org.reidspark.embed.Embedder;
+import org.reidspark.jobs.ExecutorHadoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,13 +67,13 @@ final class PartitionExtractor {
      *
      * @param work           the output's work directory
      * @param modelRunId     the model's run id, stored in every row
-     * @param embedConfig    {@code reid.input} of the model run with the job's {@code reid.embed} and {@code reid.loader}, as HOCON
+     * @param embedConfig    {@code reid.input} of the model run with the job's {@code reid.embed}, {@code reid.loader}
+     *                       and {@code reid.decode}, as HOCON
      * @param partitions     the partition count (for log lines)
      * @param faultPartition {@link ExtractConfig#faultPartition()}
-     * @param hadoop         Hadoop properties for reading images and writing files
      */
-    record Settings(String work, String modelRunId, String embedConfig, int partitions, int faultPartition,
-                    Map<String, String> hadoop) implements Serializable {
+    record Settings(String work, String modelRunId, String embedConfig, int partitions, int faultPartition)
+            implements Serializable {
     }
 
     /** What a task did. */
@@ -83,15 +86,14 @@ final class PartitionExtractor {
 
     static Outcome run(Task task, Settings settings, byte[] network) throws IOException {
         long start = System.nanoTime();
-        Configuration conf = new Configuration();
-        settings.hadoop().forEach(conf::set);
-        Storage storage = new Storage(conf);
+        Storage storage = ExecutorHadoop.storage(); // the executor's own Hadoop settings: no credentials in the closure
         Config c = ConfigFactory.parseString(settings.embedConfig()).resolve();
         InputConfig input = InputConfig.from(c);
         LoaderConfig loader = LoaderConfig.from(c);
         int batchSize = c.getInt("reid.embed.batch-size");
         ComputationGraph graph = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(network), false);
-        ImageSource images = ImageSource.decoding(storage, input);
+        ImageSource images = ImageSource.decoding(storage, DecodeConfig.from(c).decoder(Alpha.byName(input.alpha())),
+                input.height(), input.width());
         Embedder embedder = new Embedder(graph, input, images, loader, batchSize, c.getBoolean("reid.embed.flip"));
         Normalizer normalizer = Normalizer.of(input);
 
@@ -174,10 +176,15 @@ final class PartitionExtractor {
         return outcome;
     }
 
-    /** Reads and decodes one image; an unreadable one is recorded with the decoder's reason, never thrown. */
+    /**
+     * Reads and decodes one image; an undecodable one is recorded with the decoder's reason, never thrown. A storage
+     * failure while reading ({@link ImageReadException}) is thrown: it fails the task, which Spark retries.
+     */
     private static Decoded decode(ImageSource images, String uri) {
         try {
             return new Decoded(uri, images.image(uri), null);
+        } catch (ImageReadException e) {
+            throw e;
         } catch (ImageDecodeException e) {
             LOG.warn("unreadable image {}: {}", uri, e.problem());
             return new Decoded(uri, null, e.problem());
