@@ -1,12 +1,10 @@
 package org.reidspark.data.image;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.LocalFileSystem;
-import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.reidspark.artifact.Storage;
+import org.reidspark.testing.FlakyFileSystem;
 
 import javax.imageio.IIOException;
 import javax.imageio.IIOImage;
@@ -244,24 +242,12 @@ class BadImageFilesTest {
         }
     }
 
-    /** The local file system, except that reading a file whose name contains "flaky" fails as a dropped connection would. */
-    public static final class FlakyFileSystem extends LocalFileSystem {
-        @Override
-        public FSDataInputStream open(Path f, int bufferSize) throws IOException {
-            if (f.getName().contains("flaky")) throw new java.net.SocketException("Connection reset");
-            return super.open(f, bufferSize);
-        }
-    }
-
     @Test
     void aStorageFailureWhileReadingIsNotABadImage() throws IOException {
         BufferedImage img = new BufferedImage(4, 6, BufferedImage.TYPE_3BYTE_BGR);
         java.nio.file.Path f = tmp.resolve("flaky.png");
         ImageIO.write(img, "png", f.toFile());
-        Configuration conf = new Configuration();
-        conf.set("fs.file.impl", FlakyFileSystem.class.getName());
-        conf.setBoolean("fs.file.impl.disable.cache", true);
-        Storage storage = new Storage(conf);
+        Storage storage = new Storage(FlakyFileSystem.install(new Configuration()));
         ImageReadException e = assertThrows(ImageReadException.class, () -> DECODER.read(storage, f.toString()));
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("Connection reset"), e.getMessage());
         assertEquals(f.toString(), e.uri());
