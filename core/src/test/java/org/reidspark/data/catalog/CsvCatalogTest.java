@@ -186,11 +186,12 @@ class CsvCatalogTest {
                 """);
         CatalogError e = assertThrows(CatalogError.class, () -> new CsvCatalog(Split.TRAIN).read(Trees.storage(), csv.toString()));
         String m = e.getMessage();
-        assertTrue(m.contains(csv + ":3") && m.contains("\"../other/secret.jpg\" has a '..' segment"), m);
-        assertTrue(m.contains(csv + ":4") && m.contains("ok/../ok/b.jpg"), m);
-        assertTrue(m.contains(csv + ":5") && m.contains("/etc/passwd\" is outside the CSV's folder"), m);
-        assertTrue(m.contains(csv + ":6") && m.contains("s3a://someone-else/x.jpg"), m);
-        assertTrue(m.contains(csv + ":7") && m.contains("is listed again (first at " + csv + ":2)"), m);
+        String where = Trees.uri(csv);
+        assertTrue(m.contains(where + ":3") && m.contains("\"../other/secret.jpg\" has a '..' segment"), m);
+        assertTrue(m.contains(where + ":4") && m.contains("ok/../ok/b.jpg"), m);
+        assertTrue(m.contains(where + ":5") && m.contains("/etc/passwd\" is outside the CSV's folder"), m);
+        assertTrue(m.contains(where + ":6") && m.contains("s3a://someone-else/x.jpg"), m);
+        assertTrue(m.contains(where + ":7") && m.contains("is listed again (first at " + where + ":2)"), m);
         assertTrue(m.contains("reid.data.csv.allow-outside-root=true"), m);
 
         // allowed: the paths outside are taken; the repeated image is still refused
