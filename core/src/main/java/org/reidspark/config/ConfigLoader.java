@@ -45,8 +45,24 @@ public final class ConfigLoader {
      * @param overrides  {@code key=value} strings in HOCON syntax; later ones win
      */
     public static Config load(File experiment, List<String> overrides) {
+        return load(experiment, null, overrides);
+    }
+
+    /**
+     * As {@link #load(File, List)}, with the experiment given as HOCON text ({@code experimentText}, e.g. one shipped with
+     * a cluster-mode submission, see {@link #shippable}) instead of a file; at most one of the two.
+     */
+    public static Config load(File experiment, String experimentText, List<String> overrides) {
         Config reference = reference().resolve();
         Config merged = parseOverrides(overrides);
+        if (experimentText != null) {
+            try {
+                merged = merged.withFallback(ConfigFactory.parseString(experimentText,
+                        ConfigParseOptions.defaults().setOriginDescription("the experiment shipped with the submission")));
+            } catch (ConfigException e) {
+                throw new ConfigError("cannot read the experiment shipped with the submission: " + e.getMessage(), e);
+            }
+        }
         if (experiment != null) {
             if (!experiment.isFile()) {
                 throw new ConfigError("config file not found: " + experiment.getPath());
@@ -219,6 +235,19 @@ public final class ConfigLoader {
             c = c.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(Secrets.REDACTED));
         }
         return c;
+    }
+
+    /**
+     * The resolved {@code reid} tree without its secret keys, as HOCON text: the experiment a cluster-mode submission
+     * ships to its driver. Secrets are left out, not redacted, so that the driver's own environment supplies them
+     * (the reference's {@code ${?AWS_SECRET_ACCESS_KEY}} and the like).
+     */
+    public static String shippable(Config config) {
+        Config c = config.hasPath(ROOT) ? config.withOnlyPath(ROOT) : ConfigFactory.empty();
+        for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
+            if (Secrets.isSecret(e.getKey())) c = c.withoutPath(e.getKey());
+        }
+        return c.root().render(ConfigRenderOptions.concise().setJson(false));
     }
 
     /** The resolved {@code reid} tree, secrets redacted, as HOCON text fit to print or save with a run. */

@@ -66,8 +66,12 @@ public final class Main {
                 out.print(help(job));
                 return 0;
             }
-            config = ConfigLoader.load(jobArgs.confFile(), jobArgs.overrides());
+            config = ConfigLoader.load(jobArgs.confFile(), jobArgs.shippedExperiment().orElse(null), jobArgs.overrides());
             secrets.set(Secrets.values(config));
+            if (jobArgs.shipConfig()) {
+                out.println(JobArgs.encodeShipped(ConfigLoader.shippable(config)));
+                return 0;
+            }
             if (jobArgs.getConfigKey().isPresent()) {
                 out.println(config.getString(jobArgs.getConfigKey().get()));
                 return 0;
