@@ -34,7 +34,7 @@ import java.util.Map;
  * <p><b>One writer per name.</b> A lock file {@code ._lock-<name>} beside the run names its owner (host, process,
  * start) and is rewritten every {@value #HEARTBEAT_SECONDS} s; a second run of the same name fails at once naming the
  * first, and leaves its files alone. A lock is stale, and taken over, when its process is gone (same host) or its
- * heartbeat is older than {@value #STALE_SECONDS} s (a driver killed on another host).
+ * heartbeat is older than {@value #STALE_SECONDS} s (a driver killed on another host, or a process number reused).
  *
  * <p>An existing published run is never replaced unless {@code reid.run.overwrite} is set. Every run directory holds
  * {@code config.conf} (the resolved config, secrets redacted) and {@code run.json} (provenance, seeds, timings, and
@@ -349,18 +349,19 @@ public final class RunDirectory implements AutoCloseable {
 
         /** Why the lock at {@code path} is abandoned, or null while its owner may be alive. */
         private static String stale(Storage storage, Path path) throws IOException {
+            long age = System.currentTimeMillis() - storage.fs(path).getFileStatus(path).getModificationTime();
+            String silent = age > STALE_SECONDS * 1000L ? "no heartbeat for " + age / 1000 + " s" : null;
             Map<?, ?> c;
             try {
                 c = JSON.readValue(storage.readString(path), Map.class);
             } catch (IOException e) {
-                return "an unreadable lock file: " + e.getMessage();
+                return silent; // caught mid-rewrite, or damaged: only its age tells
             }
-            if (HOST.equals(c.get("host")) && c.get("pid") instanceof Number pid) {
-                return ProcessHandle.of(pid.longValue()).map(ProcessHandle::isAlive).orElse(false) ? null
-                        : "process " + pid + " on this host has ended";
+            if (HOST.equals(c.get("host")) && c.get("pid") instanceof Number pid
+                    && !ProcessHandle.of(pid.longValue()).map(ProcessHandle::isAlive).orElse(false)) {
+                return "process " + pid + " on this host has ended";
             }
-            long age = System.currentTimeMillis() - storage.fs(path).getFileStatus(path).getModificationTime();
-            return age > STALE_SECONDS * 1000L ? "no heartbeat for " + age / 1000 + " s" : null;
+            return silent; // a live process number with no heartbeat for a minute was reused by another process
         }
 
         private static String describe(Storage storage, Path path) {
