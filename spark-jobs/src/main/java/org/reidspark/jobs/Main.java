@@ -150,7 +150,8 @@ public final class Main {
         }
         sb.append("\nEvery job also takes --print-config (print the resolved config and exit) and key=value\n")
                 .append("overrides of any config key (see core/src/main/resources/reference.conf).\n")
-                .append("Spark options for submit/reid: --master URL, --deploy-mode client|cluster, --conf spark.x=y.\n");
+                .append("submit/reid passes every spark-submit option through (--master URL, --deploy-mode client|cluster,\n")
+                .append("--conf spark.x=y, --driver-memory, --supervise, ...); --name is the run's name.\n");
         return sb.toString();
     }
 
