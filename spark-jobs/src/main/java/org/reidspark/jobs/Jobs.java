@@ -13,6 +13,9 @@ public final class Jobs {
     public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "ablation", "synth", "shard",
             "eval-distmat", "bench", "bench-scaling", "smoke");
 
+    /** The jobs that start no Spark: submit/reid runs them in one plain JVM (its NON_SPARK_JOBS, checked by MainTest). */
+    public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation");
+
     private Jobs() {
     }
 

@@ -3,6 +3,7 @@ package org.reidspark.jobs;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.reidspark.config.S3Config;
+import org.reidspark.config.Secrets;
 
 import java.util.Map;
 
@@ -25,6 +26,9 @@ public final class SparkSessions {
             conf.set("spark.hadoop." + e.getKey(), e.getValue());
         }
         if (!conf.contains("spark.ui.showConsoleProgress")) conf.set("spark.ui.showConsoleProgress", "false");
+        // Spark's UI, event log and logs redact what matches this; its default misses keys Hadoop counts as sensitive
+        // (spark.hadoop.fs.s3a.encryption.key, fs.azure.account.key.*)
+        if (!conf.contains("spark.redaction.regex")) conf.set("spark.redaction.regex", Secrets.sparkRedactionRegex());
         SparkSession session = SparkSession.builder().config(conf).getOrCreate();
         session.sparkContext().setLogLevel("WARN");
         return session;

@@ -91,12 +91,10 @@ public final class TrainJob implements Job {
         long seed = ctx.run().seed();
         // a stopped run resumes only with what it was trained with (its fingerprint), checked before anything is written
         Fingerprint fingerprint = Fingerprint.of(config, method, manifest, Fingerprint.DISTRIBUTED);
-        Checkpoints stopped = new Checkpoints(storage, new Path(RunDirectory.incomplete(ctx.run()), "checkpoints"));
-        Fingerprint.check(storage, stopped.dir(), fingerprint, stopped.exists(), config.getBoolean("reid.run.resume-with-changes"),
-                "run " + ctx.run().name());
+        Fingerprint.checkStopped(storage, ctx.run(), fingerprint, config.getBoolean("reid.run.resume-with-changes"));
         SparkSession spark = null;
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), config, name()).keepOnFailure()) {
-            Checkpoints checkpoints = new Checkpoints(storage, run.resolve("checkpoints"));
+            Checkpoints checkpoints = new Checkpoints(storage, run.resolve(Fingerprint.CHECKPOINTS));
             Optional<TrainingState> resumed = checkpoints.load();
             fingerprint.write(storage, checkpoints.dir());
             // a published shard set is reused only when it was made of this data, at this size, for these workers

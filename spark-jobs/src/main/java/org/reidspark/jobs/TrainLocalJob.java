@@ -54,12 +54,11 @@ public final class TrainLocalJob implements Job {
         DataConfig data = SynthDatasets.resolve(ctx.config(), storage);
         Manifest manifest = Catalogs.of(data).read(storage, data.root());
         // a stopped run resumes only with what it was trained with (its fingerprint), checked before anything is written
-        Checkpoints stopped = new Checkpoints(storage, new Path(RunDirectory.incomplete(ctx.run()), "checkpoints"));
-        Fingerprint.check(storage, stopped.dir(), Fingerprint.of(ctx.config(), method, manifest, List.of()),
-                stopped.exists(), ctx.config().getBoolean("reid.run.resume-with-changes"), "run " + ctx.run().name());
+        Fingerprint.checkStopped(storage, ctx.run(), Fingerprint.of(ctx.config(), method, manifest, List.of()),
+                ctx.config().getBoolean("reid.run.resume-with-changes"));
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), ctx.config(), name()).keepOnFailure()) {
             LocalTraining.Result result = LocalTraining.run(ctx.config(), manifest, storage,
-                    new Checkpoints(storage, run.resolve("checkpoints")));
+                    new Checkpoints(storage, run.resolve(Fingerprint.CHECKPOINTS)));
             run.writeModels(result.state().trainedNetworks());
             RankingMetrics m = result.metrics();
             run.writeJson("metrics.json", m.toMap());

@@ -27,6 +27,8 @@ import org.reidspark.config.RunConfig;
 import org.reidspark.config.S3Config;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.data.image.DecodeConfig;
+import org.reidspark.data.shard.BadImagesError;
 import org.reidspark.embed.EmbedConfig;
 import org.reidspark.eval.TestFeatures;
 import org.reidspark.run.TestModel;
@@ -108,7 +110,7 @@ public final class ExtractJob implements Job {
         TrainedModel model = explained("open the model run", config.model(), s3, () -> TrainedModel.open(storage, config.model()));
         RunConfig target = config.target(ctx.run());
         String where = new Path(Storage.path(target.output()), target.name()).toString();
-        if (!target.overwrite() && explained("check the output", where, s3, () -> storage.exists(Storage.path(where)))) {
+        if (!target.overwrite() && explained("check the output", where, s3, () -> RunDirectory.isPublished(storage, Storage.path(where)))) {
             throw new IOException("extract output " + where + " already exists; choose another "
                     + (config.output().isEmpty() ? "reid.run.name" : "reid.extract.output")
                     + " or set reid.run.overwrite=true to replace it");
@@ -128,7 +130,7 @@ public final class ExtractJob implements Job {
             }
             boolean flip = ctx.config().getBoolean("reid.embed.flip");
             ExtractPlan plan = ExtractPlan.of(model.runId(), config.source(), uris, config.partitionsFor(uris.size()), flip);
-            checkResumable(storage, s3, RunDirectory.incomplete(target), plan);
+            checkResumable(storage, s3, RunDirectory.incomplete(storage, target), plan);
             try (RunDirectory dir = explained("create the output", where, s3,
                     () -> RunDirectory.create(storage, target, ctx.config(), name())).keepOnFailure()) {
                 if (!storage.exists(dir.resolve(ExtractFiles.PLAN))) dir.writeJson(ExtractFiles.PLAN, plan.toMap());
@@ -186,6 +188,7 @@ public final class ExtractJob implements Job {
                     + " unreadable images, not the " + plan.images() + " images of the input; delete " + work + " to start over");
         }
         LOG.info("extract: {} embedded, {} unreadable", embedded, unreadable);
+        checkBadFraction(spark, work, unreadable, plan.images(), config.maxBadFraction());
 
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("format", FORMAT);
@@ -208,6 +211,25 @@ public final class ExtractJob implements Job {
         return info;
     }
 
+    /**
+     * Fails, publishing nothing, when more than {@code maxBadFraction} of the images are unreadable; the complete
+     * partitions stay in the incomplete output, so a rerun with a higher fraction publishes them without embedding again.
+     */
+    private static void checkBadFraction(SparkSession spark, Path work, long unreadable, int images, double maxBadFraction) {
+        double fraction = unreadable / (double) images;
+        if (fraction <= maxBadFraction) return;
+        List<String> examples = new ArrayList<>();
+        for (Row r : spark.read().parquet(new Path(work, ExtractFiles.UNREADABLE).toString()).orderBy("uri").limit(5).collectAsList()) {
+            examples.add(r.getString(0) + " (" + r.getString(1) + ")");
+        }
+        throw new BadImagesError(String.format(Locale.ROOT, "%d of %d images (%.2f%%) could not be decoded; "
+                        + "reid.extract.max-bad-fraction = %s allows at most %d. Nothing is published; the embedded partitions "
+                        + "stay in %s: rerun with a higher reid.extract.max-bad-fraction to publish them, or fix the images and "
+                        + "delete it. Unreadable images (all in %s there): %s%s", unreadable, images, 100 * fraction,
+                maxBadFraction, (long) Math.floor(maxBadFraction * images), work, ExtractFiles.UNREADABLE,
+                String.join(", ", examples), unreadable > examples.size() ? ", ..." : ""));
+    }
+
     /** Embeds {@code todo} on the executors, one task per partition, logging each partition as it completes. */
     private static void run(SparkSession spark, List<PartitionExtractor.Task> todo, TrainedModel model, ExtractPlan plan,
                             RunDirectory dir, JobContext ctx, ExtractConfig config) {
@@ -215,7 +237,7 @@ public final class ExtractJob implements Job {
         SparkEmbedding.Settings embedding = new SparkEmbedding.Settings(InputConfig.from(model.config()),
                 LoaderConfig.from(ctx.config()), EmbedConfig.from(ctx.config()));
         PartitionExtractor.Settings settings = new PartitionExtractor.Settings(dir.work().toString(), model.runId(),
-                embedding, model.testNetwork().arrays(), plan.partitions(), config.faultPartition(), ctx.hadoopProperties());
+                embedding, DecodeConfig.from(ctx.config()), model.testNetwork().arrays(), plan.partitions(), config.faultPartition());
         Broadcast<TestModel> network = jsc.broadcast(model.portable());
         int[] partitionOf = todo.stream().mapToInt(PartitionExtractor.Task::partition).toArray();
         AtomicInteger finished = new AtomicInteger();

@@ -204,6 +204,29 @@ class ExtractJobTest {
         assertEquals(1, ExtractFixture.rows(out.resolve("unreadable.parquet")).size());
     }
 
+    @Test
+    void moreUnreadableImagesThanAllowedPublishNothingUntilARerunAllowsThem() throws Exception {
+        Path out = tmp.resolve("out/strict");
+        Path work = out.resolveSibling("._incomplete-strict");
+        // the default reid.extract.max-bad-fraction (0.01) against 1 corrupt image of 9
+        JobRun strict = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "2",
+                "reid.extract.max-bad-fraction=0.01"));
+        assertEquals(1, strict.code(), strict.err());
+        assertTrue(strict.err().contains("1 of 9 images (11.11%) could not be decoded")
+                && strict.err().contains("reid.extract.max-bad-fraction = 0.01 allows at most 0")
+                && strict.err().contains(ExtractFixture.CORRUPT) && strict.err().contains(work.toString()), strict.err());
+        assertFalse(Files.exists(out), "nothing published");
+        assertTrue(Files.exists(work.resolve("done/part-00000.json")) && Files.exists(work.resolve("done/part-00001.json")),
+                "the embedded partitions are kept");
+
+        JobRun allowed = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "2",
+                "reid.extract.max-bad-fraction=0.12"));
+        assertEquals(0, allowed.code(), allowed.err());
+        assertTrue(allowed.out().contains("8 of 9 images embedded") && allowed.out().contains("partitions: 0 run now, 2 done"),
+                allowed.out());
+        assertTrue(Files.exists(out.resolve("_PUBLISHED")));
+    }
+
     /** Modification time of every file below {@code dir}, by relative path. */
     private static Map<String, FileTime> modified(Path dir) throws Exception {
         Map<String, FileTime> out = new HashMap<>();
