@@ -37,6 +37,15 @@ public final class Evaluator {
      */
     public static RankingMetrics evaluate(Embeddings query, Embeddings gallery, Labels queryLabels, Labels galleryLabels,
                                           EvalConfig config, RankLists rankLists) {
+        return evaluate(query, gallery, queryLabels, galleryLabels, config, rankLists, null);
+    }
+
+    /**
+     * As {@link #evaluate(Embeddings, Embeddings, Labels, Labels, EvalConfig, RankLists)}, and fills {@code outcomes}
+     * (null for none) with each query's average precision and first-match rank from the same distances.
+     */
+    public static RankingMetrics evaluate(Embeddings query, Embeddings gallery, Labels queryLabels, Labels galleryLabels,
+                                          EvalConfig config, RankLists rankLists, QueryOutcomes outcomes) {
         checkCount(query, queryLabels);
         checkCount(gallery, galleryLabels);
         RankingEvaluator evaluator = new RankingEvaluator(queryLabels, galleryLabels, config.rankingOptions(),
@@ -63,6 +72,7 @@ public final class Evaluator {
             throw new UncheckedIOException(e);
         }
         RankingMetrics m = evaluator.result();
+        if (outcomes != null) outcomes.fill(evaluator);
         LOG.info("{}", m.summary());
         return m;
     }

@@ -29,6 +29,17 @@ public record Labels(String source, int[] pids, int[] camids, int[] clothes) {
         return new Labels(source, pids, camids, clothes);
     }
 
+    /**
+     * The labels of samples, in their order: pids, camera ids, and clothes ids when every sample has one (>= 0).
+     */
+    public static Labels of(String source, java.util.List<org.reidspark.data.Sample> samples) {
+        int[] pids = samples.stream().mapToInt(org.reidspark.data.Sample::pid).toArray();
+        int[] cams = samples.stream().mapToInt(org.reidspark.data.Sample::camid).toArray();
+        int[] clothes = samples.stream().mapToInt(org.reidspark.data.Sample::clothes).toArray();
+        boolean known = java.util.Arrays.stream(clothes).allMatch(c -> c >= 0);
+        return known ? of(source, pids, cams, clothes) : of(source, pids, cams);
+    }
+
     /** Number of images. */
     public int size() {
         return pids.length;

@@ -105,12 +105,8 @@ public final class LocalTraining {
                 labels("gallery", gallery), evalConfig);
     }
 
-    /** Evaluation labels (pid, camera, clothes) of samples. */
+    /** Evaluation labels (pid, camera, clothes) of samples ({@link Labels#of(String, List)}). */
     public static Labels labels(String source, List<Sample> samples) {
-        int[] pids = samples.stream().mapToInt(Sample::pid).toArray();
-        int[] cams = samples.stream().mapToInt(Sample::camid).toArray();
-        int[] clothes = samples.stream().mapToInt(Sample::clothes).toArray();
-        boolean known = java.util.Arrays.stream(clothes).allMatch(c -> c >= 0);
-        return known ? Labels.of(source, pids, cams, clothes) : Labels.of(source, pids, cams);
+        return Labels.of(source, samples);
     }
 }
