@@ -124,12 +124,20 @@ public final class RunDirectory implements AutoCloseable {
         storage.writeString(resolve(relative), text);
     }
 
-    /** Writes run.json, moves the directory to its final name and writes the marker. */
-    public Path publish() throws IOException {
+    /**
+     * Writes run.json as it stands now (finish time and wall time so far), for what reads the run before it is
+     * published, such as its report; {@link #publish()} writes it again.
+     */
+    public void writeRunInfo() throws IOException {
         long end = System.currentTimeMillis();
         runInfo.put("finished", Instant.ofEpochMilli(end).toString());
         runInfo.put("wallSeconds", (end - startMillis) / 1000.0);
         writeJson("run.json", runInfo);
+    }
+
+    /** Writes run.json, moves the directory to its final name and writes the marker. */
+    public Path publish() throws IOException {
+        writeRunInfo();
         FileSystem fs = storage.fs(finalPath);
         if (fs.exists(finalPath)) {
             if (!overwrite) {

@@ -14,12 +14,14 @@ import org.reidspark.data.sampling.IdentitySampler;
 import org.reidspark.data.sampling.SamplerConfig;
 import org.reidspark.embed.Embedder;
 import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.EvaluationDetails;
 import org.reidspark.eval.Evaluator;
 import org.reidspark.eval.Labels;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.method.Method;
 import org.reidspark.method.MethodSetup;
 import org.reidspark.method.Methods;
+import org.reidspark.report.ReportConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +38,13 @@ import java.util.Optional;
 public final class LocalTraining {
     private static final Logger LOG = LoggerFactory.getLogger(LocalTraining.class);
 
-    /** What a run produced. */
-    public record Result(Method method, TrainingState state, List<LocalTrainer.EpochRecord> curve, RankingMetrics metrics) {
+    /**
+     * What a run produced.
+     *
+     * @param details the final evaluation with its rank lists, per-query outcomes and camera pairs (for the report)
+     */
+    public record Result(Method method, TrainingState state, List<LocalTrainer.EpochRecord> curve, RankingMetrics metrics,
+                         EvaluationDetails details) {
     }
 
     private LocalTraining() {
@@ -75,8 +82,8 @@ public final class LocalTraining {
             curve = new LocalTrainer(trainConfig, seed, checkpoints, evaluator)
                     .train(state, method.step(setup), method.baseLearningRates(setup), source);
         }
-        RankingMetrics metrics = evaluate(method, state, manifest, config, images, evalConfig).metrics();
-        return new Result(method, state, curve, metrics);
+        EvaluationDetails details = evaluateInDetail(method, state, manifest, config, images, evalConfig);
+        return new Result(method, state, curve, details.metrics(), details);
     }
 
     /** Metrics plus their flat map for the training curve. */
@@ -91,6 +98,28 @@ public final class LocalTraining {
         Embedder embedder = new Embedder(method.inferenceNetwork(state), InputConfig.from(config), images,
                 LoaderConfig.from(config), config.getInt("reid.embed.batch-size"), config.getBoolean("reid.embed.flip"));
         return new Evaluation(evaluate(embedder, manifest, evalConfig));
+    }
+
+    /**
+     * The final evaluation: as {@link #evaluate(Embedder, Manifest, EvalConfig)}, keeping what the run's report reads
+     * ({@link EvaluationDetails}: top-{@code reid.report.top-k} rank lists, per-query outcomes, camera pairs); the keys
+     * are the samples' indices in the manifest.
+     */
+    static EvaluationDetails evaluateInDetail(Method method, TrainingState state, Manifest manifest, Config config,
+                                              ImageSource images, EvalConfig evalConfig) {
+        Embedder embedder = new Embedder(method.inferenceNetwork(state), InputConfig.from(config), images,
+                LoaderConfig.from(config), config.getInt("reid.embed.batch-size"), config.getBoolean("reid.embed.flip"));
+        List<Sample> query = manifest.query();
+        List<Sample> gallery = manifest.gallery();
+        if (query.isEmpty() || gallery.isEmpty()) {
+            throw new IllegalArgumentException("dataset " + manifest.dataset() + " at " + manifest.root()
+                    + " has no query or no gallery split to evaluate on");
+        }
+        java.util.IdentityHashMap<Sample, Long> keys = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < manifest.samples().size(); i++) keys.put(manifest.samples().get(i), (long) i);
+        return EvaluationDetails.compute(embedder.embed(query), embedder.embed(gallery),
+                EvaluationDetails.items(query, keys::get), EvaluationDetails.items(gallery, keys::get), evalConfig,
+                ReportConfig.from(config).topK());
     }
 
     /** Embeds the manifest's query and gallery splits and ranks one against the other. */

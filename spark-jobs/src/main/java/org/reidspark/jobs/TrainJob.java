@@ -15,9 +15,11 @@ import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.data.sampling.SamplerConfig;
 import org.reidspark.data.shard.Shard;
 import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.EvaluationDetails;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.eval.baseline.HistogramBaseline;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
+import org.reidspark.jobs.report.RunReports;
 import org.reidspark.jobs.shard.ShardJob;
 import org.reidspark.jobs.shard.ShardSet;
 import org.reidspark.jobs.train.DistributedConfig;
@@ -104,7 +106,9 @@ public final class TrainJob implements Job {
                     (s, epoch) -> epoch + 1 == config.getInt("reid.train.epochs") ? Map.of()
                             : asMap(SparkEmbedding.evaluate(jsc, query, gallery, method.inferenceNetwork(s), config)))
                     .train(state, setup, train, batchesPerEpoch);
-            RankingMetrics m = SparkEmbedding.evaluate(jsc, query, gallery, method.inferenceNetwork(state), config);
+            // the final evaluation keeps its rank lists, per-query outcomes and camera pairs for the report (issue 19)
+            EvaluationDetails details = RunReports.evaluate(jsc, query, gallery, method.inferenceNetwork(state), config);
+            RankingMetrics m = details.metrics();
 
             RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, EvalConfig.from(config).protocol());
             run.writeModels(state.networks().asMap());
@@ -115,6 +119,7 @@ public final class TrainJob implements Job {
             run.info("method", method.name()).info("data", manifest.summary()).info("shards", shardsAt)
                     .info("master", jsc.master()).info("workers", train.getNumPartitions())
                     .info("parameters", state.networks().parameterCount()).info("iterations", state.iteration());
+            RunReports.beforePublish(ctx, run, details, method.name());
             Path published = run.publish();
             ctx.out().printf("train: %s on %s with %d workers: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
                             + "colour-histogram baseline on the same split: Rank-1 %.4f, mAP %.4f, mINP %.4f%n"

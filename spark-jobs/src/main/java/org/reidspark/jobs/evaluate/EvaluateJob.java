@@ -17,7 +17,10 @@ import org.reidspark.data.Split;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.embed.TrainedModel;
+import org.reidspark.eval.CameraPairs;
 import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.EvaluationDetails;
+import org.reidspark.eval.QueryOutcomes;
 import org.reidspark.eval.Embeddings;
 import org.reidspark.eval.Evaluator;
 import org.reidspark.eval.Labels;
@@ -27,6 +30,7 @@ import org.reidspark.jobs.Job;
 import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
 import org.reidspark.jobs.SparkSessions;
+import org.reidspark.jobs.report.RunReports;
 import org.reidspark.jobs.shard.ShardJob;
 import org.reidspark.jobs.shard.ShardSet;
 import org.reidspark.train.LocalTraining;
@@ -159,8 +163,11 @@ public final class EvaluateJob implements Job {
             Labels galleryLabels = LocalTraining.labels("gallery", SparkEmbedding.samples(gallery));
             RankLists lists = settings.rankLists()
                     ? new RankLists(queryLabels, galleryLabels, eval.protocol(), settings.topK(), eval.threads()) : null;
-            RankingMetrics m = Evaluator.evaluate(Embeddings.of("query embeddings", SparkEmbedding.vectors(query)),
-                    Embeddings.of("gallery embeddings", SparkEmbedding.vectors(gallery)), queryLabels, galleryLabels, eval, lists);
+            Embeddings queryEmbeddings = Embeddings.of("query embeddings", SparkEmbedding.vectors(query));
+            Embeddings galleryEmbeddings = Embeddings.of("gallery embeddings", SparkEmbedding.vectors(gallery));
+            QueryOutcomes outcomes = new QueryOutcomes(queryLabels.size());
+            RankingMetrics m = Evaluator.evaluate(queryEmbeddings, galleryEmbeddings, queryLabels, galleryLabels, eval, lists,
+                    outcomes);
             double evalSeconds = (System.nanoTime() - t1) / 1e9;
 
             List<String> files = new ArrayList<>();
@@ -191,6 +198,11 @@ public final class EvaluateJob implements Job {
             dir.writeJson(METRICS, metrics);
             dir.info("model", modelInfo).info("data", data).info("evaluation", settingsInfo)
                     .info("master", jsc.master()).info("embedSeconds", embedSeconds).info("evaluationSeconds", evalSeconds);
+            // what the report reads beyond the rank lists, and the report (issue 19)
+            new EvaluationDetails(m, lists, outcomes, CameraPairs.of(queryEmbeddings, galleryEmbeddings, queryLabels,
+                    galleryLabels, eval), RankListRows.items(query), RankListRows.items(gallery))
+                    .writeQueriesAndPairs(storage, dir.work());
+            RunReports.beforePublish(ctx, dir, null, model.method());
             Path published = dir.publish();
             ctx.out().printf(Locale.ROOT, "evaluate: %s (%s) on %s, %s protocol%s: Rank-1 %.4f, mAP %.4f, mINP %.4f"
                             + " (%d valid queries of %d, gallery %d)%n", model.runId(), model.method(), dataset,

@@ -1,0 +1,89 @@
+package org.reidspark.jobs.report;
+
+import com.typesafe.config.Config;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.reidspark.artifact.RunDirectory;
+import org.reidspark.artifact.Storage;
+import org.reidspark.data.shard.Shard;
+import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.EvaluationDetails;
+import org.reidspark.jobs.JobContext;
+import org.reidspark.jobs.evaluate.RankListRows;
+import org.reidspark.jobs.evaluate.SparkEmbedding;
+import org.reidspark.report.ReportConfig;
+import org.reidspark.report.ReportSection;
+import org.reidspark.report.RunReport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the train, train-local and evaluate jobs do for their report, in two calls: {@link #evaluate} (the train job's
+ * final evaluation, keeping its {@link EvaluationDetails}) and {@link #beforePublish} (the details and the report
+ * written into the run before it is published, so they arrive with it).
+ */
+public final class RunReports {
+    private static final Logger LOG = LoggerFactory.getLogger(RunReports.class);
+
+    private RunReports() {
+    }
+
+    /**
+     * Query shards against gallery shards, embedded on the executors ({@link SparkEmbedding}) and evaluated under
+     * {@code reid.eval} on the driver, keeping the top-{@code reid.report.top-k} rank lists, per-query outcomes and
+     * camera pairs. Its metrics equal {@link SparkEmbedding#evaluate}'s.
+     */
+    public static EvaluationDetails evaluate(JavaSparkContext jsc, JavaRDD<Shard> query, JavaRDD<Shard> gallery,
+                                             ComputationGraph network, Config config) {
+        byte[] model = SparkEmbedding.bytes(network);
+        List<SparkEmbedding.Embedded> q = SparkEmbedding.embed(jsc, query, model, config);
+        List<SparkEmbedding.Embedded> g = SparkEmbedding.embed(jsc, gallery, model, config);
+        if (q.isEmpty() || g.isEmpty()) throw new IllegalArgumentException("nothing to evaluate: no query or no gallery images");
+        return EvaluationDetails.compute(vectors(q), vectors(g), RankListRows.items(q), RankListRows.items(g),
+                EvalConfig.from(config), ReportConfig.from(config).topK());
+    }
+
+    /**
+     * Before {@code run} is published: writes {@code details} (null when the job wrote them itself) and
+     * {@code run.json} as it stands, then, with {@code reid.report.enabled}, the report into {@code report/} with the
+     * common sections and those of {@code method}. A report that fails is logged and removed, and the run is published
+     * without it ({@code submit/reid report --run} makes it later): the run's results are not lost to a report.
+     */
+    public static void beforePublish(JobContext ctx, RunDirectory run, EvaluationDetails details, String method)
+            throws IOException {
+        Storage storage = ctx.storage();
+        if (details != null) details.write(storage, run.work());
+        run.writeRunInfo();
+        ReportConfig config = ReportConfig.from(ctx.config());
+        if (!config.enabled()) return;
+        Path out = run.resolve(RunReport.FOLDER);
+        try {
+            RunReport.write(storage, run.work(), run.location(), out, sections(config, method));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("the run's report could not be made, the run is published without it (make it later with submit/reid"
+                    + " report --run {}): {}", run.location(), e.toString(), e);
+            FileSystem fs = storage.fs(out);
+            if (fs.exists(out)) fs.delete(out, true);
+        }
+    }
+
+    /** The common sections and {@code method}'s own. */
+    static List<ReportSection> sections(ReportConfig config, String method) {
+        List<ReportSection> all = new ArrayList<>(RunReport.common(config.rankListQueries()));
+        all.addAll(ReportSections.forMethod(method));
+        return all;
+    }
+
+    private static float[][] vectors(List<SparkEmbedding.Embedded> e) {
+        float[][] v = new float[e.size()][];
+        for (int i = 0; i < v.length; i++) v[i] = e.get(i).vector();
+        return v;
+    }
+}
