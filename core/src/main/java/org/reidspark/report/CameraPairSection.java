@@ -94,16 +94,18 @@ public final class CameraPairSection implements ReportSection {
         XYPlot plot = new XYPlot(data, x, y, renderer);
         plot.setDomainGridlinesVisible(false);
         plot.setRangeGridlinesVisible(false);
+        JFreeChart chart = new JFreeChart("mAP per camera pair", plot);
+        chart.removeLegend();
+        Charts.style(chart);
+        plot.setBackgroundPaint(new Color(0xeeeeee));
+        // after the theme, which would repaint the annotations
         for (double[] c : cells) {
             XYTextAnnotation a = new XYTextAnnotation(String.format(Locale.ROOT, "%.2f", c[2]), c[0], c[1]);
             a.setFont(new Font("SansSerif", Font.PLAIN, 11));
             a.setPaint(c[2] > 0.55 ? Color.WHITE : Color.BLACK);
             plot.addAnnotation(a);
         }
-        JFreeChart chart = new JFreeChart("mAP per camera pair", plot);
-        chart.removeLegend();
-        Charts.style(chart);
-        plot.setBackgroundPaint(new Color(0xeeeeee));
+
         NumberAxis legendAxis = new NumberAxis("mAP");
         legendAxis.setRange(0, 1);
         PaintScaleLegend legend = new PaintScaleLegend(scale, legendAxis);

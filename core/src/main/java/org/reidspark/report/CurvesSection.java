@@ -78,13 +78,17 @@ public final class CurvesSection implements ReportSection {
         }
         // one small chart per loss term: their scales differ by orders of magnitude (BoT's center loss against its
         // triplet loss)
-        for (XYSeries term : losses.values()) {
+        List<XYSeries> terms = new ArrayList<>(losses.values());
+        terms.sort(java.util.Comparator.comparing((XYSeries t) -> !t.getKey().equals("loss")));
+        for (XYSeries term : terms) {
             String key = String.valueOf(term.getKey());
             page.figure("loss-" + key.replaceAll("[^A-Za-z0-9-]", "_"), Charts.lines("Loss: " + key, "epoch", "mean over the epoch",
                     List.of(term)), SMALL_WIDTH, SMALL_HEIGHT, "Mean " + key + " loss per epoch");
         }
-        page.figure("learning-rate", Charts.lines("Learning rate", "epoch", base == 1.0 ? "factor of the base rate" : "learning rate",
-                List.of(lr)), WIDTH, HEIGHT, base == 1.0 ? "The schedule's factor of the base learning rates"
+        JFreeChart lrChart = Charts.lines("Learning rate", "epoch", base == 1.0 ? "factor of the base rate" : "learning rate", List.of(lr));
+        ((org.jfree.chart.axis.NumberAxis) ((XYPlot) lrChart.getPlot()).getRangeAxis())
+                .setNumberFormatOverride(new java.text.DecimalFormat("0.0##E0"));
+        page.figure("learning-rate", lrChart, WIDTH, HEIGHT, base == 1.0 ? "The schedule's factor of the base learning rates"
                 : "Learning rate (" + lrKey + " = " + base + " times the schedule's factor)");
         page.figure("images-per-second", Charts.lines("Training speed", "epoch", "images per second", List.of(speed)),
                 WIDTH, HEIGHT, "Images per second" + (distributed ? " across the workers" : ""));

@@ -2,7 +2,6 @@ package org.reidspark.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigRenderOptions;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -141,7 +140,7 @@ public final class SummarySection implements ReportSection {
         List<String> parts = new ArrayList<>();
         if (c.hasPath("reid.model.backbone")) {
             String net = c.getString("reid.model.backbone");
-            if (c.hasPath("reid.model.width")) net += " at width " + c.getValue("reid.model.width").render(ConfigRenderOptions.concise());
+            if (c.hasPath("reid.model.width")) net += " at width " + c.getValue("reid.model.width").unwrapped();
             if (c.hasPath("reid.model.last-stride")) net += ", last stride " + c.getInt("reid.model.last-stride");
             parts.add(net);
         }
@@ -149,7 +148,7 @@ public final class SummarySection implements ReportSection {
             parts.add("input " + c.getInt("reid.input.height") + "x" + c.getInt("reid.input.width"));
         }
         String lr = "reid." + method + ".lr";
-        if (c.hasPath(lr)) parts.add("lr " + c.getValue(lr).render(ConfigRenderOptions.concise()));
+        if (c.hasPath(lr)) parts.add("lr " + c.getValue(lr).unwrapped());
         if (c.hasPath("reid.train.epochs")) parts.add(c.getInt("reid.train.epochs") + " epochs");
         if (c.hasPath("reid.sampler.p") && c.hasPath("reid.sampler.k")) {
             parts.add("batches P" + c.getInt("reid.sampler.p") + " x K" + c.getInt("reid.sampler.k"));
