@@ -21,7 +21,7 @@ import org.reidspark.jobs.OutputLocation;
  *                           before marking itself complete, on every attempt; -1 = never
  */
 public record ExtractConfig(String model, String input, String manifest, String output, int partitions,
-                            int imagesPerPartition, int faultPartition) {
+                            int imagesPerPartition, int faultPartition, boolean npy) {
     public ExtractConfig {
         if (model.isBlank()) {
             throw ConfigError.badValue("reid.extract.model", model,
@@ -41,7 +41,7 @@ public record ExtractConfig(String model, String input, String manifest, String 
     public static ExtractConfig from(Config c) {
         Config e = c.getConfig("reid.extract");
         return new ExtractConfig(e.getString("model"), e.getString("input"), e.getString("manifest"), e.getString("output"),
-                e.getInt("partitions"), e.getInt("images-per-partition"), e.getInt("fault-partition"));
+                e.getInt("partitions"), e.getInt("images-per-partition"), e.getInt("fault-partition"), e.getBoolean("npy"));
     }
 
     /** The input as named in the config: the prefix or the manifest. */

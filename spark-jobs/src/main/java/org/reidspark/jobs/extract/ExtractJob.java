@@ -185,6 +185,9 @@ public final class ExtractJob implements Job {
                     + " unreadable images, not the " + plan.images() + " images of the input; delete " + work + " to start over");
         }
         LOG.info("extract: {} embedded, {} unreadable", embedded, unreadable);
+        // the embeddings as NumPy arrays too, for the notebooks (issue 19)
+        if (config.npy()) NpyExport.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), work, plan.partitions(),
+                ctx.hadoopProperties());
 
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("format", FORMAT);
@@ -202,6 +205,7 @@ public final class ExtractJob implements Job {
         info.put("partitionsThisAttempt", todo.size());
         info.put("embeddings", ExtractFiles.EMBEDDINGS);
         info.put("unreadableImages", ExtractFiles.UNREADABLE);
+        if (config.npy()) info.put("npy", NpyExport.FOLDER);
         return info;
     }
 
