@@ -24,13 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The run report of train, train-local and evaluate runs made here, opened in a real headless browser (Debian's
- * chromium): every image loads, no console error, and the numbers on the page equal {@code metrics.json};
- * {@code reid.report.enabled=false} writes none, and the report job makes it later. Screenshots land in
- * {@code target/report-screenshots/}.
+ * What a person looks at after a run, on train, train-local, evaluate and extract runs made here. The run report,
+ * opened in a real headless browser (Debian's chromium): every image loads, no console error, and the numbers on the
+ * page equal {@code metrics.json}; {@code reid.report.enabled=false} writes none, and the report job makes it later.
+ * Screenshots land in {@code target/report-screenshots/}. The notebooks ({@code notebooks/*.ipynb}), executed by
+ * {@code jupyter nbconvert --execute} against these runs: no cell fails, and what they print equals the runs' files.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RunReportTest {
+class ReportAndNotebooksTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Path SCREENSHOTS = Path.of("target", "report-screenshots");
 
@@ -44,6 +45,9 @@ class RunReportTest {
         runs = tmp.resolve("runs");
         ok(JobRun.run(TrainJobTest.tinyTraining(data, runs)));
         ok(JobRun.run("evaluate", "--run", runs.resolve("t").toString(), "reid.spark.master=\"local[2]\"",
+                "reid.spark.conf.\"spark.ui.enabled\"=false"));
+        ok(JobRun.run("extract", "--model", runs.resolve("t").toString(), "--input", data.toString(), "--output",
+                runs.resolve("t-embeddings").toString(), "--partitions", "2", "reid.spark.master=\"local[2]\"",
                 "reid.spark.conf.\"spark.ui.enabled\"=false"));
         // train-local decodes the images itself and stops at a corrupt one (the train job's shards skip it)
         Files.delete(data.resolve("Market-1501-v15.09.15/bounding_box_train/0002_c2s1_000002_00.jpg"));
@@ -155,6 +159,71 @@ class RunReportTest {
         JobRun missing = JobRun.run("report", "--run", runs.resolve("nothing-here").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("is not a published run"), missing.err());
+    }
+
+    /** Executes a notebook with {@code env} as its environment's additions; returns the text its cells printed. */
+    static String execute(String notebook, Map<String, String> env, Path out) throws Exception {
+        Path folder = Path.of(System.getProperty("reid.repo.root", "..")).toAbsolutePath().normalize().resolve("notebooks");
+        List<String> cmd = List.of("jupyter", "nbconvert", "--to", "notebook", "--execute",
+                "--ExecutePreprocessor.timeout=300", "--output-dir", out.toString(), notebook);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(folder.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.resolve(notebook + ".log").toFile());
+        pb.environment().putAll(env);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (java.io.IOException e) {
+            throw new AssertionError("cannot run jupyter (" + e.getMessage() + "): the notebook tests need Debian's"
+                    + " jupyter-nbconvert, python3-ipykernel, python3-pandas, python3-matplotlib and python3-sklearn, which"
+                    + " .ci/run installs", e);
+        }
+        assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES), notebook + " did not finish in 10 minutes");
+        String log = Files.readString(out.resolve(notebook + ".log"));
+        assertEquals(0, p.exitValue(), notebook + " failed:\n" + log);
+        JsonNode executed = JSON.readTree(out.resolve(notebook).toFile());
+        StringBuilder printed = new StringBuilder();
+        int figures = 0;
+        for (JsonNode cell : executed.path("cells")) {
+            for (JsonNode o : cell.path("outputs")) {
+                assertFalse(o.path("output_type").asText().equals("error"), notebook + ": " + o);
+                if (o.has("text")) o.path("text").forEach(t -> printed.append(t.asText()));
+                if (o.path("data").has("image/png")) figures++;
+            }
+        }
+        assertTrue(figures >= 2, notebook + " drew " + figures + " figures");
+        return printed.toString();
+    }
+
+    @Test
+    void exploreARunPrintsTheRunsMetricsAndDrawsIt(@TempDir Path out) throws Exception {
+        JsonNode m = JSON.readTree(runs.resolve("t/metrics.json").toFile());
+        String printed = execute("explore-a-run.ipynb", Map.of("REID_RUN", runs.resolve("t").toString()), out);
+        assertTrue(printed.contains(String.format(Locale.ROOT, "Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries",
+                m.path("cmc").get(0).asDouble(), m.path("mAP").asDouble(), m.path("mINP").asDouble(),
+                m.path("validQueries").asInt())), printed);
+        // the mean of queries.csv's AP is the run's mAP
+        assertTrue(printed.contains(String.format(Locale.ROOT, "mean AP %.4f (= mAP %.4f)", m.path("mAP").asDouble(),
+                m.path("mAP").asDouble())), printed);
+    }
+
+    @Test
+    void embeddingsDrawsTheExtractOutput(@TempDir Path out) throws Exception {
+        JsonNode e = JSON.readTree(runs.resolve("t-embeddings/extract.json").toFile());
+        String printed = execute("embeddings.ipynb", Map.of("REID_EMBEDDINGS", runs.resolve("t-embeddings").toString()), out);
+        assertTrue(printed.contains(e.path("embedded").asInt() + " embeddings of " + e.path("dims").asInt() + " dims"), printed);
+        assertTrue(printed.contains("nearest: "), printed);
+    }
+
+    @Test
+    void compareRunsTabulatesEveryRun(@TempDir Path out) throws Exception {
+        List<Path> dirs = List.of(runs.resolve("t"), runs.resolve("t/evaluations/market1501-standard"), runs.resolve("local"));
+        String printed = execute("compare-runs.ipynb", Map.of("REID_RUNS", String.join(",",
+                dirs.stream().map(Path::toString).toList())), out);
+        for (Path d : dirs) {
+            JsonNode m = JSON.readTree(d.resolve("metrics.json").toFile());
+            String line = printed.lines().filter(l -> l.startsWith(d.getFileName().toString() + " ")).findFirst().orElse("");
+            assertTrue(line.contains(String.format(Locale.ROOT, "%.4f", m.path("mAP").asDouble())), d + " in:\n" + printed);
+        }
     }
 
     @Test
