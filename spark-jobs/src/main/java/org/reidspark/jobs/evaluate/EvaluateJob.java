@@ -29,6 +29,7 @@ import org.reidspark.eval.RankingMetrics;
 import org.reidspark.jobs.Job;
 import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
+import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.SparkSessions;
 import org.reidspark.jobs.report.RunReports;
 import org.reidspark.jobs.shard.ShardJob;
@@ -153,8 +154,16 @@ public final class EvaluateJob implements Job {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             long t0 = System.nanoTime();
             byte[] network = SparkEmbedding.bytes(model.network());
-            List<SparkEmbedding.Embedded> query = SparkEmbedding.embed(jsc, set.shards(spark, Split.QUERY), network, evalConfig);
-            List<SparkEmbedding.Embedded> gallery = SparkEmbedding.embed(jsc, set.shards(spark, Split.GALLERY), network, evalConfig);
+            List<SparkEmbedding.Embedded> query;
+            List<SparkEmbedding.Embedded> gallery;
+            try (SparkProgress p = SparkProgress.open(spark.sparkContext(), "evaluate: embedding the query", "shards",
+                    set.shards(Split.QUERY), set.info().path("splits").path("query").path("images").asLong(), null)) {
+                query = SparkEmbedding.embed(jsc, set.shards(spark, Split.QUERY), network, evalConfig);
+            }
+            try (SparkProgress p = SparkProgress.open(spark.sparkContext(), "evaluate: embedding the gallery", "shards",
+                    set.shards(Split.GALLERY), set.info().path("splits").path("gallery").path("images").asLong(), null)) {
+                gallery = SparkEmbedding.embed(jsc, set.shards(spark, Split.GALLERY), network, evalConfig);
+            }
             double embedSeconds = (System.nanoTime() - t0) / 1e9;
             if (temporary != null) storage.fs(temporary).delete(temporary, true);
 

@@ -11,8 +11,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -31,6 +29,7 @@ import org.reidspark.embed.TrainedModel;
 import org.reidspark.jobs.Job;
 import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
+import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.SparkSessions;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
 import org.reidspark.model.ReidNetwork;
@@ -47,7 +46,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import static org.apache.spark.sql.functions.col;
@@ -209,7 +207,7 @@ public final class ExtractJob implements Job {
         return info;
     }
 
-    /** Embeds {@code todo} on the executors, one task per partition, logging each partition as it completes. */
+    /** Embeds {@code todo} on the executors, one task per partition, with a progress line (partitions, images, rate, ETA). */
     private static void run(SparkSession spark, List<PartitionExtractor.Task> todo, TrainedModel model, ExtractPlan plan,
                             RunDirectory dir, JobContext ctx, ExtractConfig config) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -221,20 +219,9 @@ public final class ExtractJob implements Job {
                 embed.root().render(ConfigRenderOptions.concise()), plan.partitions(), config.faultPartition(),
                 ctx.hadoopProperties());
         Broadcast<byte[]> network = jsc.broadcast(SparkEmbedding.bytes(model.network()));
-        int[] partitionOf = todo.stream().mapToInt(PartitionExtractor.Task::partition).toArray();
-        AtomicInteger finished = new AtomicInteger();
-        SparkListener progress = new SparkListener() {
-            @Override
-            public void onTaskEnd(SparkListenerTaskEnd end) {
-                int index = end.taskInfo().index();
-                if (end.taskInfo().successful() && index < partitionOf.length) {
-                    LOG.info("extract: partition {} complete ({} of {} in this attempt)", partitionOf[index],
-                            finished.incrementAndGet(), partitionOf.length);
-                }
-            }
-        };
-        spark.sparkContext().addSparkListener(progress);
-        try {
+        long[] perPartition = todo.stream().mapToLong(t -> t.uris().length).toArray();
+        try (SparkProgress progress = SparkProgress.open(spark.sparkContext(), "extract", "partitions", todo.size(),
+                java.util.Arrays.stream(perPartition).sum(), perPartition)) {
             List<PartitionExtractor.Outcome> outcomes = jsc.parallelize(todo, todo.size())
                     .map(t -> PartitionExtractor.run(t, settings, network.value()))
                     .collect();
@@ -243,7 +230,6 @@ public final class ExtractJob implements Job {
             LOG.info("extract: {} partitions, {} images in {} task-seconds", outcomes.size(), images,
                     String.format(Locale.ROOT, "%.1f", seconds));
         } finally {
-            spark.sparkContext().removeSparkListener(progress);
             network.destroy();
         }
     }

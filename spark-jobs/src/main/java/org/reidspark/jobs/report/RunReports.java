@@ -12,6 +12,7 @@ import org.reidspark.data.shard.Shard;
 import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.EvaluationDetails;
 import org.reidspark.jobs.JobContext;
+import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.evaluate.RankListRows;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
 import org.reidspark.report.ReportConfig;
@@ -43,8 +44,16 @@ public final class RunReports {
     public static EvaluationDetails evaluate(JavaSparkContext jsc, JavaRDD<Shard> query, JavaRDD<Shard> gallery,
                                              ComputationGraph network, Config config) {
         byte[] model = SparkEmbedding.bytes(network);
-        List<SparkEmbedding.Embedded> q = SparkEmbedding.embed(jsc, query, model, config);
-        List<SparkEmbedding.Embedded> g = SparkEmbedding.embed(jsc, gallery, model, config);
+        List<SparkEmbedding.Embedded> q;
+        List<SparkEmbedding.Embedded> g;
+        try (SparkProgress p = SparkProgress.open(jsc.sc(), "final evaluation: embedding the query", "shards",
+                query.getNumPartitions(), 0, null)) {
+            q = SparkEmbedding.embed(jsc, query, model, config);
+        }
+        try (SparkProgress p = SparkProgress.open(jsc.sc(), "final evaluation: embedding the gallery", "shards",
+                gallery.getNumPartitions(), 0, null)) {
+            g = SparkEmbedding.embed(jsc, gallery, model, config);
+        }
         if (q.isEmpty() || g.isEmpty()) throw new IllegalArgumentException("nothing to evaluate: no query or no gallery images");
         return EvaluationDetails.compute(vectors(q), vectors(g), RankListRows.items(q), RankListRows.items(g),
                 EvalConfig.from(config), ReportConfig.from(config).topK());
