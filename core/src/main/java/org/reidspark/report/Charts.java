@@ -93,6 +93,7 @@ public final class Charts {
         r.setShadowVisible(false);
         r.setItemMargin(0.05);
         for (int i = 0; i < data.getRowCount(); i++) r.setSeriesPaint(i, PALETTE.get(i % PALETTE.size()));
+        plot.getDomainAxis().setMaximumCategoryLabelLines(3);
         if (data.getColumnCount() > 8) {
             plot.getDomainAxis().setCategoryLabelPositions(org.jfree.chart.axis.CategoryLabelPositions.UP_45);
         }

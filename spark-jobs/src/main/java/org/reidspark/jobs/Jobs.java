@@ -11,7 +11,7 @@ import java.util.List;
 /** The one place that maps a job name to its implementation. */
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
-    public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "report", "ablation", "synth", "shard",
+    public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "report", "ablation", "synth", "shard", "figures",
             "eval-distmat", "bench", "bench-scaling", "smoke");
 
     private Jobs() {
@@ -28,6 +28,7 @@ public final class Jobs {
             case "evaluate" -> new EvaluateJob();
             case "extract" -> new ExtractJob();
             case "report" -> new ReportJob();
+            case "figures" -> new FiguresJob();
             case "synth" -> new SynthJob();
             case "bench" -> new BenchJob();
             case "bench-scaling" -> new ScalingBenchJob();
