@@ -88,6 +88,7 @@ public final class CameraPairSection implements ReportSection {
         data.addSeries("mAP", xyz);
         SymbolAxis x = new SymbolAxis("gallery camera", gc.stream().map(c -> "cam " + c).toArray(String[]::new));
         SymbolAxis y = new SymbolAxis("query camera", qc.stream().map(c -> "cam " + c).toArray(String[]::new));
+        y.setInverted(true);  // the first query camera on top, as in the table below
         XYBlockRenderer renderer = new XYBlockRenderer();
         BluePaintScale scale = new BluePaintScale();
         renderer.setPaintScale(scale);

@@ -100,6 +100,23 @@ public final class Charts {
         return chart;
     }
 
+    /** Bars stacked per whole-number x (an epoch), one colour per series: for many x values, where category labels crowd. */
+    public static JFreeChart stackedBars(String title, String xLabel, String yLabel, List<XYSeries> series) {
+        org.jfree.data.xy.DefaultTableXYDataset data = new org.jfree.data.xy.DefaultTableXYDataset();
+        for (XYSeries s : series) data.addSeries(s);
+        NumberAxis x = new NumberAxis(xLabel);
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        x.setAutoRangeIncludesZero(false);
+        org.jfree.chart.renderer.xy.StackedXYBarRenderer r = new org.jfree.chart.renderer.xy.StackedXYBarRenderer(0.15);
+        XYPlot plot = new XYPlot(data, x, new NumberAxis(yLabel), r);
+        JFreeChart chart = new JFreeChart(title, plot);
+        style(chart);
+        r.setBarPainter(new org.jfree.chart.renderer.xy.StandardXYBarPainter());
+        r.setShadowVisible(false);
+        for (int i = 0; i < series.size(); i++) r.setSeriesPaint(i, PALETTE.get(i % PALETTE.size()));
+        return chart;
+    }
+
     /** The common look: fonts, white plot, light grid lines. */
     public static void style(JFreeChart chart) {
         StandardChartTheme theme = (StandardChartTheme) StandardChartTheme.createJFreeTheme();

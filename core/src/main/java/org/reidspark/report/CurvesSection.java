@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
-import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 
 import java.awt.BasicStroke;
@@ -50,7 +49,8 @@ public final class CurvesSection implements ReportSection {
         Map<String, XYSeries> losses = new LinkedHashMap<>();
         XYSeries lr = new XYSeries("learning rate");
         XYSeries speed = new XYSeries("images/s");
-        DefaultCategoryDataset time = new DefaultCategoryDataset();
+        XYSeries computing = new XYSeries("computing", true, false);
+        XYSeries averaging = new XYSeries("averaging and broadcast", true, false);
         boolean distributed = false;
         Map<String, XYSeries> metrics = new LinkedHashMap<>();
         for (String key : List.of("mAP", "rank1", "mINP")) metrics.put(key, new XYSeries(key.equals("rank1") ? "Rank-1" : key));
@@ -68,8 +68,8 @@ public final class CurvesSection implements ReportSection {
             speed.add(epoch, e.path("imagesPerSecond").asDouble());
             if (e.has("computeSeconds")) {
                 distributed = true;
-                time.addValue(e.path("computeSeconds").asDouble(), "computing", Integer.valueOf(epoch));
-                time.addValue(e.path("averagingSeconds").asDouble(), "averaging and broadcast", Integer.valueOf(epoch));
+                computing.add(epoch, e.path("computeSeconds").asDouble());
+                averaging.add(epoch, e.path("averagingSeconds").asDouble());
             }
             for (Map.Entry<String, XYSeries> s : metrics.entrySet()) {
                 JsonNode v = e.path("metrics").path(s.getKey());
@@ -93,8 +93,8 @@ public final class CurvesSection implements ReportSection {
         page.figure("images-per-second", Charts.lines("Training speed", "epoch", "images per second", List.of(speed)),
                 WIDTH, HEIGHT, "Images per second" + (distributed ? " across the workers" : ""));
         if (distributed) {
-            page.figure("compute-averaging", Charts.bars("Where an epoch's time went", "epoch", "seconds", time, true),
-                    WIDTH, HEIGHT, "Seconds per epoch computing on the workers and averaging and broadcasting parameters");
+            page.figure("compute-averaging", Charts.stackedBars("Where an epoch's time went", "epoch", "seconds",
+                    List.of(computing, averaging)), WIDTH, HEIGHT, "Seconds per epoch computing on the workers and averaging and broadcasting parameters");
         }
 
         // the final evaluation: the train job makes it after the curve's last epoch

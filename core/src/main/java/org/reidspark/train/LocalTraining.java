@@ -95,9 +95,7 @@ public final class LocalTraining {
 
     static Evaluation evaluate(Method method, TrainingState state, Manifest manifest, Config config, ImageSource images,
                                EvalConfig evalConfig) {
-        Embedder embedder = new Embedder(method.inferenceNetwork(state), InputConfig.from(config), images,
-                LoaderConfig.from(config), config.getInt("reid.embed.batch-size"), config.getBoolean("reid.embed.flip"));
-        return new Evaluation(evaluate(embedder, manifest, evalConfig));
+        return new Evaluation(evaluate(embedder(method, state, config, images), manifest, evalConfig));
     }
 
     /**
@@ -107,14 +105,9 @@ public final class LocalTraining {
      */
     static EvaluationDetails evaluateInDetail(Method method, TrainingState state, Manifest manifest, Config config,
                                               ImageSource images, EvalConfig evalConfig) {
-        Embedder embedder = new Embedder(method.inferenceNetwork(state), InputConfig.from(config), images,
-                LoaderConfig.from(config), config.getInt("reid.embed.batch-size"), config.getBoolean("reid.embed.flip"));
-        List<Sample> query = manifest.query();
+        Embedder embedder = embedder(method, state, config, images);
+        List<Sample> query = queryOf(manifest);
         List<Sample> gallery = manifest.gallery();
-        if (query.isEmpty() || gallery.isEmpty()) {
-            throw new IllegalArgumentException("dataset " + manifest.dataset() + " at " + manifest.root()
-                    + " has no query or no gallery split to evaluate on");
-        }
         java.util.IdentityHashMap<Sample, Long> keys = new java.util.IdentityHashMap<>();
         for (int i = 0; i < manifest.samples().size(); i++) keys.put(manifest.samples().get(i), (long) i);
         return EvaluationDetails.compute(embedder.embed(query), embedder.embed(gallery),
@@ -122,14 +115,24 @@ public final class LocalTraining {
                 ReportConfig.from(config).topK());
     }
 
-    /** Embeds the manifest's query and gallery splits and ranks one against the other. */
-    public static RankingMetrics evaluate(Embedder embedder, Manifest manifest, EvalConfig evalConfig) {
-        List<Sample> query = manifest.query();
-        List<Sample> gallery = manifest.gallery();
-        if (query.isEmpty() || gallery.isEmpty()) {
+    private static Embedder embedder(Method method, TrainingState state, Config config, ImageSource images) {
+        return new Embedder(method.inferenceNetwork(state), InputConfig.from(config), images,
+                LoaderConfig.from(config), config.getInt("reid.embed.batch-size"), config.getBoolean("reid.embed.flip"));
+    }
+
+    /** The manifest's query split; fails unless it has a query and a gallery split. */
+    private static List<Sample> queryOf(Manifest manifest) {
+        if (manifest.query().isEmpty() || manifest.gallery().isEmpty()) {
             throw new IllegalArgumentException("dataset " + manifest.dataset() + " at " + manifest.root()
                     + " has no query or no gallery split to evaluate on");
         }
+        return manifest.query();
+    }
+
+    /** Embeds the manifest's query and gallery splits and ranks one against the other. */
+    public static RankingMetrics evaluate(Embedder embedder, Manifest manifest, EvalConfig evalConfig) {
+        List<Sample> query = queryOf(manifest);
+        List<Sample> gallery = manifest.gallery();
         return Evaluator.evaluate(embedder.embed(query), embedder.embed(gallery), labels("query", query),
                 labels("gallery", gallery), evalConfig);
     }

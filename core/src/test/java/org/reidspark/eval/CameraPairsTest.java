@@ -28,18 +28,6 @@ class CameraPairsTest {
         return v;
     }
 
-    private static double cosine(float[] a, float[] b) {
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int d = 0; d < a.length; d++) {
-            ab += (double) a[d] * b[d];
-            aa += (double) a[d] * a[d];
-            bb += (double) b[d] * b[d];
-        }
-        return 1 - ab / Math.sqrt(aa * bb);
-    }
-
     private static List<Sample> samples(SplittableRandom rnd, int n, Split split) {
         List<Sample> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -72,7 +60,7 @@ class CameraPairsTest {
                 for (int g = 0; g < gl.size(); g++) if (gl.camids()[g] == gc) gs.add(g);
                 double[][] d = new double[qs.size()][gs.size()];
                 for (int a = 0; a < qs.size(); a++) {
-                    for (int b = 0; b < gs.size(); b++) d[a][b] = cosine(qv[qs.get(a)], gv[gs.get(b)]);
+                    for (int b = 0; b < gs.size(); b++) d[a][b] = DistanceBlocksTest.expected(qv[qs.get(a)], gv[gs.get(b)], Metric.COSINE);
                 }
                 SlowRanking.Result slow = SlowRanking.evaluate(d, sub(ql, qs), sub(gl, gs), Protocol.STANDARD, 50, 1, 0);
                 assertEquals(slow.valid(), pairs.validQueries()[i][j], "valid queries, cameras " + qc + " -> " + gc);

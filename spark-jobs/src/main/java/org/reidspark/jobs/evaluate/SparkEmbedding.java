@@ -91,7 +91,8 @@ public final class SparkEmbedding {
                 LocalTraining.labels("gallery", samples(g)), EvalConfig.from(config));
     }
 
-    static float[][] vectors(List<Embedded> e) {
+    /** The vectors of {@code e}, in order. */
+    public static float[][] vectors(List<Embedded> e) {
         float[][] v = new float[e.size()][];
         for (int i = 0; i < v.length; i++) v[i] = e.get(i).vector();
         return v;

@@ -55,7 +55,7 @@ public final class RunReports {
             g = SparkEmbedding.embed(jsc, gallery, model, config);
         }
         if (q.isEmpty() || g.isEmpty()) throw new IllegalArgumentException("nothing to evaluate: no query or no gallery images");
-        return EvaluationDetails.compute(vectors(q), vectors(g), RankListRows.items(q), RankListRows.items(g),
+        return EvaluationDetails.compute(SparkEmbedding.vectors(q), SparkEmbedding.vectors(g), RankListRows.items(q), RankListRows.items(g),
                 EvalConfig.from(config), ReportConfig.from(config).topK());
     }
 
@@ -88,11 +88,5 @@ public final class RunReports {
         List<ReportSection> all = new ArrayList<>(RunReport.common(config.rankListQueries()));
         all.addAll(ReportSections.forMethod(method));
         return all;
-    }
-
-    private static float[][] vectors(List<SparkEmbedding.Embedded> e) {
-        float[][] v = new float[e.size()][];
-        for (int i = 0; i < v.length; i++) v[i] = e.get(i).vector();
-        return v;
     }
 }
