@@ -193,15 +193,23 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     /**
+     * Writes run.json as it stands now (finish time and wall time so far), for what reads the run before it is
+     * published, such as its report; {@link #publish()} writes it again.
+     */
+    public void writeRunInfo() throws IOException {
+        long end = System.currentTimeMillis();
+        runInfo.put("finished", Instant.ofEpochMilli(end).toString());
+        runInfo.put("wallSeconds", (end - startMillis) / 1000.0);
+        writeJson("run.json", runInfo);
+    }
+
+    /**
      * Writes run.json and the {@code _PUBLISHED} marker, last: on a file system with atomic rename into the work
      * directory, which one rename then moves to its final name; on an object store in place, where the marker is the
      * commit. O(1) in the run's size either way.
      */
     public Path publish() throws IOException {
-        long end = System.currentTimeMillis();
-        runInfo.put("finished", Instant.ofEpochMilli(end).toString());
-        runInfo.put("wallSeconds", (end - startMillis) / 1000.0);
-        writeJson("run.json", runInfo);
+        writeRunInfo();
         FileSystem fs = storage.fs(finalPath);
         if (workPath.equals(finalPath)) {
             lock.check();

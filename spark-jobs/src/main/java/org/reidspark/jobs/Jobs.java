@@ -2,6 +2,7 @@ package org.reidspark.jobs;
 
 import org.reidspark.jobs.evaluate.EvaluateJob;
 import org.reidspark.jobs.extract.ExtractJob;
+import org.reidspark.jobs.report.ReportJob;
 import org.reidspark.jobs.shard.ShardJob;
 import org.reidspark.jobs.train.ScalingBenchJob;
 
@@ -10,7 +11,7 @@ import java.util.List;
 /** The one place that maps a job name to its implementation. */
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
-    public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "ablation", "synth", "shard",
+    public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "report", "ablation", "synth", "shard", "figures",
             "eval-distmat", "bench", "bench-scaling", "smoke");
 
     /** The jobs that start no Spark: submit/reid runs them in one plain JVM (its NON_SPARK_JOBS, checked by MainTest). */
@@ -29,6 +30,8 @@ public final class Jobs {
             case "shard" -> new ShardJob();
             case "evaluate" -> new EvaluateJob();
             case "extract" -> new ExtractJob();
+            case "report" -> new ReportJob();
+            case "figures" -> new FiguresJob();
             case "synth" -> new SynthJob();
             case "bench" -> new BenchJob();
             case "bench-scaling" -> new ScalingBenchJob();

@@ -16,9 +16,12 @@ import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.shard.Shard;
 import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.EvaluationDetails;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.config.ConfigError;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
+import org.reidspark.jobs.report.RunReports;
+import org.reidspark.report.ReportConfig;
 import org.reidspark.jobs.shard.ShardJob;
 import org.reidspark.jobs.shard.ShardSet;
 import org.reidspark.jobs.train.DistributedConfig;
@@ -136,7 +139,10 @@ public final class TrainJob implements Job {
                     (s, epoch) -> epoch + 1 == trainConfig.epochs() ? Map.of()
                             : LocalTraining.asMap(evaluate(jsc, query, gallery, method, s, embedding, eval)))
                     .train(method, data, seed, state, train, stepsPerEpoch);
-            RankingMetrics m = evaluate(jsc, query, gallery, method, state, embedding, eval);
+            // the final evaluation keeps its rank lists, per-query outcomes and camera pairs for the report
+            EvaluationDetails details = RunReports.evaluate(jsc, query, gallery, method, state, embedding, eval,
+                    ReportConfig.from(config));
+            RankingMetrics m = details.metrics();
 
             // the baseline on what the evaluation used: the shard set's query and gallery, unreadable images skipped
             RankingMetrics baseline = SparkEmbedding.baseline(query, gallery, eval);
@@ -153,6 +159,7 @@ public final class TrainJob implements Job {
             run.info("method", method.name()).info("data", manifest.summary()).info("shards", shardsAt)
                     .info("master", jsc.master()).info("workers", train.getNumPartitions())
                     .info("parameters", state.networks().parameterCount()).info("iterations", state.iteration());
+            RunReports.beforePublish(ctx, run, details, method);
             Path published = run.publish();
             ctx.out().printf("train: %s on %s with %d workers: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
                             + "colour-histogram baseline on the same split: Rank-1 %.4f, mAP %.4f, mINP %.4f%n"

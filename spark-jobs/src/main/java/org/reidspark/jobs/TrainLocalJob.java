@@ -8,6 +8,7 @@ import org.reidspark.data.catalog.Catalogs;
 import org.reidspark.data.catalog.DataConfig;
 import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.eval.RankingMetrics;
+import org.reidspark.jobs.report.RunReports;
 import org.reidspark.train.Checkpoints;
 import org.reidspark.method.Method;
 import org.reidspark.method.Methods;
@@ -66,6 +67,7 @@ public final class TrainLocalJob implements Job {
             run.info("method", result.method().name()).info("data", manifest.summary())
                     .info("parameters", result.state().networks().parameterCount())
                     .info("iterations", result.state().iteration());
+            RunReports.beforePublish(ctx, run, result.details(), result.method());
             Path published = run.publish();
             ctx.out().printf("train-local: %s on %s: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
                             + "run directory: %s%n", result.method().name(), manifest.dataset(), m.rank(1), m.mAP(), m.mINP(),

@@ -127,5 +127,29 @@ class EvaluateJobS3Test {
         String csv = new String(s3.get(eval + "rank-list.csv"), StandardCharsets.UTF_8);
         assertEquals(1 + 2 * 3, csv.strip().lines().count(), "2 queries x top-3 and a header:\n" + csv);
         assertTrue(csv.contains(s3.uri("datasets/")), "rows name the images by their S3 uris:\n" + csv);
+
+        // the reports of the run and of the evaluation, made from their files on S3, with the dataset's images read
+        // from S3 and copied beside the page; the report job makes one again from S3
+        for (String dir : List.of("runs/t/", eval)) assertReportOnS3(dir);
+        List<String> again = new ArrayList<>(List.of("report", "--run", s3.uri("runs/t")));
+        again.addAll(s3.overrides());
+        JobRun remade = TrainJobTest.run(again);
+        assertEquals(0, remade.code(), remade.err() + remade.out());
+        assertTrue(remade.out().contains(s3.uri("runs/t/report/index.html")), remade.out());
+        assertReportOnS3("runs/t/");
+        assertFalse(s3.keys("runs/t/").stream().anyMatch(k -> k.contains("._incomplete-report")), "no temporary report left");
+    }
+
+    private void assertReportOnS3(String dir) throws Exception {
+        List<String> keys = s3.keys(dir + "report/");
+        assertTrue(keys.contains(dir + "report/index.html"), keys.toString());
+        String html = new String(s3.get(dir + "report/index.html"), StandardCharsets.UTF_8);
+        java.util.regex.Matcher src = java.util.regex.Pattern.compile("src=\"([^\"]+)\"").matcher(html);
+        int images = 0;
+        while (src.find()) {
+            assertTrue(keys.contains(dir + "report/" + src.group(1)), src.group(1) + " is beside the page: " + keys);
+            if (src.group(1).startsWith("images/")) images++;
+        }
+        assertTrue(images >= 2, "the dataset's images, read from S3, are in the report: " + images);
     }
 }

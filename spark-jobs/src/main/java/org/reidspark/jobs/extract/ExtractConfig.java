@@ -22,7 +22,7 @@ import org.reidspark.jobs.OutputLocation;
  *                           before marking itself complete, on every attempt; -1 = never
  */
 public record ExtractConfig(String model, String input, String manifest, String output, int partitions,
-                            int imagesPerPartition, double maxBadFraction, int faultPartition) {
+                            int imagesPerPartition, double maxBadFraction, int faultPartition, boolean npy) {
     public ExtractConfig {
         if (model.isBlank()) {
             throw ConfigError.badValue("reid.extract.model", model,
@@ -44,7 +44,7 @@ public record ExtractConfig(String model, String input, String manifest, String 
         Config e = c.getConfig("reid.extract");
         return new ExtractConfig(e.getString("model"), e.getString("input"), e.getString("manifest"), e.getString("output"),
                 e.getInt("partitions"), e.getInt("images-per-partition"), e.getDouble("max-bad-fraction"),
-                e.getInt("fault-partition"));
+                e.getInt("fault-partition"), e.getBoolean("npy"));
     }
 
     /** The input as named in the config: the prefix or the manifest. */

@@ -11,8 +11,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -36,6 +34,7 @@ import org.reidspark.run.TrainedModel;
 import org.reidspark.jobs.Job;
 import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
+import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.SparkSessions;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
 import org.slf4j.Logger;
@@ -50,7 +49,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import static org.apache.spark.sql.functions.col;
@@ -189,6 +187,8 @@ public final class ExtractJob implements Job {
         }
         LOG.info("extract: {} embedded, {} unreadable", embedded, unreadable);
         checkBadFraction(spark, work, unreadable, plan.images(), config.maxBadFraction());
+        // the embeddings as NumPy arrays too, for the notebooks
+        if (config.npy()) NpyExport.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), work, plan.partitions());
 
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("format", FORMAT);
@@ -208,6 +208,7 @@ public final class ExtractJob implements Job {
         info.put("partitionsThisAttempt", todo.size());
         info.put("embeddings", ExtractFiles.EMBEDDINGS);
         info.put("unreadableImages", ExtractFiles.UNREADABLE);
+        if (config.npy()) info.put("npy", NpyExport.FOLDER);
         return info;
     }
 
@@ -230,7 +231,7 @@ public final class ExtractJob implements Job {
                 String.join(", ", examples), unreadable > examples.size() ? ", ..." : ""));
     }
 
-    /** Embeds {@code todo} on the executors, one task per partition, logging each partition as it completes. */
+    /** Embeds {@code todo} on the executors, one task per partition, with a progress line (partitions, images, rate, ETA). */
     private static void run(SparkSession spark, List<PartitionExtractor.Task> todo, TrainedModel model, ExtractPlan plan,
                             RunDirectory dir, JobContext ctx, ExtractConfig config) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -239,20 +240,9 @@ public final class ExtractJob implements Job {
         PartitionExtractor.Settings settings = new PartitionExtractor.Settings(dir.work().toString(), model.runId(),
                 embedding, DecodeConfig.from(ctx.config()), model.testNetwork().arrays(), plan.partitions(), config.faultPartition());
         Broadcast<TestModel> network = jsc.broadcast(model.portable());
-        int[] partitionOf = todo.stream().mapToInt(PartitionExtractor.Task::partition).toArray();
-        AtomicInteger finished = new AtomicInteger();
-        SparkListener progress = new SparkListener() {
-            @Override
-            public void onTaskEnd(SparkListenerTaskEnd end) {
-                int index = end.taskInfo().index();
-                if (end.taskInfo().successful() && index < partitionOf.length) {
-                    LOG.info("extract: partition {} complete ({} of {} in this attempt)", partitionOf[index],
-                            finished.incrementAndGet(), partitionOf.length);
-                }
-            }
-        };
-        spark.sparkContext().addSparkListener(progress);
-        try {
+        long[] perPartition = todo.stream().mapToLong(t -> t.uris().length).toArray();
+        try (SparkProgress progress = SparkProgress.open(spark.sparkContext(), "extract", "partitions", todo.size(),
+                java.util.Arrays.stream(perPartition).sum(), perPartition)) {
             List<PartitionExtractor.Outcome> outcomes = jsc.parallelize(todo, todo.size())
                     .map(t -> PartitionExtractor.run(t, settings, network.value()))
                     .collect();
@@ -261,7 +251,6 @@ public final class ExtractJob implements Job {
             LOG.info("extract: {} partitions, {} images in {} task-seconds", outcomes.size(), images,
                     String.format(Locale.ROOT, "%.1f", seconds));
         } finally {
-            spark.sparkContext().removeSparkListener(progress);
             network.destroy();
         }
     }

@@ -33,6 +33,7 @@ import org.reidspark.jobs.ExecutorHadoop;
 import org.reidspark.jobs.Job;
 import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
+import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.SparkSessions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -174,7 +175,12 @@ public final class ShardJob implements Job {
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
             Dataset<Row> all = spark.createDataFrame(decoded, ShardRows.DECODED);
-            List<Row> outcomes = new ArrayList<>(all.select(columns(ShardRows.MANIFEST.fieldNames())).collectAsList());
+            long[] images = tasks.stream().mapToLong(t -> t.keys().length).toArray();
+            List<Row> outcomes;
+            try (SparkProgress progress = SparkProgress.open(spark.sparkContext(), "shard", "shards", tasks.size(),
+                    manifest.samples().size(), images)) {
+                outcomes = new ArrayList<>(all.select(columns(ShardRows.MANIFEST.fieldNames())).collectAsList());
+            }
             outcomes.sort(Comparator.comparingLong(ShardRows::key));
             List<Row> manifestRows = new ArrayList<>();
             List<ShardSummary.Item> items = new ArrayList<>();
