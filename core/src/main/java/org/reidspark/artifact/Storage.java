@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -40,19 +39,16 @@ public final class Storage {
     }
 
     /**
-     * {@code location} as a qualified Hadoop path: a bare local path becomes an absolute {@code file:} path (without
-     * the trailing '/' that {@link java.io.File#toURI()} gives an existing folder, so {@link Path#getName()} is the
-     * folder's name either way).
+     * {@code location} as a qualified Hadoop path: a location with a scheme ({@code s3a://b/k}, {@code file:/x}) as
+     * Hadoop parses it; a bare local path becomes an absolute {@code file:} path, whatever characters its names hold
+     * (spaces, commas, quotes, {@code %}, {@code #}, non-ASCII letters), without a trailing '/' (so
+     * {@link Path#getName()} is the folder's name).
      */
     public static Path path(String location) {
-        URI uri = URI.create(location.replace(" ", "%20"));
-        if (uri.getScheme() == null) {
-            URI file = new java.io.File(location).getAbsoluteFile().toURI();
-            String p = file.getPath();
-            if (p.length() > 1 && p.endsWith("/")) return new Path(file.getScheme(), null, p.substring(0, p.length() - 1));
-            return new Path(file);
-        }
-        return new Path(location);
+        if (location.matches("[A-Za-z][A-Za-z0-9+.-]*:.*")) return new Path(location);
+        String p = new java.io.File(location).getAbsolutePath();
+        while (p.length() > 1 && p.endsWith("/")) p = p.substring(0, p.length() - 1);
+        return new Path("file", null, p);
     }
 
     /** The file system of {@code p}; checksum side files ({@code .name.crc}) are not written on local disks. */

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * Loads the configuration of a run: experiment file, then {@code key=value} overrides (which win),
@@ -32,8 +31,6 @@ public final class ConfigLoader {
     /** The root every project key lives under. */
     public static final String ROOT = "reid";
     private static final String OPEN_SECTIONS = ROOT + ".open-sections";
-    private static final Pattern SECRET = Pattern.compile("(?i).*(secret|password|passwd|token|access-key|credential).*");
-    private static final String REDACTED = "<redacted>";
 
     private ConfigLoader() {
     }
@@ -48,8 +45,24 @@ public final class ConfigLoader {
      * @param overrides  {@code key=value} strings in HOCON syntax; later ones win
      */
     public static Config load(File experiment, List<String> overrides) {
+        return load(experiment, null, overrides);
+    }
+
+    /**
+     * As {@link #load(File, List)}, with the experiment given as HOCON text ({@code experimentText}, e.g. one shipped with
+     * a cluster-mode submission, see {@link #shippable}) instead of a file; at most one of the two.
+     */
+    public static Config load(File experiment, String experimentText, List<String> overrides) {
         Config reference = reference().resolve();
         Config merged = parseOverrides(overrides);
+        if (experimentText != null) {
+            try {
+                merged = merged.withFallback(ConfigFactory.parseString(experimentText,
+                        ConfigParseOptions.defaults().setOriginDescription("the experiment shipped with the submission")));
+            } catch (ConfigException e) {
+                throw new ConfigError("cannot read the experiment shipped with the submission: " + e.getMessage(), e);
+            }
+        }
         if (experiment != null) {
             if (!experiment.isFile()) {
                 throw new ConfigError("config file not found: " + experiment.getPath());
@@ -208,16 +221,33 @@ public final class ConfigLoader {
         return prev[b.length()];
     }
 
-    /** The {@code reid} subtree with every secret-looking key's value replaced by {@code <redacted>}. */
+    /**
+     * The {@code reid} subtree with the value of every secret key ({@link Secrets#isSecret}: Hadoop's sensitive keys and
+     * the project's patterns; strings, numbers and booleans alike) replaced by {@code <redacted>}; empty values stay
+     * empty, so a reader sees that no secret was set.
+     */
     public static Config redacted(Config config) {
         Config c = config.hasPath(ROOT) ? config.withOnlyPath(ROOT) : ConfigFactory.empty();
         for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
-            if (SECRET.matcher(e.getKey()).matches() && e.getValue().valueType() == ConfigValueType.STRING
-                    && !((String) e.getValue().unwrapped()).isEmpty()) {
-                c = c.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(REDACTED));
-            }
+            ConfigValueType type = e.getValue().valueType();
+            if (type == ConfigValueType.NULL || !Secrets.isSecret(e.getKey())) continue;
+            if (type == ConfigValueType.STRING && ((String) e.getValue().unwrapped()).isEmpty()) continue;
+            c = c.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(Secrets.REDACTED));
         }
         return c;
+    }
+
+    /**
+     * The resolved {@code reid} tree without its secret keys, as HOCON text: the experiment a cluster-mode submission
+     * ships to its driver. Secrets are left out, not redacted, so that the driver's own environment supplies them
+     * (the reference's {@code ${?AWS_SECRET_ACCESS_KEY}} and the like).
+     */
+    public static String shippable(Config config) {
+        Config c = config.hasPath(ROOT) ? config.withOnlyPath(ROOT) : ConfigFactory.empty();
+        for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
+            if (Secrets.isSecret(e.getKey())) c = c.withoutPath(e.getKey());
+        }
+        return c.root().render(ConfigRenderOptions.concise().setJson(false));
     }
 
     /** The resolved {@code reid} tree, secrets redacted, as HOCON text fit to print or save with a run. */

@@ -39,16 +39,23 @@ public final class Evaluator {
     public static RankingMetrics evaluate(Embeddings query, Embeddings gallery, Labels queryLabels, Labels galleryLabels,
                                           EvalConfig config, RankLists rankLists) {
         return evaluate(TestFeatures.of(query), TestFeatures.of(gallery), Matching.embedding(config.metric()), queryLabels,
-                galleryLabels, config, rankLists);
+                galleryLabels, config, rankLists, null);
+    }
+
+    /** As {@link #evaluate(TestFeatures, TestFeatures, Matching, Labels, Labels, EvalConfig, RankLists, QueryOutcomes)} without per-query outcomes. */
+    public static RankingMetrics evaluate(TestFeatures query, TestFeatures gallery, Matching matching, Labels queryLabels,
+                                          Labels galleryLabels, EvalConfig config, RankLists rankLists) {
+        return evaluate(query, gallery, matching, queryLabels, galleryLabels, config, rankLists, null);
     }
 
     /**
-     * Metrics of query test features against gallery test features under a method's matching rule, and
+     * Metrics of query test features against gallery test features under a method's matching rule; fills
      * {@code rankLists} (made for the same labels; null for none) from the same distance blocks, re-ranked when
-     * re-ranking is on ({@code reid.eval.metric} applies only where the method's rule uses it).
+     * re-ranking is on ({@code reid.eval.metric} applies only where the method's rule uses it), and {@code outcomes}
+     * (null for none) with each query's average precision and first-match rank.
      */
     public static RankingMetrics evaluate(TestFeatures query, TestFeatures gallery, Matching matching, Labels queryLabels,
-                                          Labels galleryLabels, EvalConfig config, RankLists rankLists) {
+                                          Labels galleryLabels, EvalConfig config, RankLists rankLists, QueryOutcomes outcomes) {
         checkCount(query, queryLabels);
         checkCount(gallery, galleryLabels);
         RankingEvaluator evaluator = new RankingEvaluator(queryLabels, galleryLabels, config.rankingOptions(),
@@ -76,6 +83,7 @@ public final class Evaluator {
             throw new UncheckedIOException(e);
         }
         RankingMetrics m = evaluator.result();
+        if (outcomes != null) outcomes.fill(evaluator);
         LOG.info("{}", m.summary());
         return m;
     }

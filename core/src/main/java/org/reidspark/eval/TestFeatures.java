@@ -75,6 +75,15 @@ public record TestFeatures(String source, Map<String, Embeddings> arrays) {
         return e;
     }
 
+    /** The rows {@code indices} of every array, in that order, as features of {@code source}. */
+    public TestFeatures rows(String source, int[] indices) {
+        Map<String, Embeddings> m = new LinkedHashMap<>();
+        for (Map.Entry<String, Embeddings> e : arrays.entrySet()) {
+            m.put(e.getKey(), Embeddings.of(source + " " + e.getKey(), e.getValue().matrix().getRows(indices)));
+        }
+        return new TestFeatures(source, m);
+    }
+
     /** {@code a} on top of {@code b} (queries then gallery, for re-ranking); both must have the same arrays. */
     public static TestFeatures concat(String source, TestFeatures a, TestFeatures b) {
         if (!a.arrays.keySet().equals(b.arrays.keySet())) {

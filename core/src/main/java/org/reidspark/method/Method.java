@@ -3,12 +3,14 @@ package org.reidspark.method;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.batch.TrainingInputs;
 import org.reidspark.embed.TestNetwork;
+import org.reidspark.report.ReportSection;
 import org.reidspark.train.LearningRates;
 import org.reidspark.train.NetworkSet;
 import org.reidspark.train.Step;
 import org.reidspark.train.TrainingState;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * One paper's recipe, everything a trainer, the evaluation and the extract job need of it. {@link Methods} makes one
@@ -54,4 +56,12 @@ public interface Method extends Serializable {
      * {@code model/} holds: every network that is not frozen).
      */
     TestNetwork testNetwork(NetworkSet networks);
+
+    /**
+     * The sections this method adds to a run's report after the common ones (DCR: predicted foreground, stripes and
+     * visibility; CAL: both protocols; DG-Net: a generation grid). BoT adds none.
+     */
+    default List<ReportSection> reportSections() {
+        return List.of();
+    }
 }

@@ -35,6 +35,8 @@ import java.util.TreeSet;
 public record Fingerprint(Map<String, String> values) {
     /** The fingerprint's file in a run's checkpoint directory. */
     public static final String FILE = "fingerprint.json";
+    /** A run directory's checkpoint folder. */
+    public static final String CHECKPOINTS = "checkpoints";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** Config paths whose every value is part of the fingerprint (the method's own section is added). */
     private static final List<String> SECTIONS = List.of("reid.method", "reid.model", "reid.input", "reid.augment",
@@ -123,6 +125,20 @@ public record Fingerprint(Map<String, String> values) {
         if (!storage.exists(f)) return Optional.empty();
         return Optional.of(new Fingerprint(JSON.readValue(storage.readString(f), new TypeReference<LinkedHashMap<String, String>>() {
         })));
+    }
+
+    /**
+     * {@link #check} against the checkpoint of the stopped run {@code run} (its unpublished directory), if there is
+     * one; reads only, so a job calls it before it touches the run directory. A published run is not resumed (its
+     * job refuses to write over it), so it is not checked here.
+     */
+    public static void checkStopped(Storage storage, org.reidspark.config.RunConfig run, Fingerprint now, boolean override)
+            throws IOException {
+        Path published = new Path(Storage.path(run.output()), run.name());
+        if (org.reidspark.artifact.RunDirectory.isPublished(storage, published)) return;
+        org.reidspark.train.Checkpoints stopped = new org.reidspark.train.Checkpoints(storage,
+                new Path(org.reidspark.artifact.RunDirectory.incomplete(storage, run), CHECKPOINTS));
+        check(storage, stopped.dir(), now, stopped.exists(), override, "run " + run.name());
     }
 
     /** {@link #check}, then records {@code now} in {@code dir} (a fresh run, or one resumed with the override). */

@@ -11,6 +11,7 @@ import org.reidspark.data.image.InputConfig;
 import org.reidspark.embed.EmbedConfig;
 import org.reidspark.embed.Embedder;
 import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.EvaluationDetails;
 import org.reidspark.eval.Evaluator;
 import org.reidspark.eval.Labels;
 import org.reidspark.eval.RankingMetrics;
@@ -18,6 +19,7 @@ import org.reidspark.eval.TestFeatures;
 import org.reidspark.method.Method;
 import org.reidspark.method.Methods;
 import org.reidspark.method.TrainingData;
+import org.reidspark.report.ReportConfig;
 import org.reidspark.train.Checkpoints;
 import org.reidspark.train.EpochLoop;
 import org.reidspark.train.InputBatches;
@@ -42,8 +44,13 @@ import java.util.Optional;
 public final class LocalTraining {
     private static final Logger LOG = LoggerFactory.getLogger(LocalTraining.class);
 
-    /** What a run produced. */
-    public record Result(Method method, TrainingState state, List<EpochLoop.EpochRecord> curve, RankingMetrics metrics) {
+    /**
+     * What a run produced.
+     *
+     * @param details the final evaluation with its rank lists, per-query outcomes and camera pairs (for the report)
+     */
+    public record Result(Method method, TrainingState state, List<EpochLoop.EpochRecord> curve, RankingMetrics metrics,
+                         EvaluationDetails details) {
     }
 
     private LocalTraining() {
@@ -91,8 +98,9 @@ public final class LocalTraining {
             curve = new LocalTrainer(trainConfig, seed, checkpoints, evaluator)
                     .train(state, method.step(data, seed), method.learningRates(), source);
         }
-        RankingMetrics metrics = evaluate(method, state, manifest, input, images, loaderConfig, embed, evalConfig);
-        return new Result(method, state, curve, metrics);
+        EvaluationDetails details = evaluateInDetail(embedder(method, state, input, images, loaderConfig, embed), manifest,
+                evalConfig, ReportConfig.from(config).topK());
+        return new Result(method, state, curve, details.metrics(), details);
     }
 
     /** The metrics a training curve records at an evaluation. */
@@ -102,21 +110,45 @@ public final class LocalTraining {
 
     static RankingMetrics evaluate(Method method, TrainingState state, Manifest manifest, InputConfig input, ImageSource images,
                                    LoaderConfig loader, EmbedConfig embed, EvalConfig evalConfig) {
-        Embedder embedder = new Embedder(method.testNetwork(state.networks()), input, images, loader, embed.batchSize(), embed.flip());
-        return evaluate(embedder, manifest, evalConfig);
+        return evaluate(embedder(method, state, input, images, loader, embed), manifest, evalConfig);
+    }
+
+    private static Embedder embedder(Method method, TrainingState state, InputConfig input, ImageSource images,
+                                     LoaderConfig loader, EmbedConfig embed) {
+        return new Embedder(method.testNetwork(state.networks()), input, images, loader, embed.batchSize(), embed.flip());
     }
 
     /** Embeds the manifest's query and gallery splits and ranks one against the other with the network's matching rule. */
     public static RankingMetrics evaluate(Embedder embedder, Manifest manifest, EvalConfig evalConfig) {
-        List<Sample> query = manifest.query();
+        List<Sample> query = queryOf(manifest);
         List<Sample> gallery = manifest.gallery();
-        if (query.isEmpty() || gallery.isEmpty()) {
-            throw new IllegalArgumentException("dataset " + manifest.dataset() + " at " + manifest.root()
-                    + " has no query or no gallery split to evaluate on");
-        }
         TestFeatures q = embedder.embed("query", query);
         TestFeatures g = embedder.embed("gallery", gallery);
         return Evaluator.evaluate(q, g, embedder.network().matching(evalConfig.metric()), Labels.of("query", query),
                 Labels.of("gallery", gallery), evalConfig, null);
+    }
+
+    /**
+     * The final evaluation: as {@link #evaluate(Embedder, Manifest, EvalConfig)}, keeping what the run's report reads
+     * ({@link EvaluationDetails}: top-{@code topK} rank lists, per-query outcomes, camera pairs); the keys are the
+     * samples' indices in the manifest.
+     */
+    static EvaluationDetails evaluateInDetail(Embedder embedder, Manifest manifest, EvalConfig evalConfig, int topK) {
+        List<Sample> query = queryOf(manifest);
+        List<Sample> gallery = manifest.gallery();
+        java.util.IdentityHashMap<Sample, Long> keys = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < manifest.samples().size(); i++) keys.put(manifest.samples().get(i), (long) i);
+        return EvaluationDetails.compute(embedder.embed("query", query), embedder.embed("gallery", gallery),
+                embedder.network().matching(evalConfig.metric()), EvaluationDetails.items(query, keys::get),
+                EvaluationDetails.items(gallery, keys::get), evalConfig, topK);
+    }
+
+    /** The manifest's query split; fails unless it has a query and a gallery split. */
+    private static List<Sample> queryOf(Manifest manifest) {
+        if (manifest.query().isEmpty() || manifest.gallery().isEmpty()) {
+            throw new IllegalArgumentException("dataset " + manifest.dataset() + " at " + manifest.root()
+                    + " has no query or no gallery split to evaluate on");
+        }
+        return manifest.query();
     }
 }

@@ -58,10 +58,8 @@ public final class Guards {
         return sb.toString();
     }
 
-    /** A duration as "1h02m", "3m12s" or "45s". */
+    /** A duration as "1h02m", "3m12s" or "45s" ({@link org.reidspark.progress.Progress#duration}). */
     public static String eta(double seconds) {
-        long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%dh%02dm", s / 3600, (s % 3600) / 60)
-                : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+        return org.reidspark.progress.Progress.duration(seconds);
     }
 }

@@ -136,6 +136,33 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void hadoopsSensitiveKeysAndNumericSecretsAreRedacted() {
+        // issue 18: keys Hadoop itself counts as sensitive, an access key written with dots, and secrets written as
+        // unquoted numbers were saved in clear
+        Config c = ConfigLoader.load(List.of("reid.hadoop.\"fs.s3a.access.key\"=AKIADOTTED",
+                "reid.hadoop.\"fs.s3a.encryption.key\"=enc-key-value",
+                "reid.hadoop.\"fs.s3a.server-side-encryption.key\"=sse-key-value",
+                "reid.hadoop.\"fs.s3a.bucket.b1.secret.key\"=bucket-secret",
+                "reid.hadoop.\"fs.azure.account.key.acct.blob.core.windows.net\"=azure-key-value",
+                "reid.hadoop.\"fs.s3a.session.token\"=session-token-value",
+                "reid.s3.access-key=31415926", "reid.s3.secret-key=27182818",
+                "reid.hadoop.\"fs.s3a.connection.maximum\"=77"));
+        String text = ConfigLoader.render(c);
+        for (String secret : List.of("AKIADOTTED", "enc-key-value", "sse-key-value", "bucket-secret", "azure-key-value",
+                "session-token-value", "31415926", "27182818")) {
+            assertFalse(text.contains(secret), secret + " in " + text);
+        }
+        assertTrue(text.contains("77"), "an ordinary Hadoop property stays readable: " + text);
+        assertTrue(Secrets.isSecret("fs.azure.account.key.x.blob.core.windows.net"));
+        assertTrue(Secrets.isSecret("reid.hadoop.\"fs.s3a.access.key\""));
+        assertTrue(Secrets.isSecret("reid.spark.conf.\"spark.hadoop.fs.s3a.encryption.key\""));
+        assertFalse(Secrets.isSecret("reid.s3.endpoint"));
+        assertFalse(Secrets.isSecret("fs.s3a.connection.maximum"));
+        assertEquals("rejected key <redacted> (fs.s3a.secret.key)",
+                Secrets.scrub("rejected key 27182818 (fs.s3a.secret.key)", Secrets.values(c)));
+    }
+
+    @Test
     void s3KeysMustComeInPairs() {
         Config c = ConfigLoader.load(List.of("reid.s3.access-key=AK", "reid.s3.secret-key=\"\""));
         ConfigError e = assertThrows(ConfigError.class, () -> S3Config.from(c));

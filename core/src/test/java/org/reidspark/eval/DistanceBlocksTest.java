@@ -17,7 +17,7 @@ class DistanceBlocksTest {
     }
 
     /** The definitions, in double precision, one pair at a time. */
-    private static double expected(float[] a, float[] b, Metric metric) {
+    static double expected(float[] a, float[] b, Metric metric) {
         double dot = 0;
         double na = 0;
         double nb = 0;

@@ -41,4 +41,11 @@ class LabelsCsvTest {
         IOException empty = assertThrows(IOException.class, () -> read(""));
         assertTrue(empty.getMessage().contains("empty"), empty.getMessage());
     }
+
+    @Test
+    void quotedFieldsWithCommasDoNotShiftTheColumns() throws IOException {
+        Labels l = read("path,pid,camid\n\"/data/a,b.jpg\",3,1\n\"/data/\"\"q\"\".jpg\",4,0\n/data/c.jpg,5,2\n");
+        assertArrayEquals(new int[]{3, 4, 5}, l.pids());
+        assertArrayEquals(new int[]{1, 0, 2}, l.camids());
+    }
 }

@@ -13,16 +13,29 @@ import java.util.Optional;
  * ones given before them), so every setting goes through the same validation.
  */
 public final class JobArgs {
+    /**
+     * The experiment shipped with a cluster-mode submission (submit/reid): its resolved config without secrets, gzipped
+     * and base64-encoded, in place of {@code --conf FILE}, whose path would be resolved on the cluster's node.
+     */
+    public static final String SHIPPED_EXPERIMENT = "--shipped-experiment";
+    /** Prints the {@link #SHIPPED_EXPERIMENT} value for this command line and exits (submit/reid asks for it). */
+    public static final String SHIP_CONFIG = "--ship-config";
+
     private final File confFile;
     private final List<String> overrides;
     private final Map<String, String> plain;
     private final boolean help;
     private final boolean printConfig;
     private final String getKey;
+    private final String shippedExperiment;
+    private final boolean shipConfig;
     private final List<String> positional;
 
     private JobArgs(File confFile, List<String> overrides, Map<String, String> plain, boolean help,
-                    boolean printConfig, String getKey, List<String> positional) {
+                    boolean printConfig, String getKey, String shippedExperiment, boolean shipConfig,
+                    List<String> positional) {
+        this.shippedExperiment = shippedExperiment;
+        this.shipConfig = shipConfig;
         this.confFile = confFile;
         this.overrides = overrides;
         this.plain = plain;
@@ -39,11 +52,17 @@ public final class JobArgs {
         boolean help = false;
         boolean print = false;
         String get = null;
+        String shipped = null;
+        boolean ship = false;
         List<String> positional = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (a.equals("--help") || a.equals("-h")) {
                 help = true;
+            } else if (a.equals(SHIPPED_EXPERIMENT)) {
+                shipped = value(job, args, i++, a);
+            } else if (a.equals(SHIP_CONFIG)) {
+                ship = true;
             } else if (a.equals("--print-config")) {
                 print = true;
             } else if (a.equals("--conf")) {
@@ -77,7 +96,10 @@ public final class JobArgs {
                         + "; expected --flags or key=value overrides (see submit/reid " + job.name() + " --help)");
             }
         }
-        return new JobArgs(conf, overrides, plain, help, print, get, positional);
+        if (shipped != null && conf != null) {
+            throw new UsageError("give --conf FILE or " + SHIPPED_EXPERIMENT + ", not both");
+        }
+        return new JobArgs(conf, overrides, plain, help, print, get, shipped, ship, positional);
     }
 
     private static String value(Job job, List<String> args, int i, String flag) {
@@ -106,6 +128,32 @@ public final class JobArgs {
 
     public boolean printConfig() {
         return printConfig;
+    }
+
+    /** The experiment text shipped with the submission ({@link #SHIPPED_EXPERIMENT}), decoded. */
+    public Optional<String> shippedExperiment() {
+        if (shippedExperiment == null) return Optional.empty();
+        try (java.io.InputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(
+                java.util.Base64.getDecoder().decode(shippedExperiment)))) {
+            return Optional.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new UsageError(SHIPPED_EXPERIMENT + " is not a gzipped, base64-encoded experiment: " + e.getMessage());
+        }
+    }
+
+    /** {@code text} as the value of {@link #SHIPPED_EXPERIMENT}. */
+    public static String encodeShipped(String text) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+            gz.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return java.util.Base64.getEncoder().encodeToString(bytes.toByteArray());
+    }
+
+    public boolean shipConfig() {
+        return shipConfig;
     }
 
     public Optional<String> getConfigKey() {

@@ -2,6 +2,7 @@ package org.reidspark.jobs;
 
 import org.reidspark.jobs.evaluate.EvaluateJob;
 import org.reidspark.jobs.extract.ExtractJob;
+import org.reidspark.jobs.report.ReportJob;
 import org.reidspark.jobs.retrain.RegistryJob;
 import org.reidspark.jobs.retrain.RetrainJob;
 import org.reidspark.jobs.shard.ShardJob;
@@ -13,7 +14,10 @@ import java.util.List;
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
     public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "retrain", "registry",
-            "ablation", "synth", "shard", "eval-distmat", "bench", "bench-scaling", "smoke");
+            "report", "ablation", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "smoke");
+
+    /** The jobs that start no Spark: submit/reid runs them in one plain JVM (its NON_SPARK_JOBS, checked by MainTest). */
+    public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation");
 
     private Jobs() {
     }
@@ -30,6 +34,8 @@ public final class Jobs {
             case "extract" -> new ExtractJob();
             case "retrain" -> new RetrainJob();
             case "registry" -> new RegistryJob();
+            case "report" -> new ReportJob();
+            case "figures" -> new FiguresJob();
             case "synth" -> new SynthJob();
             case "bench" -> new BenchJob();
             case "bench-scaling" -> new ScalingBenchJob();

@@ -4,13 +4,18 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import org.reidspark.config.ConfigError;
 import org.reidspark.config.ConfigLoader;
+import org.reidspark.config.Secrets;
 import org.reidspark.data.catalog.CatalogError;
 import org.reidspark.data.shard.BadImagesError;
 import org.reidspark.model.OffHeapCollector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Arrays;
 import java.util.List;
 
@@ -30,8 +35,23 @@ public final class Main {
         System.exit(code);
     }
 
-    /** Runs a job without exiting the JVM; returns the exit code. */
+    /**
+     * Runs a job without exiting the JVM; returns the exit code. Error lines never carry a secret of the config: every
+     * value of a secret key ({@link Secrets}) is replaced in them (an S3 error may echo a key it was given).
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        AtomicReference<Collection<String>> secrets = new AtomicReference<>(List.of());
+        PrintStream scrubbed = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8) {
+            @Override
+            public void println(String line) {
+                err.println(Secrets.scrub(line, secrets.get()));
+            }
+        };
+        return run(args, out, scrubbed, secrets);
+    }
+
+    private static int run(String[] args, PrintStream out, PrintStream err,
+                           AtomicReference<Collection<String>> secrets) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             out.print(usage());
             return args.length == 0 ? 2 : 0;
@@ -46,7 +66,12 @@ public final class Main {
                 out.print(help(job));
                 return 0;
             }
-            config = ConfigLoader.load(jobArgs.confFile(), jobArgs.overrides());
+            config = ConfigLoader.load(jobArgs.confFile(), jobArgs.shippedExperiment().orElse(null), jobArgs.overrides());
+            secrets.set(Secrets.values(config));
+            if (jobArgs.shipConfig()) {
+                out.println(JobArgs.encodeShipped(ConfigLoader.shippable(config)));
+                return 0;
+            }
             if (jobArgs.getConfigKey().isPresent()) {
                 out.println(config.getString(jobArgs.getConfigKey().get()));
                 return 0;
@@ -92,10 +117,16 @@ public final class Main {
             err.println("error: job " + job.name() + " failed: " + describe(e));
             return 1;
         } catch (Exception e) {
-            LOG.error("job {} failed", job.name(), e);
+            LOG.error("job {} failed: {}", job.name(), Secrets.scrub(stackTrace(e), secrets.get()));
             err.println("error: job " + job.name() + " failed: " + describe(e));
             return 1;
         }
+    }
+
+    private static String stackTrace(Throwable t) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        t.printStackTrace(new java.io.PrintWriter(w));
+        return w.toString();
     }
 
     /** The exception chain's messages on one line: the cause a user can act on is usually innermost. */
@@ -120,7 +151,8 @@ public final class Main {
         }
         sb.append("\nEvery job also takes --print-config (print the resolved config and exit) and key=value\n")
                 .append("overrides of any config key (see core/src/main/resources/reference.conf).\n")
-                .append("Spark options for submit/reid: --master URL, --deploy-mode client|cluster, --conf spark.x=y.\n");
+                .append("submit/reid passes every spark-submit option through (--master URL, --deploy-mode client|cluster,\n")
+                .append("--conf spark.x=y, --driver-memory, --supervise, ...); --name is the run's name.\n");
         return sb.toString();
     }
 

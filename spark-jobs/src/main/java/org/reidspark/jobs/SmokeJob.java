@@ -53,7 +53,7 @@ public final class SmokeJob implements Job {
             throw new org.reidspark.config.ConfigError("config keys 'reid.smoke.elements' and 'reid.smoke.partitions'"
                     + " must be positive; got " + n + " and " + partitions);
         }
-        try (RunDirectory run = RunDirectory.create(ctx.storage(), ctx.run(), ctx.config(), name())) {
+        try (RunDirectory run = RunDirectory.createFresh(ctx.storage(), ctx.run(), ctx.config(), name())) {
             SparkSession spark = SparkSessions.create(ctx);
             try {
                 JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

@@ -3,6 +3,7 @@ package org.reidspark.jobs;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.reidspark.config.S3Config;
+import org.reidspark.config.Secrets;
 
 import java.util.Map;
 
@@ -59,12 +60,23 @@ public final class SparkSessions {
         for (Map.Entry<String, String> e : SparkConfig.hadoopPassThrough(ctx.config()).entrySet()) {
             conf.set("spark.hadoop." + e.getKey(), e.getValue());
         }
-        if (!conf.contains("spark.ui.showConsoleProgress")) conf.set("spark.ui.showConsoleProgress", "false");
+        consoleProgress(conf, System.console() != null);
+        // Spark's UI, event log and logs redact what matches this; its default misses keys Hadoop counts as sensitive
+        // (spark.hadoop.fs.s3a.encryption.key, fs.azure.account.key.*)
+        if (!conf.contains("spark.redaction.regex")) conf.set("spark.redaction.regex", Secrets.sparkRedactionRegex());
         SparkSession session = SparkSession.builder().config(conf).getOrCreate();
         session.sparkContext().setLogLevel("WARN");
         synchronized (SparkSessions.class) {
             if (holding) held = session;
         }
         return session;
+    }
+
+    /**
+     * Spark's console progress bar (a line per running stage, redrawn in place) when the job's output is a terminal
+     * and the user did not choose: it would litter a log file or a test's output with carriage returns.
+     */
+    static void consoleProgress(SparkConf conf, boolean terminal) {
+        if (!conf.contains("spark.ui.showConsoleProgress")) conf.set("spark.ui.showConsoleProgress", String.valueOf(terminal));
     }
 }

@@ -16,9 +16,12 @@ import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.shard.Shard;
 import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.EvaluationDetails;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.config.ConfigError;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
+import org.reidspark.jobs.report.RunReports;
+import org.reidspark.report.ReportConfig;
 import org.reidspark.jobs.shard.ShardJob;
 import org.reidspark.jobs.shard.ShardSet;
 import org.reidspark.jobs.train.DistributedConfig;
@@ -94,12 +97,10 @@ public final class TrainJob implements Job {
         Optional<TrainedModel> warm = WarmStart.source(config, method, storage);
         // a stopped run resumes only with what it was trained with (its fingerprint), checked before anything is written
         Fingerprint fingerprint = Fingerprint.of(config, method, manifest, Fingerprint.DISTRIBUTED);
-        Checkpoints stopped = new Checkpoints(storage, new Path(RunDirectory.incomplete(ctx.run()), "checkpoints"));
-        Fingerprint.check(storage, stopped.dir(), fingerprint, stopped.exists(), config.getBoolean("reid.run.resume-with-changes"),
-                "run " + ctx.run().name());
+        Fingerprint.checkStopped(storage, ctx.run(), fingerprint, config.getBoolean("reid.run.resume-with-changes"));
         SparkSession spark = null;
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), config, name()).keepOnFailure()) {
-            Checkpoints checkpoints = new Checkpoints(storage, run.resolve("checkpoints"));
+            Checkpoints checkpoints = new Checkpoints(storage, run.resolve(Fingerprint.CHECKPOINTS));
             Optional<TrainingState> resumed = checkpoints.load();
             fingerprint.write(storage, checkpoints.dir());
             // a published shard set is reused only when it was made of this data, at this size, for these workers
@@ -142,7 +143,10 @@ public final class TrainJob implements Job {
                     (s, epoch) -> epoch + 1 == trainConfig.epochs() ? Map.of()
                             : LocalTraining.asMap(evaluate(jsc, query, gallery, method, s, embedding, eval)))
                     .train(method, data, seed, state, train, stepsPerEpoch);
-            RankingMetrics m = evaluate(jsc, query, gallery, method, state, embedding, eval);
+            // the final evaluation keeps its rank lists, per-query outcomes and camera pairs for the report
+            EvaluationDetails details = RunReports.evaluate(jsc, query, gallery, method, state, embedding, eval,
+                    ReportConfig.from(config));
+            RankingMetrics m = details.metrics();
 
             // the baseline on what the evaluation used: the shard set's query and gallery, unreadable images skipped
             RankingMetrics baseline = SparkEmbedding.baseline(query, gallery, eval);
@@ -161,6 +165,7 @@ public final class TrainJob implements Job {
                     .info("parameters", state.networks().parameterCount()).info("iterations", state.iteration());
             if (warm.isPresent()) run.info("initFrom", initFrom.isEmpty() ? Map.of("run", warm.get().location().toString(),
                     "runId", warm.get().runId(), "note", "resumed from this run's own checkpoint") : initFrom);
+            RunReports.beforePublish(ctx, run, details, method);
             Path published = run.publish();
             ctx.out().printf("train: %s on %s with %d workers: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
                             + "colour-histogram baseline on the same split: Rank-1 %.4f, mAP %.4f, mINP %.4f%n"

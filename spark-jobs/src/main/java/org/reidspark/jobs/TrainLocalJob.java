@@ -8,6 +8,7 @@ import org.reidspark.data.catalog.Catalogs;
 import org.reidspark.data.catalog.DataConfig;
 import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.eval.RankingMetrics;
+import org.reidspark.jobs.report.RunReports;
 import org.reidspark.train.Checkpoints;
 import org.reidspark.method.Method;
 import org.reidspark.method.Methods;
@@ -54,12 +55,11 @@ public final class TrainLocalJob implements Job {
         DataConfig data = SynthDatasets.resolve(ctx.config(), storage);
         Manifest manifest = Catalogs.of(data).read(storage, data.root());
         // a stopped run resumes only with what it was trained with (its fingerprint), checked before anything is written
-        Checkpoints stopped = new Checkpoints(storage, new Path(RunDirectory.incomplete(ctx.run()), "checkpoints"));
-        Fingerprint.check(storage, stopped.dir(), Fingerprint.of(ctx.config(), method, manifest, List.of()),
-                stopped.exists(), ctx.config().getBoolean("reid.run.resume-with-changes"), "run " + ctx.run().name());
+        Fingerprint.checkStopped(storage, ctx.run(), Fingerprint.of(ctx.config(), method, manifest, List.of()),
+                ctx.config().getBoolean("reid.run.resume-with-changes"));
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), ctx.config(), name()).keepOnFailure()) {
             LocalTraining.Result result = LocalTraining.run(ctx.config(), manifest, storage,
-                    new Checkpoints(storage, run.resolve("checkpoints")));
+                    new Checkpoints(storage, run.resolve(Fingerprint.CHECKPOINTS)));
             run.writeModels(result.state().trainedNetworks());
             RankingMetrics m = result.metrics();
             run.writeJson("metrics.json", m.toMap());
@@ -67,6 +67,7 @@ public final class TrainLocalJob implements Job {
             run.info("method", result.method().name()).info("data", manifest.summary())
                     .info("parameters", result.state().networks().parameterCount())
                     .info("iterations", result.state().iteration());
+            RunReports.beforePublish(ctx, run, result.details(), result.method());
             Path published = run.publish();
             ctx.out().printf("train-local: %s on %s: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
                             + "run directory: %s%n", result.method().name(), manifest.dataset(), m.rank(1), m.mAP(), m.mINP(),

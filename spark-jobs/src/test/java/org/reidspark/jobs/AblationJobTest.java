@@ -84,7 +84,7 @@ class AblationJobTest {
         assertEquals(mAP, both.get("variants").get(0).get("mAP").asDouble(), 0, "the finished run is reused as it was");
         assertTrue(both.get("variants").get(0).get("runs").get(0).get("reused").asBoolean());
         assertFalse(both.get("variants").get(1).get("runs").get(0).get("reused").asBoolean());
-        assertEquals(false, both.get("variants").get(1).get("overrides").get("reid.model.bnneck").asBoolean(true));
+        assertEquals(false, both.get("variants").get(1).get("overrides").get("reid.bot.bnneck").asBoolean(true));
         // the override reached the network that was trained
         assertFalse(checkpoint(b, "no-bnneck").network("reid").getConfiguration().getVertices().containsKey(BNNeck.BN));
         String row = second.out().lines().filter(l -> l.startsWith("| no-bnneck | BNNeck |")).findFirst().orElseThrow();

@@ -79,17 +79,21 @@ class EvaluateJobS3Test {
         assertEquals(1, failed.code(), failed.out());
         assertTrue(failed.err().contains("injected fault"), failed.err());
         keys = s3.keys("runs/");
-        assertTrue(keys.contains("runs/._incomplete-r/checkpoints/state.bin"), keys.toString());
-        assertFalse(keys.stream().anyMatch(k -> k.startsWith("runs/r/")), keys.toString());
-        TrainingState kept = TrainingState.read(new ByteArrayInputStream(s3.get("runs/._incomplete-r/checkpoints/state.bin")));
+        // (on S3 a run is written in place and committed by its marker: RunDirectory)
+        assertTrue(keys.contains("runs/r/checkpoints/state.bin"), keys.toString());
+        assertFalse(keys.contains("runs/r/_PUBLISHED"), keys.toString());
+        TrainingState kept = TrainingState.read(new ByteArrayInputStream(s3.get("runs/r/checkpoints/state.bin")));
         assertEquals(1, kept.epoch());
         // ... and started again, trains only the second epoch from it, to the model of the uninterrupted run
         JobRun resumed = TrainJobTest.run(training("r"));
         assertEquals(0, resumed.code(), resumed.err() + resumed.out());
-        assertEquals(1, JSON.readTree(s3.get("runs/r/curve.json")).size(), "only the epoch after the checkpoint ran");
+        var curve = JSON.readTree(s3.get("runs/r/curve.json"));
+        assertEquals(2, curve.size(), "the curve keeps the epoch trained before the resume (it lives in the checkpoint)");
+        assertEquals(0, curve.get(0).get("epoch").asInt());
+        assertEquals(1, curve.get(1).get("epoch").asInt());
         assertTrue(finalParams("runs/t").equalsWithEps(finalParams("runs/r"), 1e-5), "the resumed run's model differs");
         keys = s3.keys("runs/");
-        assertFalse(keys.stream().anyMatch(k -> k.startsWith("runs/._incomplete-r/") || k.contains("state.bin.")), keys.toString());
+        assertFalse(keys.stream().anyMatch(k -> k.contains("._incomplete") || k.contains("._lock") || k.contains("state.bin.")), keys.toString());
 
         // evaluate reads the published run from S3 and publishes its evaluation inside it
         byte[] marker = s3.get("runs/t/_PUBLISHED");
@@ -123,5 +127,29 @@ class EvaluateJobS3Test {
         String csv = new String(s3.get(eval + "rank-list.csv"), StandardCharsets.UTF_8);
         assertEquals(1 + 2 * 3, csv.strip().lines().count(), "2 queries x top-3 and a header:\n" + csv);
         assertTrue(csv.contains(s3.uri("datasets/")), "rows name the images by their S3 uris:\n" + csv);
+
+        // the reports of the run and of the evaluation, made from their files on S3, with the dataset's images read
+        // from S3 and copied beside the page; the report job makes one again from S3
+        for (String dir : List.of("runs/t/", eval)) assertReportOnS3(dir);
+        List<String> again = new ArrayList<>(List.of("report", "--run", s3.uri("runs/t")));
+        again.addAll(s3.overrides());
+        JobRun remade = TrainJobTest.run(again);
+        assertEquals(0, remade.code(), remade.err() + remade.out());
+        assertTrue(remade.out().contains(s3.uri("runs/t/report/index.html")), remade.out());
+        assertReportOnS3("runs/t/");
+        assertFalse(s3.keys("runs/t/").stream().anyMatch(k -> k.contains("._incomplete-report")), "no temporary report left");
+    }
+
+    private void assertReportOnS3(String dir) throws Exception {
+        List<String> keys = s3.keys(dir + "report/");
+        assertTrue(keys.contains(dir + "report/index.html"), keys.toString());
+        String html = new String(s3.get(dir + "report/index.html"), StandardCharsets.UTF_8);
+        java.util.regex.Matcher src = java.util.regex.Pattern.compile("src=\"([^\"]+)\"").matcher(html);
+        int images = 0;
+        while (src.find()) {
+            assertTrue(keys.contains(dir + "report/" + src.group(1)), src.group(1) + " is beside the page: " + keys);
+            if (src.group(1).startsWith("images/")) images++;
+        }
+        assertTrue(images >= 2, "the dataset's images, read from S3, are in the report: " + images);
     }
 }

@@ -27,11 +27,17 @@ class LauncherIT {
     }
 
     static Result launch(String... args) throws IOException, InterruptedException {
+        return launchIn(ROOT, java.util.Map.of(), args);
+    }
+
+    /** submit/reid run from the working directory {@code dir} with {@code env} added to the environment. */
+    static Result launchIn(Path dir, java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ROOT.resolve("submit/reid").toString());
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(ROOT.toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile());
         pb.environment().remove("SPARK_HOME");
+        pb.environment().putAll(env);
         File log = Files.createTempFile("launcher", ".log").toFile();
         pb.redirectOutput(log);
         Process p = pb.start();
@@ -93,5 +99,45 @@ class LauncherIT {
                 "--output", runs.toString(), "--name", "cluster");
         assertEquals(0, r.code, r.output);
         assertTrue(Files.readString(runs.resolve("cluster/run.json")).contains("local-cluster[2,1,1024]"));
+    }
+
+    @Test
+    void everySparkSubmitOptionPassesThroughToSparkSubmit() throws Exception {
+        // options the launcher used to hand to the job, which then failed on them
+        Path runs = tmp.resolve("runs");
+        Result r = launch("smoke", "--master", "local[1]", "--verbose", "--driver-cores", "1", "--supervise",
+                "--exclude-packages", "org.example:nothing", "--repositories", "file:/nonexistent/repo",
+                "--conf=spark.ui.enabled=false", "--output", runs.toString(), "--name", "passthrough");
+        assertEquals(0, r.code, r.output);
+        assertTrue(r.output.contains("smoke: OK"), r.output);
+        for (String parsed : List.of("driverCores\\s+1", "supervise\\s+true", "packagesExclusions\\s+org.example:nothing",
+                "repositories\\s+file:/nonexistent/repo", "verbose\\s+true")) {
+            assertTrue(java.util.regex.Pattern.compile(parsed).matcher(r.output).find(), "spark-submit did not get " + parsed + ": " + r.output);
+        }
+        assertTrue(Files.exists(runs.resolve("passthrough/_PUBLISHED")));
+    }
+
+    @Test
+    void jobsWithoutSparkRunInOneJvm() throws Exception {
+        // a java that counts its starts: JAVA_HOME pointing at a wrapper of the real one
+        Path home = Files.createDirectories(tmp.resolve("jdk/bin"));
+        Path count = tmp.resolve("java-starts");
+        Path wrapper = home.resolve("java");
+        Files.writeString(wrapper, "#!/usr/bin/env bash\necho x >> '" + count + "'\nexec '"
+                + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+        wrapper.toFile().setExecutable(true);
+        Path q = Files.writeString(tmp.resolve("q.csv"), "pid,camid\n1,0\n2,0\n");
+        Path g = Files.writeString(tmp.resolve("g.csv"), "pid,camid\n1,1\n2,1\n3,1\n");
+        Path d = tmp.resolve("d.npy");
+        try (java.io.OutputStream out = Files.newOutputStream(d)) {
+            org.reidspark.io.NpyWriter.writeMatrix(out, d.toString(), new float[]{0.1f, 0.9f, 0.5f, 0.8f, 0.2f, 0.4f}, 2, 3);
+        }
+        Result r = launchIn(ROOT, java.util.Map.of("JAVA_HOME", tmp.resolve("jdk").toString()), "eval-distmat",
+                "--distmat", d.toString(), "--query", q.toString(), "--gallery", g.toString(),
+                "--output", tmp.resolve("m.json").toString(), "--master", "local[2]");
+        assertEquals(0, r.code, r.output);
+        assertTrue(r.output.contains("does not use Spark; the Spark options given are ignored: --master local[2]"), r.output);
+        assertTrue(Files.exists(tmp.resolve("m.json")), r.output);
+        assertEquals(1, Files.readAllLines(count).size(), "JVMs started for eval-distmat: " + Files.readAllLines(count));
     }
 }

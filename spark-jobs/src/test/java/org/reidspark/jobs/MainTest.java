@@ -109,4 +109,30 @@ class MainTest {
             assertEquals(1, leftovers.count(), "a run refused before it started leaves nothing behind");
         }
     }
+
+    @Test
+    void theLaunchersListOfJobsWithoutSparkIsTheJobsOwn() throws Exception {
+        Path script = Path.of(System.getProperty("user.dir")).resolve("../submit/reid").normalize();
+        String text = Files.readString(script);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("NON_SPARK_JOBS=\" ([^\"]*) \"").matcher(text);
+        assertTrue(m.find(), "submit/reid has no NON_SPARK_JOBS");
+        assertEquals(new java.util.TreeSet<>(Jobs.WITHOUT_SPARK), new java.util.TreeSet<>(java.util.List.of(m.group(1).split(" "))));
+        assertTrue(Jobs.NAMES.containsAll(Jobs.WITHOUT_SPARK));
+    }
+
+    @Test
+    void aShippedExperimentStandsForTheConfFileWithoutItsSecrets(@TempDir Path tmp) throws Exception {
+        Path conf = Files.writeString(tmp.resolve("x.conf"), "reid.run.name = shipped-run\nreid.smoke.partitions = 3\n"
+                + "reid.s3.secret-key = \"in-the-file-secret\"\nreid.s3.access-key = \"AKIAFILE\"\n");
+        JobRun ship = JobRun.run("smoke", "--conf", conf.toString(), "reid.run.seed=9", "--ship-config");
+        assertEquals(0, ship.code(), ship.err());
+        String shipped = ship.out().strip();
+        String text = JobArgs.parse(Jobs.byName("smoke"), java.util.List.of(JobArgs.SHIPPED_EXPERIMENT, shipped))
+                .shippedExperiment().orElseThrow();
+        assertFalse(text.contains("in-the-file-secret") || text.contains("AKIAFILE"), text);
+        JobRun print = JobRun.run("smoke", JobArgs.SHIPPED_EXPERIMENT, shipped, "--get-config", "reid.run.name");
+        assertEquals("shipped-run", print.out().strip(), print.err());
+        assertEquals("9", JobRun.run("smoke", JobArgs.SHIPPED_EXPERIMENT, shipped, "--get-config", "reid.run.seed").out().strip());
+        assertEquals("3", JobRun.run("smoke", JobArgs.SHIPPED_EXPERIMENT, shipped, "--get-config", "reid.smoke.partitions").out().strip());
+    }
 }

@@ -170,6 +170,23 @@ class StandaloneClusterIT {
         assertEquals(masterUrl, JSON.readTree(runs.resolve("cluster/run.json").toFile()).get("master").asText());
     }
 
+    @Test
+    @Order(5)
+    void clusterModeShipsTheExperimentSoARelativeConfPathWorks() throws Exception {
+        // the README's cluster-mode command with a relative --conf: the file exists only where submit/reid runs
+        Path here = Files.createDirectories(dir.resolve("submitter"));
+        Path runs = dir.resolve("runs");
+        Files.writeString(here.resolve("exp.conf"), "reid.smoke.partitions = 3\nreid.run.name = shipped\n"
+                + "reid.run.output = \"" + runs + "\"\n");
+        LauncherIT.Result r = LauncherIT.launchIn(here, java.util.Map.of(), "smoke", "--master", masterUrl,
+                "--deploy-mode", "cluster", "--conf", "exp.conf");
+        assertEquals(0, r.code(), r.output() + logs());
+        String driver = find(Pattern.compile("the driver (driver-\\S+) FINISHED"), r.output());
+        assertTrue(Files.readString(work.resolve(driver).resolve("stdout")).contains("smoke: OK"));
+        String config = Files.readString(runs.resolve("shipped/config.conf"));
+        assertTrue(config.contains("partitions = 3") || config.contains("partitions=3"), config);
+    }
+
     private static Process start(String name, Path sparkHome, Path bin, List<String> props, String main, String... args)
             throws IOException {
         List<String> cmd = new ArrayList<>();

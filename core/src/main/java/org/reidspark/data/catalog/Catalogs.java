@@ -23,7 +23,7 @@ public final class Catalogs {
             case Msmt17Catalog.NAME -> new Msmt17Catalog(config.msmt17Version(), config.msmt17ValIntoTrain());
             case LtccCatalog.NAME -> new LtccCatalog();
             case PrccCatalog.NAME -> new PrccCatalog(config.prccQuery());
-            case CsvCatalog.NAME -> new CsvCatalog(config.csvDefaultSplit());
+            case CsvCatalog.NAME -> new CsvCatalog(config.csvDefaultSplit(), config.csvAllowOutsideRoot());
             default -> throw Check.unknownName("dataset (reid.data.dataset)", config.dataset(), NAMES);
         };
     }

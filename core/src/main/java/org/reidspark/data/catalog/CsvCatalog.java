@@ -1,5 +1,8 @@
 package org.reidspark.data.catalog;
 
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 import org.apache.hadoop.fs.Path;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Catalog;
@@ -21,7 +24,9 @@ import java.util.Set;
  * in any order. The root is the CSV file itself, or a folder holding {@value #FILE}.
  * <ul>
  *   <li>{@code path}: the image; a relative path is relative to the CSV's folder, an absolute path stays on the
- *       CSV's file system, a URI ({@code s3a://...}) is taken as it is.</li>
+ *       CSV's file system, a URI ({@code s3a://...}) is taken as it is. A path that leaves the CSV's folder (a
+ *       {@code ..} segment, an absolute path or URI elsewhere) is refused unless {@code reid.data.csv.allow-outside-root}
+ *       is set; the same image on two rows is refused.</li>
  *   <li>{@code pid}: person id, an integer; -1 marks junk (dropped), 0 is an ordinary id.</li>
  *   <li>{@code camid}: camera id, an integer >= 0, used as it is (0-based).</li>
  *   <li>{@code clothes} (optional): the person's outfit, any token; one clothes class per (pid, clothes) pair,
@@ -29,8 +34,9 @@ import java.util.Set;
  *   <li>{@code split} (optional): {@code train}, {@code query} or {@code gallery}; empty or absent: the default
  *       split ({@code reid.data.csv.default-split}).</li>
  * </ul>
- * Fields are separated by commas and trimmed; there is no quoting, so paths cannot contain commas. Blank lines
- * and lines starting with {@code #} are skipped. A manifest may hold only training data, only query and gallery,
+ * The file is RFC 4180 CSV (Apache Commons CSV): fields separated by commas and trimmed, a field holding a comma,
+ * a quote or a line break written in double quotes (a quote inside doubled), as spreadsheets and the project's own
+ * writers write them. Blank lines and lines starting with {@code #} are skipped. A manifest may hold only training data, only query and gallery,
  * or all three; a query without a gallery (or the reverse) is an error, and so are query and gallery images whose
  * cameras leave no query a match under the same-camera filter (the usual problem when custom data has no camera
  * ids). Image files are not opened or listed here.
@@ -46,11 +52,24 @@ public final class CsvCatalog implements Catalog {
     private record Parsed(Split split, String uri, int pid, int camid, String clothes) {
     }
 
+    private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setTrim(true).setIgnoreSurroundingSpaces(true)
+            .setIgnoreEmptyLines(true).setCommentMarker('#').build();
+
     private final Split defaultSplit;
+    private final boolean allowOutsideRoot;
 
     /** @param defaultSplit the split of rows with no split value */
     public CsvCatalog(Split defaultSplit) {
+        this(defaultSplit, false);
+    }
+
+    /**
+     * @param defaultSplit     the split of rows with no split value
+     * @param allowOutsideRoot accept rows whose path leaves the CSV's folder ({@code reid.data.csv.allow-outside-root})
+     */
+    public CsvCatalog(Split defaultSplit, boolean allowOutsideRoot) {
         this.defaultSplit = defaultSplit;
+        this.allowOutsideRoot = allowOutsideRoot;
     }
 
     @Override
@@ -68,47 +87,63 @@ public final class CsvCatalog implements Catalog {
                     + " folder holding " + FILE);
         }
         Path dir = csv.getParent();
-        List<String> lines = folders.lines(csv);
+        String text = String.join("\n", folders.lines(csv));
+        if (text.startsWith("\uFEFF")) text = text.substring(1);
         BadNames bad = new BadNames(TITLE);
 
         Map<String, Integer> col = null;
         List<Parsed> parsed = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) continue;
-            String[] fields = line.split(",", -1);
-            for (int k = 0; k < fields.length; k++) fields[k] = fields[k].strip();
-            if (col == null) {
-                col = header(csv, i + 1, fields);
-                continue;
+        Map<String, String> firstRow = new HashMap<>();
+        try (CSVParser parser = CSVParser.parse(text, FORMAT)) {
+            long line = 1; // the line the next record starts on
+            for (CSVRecord record : parser) {
+                String where = csv + ":" + line;
+                long start = line;
+                line = parser.getCurrentLineNumber() + 1;
+                String[] fields = record.values();
+                if (col == null) {
+                    col = header(csv, (int) start, fields);
+                    continue;
+                }
+                if (fields.length != col.size()) {
+                    bad.add(where, "expected " + col.size() + " fields as in the header, got " + fields.length, RULE);
+                    continue;
+                }
+                String path = fields[col.get("path")];
+                Integer pid = integer(fields[col.get("pid")]);
+                Integer camid = integer(fields[col.get("camid")]);
+                String clothes = col.containsKey("clothes") ? fields[col.get("clothes")] : "";
+                String splitText = col.containsKey("split") ? fields[col.get("split")].toLowerCase(Locale.ROOT) : "";
+                Split split = splitText.isEmpty() ? defaultSplit : switch (splitText) {
+                    case "train" -> Split.TRAIN;
+                    case "query" -> Split.QUERY;
+                    case "gallery" -> Split.GALLERY;
+                    default -> null;
+                };
+                if (path.isEmpty()) {
+                    bad.add(where, "empty path", RULE);
+                } else if (pid == null || pid < ManifestBuilder.JUNK) {
+                    bad.add(where, "pid \"" + fields[col.get("pid")] + "\" is not an integer >= -1", RULE);
+                } else if (camid == null || camid < 0) {
+                    bad.add(where, "camid \"" + fields[col.get("camid")] + "\" is not an integer >= 0", RULE);
+                } else if (split == null) {
+                    bad.add(where, "split \"" + splitText + "\" is not train, query or gallery", RULE);
+                } else {
+                    String uri = resolve(folders, dir, path);
+                    String outside = allowOutsideRoot ? null : outside(dir, path, uri);
+                    String earlier = firstRow.putIfAbsent(uri, where);
+                    if (outside != null) {
+                        bad.add(where, "path \"" + path + "\" " + outside + " (set reid.data.csv.allow-outside-root=true"
+                                + " to accept paths outside " + dir + ")", RULE);
+                    } else if (earlier != null) {
+                        bad.add(where, "image " + uri + " is listed again (first at " + earlier + "); each image once", RULE);
+                    } else {
+                        parsed.add(new Parsed(split, uri, pid, camid, clothes));
+                    }
+                }
             }
-            String where = csv + ":" + (i + 1);
-            if (fields.length != col.size()) {
-                bad.add(where, "expected " + col.size() + " fields as in the header, got " + fields.length, RULE);
-                continue;
-            }
-            String path = fields[col.get("path")];
-            Integer pid = integer(fields[col.get("pid")]);
-            Integer camid = integer(fields[col.get("camid")]);
-            String clothes = col.containsKey("clothes") ? fields[col.get("clothes")] : "";
-            String splitText = col.containsKey("split") ? fields[col.get("split")].toLowerCase(Locale.ROOT) : "";
-            Split split = splitText.isEmpty() ? defaultSplit : switch (splitText) {
-                case "train" -> Split.TRAIN;
-                case "query" -> Split.QUERY;
-                case "gallery" -> Split.GALLERY;
-                default -> null;
-            };
-            if (path.isEmpty()) {
-                bad.add(where, "empty path", RULE);
-            } else if (pid == null || pid < ManifestBuilder.JUNK) {
-                bad.add(where, "pid \"" + fields[col.get("pid")] + "\" is not an integer >= -1", RULE);
-            } else if (camid == null || camid < 0) {
-                bad.add(where, "camid \"" + fields[col.get("camid")] + "\" is not an integer >= 0", RULE);
-            } else if (split == null) {
-                bad.add(where, "split \"" + splitText + "\" is not train, query or gallery", RULE);
-            } else {
-                parsed.add(new Parsed(split, resolve(folders, dir, path), pid, camid, clothes));
-            }
+        } catch (java.io.UncheckedIOException e) {
+            throw new CatalogError(TITLE + ": " + csv + " is not valid CSV: " + e.getCause().getMessage());
         }
         if (col == null) throw new CatalogError(TITLE + ": " + csv + " is empty; expected a header line (" + RULE + ")");
         bad.throwIfAny();
@@ -174,6 +209,18 @@ public final class CsvCatalog implements Catalog {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /**
+     * Why a row's path leaves the CSV's folder {@code dir}, or null when it does not: a {@code ..} segment, or a resolved
+     * uri that is not below {@code dir}.
+     */
+    private static String outside(Path dir, String path, String uri) {
+        for (String segment : path.split("[/\\\\]")) {
+            if (segment.equals("..")) return "has a '..' segment";
+        }
+        String base = dir.toString().endsWith("/") ? dir.toString() : dir + "/";
+        return uri.startsWith(base) ? null : "is outside the CSV's folder " + dir;
     }
 
     /** A row's path as a fully-qualified uri string. */

@@ -15,9 +15,11 @@ import org.reidspark.data.Split;
  * @param msmt17ValIntoTrain add MSMT17's {@code list_val.txt} images to the training split
  * @param prccQuery          which PRCC test camera is the query split
  * @param csvDefaultSplit    split of CSV rows with no split value
+ * @param csvAllowOutsideRoot accept CSV rows whose path leaves the CSV's folder ({@code ..}, another absolute path,
+ *                           another URI); refused by default
  */
 public record DataConfig(String dataset, String root, Msmt17Catalog.Version msmt17Version, boolean msmt17ValIntoTrain,
-                         PrccCatalog.QuerySet prccQuery, Split csvDefaultSplit) {
+                         PrccCatalog.QuerySet prccQuery, Split csvDefaultSplit, boolean csvAllowOutsideRoot) {
     public DataConfig {
         Check.nonBlank("reid.data.dataset", dataset);
         Check.nonBlank("reid.data.root", root);
@@ -33,7 +35,7 @@ public record DataConfig(String dataset, String root, Msmt17Catalog.Version msmt
         return new DataConfig(d.getString("dataset"), d.getString("root"),
                 Msmt17Catalog.Version.valueOf(version.toUpperCase(java.util.Locale.ROOT)),
                 d.getBoolean("msmt17.val-into-train"), PrccCatalog.QuerySet.byKey(query),
-                Split.valueOf(split.toUpperCase(java.util.Locale.ROOT)));
+                Split.valueOf(split.toUpperCase(java.util.Locale.ROOT)), d.getBoolean("csv.allow-outside-root"));
     }
 
     /** The reference defaults ({@code reference.conf}). */
@@ -43,6 +45,11 @@ public record DataConfig(String dataset, String root, Msmt17Catalog.Version msmt
 
     /** This config with another dataset name. */
     public DataConfig withDataset(String name) {
-        return new DataConfig(name, root, msmt17Version, msmt17ValIntoTrain, prccQuery, csvDefaultSplit);
+        return withLayout(name, root);
+    }
+
+    /** This config with another dataset name and root. */
+    public DataConfig withLayout(String name, String newRoot) {
+        return new DataConfig(name, newRoot, msmt17Version, msmt17ValIntoTrain, prccQuery, csvDefaultSplit, csvAllowOutsideRoot);
     }
 }

@@ -32,13 +32,42 @@ import java.util.List;
  * management is applied (embedded ICC profiles are ignored, as PIL does). A truncated or corrupt file is an
  * {@link ImageDecodeException} naming the uri: decoder warnings (for example a JPEG's missing end marker, which
  * ImageIO would otherwise decode as a partly grey image) are errors, except a JPEG's "extraneous bytes" notice.
+ * CMYK and YCCK JPEGs, which the JDK's reader refuses ("Unsupported Image Type"), are decoded by TwelveMonkeys' JPEG
+ * reader (registered here, so it is found whatever class loader Spark gives the application); the JDK's reader stays
+ * the first choice for every other JPEG. An image whose header declares more than {@code maxPixels} pixels is refused
+ * before any pixel is decoded (a 30000 x 30000 image would need 2.7 GB), as an {@link ImageDecodeException}.
+ *
+ * <p>Reading and decoding fail differently: a file that does not exist or bytes that do not decode are an
+ * {@link ImageDecodeException} (the image is bad; a job records it and goes on), a storage failure while reading is an
+ * {@link ImageReadException} (it may pass; a job fails its task so that Spark retries it).
  * Thread-safe: every call uses its own reader.
  */
 public final class ImageDecoder {
+    /** {@code reid.decode.max-pixels}'s default: 50 megapixels (an 8-bit RGB copy of 150 MB). */
+    public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
+
+    static {
+        // TwelveMonkeys' JPEG reader: registered explicitly (ImageIO scans only the system class path by itself)
+        javax.imageio.spi.IIORegistry.getDefaultInstance()
+                .registerServiceProvider(new com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi());
+    }
+
     private final Alpha alpha;
+    private final long maxPixels;
 
     public ImageDecoder(Alpha alpha) {
+        this(alpha, DEFAULT_MAX_PIXELS);
+    }
+
+    /** @param maxPixels the largest width x height decoded ({@code reid.decode.max-pixels}) */
+    public ImageDecoder(Alpha alpha, long maxPixels) {
+        if (maxPixels <= 0) throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
         this.alpha = alpha;
+        this.maxPixels = maxPixels;
+    }
+
+    public long maxPixels() {
+        return maxPixels;
     }
 
     public Alpha alpha() {
@@ -50,7 +79,10 @@ public final class ImageDecoder {
         return decode(readBytes(storage, uri), uri);
     }
 
-    /** The raw bytes of the file at {@code uri}; a missing or unreadable file is an {@link ImageDecodeException}. */
+    /**
+     * The raw bytes of the file at {@code uri}. A file that does not exist is an {@link ImageDecodeException}; any other
+     * failure to read it (the storage's, which may pass) is an {@link ImageReadException}.
+     */
     public static byte[] readBytes(Storage storage, String uri) {
         try {
             Path p = Storage.path(uri);
@@ -59,42 +91,95 @@ public final class ImageDecoder {
             }
         } catch (FileNotFoundException e) {
             throw new ImageDecodeException(uri, "file not found", e);
-        } catch (IOException | RuntimeException e) {
-            throw new ImageDecodeException(uri, "cannot read the file: " + e, e);
+        } catch (IOException e) {
+            throw new ImageReadException(uri, e);
+        } catch (java.io.UncheckedIOException e) {
+            throw new ImageReadException(uri, e.getCause());
+        } catch (IllegalArgumentException e) {
+            throw new ImageDecodeException(uri, "not a valid file name: " + e.getMessage(), e);
         }
     }
 
     /** Decodes encoded image {@code bytes}; {@code uri} only names the image in errors. */
     public RgbImage decode(byte[] bytes, String uri) {
-        BufferedImage img;
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new ImageDecodeException(uri, "not an image in a known format (" + bytes.length + " bytes)");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                List<String> warnings = new ArrayList<>();
-                reader.addIIOReadWarningListener((source, warning) -> {
-                    if (warning == null || !warning.contains("extraneous bytes")) warnings.add(String.valueOf(warning));
-                });
-                img = reader.read(0);
-                if (!warnings.isEmpty()) {
-                    throw new ImageDecodeException(uri, "corrupt or truncated image: " + String.join("; ", warnings));
+        if (bytes.length == 0) throw new ImageDecodeException(uri, "empty file (0 bytes)");
+        List<ImageReader> readers = readers(bytes, uri);
+        BufferedImage img = null;
+        try {
+            for (int i = 0; i < readers.size() && img == null; i++) {
+                try {
+                    img = read(readers.get(i), bytes, uri);
+                } catch (IIOException e) {
+                    // the JDK's JPEG reader refuses CMYK and YCCK: the next reader (TwelveMonkeys') may decode them
+                    if (i + 1 < readers.size() && String.valueOf(e.getMessage()).contains("Unsupported Image Type")) continue;
+                    throw new ImageDecodeException(uri, "corrupt, truncated or unsupported image: " + e.getMessage(), e);
+                } catch (IOException | RuntimeException e) {
+                    if (e instanceof ImageDecodeException d) throw d;
+                    throw new ImageDecodeException(uri, "cannot decode: " + e, e);
+                } catch (OutOfMemoryError e) {
+                    throw new ImageDecodeException(uri, "too large to decode in this JVM's memory (" + e.getMessage() + ")");
                 }
-            } finally {
-                reader.dispose();
             }
-        } catch (IIOException e) {
-            throw new ImageDecodeException(uri, "corrupt, truncated or unsupported image: " + e.getMessage(), e);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof ImageDecodeException d) throw d;
-            throw new ImageDecodeException(uri, "cannot decode: " + e, e);
+        } finally {
+            for (ImageReader r : readers) r.dispose();
         }
         if (img == null) throw new ImageDecodeException(uri, "the decoder returned no image");
         if (img.getWidth() <= 0 || img.getHeight() <= 0) throw new ImageDecodeException(uri, "empty image");
         return toRgb(img, alpha);
+    }
+
+    /** The readers that claim {@code bytes}, the JDK's own first. */
+    private static List<ImageReader> readers(byte[] bytes, String uri) {
+        List<ImageReader> out = new ArrayList<>();
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> it = ImageIO.getImageReaders(in);
+            while (it.hasNext()) out.add(it.next());
+        } catch (IOException e) {
+            throw new ImageDecodeException(uri, "cannot decode: " + e, e);
+        }
+        if (out.isEmpty()) {
+            throw new ImageDecodeException(uri, "not an image in a known format (" + bytes.length + " bytes" + head(bytes) + ")");
+        }
+        out.sort(java.util.Comparator.comparingInt(r -> r.getClass().getName().startsWith("com.twelvemonkeys") ? 1 : 0));
+        return out;
+    }
+
+    /** One decoding attempt with {@code reader}; its warnings (other than extraneous bytes) are errors. */
+    private BufferedImage read(ImageReader reader, byte[] bytes, String uri) throws IOException {
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            reader.setInput(in, true, true);
+            List<String> warnings = new ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> {
+                if (!harmless(warning)) warnings.add(String.valueOf(warning));
+            });
+            long w = reader.getWidth(0);
+            long h = reader.getHeight(0);
+            if (w * h > maxPixels) {
+                throw new ImageDecodeException(uri, "image of " + w + " x " + h + " pixels is larger than reid.decode.max-pixels = "
+                        + maxPixels + " (not decoded)");
+            }
+            BufferedImage img = reader.read(0);
+            if (!warnings.isEmpty()) {
+                throw new ImageDecodeException(uri, "corrupt or truncated image: " + String.join("; ", warnings));
+            }
+            return img;
+        }
+    }
+
+    /**
+     * A decoder warning that says nothing about the pixels: a JPEG's "extraneous bytes" notice, and TwelveMonkeys'
+     * notices about an embedded ICC profile it ignores (no colour management is applied here anyway).
+     */
+    private static boolean harmless(String warning) {
+        return warning != null && (warning.contains("extraneous bytes") || warning.contains("ICC color profile")
+                || warning.contains("ICC profile"));
+    }
+
+    /** The first bytes of a file no reader claims, when they are text (", starts with \"...\""), else "". */
+    private static String head(byte[] bytes) {
+        int n = Math.min(bytes.length, 16);
+        for (int i = 0; i < n; i++) if (bytes[i] < 0x09 || (bytes[i] > 0x0d && bytes[i] < 0x20)) return "";
+        return ", starts with \"" + new String(bytes, 0, n, java.nio.charset.StandardCharsets.UTF_8).replace("\n", "\\n") + "\"";
     }
 
     /** {@code img} as 8-bit RGB, whatever its colour model. */

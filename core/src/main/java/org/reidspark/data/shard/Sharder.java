@@ -6,6 +6,7 @@ import org.apache.hadoop.fs.Path;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Sample;
 import org.reidspark.data.image.ImageDecodeException;
+import org.reidspark.data.image.ImageReadException;
 import org.reidspark.data.image.ImageDecoder;
 import org.reidspark.data.image.Resize;
 import org.reidspark.data.image.RgbImage;
@@ -24,8 +25,10 @@ import java.util.Map;
 
 /**
  * Turns samples into {@link ShardRecord}s: reads each file's bytes through Hadoop (any scheme), hashes them
- * (SHA-256), decodes and resizes the image bilinearly to the training size, once. A file that cannot be read or
- * decoded becomes a bad record with the reason, never an exception, so one corrupt image does not stop a job.
+ * (SHA-256), decodes and resizes the image bilinearly to the training size, once. A file that does not exist or does
+ * not decode becomes a bad record with the reason, never an exception, so one corrupt image does not stop a job. A
+ * storage failure while reading (S3 503, a reset connection) is an {@link ImageReadException}: it may pass, so it
+ * fails the task, which Spark retries, instead of marking a good image bad.
  *
  * <p>Opens its own {@link FileSystem} instance per scheme and authority ({@link FileSystem#newInstance}), so it
  * may close them without disturbing Hadoop's shared cache; {@link #close()} closes them. One sharder per thread.
@@ -60,8 +63,10 @@ public final class Sharder implements AutoCloseable {
             bytes = read(sample.uri());
         } catch (FileNotFoundException e) {
             return bad(key, sample, shard, null, "file not found");
-        } catch (IOException | RuntimeException e) {
-            return bad(key, sample, shard, null, "cannot read the file: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ImageReadException(sample.uri(), e); // the storage failed, not the image: the task is retried
+        } catch (IllegalArgumentException e) {
+            return bad(key, sample, shard, null, "not a valid file name: " + e.getMessage());
         }
         return process(key, sample, shard, bytes);
     }

@@ -48,7 +48,6 @@ public final class SynthDatasets {
             LOG.info("generating the synthetic {} dataset into {} (reid.synth)", synth.variant().configName(), root);
             SynthGenerator.generate(synth, storage);
         }
-        return new DataConfig(synth.variant().catalog(), root.toString(), data.msmt17Version(), data.msmt17ValIntoTrain(),
-                data.prccQuery(), data.csvDefaultSplit());
+        return data.withLayout(synth.variant().catalog(), root.toString());
     }
 }

@@ -167,6 +167,8 @@ class BatchLoaderTest {
         started.await();
         assertFalse(loaderThreads().isEmpty());
         loader.close();
+        // close() returns once the pool has terminated; a worker thread can still be unwinding its run() for a moment
+        for (Thread t : loaderThreads()) t.join(10_000);
         assertTrue(loaderThreads().isEmpty(), "loader threads alive after close: " + loaderThreads());
         assertTrue(loads.get() < 50 * 16, "work was abandoned, not finished: " + loads.get());
         assertThrows(IllegalStateException.class, epoch::next);

@@ -48,7 +48,7 @@ class CatalogsTest {
                 "reid.data.prcc.query=same-clothes", "reid.data.csv.default-split=gallery"));
         DataConfig d = DataConfig.from(c);
         assertEquals(new DataConfig("msmt17", "s3a://bucket/msmt", Msmt17Catalog.Version.V2, true,
-                PrccCatalog.QuerySet.SAME_CLOTHES, Split.GALLERY), d);
+                PrccCatalog.QuerySet.SAME_CLOTHES, Split.GALLERY, false), d);
         assertEquals("msmt17", Catalogs.of(d).name());
     }
 

@@ -40,7 +40,12 @@ class CsvCatalogTest {
                 GALLERY,imgs/g1.jpg,7,1,red
                 gallery,imgs/g2.jpg,9,1,
                 """);
-        Manifest m = new CsvCatalog(Split.TRAIN).read(Trees.storage(), tmp.resolve("custom").toString());
+        // the s3a:// and /abs rows are outside the CSV's folder: accepted only when allowed
+        CatalogError refused = assertThrows(CatalogError.class,
+                () -> new CsvCatalog(Split.TRAIN).read(Trees.storage(), tmp.resolve("custom").toString()));
+        assertTrue(refused.getMessage().contains("s3a://bucket/people/q1.jpg") && refused.getMessage().contains("/abs/junk.jpg")
+                && refused.getMessage().contains("reid.data.csv.allow-outside-root"), refused.getMessage());
+        Manifest m = new CsvCatalog(Split.TRAIN, true).read(Trees.storage(), tmp.resolve("custom").toString());
         assertEquals("csv", m.dataset());
         assertEquals(Trees.uri(csv), m.root());
         assertEquals(3, m.train().size());
@@ -146,5 +151,66 @@ class CsvCatalogTest {
                         ? tmp.resolve("empty-dir").toString() : "x"));
         assertTrue(noFile.getMessage().contains(Trees.uri(tmp.resolve("empty-dir/manifest.csv")) + " does not exist"),
                 noFile.getMessage());
+    }
+
+    @Test
+    void quotedFieldsHoldCommasQuotesAndNonAsciiNames() throws IOException {
+        Path csv = Trees.write(tmp.resolve("quoted/manifest.csv"), """
+                path,pid,camid,split
+                "imgs/a,b.jpg",1,0,train
+                "imgs/it's ""q"".jpg",1,0,train
+                imgs/Zoë Ñandú 李.jpg,2,0,train
+                "imgs/q, 1.jpg",5,0,query
+                imgs/g1.jpg,5,1,gallery
+                """);
+        Manifest m = new CsvCatalog(Split.TRAIN).read(Trees.storage(), csv.toString());
+        Map<String, Sample> s = byUri(m);
+        String dir = Trees.uri(tmp.resolve("quoted"));
+        assertSample(s.get(dir + "/imgs/a,b.jpg"), 1, 0, 0, Split.TRAIN);
+        assertSample(s.get(dir + "/imgs/it's \"q\".jpg"), 1, 0, 0, Split.TRAIN);
+        assertSample(s.get(dir + "/imgs/Zoë Ñandú 李.jpg"), 2, 1, 0, Split.TRAIN);
+        assertSample(s.get(dir + "/imgs/q, 1.jpg"), 5, -1, 0, Split.QUERY);
+        assertEquals(5, m.samples().size());
+    }
+
+    @Test
+    void pathsLeavingTheCsvFolderAndRepeatedImagesAreRefused() throws IOException {
+        Path csv = Trees.write(tmp.resolve("data/set/manifest.csv"), """
+                path,pid,camid
+                ok/a.jpg,1,0
+                ../other/secret.jpg,1,0
+                ok/../ok/b.jpg,2,0
+                /etc/passwd,2,0
+                s3a://someone-else/x.jpg,3,0
+                ok/a.jpg,4,0
+                """);
+        CatalogError e = assertThrows(CatalogError.class, () -> new CsvCatalog(Split.TRAIN).read(Trees.storage(), csv.toString()));
+        String m = e.getMessage();
+        String where = Trees.uri(csv);
+        assertTrue(m.contains(where + ":3") && m.contains("\"../other/secret.jpg\" has a '..' segment"), m);
+        assertTrue(m.contains(where + ":4") && m.contains("ok/../ok/b.jpg"), m);
+        assertTrue(m.contains(where + ":5") && m.contains("/etc/passwd\" is outside the CSV's folder"), m);
+        assertTrue(m.contains(where + ":6") && m.contains("s3a://someone-else/x.jpg"), m);
+        assertTrue(m.contains(where + ":7") && m.contains("is listed again (first at " + where + ":2)"), m);
+        assertTrue(m.contains("reid.data.csv.allow-outside-root=true"), m);
+
+        // allowed: the paths outside are taken; the repeated image is still refused
+        CatalogError again = assertThrows(CatalogError.class, () -> new CsvCatalog(Split.TRAIN, true).read(Trees.storage(), csv.toString()));
+        assertTrue(again.getMessage().contains("1 entry does") && again.getMessage().contains("listed again"), again.getMessage());
+        Path fine = Trees.write(tmp.resolve("data/set/allowed.csv"), "path,pid,camid\nok/a.jpg,1,0\n../other/b.jpg,1,0\n");
+        Manifest allowed = new CsvCatalog(Split.TRAIN, true).read(Trees.storage(), fine.toString());
+        assertTrue(allowed.samples().stream().anyMatch(x -> x.uri().endsWith("/data/other/b.jpg")), allowed.samples().toString());
+    }
+
+    @Test
+    void oneIdentityAndAnEmptySplitAreClearErrorsOrUsable() throws IOException {
+        // one identity is a usable training set (classification with one class is degenerate, but the catalog does not judge)
+        Path one = Trees.write(tmp.resolve("one.csv"), "path,pid,camid\nx/1.jpg,10,0\nx/2.jpg,10,1\n");
+        Manifest m = new CsvCatalog(Split.TRAIN).read(Trees.storage(), one.toString());
+        assertEquals(1, m.train().stream().map(Sample::pid).distinct().count());
+        // a query split with no gallery is refused, naming the file
+        Path noGallery = Trees.write(tmp.resolve("nogallery.csv"), "path,pid,camid,split\nx/1.jpg,10,0,train\nx/2.jpg,10,1,query\n");
+        CatalogError e = assertThrows(CatalogError.class, () -> new CsvCatalog(Split.TRAIN).read(Trees.storage(), noGallery.toString()));
+        assertTrue(e.getMessage().contains("query rows but no gallery rows") && e.getMessage().contains("nogallery.csv"), e.getMessage());
     }
 }

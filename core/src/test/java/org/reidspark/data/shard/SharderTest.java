@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SharderTest {
@@ -92,6 +93,17 @@ class SharderTest {
             ShardRecord g = sharder.shard(3, sample(Files.write(tmp.resolve("good.jpg"), good)), 0);
             assertTrue(g.ok(), "the sharder goes on after bad files");
             assertNotNull(g.image());
+        }
+    }
+
+    @Test
+    void aStorageFailureWhileReadingFailsInsteadOfMarkingTheImageBad() throws Exception {
+        Path flaky = Files.write(tmp.resolve("flaky.jpg"), jpeg(40, 20, 4));
+        Configuration conf = org.reidspark.testing.FlakyFileSystem.install(new Configuration());
+        try (Sharder sharder = new Sharder(conf, DECODER, 16, 8)) {
+            org.reidspark.data.image.ImageReadException e = assertThrows(org.reidspark.data.image.ImageReadException.class,
+                    () -> sharder.shard(0, sample(flaky), 0));
+            assertTrue(e.getMessage().contains("flaky.jpg") && e.getMessage().contains("Connection reset"), e.getMessage());
         }
     }
 }

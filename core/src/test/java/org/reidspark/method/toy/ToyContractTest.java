@@ -25,8 +25,15 @@ public class ToyContractTest extends MethodContract {
     /** The toy's recipe ({@code methods/toy.conf} on the test classpath) as an experiment would include it. */
     public static Config tiny() {
         ToyMethod.register();
-        File conf = new File(ToyContractTest.class.getClassLoader().getResource("methods/toy.conf").getFile());
-        return ConfigLoader.load(conf, List.of());
+        try (java.io.InputStream in = ToyContractTest.class.getClassLoader().getResourceAsStream("methods/toy.conf")) {
+            // the conf is a resource of this module's tests (a jar in the jobs module's tests): read it as a file would be
+            File conf = java.nio.file.Files.createTempFile("toy", ".conf").toFile();
+            conf.deleteOnExit();
+            java.nio.file.Files.copy(in, conf.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return ConfigLoader.load(conf, List.of());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Override

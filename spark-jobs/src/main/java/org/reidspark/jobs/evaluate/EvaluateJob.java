@@ -19,7 +19,11 @@ import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.embed.EmbedConfig;
 import org.reidspark.embed.TestNetwork;
+import org.reidspark.eval.CameraPairs;
 import org.reidspark.eval.EvalConfig;
+import org.reidspark.eval.EvaluationDetails;
+import org.reidspark.eval.QueryOutcomes;
+import org.reidspark.eval.TestFeatures;
 import org.reidspark.eval.Evaluator;
 import org.reidspark.eval.Matching;
 import org.reidspark.eval.Labels;
@@ -28,7 +32,9 @@ import org.reidspark.eval.RankingMetrics;
 import org.reidspark.jobs.Job;
 import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
+import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.SparkSessions;
+import org.reidspark.jobs.report.RunReports;
 import org.reidspark.jobs.shard.ShardJob;
 import org.reidspark.jobs.shard.ShardSet;
 import org.reidspark.run.TestModel;
@@ -154,8 +160,16 @@ public final class EvaluateJob implements Job {
             long t0 = System.nanoTime();
             TestModel shipped = model.portable();
             TestNetwork network = model.testNetwork();
-            List<SparkEmbedding.Embedded> query = SparkEmbedding.embed(jsc, set.shards(spark, Split.QUERY), shipped, embedding);
-            List<SparkEmbedding.Embedded> gallery = SparkEmbedding.embed(jsc, set.shards(spark, Split.GALLERY), shipped, embedding);
+            List<SparkEmbedding.Embedded> query;
+            List<SparkEmbedding.Embedded> gallery;
+            try (SparkProgress p = SparkProgress.open(spark.sparkContext(), "evaluate: embedding the query", "shards",
+                    set.shards(Split.QUERY), set.info().path("splits").path("query").path("images").asLong(), null)) {
+                query = SparkEmbedding.embed(jsc, set.shards(spark, Split.QUERY), shipped, embedding);
+            }
+            try (SparkProgress p = SparkProgress.open(spark.sparkContext(), "evaluate: embedding the gallery", "shards",
+                    set.shards(Split.GALLERY), set.info().path("splits").path("gallery").path("images").asLong(), null)) {
+                gallery = SparkEmbedding.embed(jsc, set.shards(spark, Split.GALLERY), shipped, embedding);
+            }
             double embedSeconds = (System.nanoTime() - t0) / 1e9;
             if (temporary != null) storage.fs(temporary).delete(temporary, true);
 
@@ -165,8 +179,11 @@ public final class EvaluateJob implements Job {
             RankLists lists = settings.rankLists()
                     ? new RankLists(queryLabels, galleryLabels, eval.protocol(), settings.topK(), eval.threads()) : null;
             Matching matching = network.matching(eval.metric());
-            RankingMetrics m = Evaluator.evaluate(SparkEmbedding.features("query", query, network),
-                    SparkEmbedding.features("gallery", gallery, network), matching, queryLabels, galleryLabels, eval, lists);
+            TestFeatures queryFeatures = SparkEmbedding.features("query", query, network);
+            TestFeatures galleryFeatures = SparkEmbedding.features("gallery", gallery, network);
+            QueryOutcomes outcomes = new QueryOutcomes(queryLabels.size());
+            RankingMetrics m = Evaluator.evaluate(queryFeatures, galleryFeatures, matching, queryLabels, galleryLabels, eval,
+                    lists, outcomes);
             double evalSeconds = (System.nanoTime() - t1) / 1e9;
 
             List<String> files = new ArrayList<>();
@@ -198,6 +215,11 @@ public final class EvaluateJob implements Job {
             dir.writeJson(METRICS, metrics);
             dir.info("model", modelInfo).info("data", data).info("evaluation", settingsInfo)
                     .info("master", jsc.master()).info("embedSeconds", embedSeconds).info("evaluationSeconds", evalSeconds);
+            // what the report reads beyond the rank lists, and the report (issue 19)
+            new EvaluationDetails(m, lists, outcomes, CameraPairs.of(queryFeatures, galleryFeatures, matching, queryLabels,
+                    galleryLabels, eval), RankListRows.items(query), RankListRows.items(gallery))
+                    .writeQueriesAndPairs(storage, dir.work());
+            RunReports.beforePublish(ctx, dir, null, model.method());
             Path published = dir.publish();
             ctx.out().printf(Locale.ROOT, "evaluate: %s (%s) on %s, %s protocol%s: Rank-1 %.4f, mAP %.4f, mINP %.4f"
                             + " (%d valid queries of %d, gallery %d)%n", model.runId(), model.method().name(), dataset,

@@ -7,21 +7,16 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.reidspark.artifact.Storage;
-import org.reidspark.data.Sample;
-import org.reidspark.data.shard.ShardSummary;
+import org.reidspark.eval.RankListTable;
 import org.reidspark.eval.RankLists;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The rank lists of an evaluation as rows ({@code rank-list.parquet}, {@code rank-list.csv}): one row per query and
- * listed gallery item, by query (manifest order) then position:
+ * The rank lists of an evaluation as Spark rows ({@code rank-list.parquet}, {@code rank-list.csv}) of core's
+ * {@link RankListTable}: one row per query and listed gallery item, by query (manifest order) then position:
  * {@code query_key, query_uri, query_pid, query_camid, query_clothes} (the query; key = its index in the dataset's
  * manifest), {@code position} (1-based, junk included), {@code rank} (1-based with junk removed, the rank the
  * metrics use; null for junk), {@code gallery_key, gallery_uri, gallery_pid, gallery_camid, gallery_clothes},
@@ -53,36 +48,23 @@ public final class RankListRows {
     /** The rows of {@code lists}, whose queries and gallery are {@code query} and {@code gallery} in that order. */
     public static List<Row> rows(RankLists lists, List<SparkEmbedding.Embedded> query, List<SparkEmbedding.Embedded> gallery) {
         List<Row> rows = new ArrayList<>(lists.queries() * lists.k());
-        for (int q = 0; q < lists.queries(); q++) {
-            SparkEmbedding.Embedded qe = query.get(q);
-            Sample qs = qe.sample();
-            for (RankLists.Entry e : lists.entries(q)) {
-                SparkEmbedding.Embedded ge = gallery.get(e.galleryIndex());
-                Sample gs = ge.sample();
-                rows.add(RowFactory.create(qe.key(), qs.uri(), qs.pid(), qs.camid(), qs.clothes(), e.position(),
-                        e.junk() ? null : e.rank(), ge.key(), gs.uri(), gs.pid(), gs.camid(), gs.clothes(), e.distance(),
-                        e.match(), e.junk()));
-            }
-        }
+        for (Object[] values : RankListTable.rows(lists, items(query), items(gallery))) rows.add(RowFactory.create(values));
         return rows;
     }
 
-    /** Writes {@code rows} as one CSV file with a header (RFC 4180 quoting; an empty field for a null rank). */
+    /** The embedded images as the rank-list table's items (key and sample). */
+    public static List<RankListTable.Item> items(List<SparkEmbedding.Embedded> embedded) {
+        return embedded.stream().map(e -> new RankListTable.Item(e.key(), e.sample())).toList();
+    }
+
+    /** Writes {@code rows} as one CSV file with a header ({@link RankListTable#writeCsv}). */
     public static void writeCsv(Storage storage, Path file, List<Row> rows) throws IOException {
-        try (Writer w = new BufferedWriter(new OutputStreamWriter(storage.fs(file).create(file, true), StandardCharsets.UTF_8))) {
-            w.write(String.join(",", SCHEMA.fieldNames()));
-            w.write('\n');
-            StringBuilder sb = new StringBuilder();
-            for (Row r : rows) {
-                sb.setLength(0);
-                for (int i = 0; i < r.length(); i++) {
-                    if (i > 0) sb.append(',');
-                    Object v = r.get(i);
-                    if (v != null) sb.append(ShardSummary.csv(v.toString()));
-                }
-                sb.append('\n');
-                w.write(sb.toString());
-            }
+        List<Object[]> values = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            Object[] v = new Object[r.length()];
+            for (int i = 0; i < v.length; i++) v[i] = r.get(i);
+            values.add(v);
         }
+        RankListTable.writeCsv(storage, file, List.of(SCHEMA.fieldNames()), values);
     }
 }

@@ -17,11 +17,12 @@ import org.reidspark.jobs.OutputLocation;
  * @param output             where the output is published; empty for {@code <reid.run.output>/<reid.run.name>-embeddings}
  * @param partitions         partitions of the sorted input list; 0 for {@code ceil(images / imagesPerPartition)}
  * @param imagesPerPartition images per partition when {@code partitions} is 0
+ * @param maxBadFraction     the largest fraction of unreadable images the job publishes; above it, it fails
  * @param faultPartition     resilience tests only: this partition's task fails after writing its embeddings and
  *                           before marking itself complete, on every attempt; -1 = never
  */
 public record ExtractConfig(String model, String input, String manifest, String output, int partitions,
-                            int imagesPerPartition, int faultPartition) {
+                            int imagesPerPartition, double maxBadFraction, int faultPartition, boolean npy) {
     public ExtractConfig {
         if (model.isBlank()) {
             throw ConfigError.badValue("reid.extract.model", model,
@@ -34,6 +35,7 @@ public record ExtractConfig(String model, String input, String manifest, String 
         }
         Check.nonNegative("reid.extract.partitions", partitions);
         Check.positive("reid.extract.images-per-partition", imagesPerPartition);
+        Check.inRange("reid.extract.max-bad-fraction", maxBadFraction, 0, 1);
         if (faultPartition < -1) throw ConfigError.badValue("reid.extract.fault-partition", faultPartition, "-1 or a partition index");
         OutputLocation.check("reid.extract.output", output, "s3a://bucket/embeddings/gallery");
     }
@@ -41,7 +43,8 @@ public record ExtractConfig(String model, String input, String manifest, String 
     public static ExtractConfig from(Config c) {
         Config e = c.getConfig("reid.extract");
         return new ExtractConfig(e.getString("model"), e.getString("input"), e.getString("manifest"), e.getString("output"),
-                e.getInt("partitions"), e.getInt("images-per-partition"), e.getInt("fault-partition"));
+                e.getInt("partitions"), e.getInt("images-per-partition"), e.getDouble("max-bad-fraction"),
+                e.getInt("fault-partition"), e.getBoolean("npy"));
     }
 
     /** The input as named in the config: the prefix or the manifest. */

@@ -11,8 +11,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -27,6 +25,8 @@ import org.reidspark.config.RunConfig;
 import org.reidspark.config.S3Config;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.data.image.DecodeConfig;
+import org.reidspark.data.shard.BadImagesError;
 import org.reidspark.embed.EmbedConfig;
 import org.reidspark.eval.TestFeatures;
 import org.reidspark.run.TestModel;
@@ -34,6 +34,7 @@ import org.reidspark.run.TrainedModel;
 import org.reidspark.jobs.Job;
 import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
+import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.SparkSessions;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
 import org.slf4j.Logger;
@@ -48,7 +49,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import static org.apache.spark.sql.functions.col;
@@ -108,7 +108,7 @@ public final class ExtractJob implements Job {
         TrainedModel model = explained("open the model run", config.model(), s3, () -> TrainedModel.open(storage, config.model()));
         RunConfig target = config.target(ctx.run());
         String where = new Path(Storage.path(target.output()), target.name()).toString();
-        if (!target.overwrite() && explained("check the output", where, s3, () -> storage.exists(Storage.path(where)))) {
+        if (!target.overwrite() && explained("check the output", where, s3, () -> RunDirectory.isPublished(storage, Storage.path(where)))) {
             throw new IOException("extract output " + where + " already exists; choose another "
                     + (config.output().isEmpty() ? "reid.run.name" : "reid.extract.output")
                     + " or set reid.run.overwrite=true to replace it");
@@ -128,7 +128,7 @@ public final class ExtractJob implements Job {
             }
             boolean flip = ctx.config().getBoolean("reid.embed.flip");
             ExtractPlan plan = ExtractPlan.of(model.runId(), config.source(), uris, config.partitionsFor(uris.size()), flip);
-            checkResumable(storage, s3, RunDirectory.incomplete(target), plan);
+            checkResumable(storage, s3, RunDirectory.incomplete(storage, target), plan);
             try (RunDirectory dir = explained("create the output", where, s3,
                     () -> RunDirectory.create(storage, target, ctx.config(), name())).keepOnFailure()) {
                 if (!storage.exists(dir.resolve(ExtractFiles.PLAN))) dir.writeJson(ExtractFiles.PLAN, plan.toMap());
@@ -186,6 +186,9 @@ public final class ExtractJob implements Job {
                     + " unreadable images, not the " + plan.images() + " images of the input; delete " + work + " to start over");
         }
         LOG.info("extract: {} embedded, {} unreadable", embedded, unreadable);
+        checkBadFraction(spark, work, unreadable, plan.images(), config.maxBadFraction());
+        // the embeddings as NumPy arrays too, for the notebooks
+        if (config.npy()) NpyExport.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), work, plan.partitions());
 
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("format", FORMAT);
@@ -205,32 +208,41 @@ public final class ExtractJob implements Job {
         info.put("partitionsThisAttempt", todo.size());
         info.put("embeddings", ExtractFiles.EMBEDDINGS);
         info.put("unreadableImages", ExtractFiles.UNREADABLE);
+        if (config.npy()) info.put("npy", NpyExport.FOLDER);
         return info;
     }
 
-    /** Embeds {@code todo} on the executors, one task per partition, logging each partition as it completes. */
+    /**
+     * Fails, publishing nothing, when more than {@code maxBadFraction} of the images are unreadable; the complete
+     * partitions stay in the incomplete output, so a rerun with a higher fraction publishes them without embedding again.
+     */
+    private static void checkBadFraction(SparkSession spark, Path work, long unreadable, int images, double maxBadFraction) {
+        double fraction = unreadable / (double) images;
+        if (fraction <= maxBadFraction) return;
+        List<String> examples = new ArrayList<>();
+        for (Row r : spark.read().parquet(new Path(work, ExtractFiles.UNREADABLE).toString()).orderBy("uri").limit(5).collectAsList()) {
+            examples.add(r.getString(0) + " (" + r.getString(1) + ")");
+        }
+        throw new BadImagesError(String.format(Locale.ROOT, "%d of %d images (%.2f%%) could not be decoded; "
+                        + "reid.extract.max-bad-fraction = %s allows at most %d. Nothing is published; the embedded partitions "
+                        + "stay in %s: rerun with a higher reid.extract.max-bad-fraction to publish them, or fix the images and "
+                        + "delete it. Unreadable images (all in %s there): %s%s", unreadable, images, 100 * fraction,
+                maxBadFraction, (long) Math.floor(maxBadFraction * images), work, ExtractFiles.UNREADABLE,
+                String.join(", ", examples), unreadable > examples.size() ? ", ..." : ""));
+    }
+
+    /** Embeds {@code todo} on the executors, one task per partition, with a progress line (partitions, images, rate, ETA). */
     private static void run(SparkSession spark, List<PartitionExtractor.Task> todo, TrainedModel model, ExtractPlan plan,
                             RunDirectory dir, JobContext ctx, ExtractConfig config) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SparkEmbedding.Settings embedding = new SparkEmbedding.Settings(InputConfig.from(model.config()),
                 LoaderConfig.from(ctx.config()), EmbedConfig.from(ctx.config()));
         PartitionExtractor.Settings settings = new PartitionExtractor.Settings(dir.work().toString(), model.runId(),
-                embedding, model.testNetwork().arrays(), plan.partitions(), config.faultPartition(), ctx.hadoopProperties());
+                embedding, DecodeConfig.from(ctx.config()), model.testNetwork().arrays(), plan.partitions(), config.faultPartition());
         Broadcast<TestModel> network = jsc.broadcast(model.portable());
-        int[] partitionOf = todo.stream().mapToInt(PartitionExtractor.Task::partition).toArray();
-        AtomicInteger finished = new AtomicInteger();
-        SparkListener progress = new SparkListener() {
-            @Override
-            public void onTaskEnd(SparkListenerTaskEnd end) {
-                int index = end.taskInfo().index();
-                if (end.taskInfo().successful() && index < partitionOf.length) {
-                    LOG.info("extract: partition {} complete ({} of {} in this attempt)", partitionOf[index],
-                            finished.incrementAndGet(), partitionOf.length);
-                }
-            }
-        };
-        spark.sparkContext().addSparkListener(progress);
-        try {
+        long[] perPartition = todo.stream().mapToLong(t -> t.uris().length).toArray();
+        try (SparkProgress progress = SparkProgress.open(spark.sparkContext(), "extract", "partitions", todo.size(),
+                java.util.Arrays.stream(perPartition).sum(), perPartition)) {
             List<PartitionExtractor.Outcome> outcomes = jsc.parallelize(todo, todo.size())
                     .map(t -> PartitionExtractor.run(t, settings, network.value()))
                     .collect();
@@ -239,7 +251,6 @@ public final class ExtractJob implements Job {
             LOG.info("extract: {} partitions, {} images in {} task-seconds", outcomes.size(), images,
                     String.format(Locale.ROOT, "%.1f", seconds));
         } finally {
-            spark.sparkContext().removeSparkListener(progress);
             network.destroy();
         }
     }

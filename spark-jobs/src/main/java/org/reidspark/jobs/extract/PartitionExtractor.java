@@ -1,7 +1,6 @@
 package org.reidspark.jobs.extract;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
@@ -10,13 +9,17 @@ import org.apache.spark.TaskContext;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.data.image.Alpha;
+import org.reidspark.data.image.DecodeConfig;
 import org.reidspark.data.image.ImageDecodeException;
+import org.reidspark.data.image.ImageReadException;
 import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.image.Normalizer;
 import org.reidspark.data.image.RgbImage;
 import org.reidspark.embed.Embedder;
 import org.reidspark.embed.TestNetwork;
+import org.reidspark.jobs.ExecutorHadoop;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
 import org.reidspark.run.TestModel;
 import org.slf4j.Logger;
@@ -63,13 +66,13 @@ final class PartitionExtractor {
      * @param work           the output's work directory
      * @param modelRunId     the model's run id, stored in every row
      * @param embedding      {@code reid.input} of the model run with the job's {@code reid.embed} and {@code reid.loader}
+     * @param decode         {@code reid.decode} of the job (the pixel limit)
      * @param arrays         the test network's arrays, one column each ({@code embedding} first)
      * @param partitions     the partition count (for log lines)
      * @param faultPartition {@link ExtractConfig#faultPartition()}
-     * @param hadoop         Hadoop properties for reading images and writing files
      */
-    record Settings(String work, String modelRunId, SparkEmbedding.Settings embedding, List<String> arrays, int partitions,
-                    int faultPartition, Map<String, String> hadoop) implements Serializable {
+    record Settings(String work, String modelRunId, SparkEmbedding.Settings embedding, DecodeConfig decode, List<String> arrays,
+                    int partitions, int faultPartition) implements Serializable {
     }
 
     /** What a task did. */
@@ -82,14 +85,13 @@ final class PartitionExtractor {
 
     static Outcome run(Task task, Settings settings, TestModel model) throws IOException {
         long start = System.nanoTime();
-        Configuration conf = new Configuration();
-        settings.hadoop().forEach(conf::set);
-        Storage storage = new Storage(conf);
+        Storage storage = ExecutorHadoop.storage(); // the executor's own Hadoop settings: no credentials in the closure
         InputConfig input = settings.embedding().input();
         LoaderConfig loader = settings.embedding().loader();
         int batchSize = settings.embedding().embed().batchSize();
         TestNetwork network = model.open();
-        ImageSource images = ImageSource.decoding(storage, input);
+        ImageSource images = ImageSource.decoding(storage, settings.decode().decoder(Alpha.byName(input.alpha())),
+                input.height(), input.width());
         Embedder embedder = new Embedder(network, input, images, loader, batchSize, settings.embedding().embed().flip());
         List<String> arrays = settings.arrays();
         Normalizer normalizer = Normalizer.of(input);
@@ -175,10 +177,15 @@ final class PartitionExtractor {
         return outcome;
     }
 
-    /** Reads and decodes one image; an unreadable one is recorded with the decoder's reason, never thrown. */
+    /**
+     * Reads and decodes one image; an undecodable one is recorded with the decoder's reason, never thrown. A storage
+     * failure while reading ({@link ImageReadException}) is thrown: it fails the task, which Spark retries.
+     */
     private static Decoded decode(ImageSource images, String uri) {
         try {
             return new Decoded(uri, images.image(uri), null);
+        } catch (ImageReadException e) {
+            throw e;
         } catch (ImageDecodeException e) {
             LOG.warn("unreadable image {}: {}", uri, e.problem());
             return new Decoded(uri, null, e.problem());

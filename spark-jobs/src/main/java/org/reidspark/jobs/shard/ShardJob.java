@@ -23,14 +23,17 @@ import org.reidspark.data.catalog.Catalogs;
 import org.reidspark.data.catalog.DataConfig;
 import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.data.image.Alpha;
+import org.reidspark.data.image.DecodeConfig;
 import org.reidspark.data.image.ImageDecoder;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.shard.ShardPlan;
 import org.reidspark.data.shard.ShardSummary;
 import org.reidspark.data.shard.Sharder;
+import org.reidspark.jobs.ExecutorHadoop;
 import org.reidspark.jobs.Job;
 import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
+import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.SparkSessions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,16 +133,16 @@ public final class ShardJob implements Job {
         RunConfig target = config.target(ctx.run());
         String where = new Path(Storage.path(target.output()), target.name()).toString();
 
-        if (!target.overwrite() && explained("check the shard set", where, s3, () -> storage.exists(Storage.path(where)))) {
+        if (!target.overwrite() && explained("check the shard set", where, s3, () -> RunDirectory.isPublished(storage, Storage.path(where)))) {
             throw new IOException("shard set " + where + " already exists; choose another "
                     + (config.output().isEmpty() ? "reid.run.name" : "reid.shard.output")
                     + " or set reid.run.overwrite=true to replace it");
         }
-        try (RunDirectory dir = explained("create the shard set", where, s3, () -> RunDirectory.create(storage, target, ctx.config(), "shard"))) {
+        try (RunDirectory dir = explained("create the shard set", where, s3, () -> RunDirectory.createFresh(storage, target, ctx.config(), "shard"))) {
             SparkSession session = spark.get();
             int shards = config.shards() > 0 ? config.shards() : session.sparkContext().defaultParallelism();
-            ShardSummary summary = shard(session, ctx.hadoopProperties(), manifest, ShardPlan.of(manifest.samples(), shards),
-                    input, config.maxBadFraction(), dir);
+            ShardSummary summary = shard(session, manifest, ShardPlan.of(manifest.samples(), shards),
+                    input, DecodeConfig.from(ctx.config()), config.maxBadFraction(), dir);
             dir.writeString(ShardSet.BAD_IMAGES, summary.badImagesCsv());
             dir.writeJson(ShardSet.SUMMARY, info(manifest, input, config, shards, summary));
             dir.info("shard", Map.of("samples", summary.total(), "bad", summary.bad(), "shards", shards));
@@ -156,8 +159,8 @@ public final class ShardJob implements Job {
      *
      * @throws org.reidspark.data.shard.BadImagesError when more images are bad than allowed (nothing is written)
      */
-    private static ShardSummary shard(SparkSession spark, Map<String, String> hadoop, Manifest manifest, ShardPlan plan,
-                                      InputConfig input, double maxBadFraction, RunDirectory dir) {
+    private static ShardSummary shard(SparkSession spark, Manifest manifest, ShardPlan plan,
+                                      InputConfig input, DecodeConfig decode, double maxBadFraction, RunDirectory dir) {
         List<Task> tasks = tasks(manifest, plan);
         LOG.info("shard: {} images of {} into {} train, {} query, {} gallery shards at {}x{}", manifest.samples().size(),
                 manifest.dataset(), plan.shards(Split.TRAIN), plan.shards(Split.QUERY), plan.shards(Split.GALLERY),
@@ -165,13 +168,19 @@ public final class ShardJob implements Job {
         int height = input.height();
         int width = input.width();
         String alpha = input.alpha();
+        long maxPixels = decode.maxPixels();
         JavaRDD<Row> decoded = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(tasks, tasks.size())
-                .flatMap(t -> decode(t, hadoop, height, width, alpha))
+                .flatMap(t -> decode(t, height, width, alpha, maxPixels))
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
             Dataset<Row> all = spark.createDataFrame(decoded, ShardRows.DECODED);
-            List<Row> outcomes = new ArrayList<>(all.select(columns(ShardRows.MANIFEST.fieldNames())).collectAsList());
+            long[] images = tasks.stream().mapToLong(t -> t.keys().length).toArray();
+            List<Row> outcomes;
+            try (SparkProgress progress = SparkProgress.open(spark.sparkContext(), "shard", "shards", tasks.size(),
+                    manifest.samples().size(), images)) {
+                outcomes = new ArrayList<>(all.select(columns(ShardRows.MANIFEST.fieldNames())).collectAsList());
+            }
             outcomes.sort(Comparator.comparingLong(ShardRows::key));
             List<Row> manifestRows = new ArrayList<>();
             List<ShardSummary.Item> items = new ArrayList<>();
@@ -208,11 +217,13 @@ public final class ShardJob implements Job {
         return tasks;
     }
 
-    /** On an executor: the task's samples read, decoded and resized one at a time, as rows. */
-    static Iterator<Row> decode(Task task, Map<String, String> hadoop, int height, int width, String alpha) {
-        Configuration conf = new Configuration();
-        hadoop.forEach(conf::set);
-        Sharder sharder = new Sharder(conf, new ImageDecoder(Alpha.byName(alpha)), height, width);
+    /**
+     * On an executor: the task's samples read, decoded and resized one at a time, as rows; files are read with the
+     * executor's Hadoop configuration ({@link ExecutorHadoop}: the closure carries no credentials).
+     */
+    static Iterator<Row> decode(Task task, int height, int width, String alpha, long maxPixels) {
+        Configuration conf = ExecutorHadoop.configuration();
+        Sharder sharder = new Sharder(conf, new ImageDecoder(Alpha.byName(alpha), maxPixels), height, width);
         TaskContext tc = TaskContext.get();
         if (tc != null) tc.addTaskCompletionListener((TaskCompletionListener) context -> sharder.close());
         String what = task.split().lower() + " shard " + task.shard();

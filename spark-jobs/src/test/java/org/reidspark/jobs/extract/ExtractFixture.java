@@ -112,8 +112,9 @@ final class ExtractFixture {
 
     /** {@code Main.run("extract", ...)} in-process on local[2] (args may override the master). */
     static JobRun extract(List<String> args) {
+        // the tree holds 1 corrupt image of 9, a manifest test 1 of 4: above the default reid.extract.max-bad-fraction
         List<String> all = new ArrayList<>(List.of("extract", "reid.spark.master=local[2]",
-                "reid.spark.conf.\"spark.ui.enabled\"=false", "reid.embed.batch-size=2"));
+                "reid.spark.conf.\"spark.ui.enabled\"=false", "reid.embed.batch-size=2", "reid.extract.max-bad-fraction=0.3"));
         all.addAll(args);
         return JobRun.run(all);
     }

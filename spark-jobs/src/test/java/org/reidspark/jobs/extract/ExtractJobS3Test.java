@@ -51,10 +51,7 @@ class ExtractJobS3Test {
             assertEquals(s3.uri("images"), info.get("source").asText());
 
             // read back through S3A: the s3a:// uris, embedded as the Embedder embeds the local copies
-            List<String> hadoop = List.of("fs.s3a.endpoint=" + s3.endpoint(), "fs.s3a.path.style.access=true",
-                    "fs.s3a.connection.ssl.enabled=false", "fs.s3a.endpoint.region=" + S3Proxy.REGION,
-                    "fs.s3a.access.key=" + S3Proxy.ACCESS_KEY, "fs.s3a.secret.key=" + S3Proxy.SECRET_KEY,
-                    "fs.s3a.aws.credentials.provider=org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+            List<String> hadoop = s3.hadoopProperties();
             Map<Path, float[]> expected = ExtractFixture.reference(model,
                     ExtractFixture.GOOD.stream().map(images::resolve).toList());
             SparkSession spark = ExtractFixture.spark(hadoop);

@@ -28,6 +28,7 @@ import java.util.stream.Stream;
 
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY;
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -108,6 +109,25 @@ class ExtractJobTest {
         } finally {
             spark.stop();
         }
+
+        // the same embeddings as NumPy arrays, part by part, rows in the order of their uri lists
+        Map<String, float[]> parquet = ExtractFixture.embeddings(out.resolve("embeddings.parquet"), runId, dims);
+        Map<String, float[]> npy = new java.util.HashMap<>();
+        for (int k = 0; k < 3; k++) {
+            Path part = out.resolve("embeddings-npy/part-0000" + k);
+            List<String> uris = Files.readAllLines(Path.of(part + ".csv"));
+            assertEquals("uri", uris.get(0));
+            try (java.io.InputStream in = Files.newInputStream(Path.of(part + ".npy"));
+                 org.reidspark.io.NpyReader reader = org.reidspark.io.NpyReader.open(in, part + ".npy")) {
+                assertEquals(uris.size() - 1, reader.header().shape()[0]);
+                float[] all = reader.readAllFloats();
+                for (int i = 1; i < uris.size(); i++) {
+                    npy.put(uris.get(i), java.util.Arrays.copyOfRange(all, (i - 1) * dims, i * dims));
+                }
+            }
+        }
+        assertEquals(parquet.keySet(), npy.keySet());
+        for (String uri : parquet.keySet()) assertArrayEquals(parquet.get(uri), npy.get(uri), uri);
 
         // a published output is not replaced unless asked, and nothing is started for it
         JobRun again = ExtractFixture.extract(args(out.toString(), "--input", images.toString()));
@@ -202,6 +222,29 @@ class ExtractJobTest {
             ExtractFixture.assertClose(expected.get(local(e.getKey())), e.getValue(), e.getKey());
         }
         assertEquals(1, ExtractFixture.rows(out.resolve("unreadable.parquet")).size());
+    }
+
+    @Test
+    void moreUnreadableImagesThanAllowedPublishNothingUntilARerunAllowsThem() throws Exception {
+        Path out = tmp.resolve("out/strict");
+        Path work = out.resolveSibling("._incomplete-strict");
+        // the default reid.extract.max-bad-fraction (0.01) against 1 corrupt image of 9
+        JobRun strict = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "2",
+                "reid.extract.max-bad-fraction=0.01"));
+        assertEquals(1, strict.code(), strict.err());
+        assertTrue(strict.err().contains("1 of 9 images (11.11%) could not be decoded")
+                && strict.err().contains("reid.extract.max-bad-fraction = 0.01 allows at most 0")
+                && strict.err().contains(ExtractFixture.CORRUPT) && strict.err().contains(work.toString()), strict.err());
+        assertFalse(Files.exists(out), "nothing published");
+        assertTrue(Files.exists(work.resolve("done/part-00000.json")) && Files.exists(work.resolve("done/part-00001.json")),
+                "the embedded partitions are kept");
+
+        JobRun allowed = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "2",
+                "reid.extract.max-bad-fraction=0.12"));
+        assertEquals(0, allowed.code(), allowed.err());
+        assertTrue(allowed.out().contains("8 of 9 images embedded") && allowed.out().contains("partitions: 0 run now, 2 done"),
+                allowed.out());
+        assertTrue(Files.exists(out.resolve("_PUBLISHED")));
     }
 
     /** Modification time of every file below {@code dir}, by relative path. */

@@ -138,6 +138,14 @@ public final class S3Proxy implements AutoCloseable {
                 "reid.s3.ssl=false", "reid.s3.access-key=" + ACCESS_KEY, "reid.s3.secret-key=" + SECRET_KEY);
     }
 
+    /** The Hadoop properties ({@code key=value}) that point S3A at this proxy, for a Spark session reading outputs back. */
+    public List<String> hadoopProperties() {
+        return List.of("fs.s3a.endpoint=" + endpoint(), "fs.s3a.path.style.access=true",
+                "fs.s3a.connection.ssl.enabled=false", "fs.s3a.endpoint.region=" + REGION,
+                "fs.s3a.access.key=" + ACCESS_KEY, "fs.s3a.secret.key=" + SECRET_KEY,
+                "fs.s3a.aws.credentials.provider=org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    }
+
     /** An endpoint on loopback where nothing listens (a port that was just free). */
     public static String unreachableEndpoint() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
