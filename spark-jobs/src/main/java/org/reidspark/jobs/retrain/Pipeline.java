@@ -64,22 +64,22 @@ final class Pipeline {
     }
 
     /**
-     * Makes {@code record}'s version champion: the collection is embedded by its model into
+     * Makes {@code record}'s version champion: {@code collection} (empty: none) is embedded by its model into
      * {@code embeddings/<version>-<hash of the collection's listing>} (the extract job; an output already complete for
      * the same listing is reused, an incomplete one resumed), and only then is the champion alias replaced, in one
      * step, and the event logged.
      */
-    static Registry.Champion activate(JobContext ctx, Registry registry, RetrainConfig settings, Registry.VersionRecord record,
+    static Registry.Champion activate(JobContext ctx, Registry registry, String collection, Registry.VersionRecord record,
                                       String how, String by, Lease lease) throws Exception {
         Storage storage = ctx.storage();
         String embeddings = null;
-        if (!settings.collection().isBlank()) {
-            List<String> uris = ExtractJob.listImages(storage, settings.collection());
+        if (!collection.isBlank()) {
+            List<String> uris = ExtractJob.listImages(storage, collection);
             Path out = registry.embeddings(record.version() + "-" + ExtractPlan.sha256(uris).substring(0, 8));
             if (!RunDirectory.isPublished(storage, out)) {
                 lease.check();
                 run(ctx, new ExtractJob(), with(ctx.config(), Map.of("reid.extract.model", record.model(),
-                        "reid.extract.input", settings.collection(), "reid.extract.manifest", "",
+                        "reid.extract.input", collection, "reid.extract.manifest", "",
                         "reid.extract.output", out.toString(), "reid.run.overwrite", false)));
             }
             JsonNode info = JSON.readTree(storage.readString(new Path(out, ExtractFiles.SUMMARY)));

@@ -42,7 +42,8 @@ public final class RegistryJob implements Job {
     public List<JobOption> options() {
         return List.of(
                 JobOption.config("--registry", "PATH", "reid.retrain.registry", "the registry prefix (local path or s3a://...)"),
-                JobOption.config("--collection", "PREFIX", "reid.retrain.collection", "images embedded by a new champion"),
+                JobOption.config("--collection", "PREFIX", "reid.retrain.collection",
+                        "images embedded by a new champion (default: the pipeline's, pinned in pipeline.json)"),
                 JobOption.plain("--reason", "TEXT", "why a person promotes or rolls back (recorded in the history)"));
     }
 
@@ -137,7 +138,7 @@ public final class RegistryJob implements Job {
                 ctx.out().println("registry: " + target + " is the champion already; nothing changed");
                 return 0;
             }
-            Registry.Champion c = Pipeline.activate(ctx, registry, settings, r, verb, by, lease);
+            Registry.Champion c = Pipeline.activate(ctx, registry, collection(settings, registry), r, verb, by, lease);
             ctx.out().println("registry: " + (verb.equals("rollback") ? "rolled back to " : "promoted ") + c.version()
                     + " (was " + now.map(Registry.Champion::version).orElse("none") + ")"
                     + (c.embeddings() == null ? "" : ", embeddings " + c.embeddings()));
@@ -145,6 +146,13 @@ public final class RegistryJob implements Job {
         } finally {
             SparkSessions.release();
         }
+    }
+
+    /** The collection a new champion embeds: {@code --collection} if given, else the one the pipeline was set up with. */
+    private static String collection(RetrainConfig settings, Registry registry) throws java.io.IOException {
+        if (!settings.collection().isBlank()) return settings.collection();
+        Object pinned = registry.pipeline().map(p -> p.get("collection")).orElse(null);
+        return pinned == null ? "" : pinned.toString();
     }
 
     static String line(Registry.Event e) {

@@ -214,7 +214,7 @@ public final class RetrainJob implements Job {
         Registry.Champion now = champion.orElse(null);
         if (!activatedByPipeline(registry, version)) {
             status.stage("extract");
-            now = Pipeline.activate(ctx, registry, settings, record, "pipeline", "pipeline run " + status.runId(), lease);
+            now = Pipeline.activate(ctx, registry, settings.collection(), record, "pipeline", "pipeline run " + status.runId(), lease);
         }
         String line = "retrain: " + version + " promoted (" + record.decision().reason() + "); champion " + now.version()
                 + (now.embeddings() == null ? "" : " with embeddings " + now.embeddings());

@@ -268,8 +268,8 @@ class RetrainCronIT {
             for (int i = 0; i < copies; i++) {
                 out.add("* * * * * root [ -d " + t.dir + " ] || { rm -f " + Cron.CRON_D.resolve(name) + "; exit 0; }; cd " + ROOT
                         + " && submit/reid retrain --conf " + t.dir.resolve(t.kind + ".conf") + " --status-file "
-                        + t.statusDir() + "/" + t.kind + "-$(date +\\%s\\%N).json >> " + t.log() + " 2>&1; echo \"$(date +\\%s) $?\" >> "
-                        + t.codes());
+                        + t.statusDir() + "/" + t.kind + "-$(date +\\%s\\%N).json >> " + t.log() + " 2>&1; rc=$?; echo \"$(date +\\%s) $rc\""
+                        + " >> " + t.codes());
             }
         }
         return out;

@@ -30,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * alone; then one registry through a first run, a run with nothing to do (which writes nothing), a run that fails in
  * training (the champion and its embeddings untouched), newer data that supersedes the stopped candidate, a
  * rollback and a promotion by people, a holdout other than the pinned one, and training data that holds a holdout
- * image. The gate is opened wide here (tolerances of 1): what the gate decides on real figures is
- * {@code RetrainCronIT}'s part.
+ * image. The gate is opened wide here (tolerances of 1) and candidates train 2 epochs: what the gate decides on real
+ * figures is {@code RetrainCronIT}'s part.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RetrainJobTest {
@@ -52,7 +52,7 @@ class RetrainJobTest {
         args.addAll(RetrainData.settings());
         args.addAll(List.of("--root", root.toString(), "--registry", registry.toString(), "--holdout", holdout.toString(),
                 "--collection", data.collection().toString(), "reid.retrain.gate.map-tolerance=1",
-                "reid.retrain.gate.rank1-margin=1", "reid.run.output=\"" + registry.resolveSibling("unused") + "\""));
+                "reid.retrain.gate.rank1-margin=1", "reid.train.epochs=2", "reid.run.output=\"" + registry.resolveSibling("unused") + "\""));
         args.addAll(List.of(extra));
         return args;
     }
