@@ -246,7 +246,12 @@ class RetrainCronIT {
 
     private void writeConf(Track t) throws IOException {
         List<String> lines = new ArrayList<>(RetrainData.settings());
-        lines.addAll(t.extraSettings());
+        // a command line's key=value with a bare URL (the S3 endpoint) is not HOCON in a file: quoted there
+        for (String kv : t.extraSettings()) {
+            int eq = kv.indexOf('=');
+            String value = kv.substring(eq + 1);
+            lines.add(value.contains(":") && !value.startsWith("\"") ? kv.substring(0, eq + 1) + "\"" + value + "\"" : kv);
+        }
         lines.addAll(List.of("reid.run.output=\"" + t.dir.resolve("unused") + "\"", "reid.data.root=\"" + t.root() + "\"",
                 "reid.retrain.registry=\"" + t.registry() + "\"", "reid.retrain.holdout=\"" + t.holdout() + "\"",
                 "reid.retrain.collection=\"" + t.collection() + "\"",
@@ -311,6 +316,12 @@ class RetrainCronIT {
                 String st = s.get("state").asText();
                 if (st.equals(state)) return s;
                 if (!st.equals("busy")) throw new AssertionError(t.kind + ": expected a run ending " + state + ", got " + s + tail(t));
+            }
+            // a run that failed before it could write a status (an unreadable config) shows in the exit codes only
+            for (long[] c : exits(t)) {
+                if (c[0] * 1000 >= after && (c[1] == 1 || c[1] == 2)) {
+                    throw new AssertionError(t.kind + ": a run exited " + c[1] + " while waiting for one ending " + state + tail(t));
+                }
             }
             Thread.sleep(2000);
         }
@@ -382,9 +393,17 @@ class RetrainCronIT {
 
     /** The exit codes cron's lines recorded. */
     private static List<Integer> codes(Track t) throws IOException {
-        List<Integer> out = new ArrayList<>();
+        return exits(t).stream().map(e -> (int) e[1]).toList();
+    }
+
+    /** Each run's end (epoch seconds) and exit code, as cron's lines recorded them. */
+    private static List<long[]> exits(Track t) throws IOException {
+        List<long[]> out = new ArrayList<>();
         if (!Files.exists(t.codes())) return out;
-        for (String l : Files.readAllLines(t.codes())) out.add(Integer.parseInt(l.trim().split(" ")[1]));
+        for (String l : Files.readAllLines(t.codes())) {
+            String[] f = l.trim().split(" ");
+            if (f.length == 2) out.add(new long[]{Long.parseLong(f[0]), Long.parseLong(f[1])});
+        }
         return out;
     }
 
