@@ -87,13 +87,31 @@ public final class AtomicFile {
         }
     }
 
-    /** The text of {@code p}, or empty when there is no such file. */
+    /**
+     * The text of {@code p}, or empty when there is no such file. On an object store a read that a writer's
+     * {@link #replace} overtook (S3A's change detection: {@code RemoteFileChangedException}, "Change reported by S3
+     * during open") is read again, up to {@value #READ_ATTEMPTS} times: it gets the new contents.
+     */
     public static Optional<String> read(Storage storage, Path p) throws IOException {
-        try {
-            return Optional.of(storage.readString(p));
-        } catch (FileNotFoundException e) {
-            return Optional.empty();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return Optional.of(storage.readString(p));
+            } catch (FileNotFoundException e) {
+                return Optional.empty();
+            } catch (IOException e) {
+                if (!replacedWhileRead(e) || attempt == READ_ATTEMPTS) throw e;
+            }
         }
+    }
+
+    private static final int READ_ATTEMPTS = 5;
+
+    /** Whether {@code e} says the object was replaced between the open and the read (S3A, which core does not link). */
+    private static boolean replacedWhileRead(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getClass().getName().equals("org.apache.hadoop.fs.s3a.RemoteFileChangedException")) return true;
+        }
+        return false;
     }
 
     /** Deletes {@code p} if it exists. */

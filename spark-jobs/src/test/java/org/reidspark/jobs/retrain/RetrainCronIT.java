@@ -238,6 +238,13 @@ class RetrainCronIT {
                 JobRun history = JobRun.run(historyArgs(t));
                 assertEquals(0, history.code(), history.err());
                 System.out.println("registry history (" + t.kind + ", " + t.registry() + "):\n" + history.out());
+                StringBuilder runs = new StringBuilder("runs (" + t.kind + "): start, state, exit code, candidate, seconds per stage\n");
+                for (JsonNode s : statuses(t)) {
+                    runs.append(s.get("started").asText()).append(' ').append(s.get("state").asText()).append(' ')
+                            .append(s.path("exitCode").asText("-")).append(' ').append(s.path("candidate").asText("-"))
+                            .append(' ').append(s.path("stages").toString()).append('\n');
+                }
+                System.out.println(runs);
             }
         }
     }

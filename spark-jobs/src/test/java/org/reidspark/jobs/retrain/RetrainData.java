@@ -130,7 +130,7 @@ final class RetrainData {
 
     /**
      * The pipeline's settings for these tests: BoT on a ResNet-18 at width 0.25 on 64x32 images, 2 workers on
-     * local[2], a few epochs with a checkpoint every epoch, a lease of 20 s.
+     * local[2], a few epochs with a checkpoint every epoch, no HTML reports, a lease of 20 s.
      */
     static List<String> settings() {
         return List.of("reid.spark.master=\"local[2]\"", "reid.spark.conf.\"spark.ui.enabled\"=false",
@@ -139,6 +139,7 @@ final class RetrainData {
                 "reid.sampler.p=3", "reid.sampler.k=4", "reid.distributed.workers=2", "reid.distributed.averaging-steps=4",
                 "reid.train.epochs=6", "reid.train.checkpoint-every=1", "reid.train.log-every=5",
                 "reid.train.schedule.warmup-epochs=0", "reid.train.schedule.milestones=[5]", "reid.embed.batch-size=32",
-                "reid.evaluate.top-k=5", "reid.retrain.lease.ttl-seconds=20", "reid.retrain.lease.settle-ms=1000");
+                "reid.evaluate.top-k=5", "reid.report.enabled=false", "reid.retrain.lease.ttl-seconds=20",
+                "reid.retrain.lease.settle-ms=1000");
     }
 }
