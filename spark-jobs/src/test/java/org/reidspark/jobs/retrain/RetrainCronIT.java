@@ -300,10 +300,14 @@ class RetrainCronIT {
         List<JsonNode> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(t.statusDir())) {
             for (Path f : s.sorted().toList()) {
+                // a status file is written to a hidden temporary sibling and renamed into place: only the renamed ones
+                String name = f.getFileName().toString();
+                if (name.startsWith(".") || !name.endsWith(".json")) continue;
                 try {
-                    out.add(JSON.readTree(f.toFile()));
+                    JsonNode n = JSON.readTree(f.toFile());
+                    if (n != null && n.has("started")) out.add(n);
                 } catch (IOException unreadable) {
-                    // being replaced right now (never partial: it is renamed into place); read at the next poll
+                    // gone between the listing and the read; read at the next poll
                 }
             }
         }
