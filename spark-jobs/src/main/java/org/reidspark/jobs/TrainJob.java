@@ -118,7 +118,7 @@ public final class TrainJob implements Job {
                     .train(method, data, seed, state, train, stepsPerEpoch);
             RankingMetrics m = evaluate(jsc, query, gallery, method, state, embedding, eval);
 
-            RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, eval.protocol());
+            RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, eval);
             run.writeModels(state.trainedNetworks());
             Map<String, Object> metrics = new java.util.LinkedHashMap<>(m.toMap());
             metrics.put("colourHistogramBaseline", baseline.toMap());
@@ -128,10 +128,11 @@ public final class TrainJob implements Job {
                     .info("master", jsc.master()).info("workers", train.getNumPartitions())
                     .info("parameters", state.networks().parameterCount()).info("iterations", state.iteration());
             Path published = run.publish();
-            ctx.out().printf("train: %s on %s with %d workers: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
-                            + "colour-histogram baseline on the same split: Rank-1 %.4f, mAP %.4f, mINP %.4f%n"
+            ctx.out().printf("train: %s on %s with %d workers: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n%s"
+                            + "colour-histogram baseline on the same split: Rank-1 %.4f, mAP %.4f, mINP %.4f%n%s"
                             + "run directory: %s%n", method.name(), manifest.dataset(), train.getNumPartitions(), m.rank(1),
-                    m.mAP(), m.mINP(), m.validQueries(), baseline.rank(1), baseline.mAP(), baseline.mINP(), published);
+                    m.mAP(), m.mINP(), m.validQueries(), TrainLocalJob.otherLines(m), baseline.rank(1), baseline.mAP(),
+                    baseline.mINP(), TrainLocalJob.otherLines(baseline), published);
         } finally {
             if (spark != null) spark.stop();
         }

@@ -37,8 +37,7 @@ public final class HistogramBaseline {
                     + " has no query or no gallery split to evaluate the colour-histogram baseline on");
         }
         ColorHistogramEmbedder embedder = new ColorHistogramEmbedder();
-        EvalConfig cosine = new EvalConfig(eval.protocol(), eval.maxRank(), Metric.COSINE, eval.repeats(), eval.seed(),
-                eval.threads(), eval.blockBytes(), eval.rerank(), eval.rerankParams(), eval.rerankCacheBytes());
+        EvalConfig cosine = eval.withMetric(Metric.COSINE);
         return Evaluator.evaluate(embedder.embed(query, images), embedder.embed(gallery, images),
                 Labels.of("query", query), Labels.of("gallery", gallery), cosine);
     }
@@ -47,6 +46,16 @@ public final class HistogramBaseline {
     public static RankingMetrics evaluate(Manifest manifest, Storage storage, Protocol protocol) {
         return evaluate(manifest, ImageSource.decoding(storage, new ImageDecoder(Alpha.DROP),
                 ColorHistogramEmbedder.HEIGHT, ColorHistogramEmbedder.WIDTH), defaults(protocol));
+    }
+
+    /**
+     * Metrics under {@code eval}'s protocols (the headline and {@code reid.eval.also-protocols}; CMC to rank 50, no
+     * re-ranking), images decoded through {@code storage}: the baseline a training run reports beside its own figures.
+     */
+    public static RankingMetrics evaluate(Manifest manifest, Storage storage, EvalConfig eval) {
+        return evaluate(manifest, ImageSource.decoding(storage, new ImageDecoder(Alpha.DROP),
+                ColorHistogramEmbedder.HEIGHT, ColorHistogramEmbedder.WIDTH),
+                defaults(eval.protocol()).withAlsoProtocols(eval.alsoProtocols()));
     }
 
     /** Standard protocol. */
