@@ -47,7 +47,7 @@ public final class BNNeck {
     /** Vertex names inside the head. */
     public static final String POOL = "avgpool";
     /** With {@link Pooling#MAX_AVG}: the max pooling and the concatenation of max and average. */
-    public static final String MAX_POOL = "maxpool";
+    public static final String MAX_POOL = "globalmaxpool";
     public static final String CONCAT = "maxavgpool";
     public static final String BN = "bnneck";
 
