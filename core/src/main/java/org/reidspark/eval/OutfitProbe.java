@@ -3,7 +3,6 @@ package org.reidspark.eval;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.inverse.InvertMatrix;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -92,11 +91,12 @@ public final class OutfitProbe {
             xt.subiRowVector(mean);
             INDArray y = Nd4j.zeros(DataType.DOUBLE, train.size(), classes.size());
             for (int r = 0; r < train.size(); r++) y.putScalar(r, column.get(labels.clothes()[train.get(r)]), 1.0);
-            INDArray gram = xt.transpose().mmul(xt);
-            double trace = xt.norm2Number().doubleValue() * xt.norm2Number().doubleValue(); // trace(X^T X)
-            double lambda = RIDGE * Math.max(1e-12, trace / gram.size(0));
-            INDArray w = InvertMatrix.invert(gram.addi(Nd4j.eye(gram.size(0)).castTo(DataType.DOUBLE).muli(lambda)), false)
-                    .mmul(xt.transpose().mmul(y));
+            double[][] gram = xt.transpose().mmul(xt).toDoubleMatrix();
+            double trace = 0;
+            for (int d = 0; d < gram.length; d++) trace += gram[d][d];
+            double lambda = RIDGE * Math.max(1e-12, trace / gram.length);
+            for (int d = 0; d < gram.length; d++) gram[d][d] += lambda;
+            INDArray w = Nd4j.createFromArray(solveSpd(gram, xt.transpose().mmul(y).toDoubleMatrix()));
             INDArray scores = rows(x, test).subiRowVector(mean).mmul(w);
             for (int r = 0; r < test.size(); r++) {
                 int image = test.get(r);
@@ -116,6 +116,41 @@ public final class OutfitProbe {
             }
         }
         return new Result((double) correct / total, chance / total, total, classes.size(), classesOf.size());
+    }
+
+    /**
+     * Solves {@code a w = b} for a symmetric positive definite {@code a} {@code [D, D]} (here X^T X + lambda I) by its
+     * Cholesky factor, {@code b} {@code [D, C]}; {@code a} is overwritten.
+     */
+    static double[][] solveSpd(double[][] a, double[][] b) {
+        int n = a.length;
+        for (int j = 0; j < n; j++) {
+            double d = a[j][j];
+            for (int k = 0; k < j; k++) d -= a[j][k] * a[j][k];
+            if (!(d > 0)) throw new IllegalStateException("the probe's matrix is not positive definite at row " + j);
+            a[j][j] = Math.sqrt(d);
+            for (int i = j + 1; i < n; i++) {
+                double v = a[i][j];
+                for (int k = 0; k < j; k++) v -= a[i][k] * a[j][k];
+                a[i][j] = v / a[j][j];
+            }
+        }
+        int m = b[0].length;
+        double[][] w = new double[n][m];
+        for (int c = 0; c < m; c++) {
+            double[] z = new double[n];
+            for (int i = 0; i < n; i++) {
+                double v = b[i][c];
+                for (int k = 0; k < i; k++) v -= a[i][k] * z[k];
+                z[i] = v / a[i][i];
+            }
+            for (int i = n - 1; i >= 0; i--) {
+                double v = z[i];
+                for (int k = i + 1; k < n; k++) v -= a[k][i] * w[k][c];
+                w[i][c] = v / a[i][i];
+            }
+        }
+        return w;
     }
 
     private static INDArray rows(INDArray x, List<Integer> rows) {
