@@ -26,7 +26,8 @@ import java.util.Set;
  * L2-normalizes it).
  *
  * <p>With {@code bnneck = false} (BoT's ablation baseline) the classifier, with a bias, reads {@code f_t}
- * directly and the embedding is {@code f_t}.
+ * directly and the embedding is {@code f_t}. With {@link Pooling#MAX_AVG} (CAL, https://arxiv.org/abs/2204.06890) the
+ * pooled feature is global max pooling and global average pooling concatenated, twice the channels wide.
  *
  * <p>Shapes: feature map {@code [B, C, h, w]} -> {@value #FEATURE} {@code [B, C]}, {@value #LOGITS}
  * {@code [B, numClasses]}, {@value #EMBEDDING} {@code [B, C]}. The three are graph outputs, in that order, and
