@@ -38,6 +38,7 @@ public final class FaultyS3 implements AutoCloseable {
     private final List<Rule> rules = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> injected = new ConcurrentHashMap<>();
     private final AtomicInteger requests = new AtomicInteger();
+    private final List<String> requestTargets = new CopyOnWriteArrayList<>();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "faulty-s3");
         t.setDaemon(true);
@@ -75,6 +76,11 @@ public final class FaultyS3 implements AutoCloseable {
         return requests.get();
     }
 
+    /** Requests served so far whose target (path and query) does not contain {@code part}, e.g. a lock's heartbeat. */
+    public int requestsWithout(String part) {
+        return (int) requestTargets.stream().filter(t -> !t.contains(part)).count();
+    }
+
     private void accept() {
         while (!closed) {
             try {
@@ -96,6 +102,7 @@ public final class FaultyS3 implements AutoCloseable {
             String[] parts = requestLine.split(" ");
             String method = parts[0];
             String path = parts.length > 1 ? parts[1] : "";
+            requestTargets.add(path);
             String pathOnly = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
             Rule rule = null;
             if (method.equals("GET")) {
