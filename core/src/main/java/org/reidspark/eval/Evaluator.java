@@ -8,13 +8,17 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The one call training and evaluation code needs: embeddings and labels in, {@link RankingMetrics} out.
  * Distances are computed block by block (a method's {@link Matching} rule: {@link DistanceBlocks} for one embedding,
  * {@link PartDistances} for visibility-weighted parts) and consumed by a {@link RankingEvaluator} as they come, so
  * the query x gallery matrix never exists whole; with re-ranking on, {@link KReciprocalReranker}
- * runs first on the same blocks.
+ * runs first on the same blocks. Every protocol of the settings ({@code reid.eval.protocol}, then
+ * {@code reid.eval.also-protocols}) gets its own evaluator on the same blocks; the result is the headline protocol's
+ * metrics with the others beside them ({@link RankingMetrics#others()}).
  * <pre>
  * RankingMetrics m = Evaluator.evaluate(queryEmb, galleryEmb, queryLabels, galleryLabels, EvalConfig.from(config));
  * double rank1 = m.rank(1), mAP = m.mAP();
@@ -58,16 +62,19 @@ public final class Evaluator {
                                           Labels galleryLabels, EvalConfig config, RankLists rankLists, QueryOutcomes outcomes) {
         checkCount(query, queryLabels);
         checkCount(gallery, galleryLabels);
-        RankingEvaluator evaluator = new RankingEvaluator(queryLabels, galleryLabels, config.rankingOptions(),
-                (config.rerank() ? "re-ranked " : "") + matching.describe() + " of " + query.source()
-                        + " to " + gallery.source());
+        String what = (config.rerank() ? "re-ranked " : "") + matching.describe() + " of " + query.source() + " to " + gallery.source();
+        // one evaluator per protocol, all fed the same distance blocks: the headline first
+        List<RankingEvaluator> evaluators = new ArrayList<>();
+        for (Protocol p : config.protocols()) {
+            evaluators.add(new RankingEvaluator(queryLabels, galleryLabels, config.rankingOptions(p), what));
+        }
         if (rankLists != null && (rankLists.queries() != queryLabels.size()
                 || rankLists.galleryLabels().size() != galleryLabels.size())) {
             throw new IllegalArgumentException("rank lists for " + rankLists.queries() + " x " + rankLists.galleryLabels().size()
                     + " items, but " + queryLabels.size() + " queries x " + galleryLabels.size() + " gallery images");
         }
         Distances.RowBlockConsumer sink = (r0, n, data) -> {
-            evaluator.accept(r0, n, data, 0);
+            for (RankingEvaluator evaluator : evaluators) evaluator.accept(r0, n, data, 0);
             if (rankLists != null) rankLists.accept(r0, n, data, 0);
         };
         try {
@@ -82,10 +89,15 @@ public final class Evaluator {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        RankingMetrics m = evaluator.result();
-        if (outcomes != null) outcomes.fill(evaluator);
-        LOG.info("{}", m.summary());
-        return m;
+        List<RankingMetrics> results = new ArrayList<>();
+        for (RankingEvaluator evaluator : evaluators) {
+            RankingMetrics m = evaluator.result();
+            LOG.info("{}", m.summary());
+            results.add(m);
+        }
+        // the per-query outcomes are the headline protocol's
+        if (outcomes != null) outcomes.fill(evaluators.get(0));
+        return results.get(0).withOthers(results.subList(1, results.size()));
     }
 
     /** As {@link #evaluate(Embeddings, Embeddings, Labels, Labels, EvalConfig)} for plain arrays. */

@@ -44,17 +44,26 @@ public final class ReidNetwork {
      * @param storage    reads the pretrained file (local or any Hadoop URI); may be null when none is configured
      */
     public static ComputationGraph build(ModelConfig model, int numClasses, NetworkOptions options, Storage storage) {
+        return build(model, numClasses, options, storage, BNNeck.Pooling.AVG);
+    }
+
+    /**
+     * As {@link #build(ModelConfig, int, NetworkOptions, Storage)} with the head's global pooling (CAL:
+     * {@link BNNeck.Pooling#MAX_AVG}, whose feature and embedding are twice the backbone's channels).
+     */
+    public static ComputationGraph build(ModelConfig model, int numClasses, NetworkOptions options, Storage storage,
+                                         BNNeck.Pooling pooling) {
         ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(options).addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(model.inputHeight(), model.inputWidth(), 3));
         ResNet.Output backbone = ResNet.addTo(g, INPUT, Backbones.byName(model.backbone()), model.width(), model.lastStride(),
                 model.implementation());
-        BNNeck.addTo(g, backbone.output(), backbone.channels(), numClasses, model.bnneck());
+        BNNeck.addTo(g, backbone.output(), backbone.channels(), numClasses, model.bnneck(), pooling);
         g.setOutputs(BNNeck.OUTPUTS.toArray(new String[0]));
         ComputationGraph graph = new ComputationGraph(g.build());
         graph.init();
-        LOG.info("built {} (width {}, last stride {}, {}x{} input, bnneck {}, {} layers): {} trainable parameters, {} classes",
+        LOG.info("built {} (width {}, last stride {}, {}x{} input, bnneck {}, {} pooling, {} layers): {} trainable parameters, {} classes",
                 model.backbone(), model.width(), model.lastStride(), model.inputHeight(), model.inputWidth(),
-                model.bnneck(), model.implementation(), trainableParams(graph), numClasses);
+                model.bnneck(), pooling.name().toLowerCase(java.util.Locale.ROOT), model.implementation(), trainableParams(graph), numClasses);
         if (!model.pretrained().isEmpty()) {
             if (storage == null) throw new IllegalArgumentException("a Storage is needed to read " + model.pretrained());
             try {

@@ -103,9 +103,22 @@ public final class LocalTraining {
         return new Result(method, state, curve, details.metrics(), details);
     }
 
-    /** The metrics a training curve records at an evaluation. */
+    /**
+     * The metrics a training curve records at an evaluation: {@code mAP}, {@code rank1}, {@code mINP} of the headline
+     * protocol, and {@code <protocol>.mAP} and so on for each other protocol evaluated.
+     */
     public static Map<String, Double> asMap(RankingMetrics m) {
-        return Map.of("mAP", m.mAP(), "rank1", m.rank(1), "mINP", m.mINP());
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        out.put("mAP", m.mAP());
+        out.put("rank1", m.rank(1));
+        out.put("mINP", m.mINP());
+        for (RankingMetrics o : m.others()) {
+            String p = o.protocol().configName() + ".";
+            out.put(p + "mAP", o.mAP());
+            out.put(p + "rank1", o.rank(1));
+            out.put(p + "mINP", o.mINP());
+        }
+        return out;
     }
 
     static RankingMetrics evaluate(Method method, TrainingState state, Manifest manifest, InputConfig input, ImageSource images,

@@ -5,19 +5,29 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A method's base learning rates: one per trained network, and optionally a factor for single layers of a network
- * (DG-Net trains the re-ID heads at 10x the backbone's rate). The schedule's factor multiplies all of them; a
+ * (DG-Net trains the re-ID heads at 10x the backbone's rate). The schedule's factor multiplies all of them except the
+ * rates of networks marked unscheduled (CAL's clothes classifier: the official code never decays its optimizer); a
  * {@link Round} applies them before its steps. DL4J 1.0.0-M2.1 can give a layer its own rate only when no
  * BatchNormalization layer is at or after it in its updater block (a DL4J bug: heads after the last BatchNorm work);
  * otherwise {@link #apply} fails naming the layer.
  *
  * @param base         base rate per network name
  * @param layerFactors per network, a factor on its base rate per layer name
+ * @param unscheduled  networks whose rate stays at its base whatever the schedule's factor
  */
-public record LearningRates(Map<String, Double> base, Map<String, Map<String, Double>> layerFactors) implements Serializable {
+public record LearningRates(Map<String, Double> base, Map<String, Map<String, Double>> layerFactors, Set<String> unscheduled)
+        implements Serializable {
+    /** Rates all multiplied by the schedule. */
+    public LearningRates(Map<String, Double> base, Map<String, Map<String, Double>> layerFactors) {
+        this(base, layerFactors, Set.of());
+    }
+
     public LearningRates {
         Map<String, Double> rates = Collections.unmodifiableMap(new LinkedHashMap<>(base));
         Map<String, Map<String, Double>> copy = new LinkedHashMap<>();
@@ -28,6 +38,10 @@ public record LearningRates(Map<String, Double> base, Map<String, Map<String, Do
         }
         base = rates;
         layerFactors = Collections.unmodifiableMap(copy);
+        unscheduled = Collections.unmodifiableSet(new LinkedHashSet<>(unscheduled));
+        for (String n : unscheduled) {
+            if (!rates.containsKey(n)) throw new IllegalArgumentException("unscheduled network " + n + " has no base rate; networks: " + rates.keySet());
+        }
         for (Map.Entry<String, Double> e : base.entrySet()) {
             if (!(e.getValue() >= 0) || Double.isInfinite(e.getValue())) {
                 throw new IllegalArgumentException("learning rate of network " + e.getKey() + " must be >= 0, got " + e.getValue());
@@ -44,7 +58,14 @@ public record LearningRates(Map<String, Double> base, Map<String, Map<String, Do
     public LearningRates and(String network, double lr) {
         Map<String, Double> b = new LinkedHashMap<>(base);
         if (b.put(network, lr) != null) throw new IllegalArgumentException("network " + network + " already has a rate");
-        return new LearningRates(b, layerFactors);
+        return new LearningRates(b, layerFactors, unscheduled);
+    }
+
+    /** These rates with another network whose rate the schedule leaves at {@code lr}. */
+    public LearningRates andUnscheduled(String network, double lr) {
+        Set<String> u = new LinkedHashSet<>(unscheduled);
+        u.add(network);
+        return new LearningRates(and(network, lr).base, layerFactors, u);
     }
 
     /** These rates with layer {@code layer} of {@code network} at {@code factor} x the network's rate. */
@@ -53,12 +74,13 @@ public record LearningRates(Map<String, Double> base, Map<String, Map<String, Do
         Map<String, Double> layers = new LinkedHashMap<>(f.getOrDefault(network, Map.of()));
         layers.put(layer, factor);
         f.put(network, layers);
-        return new LearningRates(base, f);
+        return new LearningRates(base, f, unscheduled);
     }
 
-    /** Sets every network's (and listed layer's) rate to its base times {@code factor}. */
-    public void apply(NetworkSet networks, double factor) {
+    /** Sets every network's (and listed layer's) rate to its base times {@code factor} (an unscheduled one's to its base). */
+    public void apply(NetworkSet networks, double scheduleFactor) {
         for (Map.Entry<String, Double> e : base.entrySet()) {
+            double factor = unscheduled.contains(e.getKey()) ? 1.0 : scheduleFactor;
             networks.setLearningRate(e.getKey(), e.getValue() * factor);
             Map<String, Double> layers = layerFactors.get(e.getKey());
             if (layers == null) continue;

@@ -11,7 +11,14 @@ import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.eval.baseline.HistogramBaseline;
-import org.reidspark.run.BotAblation;
+import org.reidspark.data.Sample;
+import org.reidspark.eval.Embeddings;
+import org.reidspark.eval.Labels;
+import org.reidspark.eval.OutfitProbe;
+import org.reidspark.eval.baseline.ColorHistogramEmbedder;
+import org.reidspark.method.Methods;
+import org.reidspark.run.Ablation;
+import org.reidspark.run.Ablations;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,13 +27,16 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code ablation}: BoT's ablation ({@link BotAblation}), a benchmark, not part of CI: the configured recipe and the
- * variants without BNNeck, without label smoothing and without random erasing, each trained and evaluated in this
- * JVM as {@code train-local} does (no Spark), one after the other with the same seeds, beside the colour-histogram
- * baseline measured once on the same split. Prints a markdown table and publishes
- * {@code <reid.run.output>/<reid.run.name>-ablation/} with {@code ablation.json} (the table's figures, per-seed
- * runs), {@code variants/} (each run's metrics and training curve), {@code checkpoints/}, {@code config.conf} and
- * {@code run.json}. Started again after an interruption, it reuses the finished runs.
+ * {@code ablation}: a method's ablation ({@link Ablation}; the variants of each method in {@link Ablations}), a
+ * benchmark, not part of CI: the configured recipe ({@code reid.method}) and its variants (BoT: without BNNeck, without
+ * label smoothing, without random erasing; CAL: without the clothes losses, and with clothes labels shuffled within
+ * identity), each trained and evaluated in this JVM as {@code train-local} does (no Spark), seed by seed, beside the
+ * colour-histogram baseline measured once on the same split under every protocol of {@code reid.eval}. Where the test
+ * images have clothes labels, every run's test features (and the histograms) get the outfit probe. Prints markdown
+ * tables and publishes {@code <reid.run.output>/<reid.run.name>-ablation/} with {@code ablation.json} (the tables'
+ * figures, per-seed runs), {@code ablation.md}, {@code variants/} (each run's metrics, probe and training curve),
+ * {@code checkpoints/}, {@code config.conf} and {@code run.json}. Started again after an interruption, it reuses the
+ * finished runs. For a fixed thread count, set {@code OMP_NUM_THREADS} (recorded in {@code ablation.json}).
  */
 public final class AblationJob implements Job {
     static final String SUFFIX = "-ablation";
@@ -38,51 +48,73 @@ public final class AblationJob implements Job {
 
     @Override
     public String summary() {
-        return "benchmark: BoT's ablation (no BNNeck, no label smoothing, no random erasing) beside the baseline";
+        return "benchmark: a method's recipe against its variants (BoT: its tricks removed; CAL: without clothes losses, controls)";
     }
 
     @Override
     public List<JobOption> options() {
         List<JobOption> options = new ArrayList<>(TrainLocalJob.TRAINING_OPTIONS);
-        options.add(JobOption.plain("--variants", "A,B", "variants to run, comma-separated: all (default) or "
-                + String.join(", ", BotAblation.names())));
+        options.add(JobOption.plain("--variants", "A,B", "variants to run, comma-separated: all (default) or the method's: "
+                + String.join("; ", Ablations.METHODS.stream().map(m -> m + ": " + String.join(", ", Ablations.of(m).names())).toList())));
         options.add(JobOption.plain("--repeats", "N", "seeds per variant (reid.run.seed, +1, ...), figures averaged (default 1)"));
         return List.copyOf(options);
     }
 
     @Override
     public int run(JobContext ctx) throws Exception {
-        List<BotAblation.Variant> variants = BotAblation.select(ctx.args().plain("--variants").orElse("all"));
+        Ablation.Spec spec = Ablations.of(ctx.config().getString("reid.method"));
+        List<Ablation.Variant> variants = spec.select(ctx.args().plain("--variants").orElse("all"));
         int repeats = repeats(ctx.args().plain("--repeats").orElse("1"));
-        BotAblation.checkMethod(ctx.config());
+        for (Ablation.Variant v : variants) Methods.of(v.applyTo(ctx.config())); // every variant's settings are valid
         RunConfig base = ctx.run();
         RunConfig runConfig = new RunConfig(base.name() + SUFFIX, base.output(), base.seed(), base.overwrite());
-        List<Long> seeds = BotAblation.seeds(base.seed(), repeats);
+        List<Long> seeds = Ablation.seeds(base.seed(), repeats);
         Storage storage = ctx.storage();
         DataConfig data = SynthDatasets.resolve(ctx.config(), storage);
         Manifest manifest = Catalogs.of(data).read(storage, data.root());
+        EvalConfig eval = EvalConfig.from(ctx.config());
         try (RunDirectory run = RunDirectory.create(storage, runConfig, ctx.config(), name()).keepOnFailure()) {
-            RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, EvalConfig.from(ctx.config()).protocol());
-            ctx.out().printf(Locale.ROOT, "ablation: colour-histogram baseline: Rank-1 %.4f, mAP %.4f, mINP %.4f%n",
-                    baseline.rank(1), baseline.mAP(), baseline.mINP());
-            List<BotAblation.Row> rows = BotAblation.run(ctx.config(), manifest, storage, variants, seeds, run.work(),
-                    r -> ctx.out().printf(Locale.ROOT, "ablation: %s, seed %d: Rank-1 %.4f, mAP %.4f, mINP %.4f, %.1f min%s%n",
-                            r.variant(), r.seed(), r.rank1(), r.mAP(), r.mINP(), r.minutes(),
-                            r.reused() ? " (reused from an earlier attempt)" : ""));
+            RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, eval);
+            OutfitProbe.Result baselineProbe = null;
+            if (Ablation.probes(manifest)) {
+                List<Sample> test = new ArrayList<>(manifest.query());
+                test.addAll(manifest.gallery());
+                baselineProbe = OutfitProbe.of(Embeddings.of("colour histograms", new ColorHistogramEmbedder().embed(test, storage)),
+                        Labels.of("test", test));
+            }
+            for (RankingMetrics b : baseline.all()) {
+                ctx.out().printf(Locale.ROOT, "ablation: colour-histogram baseline, %s%n", b.line());
+            }
+            if (baselineProbe != null) {
+                ctx.out().printf(Locale.ROOT, "ablation: colour-histogram outfit probe: accuracy %.4f (chance %.4f)%n",
+                        baselineProbe.accuracy(), baselineProbe.chance());
+            }
+            List<Ablation.Row> rows = Ablation.run(ctx.config(), manifest, storage, variants, seeds, run.work(),
+                    r -> ctx.out().printf(Locale.ROOT, "ablation: %s, seed %d: %s%s, %.1f min%s%n", r.variant(), r.seed(),
+                            String.join("; ", r.protocols().stream().map(f -> String.format(Locale.ROOT,
+                                    "%s Rank-1 %.4f, mAP %.4f, mINP %.4f", f.protocol(), f.rank1(), f.mAP(), f.mINP())).toList()),
+                            r.probe() == null ? "" : String.format(Locale.ROOT, "; outfit probe %.4f", r.probeAccuracy()),
+                            r.minutes(), r.reused() ? " (reused from an earlier attempt)" : ""));
+            String method = spec.method();
             Map<String, Object> report = new LinkedHashMap<>();
-            report.put("method", "bot");
+            report.put("method", method);
             report.put("dataset", manifest.dataset());
             report.put("epochs", ctx.config().getInt("reid.train.epochs"));
             report.put("seeds", seeds);
+            report.put("reference", spec.reference());
+            report.put("ompNumThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
             report.put("baseline", baseline.toMap());
-            report.put("variants", rows.stream().map(BotAblation.Row::toMap).toList());
+            if (baselineProbe != null) report.put("baselineProbe", baselineProbe.toMap());
+            report.put("variants", rows.stream().map(Ablation.Row::toMap).toList());
+            String table = Ablation.table(rows, spec.reference(), baseline, baselineProbe);
             run.writeJson("ablation.json", report);
-            run.writeString("ablation.md", BotAblation.table(rows, baseline));
-            run.info("method", "bot").info("data", manifest.summary()).info("variants", variants.stream().map(BotAblation.Variant::name).toList()).info("seeds", seeds);
+            run.writeString("ablation.md", table);
+            run.info("method", method).info("data", manifest.summary())
+                    .info("variants", variants.stream().map(Ablation.Variant::name).toList()).info("seeds", seeds);
             Path published = run.publish();
-            ctx.out().printf(Locale.ROOT, "ablation: bot on %s, %d epochs, seeds %s%n", manifest.dataset(),
+            ctx.out().printf(Locale.ROOT, "ablation: %s on %s, %d epochs, seeds %s%n", method, manifest.dataset(),
                     ctx.config().getInt("reid.train.epochs"), seeds);
-            ctx.out().print(BotAblation.table(rows, baseline));
+            ctx.out().print(table);
             ctx.out().println("run directory: " + published);
         }
         return 0;

@@ -36,7 +36,7 @@ public final class TrainLocalJob implements Job {
 
     /** The options every training job takes (train adds --workers). */
     static final List<JobOption> TRAINING_OPTIONS = List.of(
-            JobOption.config("--method", "NAME", "reid.method", "method to train (bot)"),
+            JobOption.config("--method", "NAME", "reid.method", "method to train (" + String.join(", ", org.reidspark.method.Methods.NAMES) + ")"),
             JobOption.config("--dataset", "NAME", "reid.data.dataset", "dataset layout (catalog name)"),
             JobOption.config("--root", "DIR", "reid.data.root", "dataset root (local path or URI)"),
             JobOption.config("--epochs", "N", "reid.train.epochs", "epochs to train"),
@@ -70,8 +70,8 @@ public final class TrainLocalJob implements Job {
             RunReports.beforePublish(ctx, run, result.details(), result.method());
             Path published = run.publish();
             ctx.out().printf("train-local: %s on %s: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
-                            + "run directory: %s%n", result.method().name(), manifest.dataset(), m.rank(1), m.mAP(), m.mINP(),
-                    m.validQueries(), published);
+                            + "%srun directory: %s%n", result.method().name(), manifest.dataset(), m.rank(1), m.mAP(), m.mINP(),
+                    m.validQueries(), m.otherLines(), published);
         }
         return 0;
     }

@@ -29,7 +29,8 @@ public record DataConfig(String dataset, String root, Msmt17Catalog.Version msmt
         Config d = c.getConfig("reid.data");
         String version = Check.oneOf("reid.data.msmt17.version", d.getString("msmt17.version"), "v1", "v2");
         String query = Check.oneOf("reid.data.prcc.query", d.getString("prcc.query"),
-                PrccCatalog.QuerySet.CLOTHES_CHANGING.key(), PrccCatalog.QuerySet.SAME_CLOTHES.key());
+                PrccCatalog.QuerySet.CLOTHES_CHANGING.key(), PrccCatalog.QuerySet.SAME_CLOTHES.key(),
+                PrccCatalog.QuerySet.BOTH.key());
         String split = Check.oneOf("reid.data.csv.default-split", d.getString("csv.default-split"),
                 "train", "query", "gallery");
         return new DataConfig(d.getString("dataset"), d.getString("root"),

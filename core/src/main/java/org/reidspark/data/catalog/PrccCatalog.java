@@ -28,8 +28,8 @@ import java.util.TreeSet;
  *       (A 0, B 1, C 2). Cameras A and B see the same outfit, C another, so each person has two clothes classes,
  *       numbered in ascending order of CAL's keys ({@code <pid>} for A and B, {@code <pid>C} for C).</li>
  *   <li>test: {@code prcc/rgb/test/<A|B|C>/<pid>/*.jpg}; the folder is the camera. A is the gallery, B the
- *       same-clothes query set and C the clothes-changing query set; which one becomes the query split is
- *       {@link QuerySet}. A test person with index i among the gallery's persons (ascending pid) has clothes
+ *       same-clothes query set and C the clothes-changing query set; which one (or both) becomes the query split
+ *       is {@link QuerySet}. A test person with index i among the gallery's persons (ascending pid) has clothes
  *       classes T+2i (A, B) and T+2i+1 (C), T being the number of training classes, as CAL numbers them (plus T).</li>
  * </ul>
  * {@code prcc/rgb/val} is not read (CAL reads it for statistics only and never trains on it). The full dataset
@@ -43,17 +43,24 @@ public final class PrccCatalog implements Catalog {
     private static final String TRAIN_RULE = "rgb/train/<pid>/<A|B|C>_<name>.jpg, e.g. rgb/train/001/A_cropped_rgb001.jpg";
     private static final String TEST_RULE = "rgb/test/<A|B|C>/<pid>/<name>.jpg, e.g. rgb/test/C/003/cropped_rgb010.jpg";
 
-    /** Which test camera becomes the query split (gallery: camera A). */
+    /** Which test cameras become the query split (gallery: camera A). */
     public enum QuerySet {
         /** Camera B: same clothes as the gallery. */
         SAME_CLOTHES("B"),
         /** Camera C: other clothes than the gallery. */
-        CLOTHES_CHANGING("C");
+        CLOTHES_CHANGING("C"),
+        /**
+         * Cameras B and C together: the clothes-changing protocol then evaluates the C queries against A (the B queries
+         * have no match in other clothes and are skipped) and the same-clothes protocol the B queries (the C queries
+         * have none in the same clothes), so one evaluation with {@code reid.eval.also-protocols} gives both of CAL's
+         * PRCC figures ({@code test_prcc}: each query set ranked against A).
+         */
+        BOTH("B", "C");
 
-        final String camera;
+        final List<String> cameras;
 
-        QuerySet(String camera) {
-            this.camera = camera;
+        QuerySet(String... cameras) {
+            this.cameras = List.of(cameras);
         }
 
         /** The config spelling: {@code same-clothes} or {@code clothes-changing}. */
@@ -117,7 +124,7 @@ public final class PrccCatalog implements Catalog {
             Path camDir = new Path(testDir, cam);
             List<Parsed> list = new ArrayList<>();
             test.put(cam, list);
-            boolean used = cam.equals("A") || cam.equals(querySet.camera);
+            boolean used = cam.equals("A") || querySet.cameras.contains(cam);
             if (!folders.isDirectory(camDir)) {
                 if (used) {
                     throw new CatalogError(TITLE + ": the test folder " + camDir + " is missing; PRCC needs rgb/test/A"
@@ -159,13 +166,14 @@ public final class PrccCatalog implements Catalog {
         for (Parsed p : train) builder.add(Split.TRAIN, p.uri(), p.pid(), p.camid(), clothes.get(p.clothes()));
         int offset = clothes.size();
         builder.source(Split.GALLERY, new Path(testDir, "A").toString());
-        builder.source(Split.QUERY, new Path(testDir, querySet.camera).toString());
+        builder.source(Split.QUERY, querySet.cameras.stream().map(c -> new Path(testDir, c).toString())
+                .reduce((a, b) -> a + " and " + b).orElseThrow());
         for (Parsed p : test.get("A")) builder.add(Split.GALLERY, p.uri(), p.pid(), p.camid(), offset + 2 * testIndex.get(p.pid()));
-        for (Parsed p : test.get(querySet.camera)) {
-            int outfit = querySet == QuerySet.CLOTHES_CHANGING ? 1 : 0;
-            builder.add(Split.QUERY, p.uri(), p.pid(), p.camid(), offset + 2 * testIndex.get(p.pid()) + outfit);
+        for (String cam : querySet.cameras) {
+            int outfit = cam.equals("C") ? 1 : 0;
+            for (Parsed p : test.get(cam)) builder.add(Split.QUERY, p.uri(), p.pid(), p.camid(), offset + 2 * testIndex.get(p.pid()) + outfit);
         }
-        LOG.info("PRCC: query split is the {} set (test camera {})", querySet.key(), querySet.camera);
+        LOG.info("PRCC: query split is the {} set (test camera {})", querySet.key(), String.join(" and ", querySet.cameras));
         return builder.build("In this layout the camera is the test folder (A gallery, B and C queries).");
     }
 

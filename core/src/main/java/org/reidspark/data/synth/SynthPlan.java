@@ -15,7 +15,9 @@ import java.util.List;
  * test identities are disjoint (a seeded half each). A test identity gives up to {@code queries-per-identity}
  * queries, from different cameras, each keeping a true match in the gallery on another camera (in the
  * clothes-changing variant: on another camera and in other clothes). In the clothes-changing variant an
- * identity owns 2..4 outfits and wears one outfit per camera, every outfit on at least one camera.
+ * identity owns 2..4 outfits; with {@code reid.synth.outfits = crossing} (generator version 3) each image's outfit is
+ * drawn independently of its camera, so outfits cross cameras ({@link #crossingOutfits}); with {@code per-camera}
+ * (version 2) it wears one outfit per camera, every outfit on at least one camera.
  */
 final class SynthPlan {
     enum Kind { PERSON, DISTRACTOR, JUNK }
@@ -76,9 +78,19 @@ final class SynthPlan {
             int[] count = new int[m];
             for (int c = 0; c < m; c++) count[c] = 1;
             for (int j = m; j < cfg.imagesPerIdentity(); j++) count[r.nextInt(m)]++;
-            int outfits = v.clothesChanging() ? r.range(2, Math.min(4, m)) : 1;
-            int[] outfitOfCam = new int[m];
-            for (int c = 0; c < m; c++) outfitOfCam[c] = c < outfits ? c : r.nextInt(outfits);
+            int[] outfitOfImage;
+            int outfits;
+            if (cfg.outfitsCross()) {
+                outfits = r.range(2, Math.min(4, cfg.imagesPerIdentity() / 2));
+                outfitOfImage = crossingOutfits(r, count, outfits);
+            } else {
+                // generator version 2: one outfit per camera (the draws of that version, in its order)
+                outfits = v.clothesChanging() ? r.range(2, Math.min(4, m)) : 1;
+                int[] outfitOfCam = new int[m];
+                for (int c = 0; c < m; c++) outfitOfCam[c] = c < outfits ? c : r.nextInt(outfits);
+                outfitOfImage = new int[cfg.imagesPerIdentity()];
+                for (int c = 0, k = 0; c < m; c++) for (int j = 0; j < count[c]; j++) outfitOfImage[k++] = outfitOfCam[c];
+            }
             Identity id = People.create(cfg.seed(), i, pid, schemeOf[i], outfits);
             identities.add(id);
             Split split = train[i] ? Split.TRAIN : Split.GALLERY;
@@ -87,8 +99,8 @@ final class SynthPlan {
             for (int c = 0; c < m; c++) {
                 for (int j = 0; j < count[c]; j++, k++) {
                     int frame = k * 1000 + r.nextInt(1000);
-                    String name = v.fileName(pid, outfitOfCam[c] + 1, cams[c] + 1, frame, r.range(1, 6) * 10 + r.range(1, 4));
-                    drafts.add(new Draft(id, split, outfitOfCam[c], cams[c], k, name));
+                    String name = v.fileName(pid, outfitOfImage[k] + 1, cams[c] + 1, frame, r.range(1, 6) * 10 + r.range(1, 4));
+                    drafts.add(new Draft(id, split, outfitOfImage[k], cams[c], k, name));
                     query.add(false);
                 }
             }
@@ -125,6 +137,53 @@ final class SynthPlan {
             }
         }
         return new SynthPlan(cfg, identities, tasks);
+    }
+
+    /** Draws of an outfit assignment before {@link #crossingOutfits} keeps the last one. */
+    static final int CROSSING_ATTEMPTS = 64;
+
+    /**
+     * Generator version 3's outfits of one identity's images (images ordered by camera, {@code count[c]} on its c-th
+     * camera): each image's outfit is drawn uniformly and independently of its camera, every outfit worn at least
+     * once (a seeded choice of images takes outfits 0..outfits-1 first). Drawn again (up to {@value #CROSSING_ATTEMPTS}
+     * times, then the last draw stays) until some outfit is seen by two cameras and, where a camera has two images,
+     * some camera sees two outfits: outfits cross cameras, as in LTCC.
+     */
+    static int[] crossingOutfits(Rng r, int[] count, int outfits) {
+        int n = 0;
+        for (int c : count) n += c;
+        int[] cameraOf = new int[n];
+        for (int c = 0, k = 0; c < count.length; c++) for (int j = 0; j < count[c]; j++) cameraOf[k++] = c;
+        boolean cameraCanMix = false;
+        for (int c : count) cameraCanMix |= c >= 2;
+        int[] outfit = new int[n];
+        for (int attempt = 0; attempt < CROSSING_ATTEMPTS; attempt++) {
+            int[] order = new int[n];
+            for (int k = 0; k < n; k++) order[k] = k;
+            r.shuffle(order);
+            for (int k = 0; k < n; k++) outfit[order[k]] = k < outfits ? k : r.nextInt(outfits);
+            if (crosses(outfit, cameraOf, count.length, outfits, cameraCanMix)) break;
+        }
+        return outfit;
+    }
+
+    /** Whether an outfit is seen by two cameras and (when {@code cameraCanMix}) a camera sees two outfits. */
+    static boolean crosses(int[] outfit, int[] cameraOf, int cameras, int outfits, boolean cameraCanMix) {
+        boolean[][] seen = new boolean[cameras][outfits];
+        for (int k = 0; k < outfit.length; k++) seen[cameraOf[k]][outfit[k]] = true;
+        boolean outfitOnTwoCameras = false;
+        for (int o = 0; o < outfits; o++) {
+            int cams = 0;
+            for (int c = 0; c < cameras; c++) if (seen[c][o]) cams++;
+            outfitOnTwoCameras |= cams >= 2;
+        }
+        boolean cameraWithTwoOutfits = false;
+        for (int c = 0; c < cameras; c++) {
+            int os = 0;
+            for (int o = 0; o < outfits; o++) if (seen[c][o]) os++;
+            cameraWithTwoOutfits |= os >= 2;
+        }
+        return outfitOnTwoCameras && (cameraWithTwoOutfits || !cameraCanMix);
     }
 
     /**

@@ -46,16 +46,24 @@ public final class HistogramBaseline {
      */
     public static RankingMetrics evaluate(float[][] queryHistograms, float[][] galleryHistograms, List<Sample> query,
                                           List<Sample> gallery, EvalConfig eval) {
-        EvalConfig cosine = new EvalConfig(eval.protocol(), eval.maxRank(), Metric.COSINE, eval.repeats(), eval.seed(),
-                eval.threads(), eval.blockBytes(), eval.rerank(), eval.rerankParams(), eval.rerankCacheBytes());
+        EvalConfig cosine = eval.withMetric(Metric.COSINE);
         return Evaluator.evaluate(queryHistograms, galleryHistograms, Labels.of("query", query), Labels.of("gallery", gallery),
                 cosine);
     }
 
     /** Metrics under {@code protocol} (CMC to rank 50, no re-ranking), images decoded through {@code storage}. */
     public static RankingMetrics evaluate(Manifest manifest, Storage storage, Protocol protocol) {
+        return evaluate(manifest, storage, defaults(protocol));
+    }
+
+    /**
+     * Metrics under {@code eval}'s protocols (the headline and {@code reid.eval.also-protocols}; CMC to rank 50, no
+     * re-ranking), images decoded through {@code storage}: the baseline a training run reports beside its own figures.
+     */
+    public static RankingMetrics evaluate(Manifest manifest, Storage storage, EvalConfig eval) {
         return evaluate(manifest, ImageSource.decoding(storage, new ImageDecoder(Alpha.DROP),
-                ColorHistogramEmbedder.HEIGHT, ColorHistogramEmbedder.WIDTH), defaults(protocol));
+                ColorHistogramEmbedder.HEIGHT, ColorHistogramEmbedder.WIDTH),
+                defaults(eval.protocol()).withAlsoProtocols(eval.alsoProtocols()));
     }
 
     /** Standard protocol. */

@@ -2,6 +2,7 @@ package org.reidspark.model.head;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -25,7 +26,8 @@ import java.util.Set;
  * L2-normalizes it).
  *
  * <p>With {@code bnneck = false} (BoT's ablation baseline) the classifier, with a bias, reads {@code f_t}
- * directly and the embedding is {@code f_t}.
+ * directly and the embedding is {@code f_t}. With {@link Pooling#MAX_AVG} (CAL, https://arxiv.org/abs/2204.06890) the
+ * pooled feature is global max pooling and global average pooling concatenated, twice the channels wide.
  *
  * <p>Shapes: feature map {@code [B, C, h, w]} -> {@value #FEATURE} {@code [B, C]}, {@value #LOGITS}
  * {@code [B, numClasses]}, {@value #EMBEDDING} {@code [B, C]}. The three are graph outputs, in that order, and
@@ -45,7 +47,24 @@ public final class BNNeck {
 
     /** Vertex names inside the head. */
     public static final String POOL = "avgpool";
+    /** With {@link Pooling#MAX_AVG}: the max pooling and the concatenation of max and average. */
+    public static final String MAX_POOL = "globalmaxpool";
+    public static final String CONCAT = "maxavgpool";
     public static final String BN = "bnneck";
+
+    /**
+     * The global pooling of the feature map: {@link #AVG} (BoT) gives {@code [B, C]}; {@link #MAX_AVG} (CAL's
+     * {@code MaxAvgPooling}, https://arxiv.org/abs/2204.06890) concatenates global max and global average pooling,
+     * max first as the official code does, {@code [B, 2C]}.
+     */
+    public enum Pooling {
+        AVG, MAX_AVG;
+
+        /** Feature width after pooling {@code channels} channels. */
+        public int width(int channels) {
+            return this == AVG ? channels : 2 * channels;
+        }
+    }
 
     /** Standard deviation of the classifier's initial weights (BoT: normal, std 0.001). */
     public static final double CLASSIFIER_INIT_STD = 0.001;
@@ -61,13 +80,29 @@ public final class BNNeck {
      */
     public static List<String> addTo(ComputationGraphConfiguration.GraphBuilder g, String featureMap, int channels,
                                      int numClasses, boolean bnneck) {
+        return addTo(g, featureMap, channels, numClasses, bnneck, Pooling.AVG);
+    }
+
+    /**
+     * As {@link #addTo(ComputationGraphConfiguration.GraphBuilder, String, int, int, boolean)} with the given
+     * pooling; the feature, BatchNorm and classifier are {@code pooling.width(channels)} wide.
+     */
+    public static List<String> addTo(ComputationGraphConfiguration.GraphBuilder g, String featureMap, int channels,
+                                     int numClasses, boolean bnneck, Pooling pooling) {
         if (numClasses < 2) throw new IllegalArgumentException("the classifier needs at least 2 classes, got " + numClasses);
         List<String> layers = new ArrayList<>();
         g.addLayer(POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).collapseDimensions(true).build(), featureMap);
-        g.addLayer(FEATURE, identity(), POOL);
-        String classifierInput = POOL;
+        String pooled = POOL;
+        if (pooling == Pooling.MAX_AVG) {
+            g.addLayer(MAX_POOL, new GlobalPoolingLayer.Builder(PoolingType.MAX).collapseDimensions(true).build(), featureMap);
+            g.addVertex(CONCAT, new MergeVertex(), MAX_POOL, POOL);
+            pooled = CONCAT;
+        }
+        channels = pooling.width(channels);
+        g.addLayer(FEATURE, identity(), pooled);
+        String classifierInput = pooled;
         if (bnneck) {
-            g.addLayer(BN, shiftFreeBatchNorm(channels), POOL);
+            g.addLayer(BN, shiftFreeBatchNorm(channels), pooled);
             layers.add(BN);
             classifierInput = BN;
         }

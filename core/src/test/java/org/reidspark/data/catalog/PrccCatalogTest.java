@@ -8,6 +8,7 @@ import org.reidspark.data.Split;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -88,6 +89,56 @@ class PrccCatalogTest {
         assertEquals(6, scq.get("005/cropped_rgb005.jpg").clothes());
         for (Sample s : sc.query()) assertTrue(s.uri().contains("/test/B/"), s.uri());
         assertEquals(8, cc.clothesClasses());
+    }
+
+    /**
+     * With both query sets, the clothes-changing protocol ranks exactly the C queries as the clothes-changing set does
+     * under the standard protocol, and the same-clothes protocol exactly the B queries (CAL's {@code test_prcc}).
+     */
+    @Test
+    void bothQuerySetsGiveEachSetsFiguresUnderTheClothesProtocols() throws IOException {
+        Path root = prcc();
+        Manifest both = new PrccCatalog(PrccCatalog.QuerySet.BOTH).read(Trees.storage(), root.toString());
+        Manifest cc = new PrccCatalog(PrccCatalog.QuerySet.CLOTHES_CHANGING).read(Trees.storage(), root.toString());
+        Manifest sc = new PrccCatalog(PrccCatalog.QuerySet.SAME_CLOTHES).read(Trees.storage(), root.toString());
+        assertEquals(cc.query().size() + sc.query().size(), both.query().size());
+        assertEquals(cc.gallery(), both.gallery());
+        org.reidspark.eval.RankingMetrics ccOfBoth = rank(both, org.reidspark.eval.Protocol.CLOTHES_CHANGING);
+        org.reidspark.eval.RankingMetrics scOfBoth = rank(both, org.reidspark.eval.Protocol.SAME_CLOTHES);
+        org.reidspark.eval.RankingMetrics ccAlone = rank(cc, org.reidspark.eval.Protocol.STANDARD);
+        org.reidspark.eval.RankingMetrics scAlone = rank(sc, org.reidspark.eval.Protocol.STANDARD);
+        assertEquals(ccAlone.validQueries(), ccOfBoth.validQueries());
+        assertEquals(ccAlone.mAP(), ccOfBoth.mAP(), 1e-12);
+        assertEquals(scAlone.validQueries(), scOfBoth.validQueries());
+        assertEquals(scAlone.mAP(), scOfBoth.mAP(), 1e-12);
+        assertEquals("both", PrccCatalog.QuerySet.BOTH.key());
+    }
+
+    /** Seeded random embeddings per image (the same image, the same vector in every manifest), ranked under p. */
+    private static org.reidspark.eval.RankingMetrics rank(Manifest m, org.reidspark.eval.Protocol p) {
+        java.util.function.Function<List<Sample>, float[][]> embed = samples -> {
+            float[][] out = new float[samples.size()][];
+            for (int i = 0; i < out.length; i++) {
+                java.util.Random r = new java.util.Random(samples.get(i).uri().hashCode());
+                out[i] = new float[] {r.nextFloat(), r.nextFloat(), r.nextFloat(), r.nextFloat()};
+            }
+            return out;
+        };
+        return org.reidspark.eval.Evaluator.fromDistances(distances(embed.apply(m.query()), embed.apply(m.gallery())),
+                org.reidspark.eval.Labels.of("query", m.query()), org.reidspark.eval.Labels.of("gallery", m.gallery()),
+                org.reidspark.eval.RankingOptions.of(p).withThreads(1));
+    }
+
+    private static float[] distances(float[][] q, float[][] g) {
+        float[] d = new float[q.length * g.length];
+        for (int i = 0; i < q.length; i++) {
+            for (int j = 0; j < g.length; j++) {
+                float s = 0;
+                for (int k = 0; k < q[i].length; k++) s += (q[i][k] - g[j][k]) * (q[i][k] - g[j][k]);
+                d[i * g.length + j] = s;
+            }
+        }
+        return d;
     }
 
     @Test

@@ -163,7 +163,8 @@ class SynthGeneratorTest {
             assertTrue(n >= 2 && n <= 4, "pid " + e.getKey() + " wears " + n + " outfits");
             assertEquals(outfitsOwned.get(e.getKey()), n, "pid " + e.getKey());
         }
-        clothesOfPidCamera.forEach((k, c) -> assertEquals(1, c.size(), "one outfit per person and camera: " + k));
+        // generator version 3: outfits cross cameras, so some person is seen in two outfits by one camera
+        assertTrue(clothesOfPidCamera.values().stream().anyMatch(c -> c.size() >= 2), "outfits never cross cameras");
         // clothes classes never shared between people
         Map<Integer, Integer> owner = new HashMap<>();
         for (Sample s : m.samples()) assertEquals(s.pid(), owner.computeIfAbsent(s.clothes(), k -> s.pid()), s.uri());

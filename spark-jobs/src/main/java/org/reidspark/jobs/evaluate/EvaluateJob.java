@@ -225,6 +225,7 @@ public final class EvaluateJob implements Job {
                             + " (%d valid queries of %d, gallery %d)%n", model.runId(), model.method().name(), dataset,
                     eval.protocol().configName(), eval.rerank() ? ", re-ranked" : "", m.rank(1), m.mAP(), m.mINP(),
                     m.validQueries(), m.queries(), m.gallery());
+            ctx.out().print(m.otherLines());
             if (lists != null) {
                 ctx.out().printf(Locale.ROOT, "rank lists: top-%d of %d queries in %s%n", lists.k(), lists.queries(),
                         String.join(", ", files));
@@ -279,6 +280,7 @@ public final class EvaluateJob implements Job {
                                                       List<String> files) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("protocol", eval.protocol().configName());
+        if (!eval.alsoProtocols().isEmpty()) e.put("alsoProtocols", eval.alsoProtocols().stream().map(p -> p.configName()).toList());
         e.put("metric", eval.metric().configName());
         e.put("maxRank", eval.maxRank());
         e.put("rerank", eval.rerank());

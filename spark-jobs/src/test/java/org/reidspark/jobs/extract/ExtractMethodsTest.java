@@ -20,7 +20,9 @@ import org.reidspark.jobs.testing.JobRun;
 import org.reidspark.method.Method;
 import org.reidspark.method.Methods;
 import org.reidspark.method.TrainingData;
+import org.reidspark.method.ContractData;
 import org.reidspark.method.bot.BotContractTest;
+import org.reidspark.method.cal.CalContractTest;
 import org.reidspark.method.toy.ToyContractTest;
 import org.reidspark.run.TrainedModel;
 import org.reidspark.train.TrainingState;
@@ -44,7 +46,8 @@ class ExtractMethodsTest {
     Path tmp;
 
     static Stream<Arguments> methods() {
-        return Stream.of(Arguments.of("bot", BotContractTest.tiny()), Arguments.of("toy", ToyContractTest.tiny()));
+        return Stream.of(Arguments.of("bot", BotContractTest.tiny()), Arguments.of("toy", ToyContractTest.tiny()),
+                Arguments.of("cal", CalContractTest.tiny()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -55,7 +58,8 @@ class ExtractMethodsTest {
                 .withValue("reid.input.height", ConfigValueFactory.fromAnyRef(32))
                 .withValue("reid.input.width", ConfigValueFactory.fromAnyRef(16));
         Method method = Methods.of(config);
-        TrainingState state = method.initialize(new TrainingData(4, 0, 2, new long[] {0, 1, 2}), 7, null);
+        // the contract's tiny data: 4 identities, two cameras, two outfits each (CAL needs clothes classes)
+        TrainingState state = method.initialize(TrainingData.of(new ContractData(4, 32, 16).manifest()), 7, null);
         try (RunDirectory run = RunDirectory.create(ExtractFixture.localStorage(), RunConfig.from(config), config, "train")) {
             run.writeModels(state.trainedNetworks());
             run.publish();
