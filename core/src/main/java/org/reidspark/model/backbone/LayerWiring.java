@@ -8,12 +8,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Collection;
 
 /** What every native layer configuration's {@code instantiate} does once it has made its layer, as DL4J's do. */
-final class LayerWiring {
+public final class LayerWiring {
     private LayerWiring() {
     }
 
     /** Gives {@code layer} its listeners, index, parameter view, parameters (from {@code config}'s initializer) and configuration. */
-    static <L extends Layer> L wire(L layer, org.deeplearning4j.nn.conf.layers.Layer config, NeuralNetConfiguration conf,
+    public static <L extends Layer> L wire(L layer, org.deeplearning4j.nn.conf.layers.Layer config, NeuralNetConfiguration conf,
                                     Collection<TrainingListener> listeners, int index, INDArray paramsView, boolean initializeParams) {
         layer.setListeners(listeners);
         layer.setIndex(index);

@@ -61,21 +61,30 @@ public final class BNNeck {
      */
     public static List<String> addTo(ComputationGraphConfiguration.GraphBuilder g, String featureMap, int channels,
                                      int numClasses, boolean bnneck) {
+        return addTo(g, "", featureMap, channels, numClasses, bnneck);
+    }
+
+    /**
+     * {@link #addTo(ComputationGraphConfiguration.GraphBuilder, String, int, int, boolean)} with every vertex name
+     * prefixed by {@code prefix} (a network with several heads, one per branch: {@code prefix + FEATURE} ...).
+     */
+    public static List<String> addTo(ComputationGraphConfiguration.GraphBuilder g, String prefix, String featureMap, int channels,
+                                     int numClasses, boolean bnneck) {
         if (numClasses < 2) throw new IllegalArgumentException("the classifier needs at least 2 classes, got " + numClasses);
         List<String> layers = new ArrayList<>();
-        g.addLayer(POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).collapseDimensions(true).build(), featureMap);
-        g.addLayer(FEATURE, identity(), POOL);
-        String classifierInput = POOL;
+        g.addLayer(prefix + POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).collapseDimensions(true).build(), featureMap);
+        g.addLayer(prefix + FEATURE, identity(), prefix + POOL);
+        String classifierInput = prefix + POOL;
         if (bnneck) {
-            g.addLayer(BN, shiftFreeBatchNorm(channels), POOL);
-            layers.add(BN);
-            classifierInput = BN;
+            g.addLayer(prefix + BN, shiftFreeBatchNorm(channels), prefix + POOL);
+            layers.add(prefix + BN);
+            classifierInput = prefix + BN;
         }
-        g.addLayer(LOGITS, new DenseLayer.Builder().nIn(channels).nOut(numClasses).hasBias(!bnneck)
+        g.addLayer(prefix + LOGITS, new DenseLayer.Builder().nIn(channels).nOut(numClasses).hasBias(!bnneck)
                 .activation(Activation.IDENTITY)
                 .weightInit(new WeightInitDistribution(new NormalDistribution(0, CLASSIFIER_INIT_STD))).build(), classifierInput);
-        layers.add(LOGITS);
-        g.addLayer(EMBEDDING, identity(), classifierInput);
+        layers.add(prefix + LOGITS);
+        g.addLayer(prefix + EMBEDDING, identity(), classifierInput);
         return layers;
     }
 
