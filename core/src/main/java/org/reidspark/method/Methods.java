@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import org.reidspark.config.Check;
 import org.reidspark.method.bot.BotConfig;
 import org.reidspark.method.bot.BotMethod;
+import org.reidspark.method.dcr.DcrConfig;
+import org.reidspark.method.dcr.DcrMethod;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +20,7 @@ import java.util.function.Function;
  */
 public final class Methods {
     /** The methods this module implements. */
-    public static final List<String> NAMES = List.of("bot");
+    public static final List<String> NAMES = List.of("bot", "dcr");
     private static final Map<String, Function<Config, Method>> REGISTERED = new ConcurrentHashMap<>();
 
     private Methods() {
@@ -29,6 +31,7 @@ public final class Methods {
         String name = config.getString("reid.method");
         return switch (name) {
             case "bot" -> new BotMethod(BotConfig.from(config));
+            case "dcr" -> new DcrMethod(DcrConfig.from(config));
             default -> {
                 Function<Config, Method> registered = REGISTERED.get(name);
                 if (registered == null) throw Check.unknownName("method (reid.method)", name, names());
