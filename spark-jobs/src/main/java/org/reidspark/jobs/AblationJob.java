@@ -11,7 +11,7 @@ import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.eval.baseline.HistogramBaseline;
-import org.reidspark.run.BotAblation;
+import org.reidspark.run.Ablation;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,10 +20,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code ablation}: BoT's ablation ({@link BotAblation}), a benchmark, not part of CI: the configured recipe and the
- * variants without BNNeck, without label smoothing and without random erasing, each trained and evaluated in this
- * JVM as {@code train-local} does (no Spark), one after the other with the same seeds, beside the colour-histogram
- * baseline measured once on the same split. Prints a markdown table and publishes
+ * {@code ablation}: the configured method's ablation ({@link Ablation}; BoT: without BNNeck, label smoothing, random
+ * erasing; DCR: matchings, K = 1..4, without its regularizers, BoT beside it), a benchmark, not part of CI: the
+ * configured recipe and its variants, each trained and evaluated in this JVM as {@code train-local} does (no Spark),
+ * one after the other with the same seeds, beside the colour-histogram baseline measured once on the same split.
+ * Prints a markdown table (and each variant's per-seed difference from the recipe) and publishes
  * {@code <reid.run.output>/<reid.run.name>-ablation/} with {@code ablation.json} (the table's figures, per-seed
  * runs), {@code variants/} (each run's metrics and training curve), {@code checkpoints/}, {@code config.conf} and
  * {@code run.json}. Started again after an interruption, it reuses the finished runs.
@@ -38,26 +39,26 @@ public final class AblationJob implements Job {
 
     @Override
     public String summary() {
-        return "benchmark: BoT's ablation (no BNNeck, no label smoothing, no random erasing) beside the baseline";
+        return "benchmark: the method's ablation (BoT: no BNNeck, ...; DCR: matchings, K = 1..4, BoT beside it) beside the baseline";
     }
 
     @Override
     public List<JobOption> options() {
         List<JobOption> options = new ArrayList<>(TrainLocalJob.TRAINING_OPTIONS);
-        options.add(JobOption.plain("--variants", "A,B", "variants to run, comma-separated: all (default) or "
-                + String.join(", ", BotAblation.names())));
+        options.add(JobOption.plain("--variants", "A,B", "variants to run, comma-separated: all (default) or, for bot, "
+                + String.join(", ", Ablation.names("bot")) + "; for dcr, " + String.join(", ", Ablation.names("dcr"))));
         options.add(JobOption.plain("--repeats", "N", "seeds per variant (reid.run.seed, +1, ...), figures averaged (default 1)"));
         return List.copyOf(options);
     }
 
     @Override
     public int run(JobContext ctx) throws Exception {
-        List<BotAblation.Variant> variants = BotAblation.select(ctx.args().plain("--variants").orElse("all"));
+        String method = ctx.config().getString("reid.method");
+        List<Ablation.Variant> variants = Ablation.select(method, ctx.args().plain("--variants").orElse("all"));
         int repeats = repeats(ctx.args().plain("--repeats").orElse("1"));
-        BotAblation.checkMethod(ctx.config());
         RunConfig base = ctx.run();
         RunConfig runConfig = new RunConfig(base.name() + SUFFIX, base.output(), base.seed(), base.overwrite());
-        List<Long> seeds = BotAblation.seeds(base.seed(), repeats);
+        List<Long> seeds = Ablation.seeds(base.seed(), repeats);
         Storage storage = ctx.storage();
         DataConfig data = SynthDatasets.resolve(ctx.config(), storage);
         Manifest manifest = Catalogs.of(data).read(storage, data.root());
@@ -65,24 +66,26 @@ public final class AblationJob implements Job {
             RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, EvalConfig.from(ctx.config()).protocol());
             ctx.out().printf(Locale.ROOT, "ablation: colour-histogram baseline: Rank-1 %.4f, mAP %.4f, mINP %.4f%n",
                     baseline.rank(1), baseline.mAP(), baseline.mINP());
-            List<BotAblation.Row> rows = BotAblation.run(ctx.config(), manifest, storage, variants, seeds, run.work(),
+            List<Ablation.Row> rows = Ablation.run(ctx.config(), manifest, storage, variants, seeds, run.work(),
                     r -> ctx.out().printf(Locale.ROOT, "ablation: %s, seed %d: Rank-1 %.4f, mAP %.4f, mINP %.4f, %.1f min%s%n",
                             r.variant(), r.seed(), r.rank1(), r.mAP(), r.mINP(), r.minutes(),
                             r.reused() ? " (reused from an earlier attempt)" : ""));
             Map<String, Object> report = new LinkedHashMap<>();
-            report.put("method", "bot");
+            report.put("method", method);
             report.put("dataset", manifest.dataset());
             report.put("epochs", ctx.config().getInt("reid.train.epochs"));
             report.put("seeds", seeds);
             report.put("baseline", baseline.toMap());
-            report.put("variants", rows.stream().map(BotAblation.Row::toMap).toList());
+            report.put("variants", rows.stream().map(Ablation.Row::toMap).toList());
             run.writeJson("ablation.json", report);
-            run.writeString("ablation.md", BotAblation.table(rows, baseline));
-            run.info("method", "bot").info("data", manifest.summary()).info("variants", variants.stream().map(BotAblation.Variant::name).toList()).info("seeds", seeds);
+            String paired = Ablation.pairedTable(rows);
+            run.writeString("ablation.md", Ablation.table(rows, baseline) + (paired.isEmpty() ? "" : "\n" + paired));
+            run.info("method", method).info("data", manifest.summary()).info("variants", variants.stream().map(Ablation.Variant::name).toList()).info("seeds", seeds);
             Path published = run.publish();
-            ctx.out().printf(Locale.ROOT, "ablation: bot on %s, %d epochs, seeds %s%n", manifest.dataset(),
+            ctx.out().printf(Locale.ROOT, "ablation: %s on %s, %d epochs, seeds %s%n", method, manifest.dataset(),
                     ctx.config().getInt("reid.train.epochs"), seeds);
-            ctx.out().print(BotAblation.table(rows, baseline));
+            ctx.out().print(Ablation.table(rows, baseline));
+            if (!paired.isEmpty()) ctx.out().print("\n" + paired);
             ctx.out().println("run directory: " + published);
         }
         return 0;

@@ -133,6 +133,11 @@ public record DcrConfig(ModelConfig model, InputConfig input, AugmentConfig augm
                 d.getString("matching"));
     }
 
+    /** This config with another matching rule (one of {@link #MATCHINGS}). */
+    public DcrConfig withMatching(String rule) {
+        return new DcrConfig(model, input, augment, sampler, lr, weightDecay, parts, freezeEpochs, loss, stripes, pseudo, rule);
+    }
+
     @Override
     public String section() {
         return SECTION;

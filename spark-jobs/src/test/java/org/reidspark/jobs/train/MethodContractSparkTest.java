@@ -18,6 +18,7 @@ import org.reidspark.method.Method;
 import org.reidspark.method.Methods;
 import org.reidspark.method.TrainingData;
 import org.reidspark.method.bot.BotContractTest;
+import org.reidspark.method.dcr.DcrContractTest;
 import org.reidspark.method.toy.ToyContractTest;
 import org.reidspark.train.AuxState;
 import org.reidspark.train.DenseState;
@@ -61,7 +62,8 @@ class MethodContractSparkTest {
     }
 
     static Stream<Arguments> methods() {
-        return Stream.of(Arguments.of("bot", BotContractTest.tiny()), Arguments.of("toy", ToyContractTest.tiny()));
+        return Stream.of(Arguments.of("bot", BotContractTest.tiny()), Arguments.of("toy", ToyContractTest.tiny()),
+                Arguments.of("dcr", DcrContractTest.tiny()));
     }
 
     @ParameterizedTest(name = "{0}")
