@@ -10,7 +10,7 @@ import java.util.List;
 /** The one place that maps a job name to its implementation. */
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
-    public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "ablation", "synth", "shard",
+    public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "ablation", "dcr-parts", "synth", "shard",
             "eval-distmat", "bench", "bench-scaling", "smoke");
 
     private Jobs() {
@@ -22,6 +22,7 @@ public final class Jobs {
             case "eval-distmat" -> new EvalDistmatJob();
             case "train-local" -> new TrainLocalJob();
             case "ablation" -> new AblationJob();
+            case "dcr-parts" -> new DcrPartsJob();
             case "train" -> new TrainJob();
             case "shard" -> new ShardJob();
             case "evaluate" -> new EvaluateJob();

@@ -32,7 +32,8 @@ public final class TrainLocalJob implements Job {
 
     /** The options every training job takes (train adds --workers). */
     static final List<JobOption> TRAINING_OPTIONS = List.of(
-            JobOption.config("--method", "NAME", "reid.method", "method to train (bot)"),
+            JobOption.config("--method", "NAME", "reid.method", "method to train ("
+                    + String.join(", ", org.reidspark.method.Methods.NAMES) + ")"),
             JobOption.config("--dataset", "NAME", "reid.data.dataset", "dataset layout (catalog name)"),
             JobOption.config("--root", "DIR", "reid.data.root", "dataset root (local path or URI)"),
             JobOption.config("--epochs", "N", "reid.train.epochs", "epochs to train"),
