@@ -55,7 +55,7 @@ public final class AblationJob implements Job {
     public int run(JobContext ctx) throws Exception {
         String method = ctx.config().getString("reid.method");
         List<Ablation.Variant> variants = Ablation.select(method, ctx.args().plain("--variants").orElse("all"));
-        int repeats = repeats(ctx.args().plain("--repeats").orElse("1"));
+        int repeats = ctx.args().positiveInt("--repeats", 1);
         RunConfig base = ctx.run();
         RunConfig runConfig = new RunConfig(base.name() + SUFFIX, base.output(), base.seed(), base.overwrite());
         List<Long> seeds = Ablation.seeds(base.seed(), repeats);
@@ -89,15 +89,5 @@ public final class AblationJob implements Job {
             ctx.out().println("run directory: " + published);
         }
         return 0;
-    }
-
-    private static int repeats(String text) {
-        try {
-            int n = Integer.parseInt(text.trim());
-            if (n >= 1) return n;
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new UsageError("--repeats needs a whole number of at least 1, got \"" + text + "\"");
     }
 }

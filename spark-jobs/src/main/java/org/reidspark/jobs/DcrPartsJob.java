@@ -62,7 +62,7 @@ public final class DcrPartsJob implements Job {
         String model = ctx.args().plain("--model").orElse("");
         String checkpoint = ctx.args().plain("--checkpoint").orElse("");
         if (model.isEmpty() == checkpoint.isEmpty()) throw new UsageError("give exactly one of --model RUN and --checkpoint DIR");
-        int queries = queries(ctx.args().plain("--queries").orElse("12"));
+        int queries = ctx.args().positiveInt("--queries", 12);
         Config config;
         NetworkSet networks;
         if (!model.isEmpty()) {
@@ -95,15 +95,5 @@ public final class DcrPartsJob implements Job {
             ctx.out().println("run directory: " + published);
         }
         return 0;
-    }
-
-    private static int queries(String text) {
-        try {
-            int n = Integer.parseInt(text.trim());
-            if (n >= 1) return n;
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new UsageError("--queries needs a whole number of at least 1, got \"" + text + "\"");
     }
 }
