@@ -64,7 +64,10 @@ final class DcrStep implements Step {
     public Map<String, Double> apply(Batch batch, TrainingState state, StepContext context) {
         ComputationGraph graph = state.network(DcrMethod.NETWORK);
         if (context.epoch() < config.freezeEpochs()) {
-            for (String layer : resnetLayers) graph.setLearningRate(layer, 0.0);
+            for (String layer : resnetLayers) {
+                Double lr = graph.getLearningRate(layer);
+                if (lr != null && lr != 0.0) graph.setLearningRate(layer, 0.0);   // each change rebuilds DL4J's updater blocks
+            }
         }
         INDArray images = batch.images().castTo(graph.getConfiguration().getDataType());
         Map<String, INDArray> out = ExternalBackprop.forward(graph, images);
