@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The metrics (Rank-1, 5, 10, mAP, mINP, valid queries, gallery) under the run's protocol, beside the colour-histogram
- * baseline when the run measured it; then where the run came from: method, the config's main settings, the data and
+ * The metrics (Rank-1, 5, 10, mAP, mINP, valid queries, gallery) under the run's protocol and each further protocol
+ * of the same evaluation ({@code reid.eval.also-protocols}), each beside the colour-histogram baseline when the run
+ * measured it; then where the run came from: method, the config's main settings, the data and
  * its version, the code's revision, the hardware, the wall time; the whole resolved config folded away.
  */
 public final class SummarySection implements ReportSection {
@@ -32,15 +33,13 @@ public final class SummarySection implements ReportSection {
         boolean rerank = evaluation.path("rerank").asBoolean(false);
         page.append("<table class=\"metrics\"><thead><tr><th></th><th>Rank-1</th><th>Rank-5</th><th>Rank-10</th>"
                 + "<th>mAP</th><th>mINP</th><th>valid queries</th><th>gallery</th></tr></thead><tbody>\n");
-        row(page, "this model, " + protocol + " protocol" + (rerank ? ", re-ranked" : ""), "", m);
         JsonNode baseline = m.path("colourHistogramBaseline");
-        if (baseline.isObject()) {
-            row(page, "colour-histogram baseline, same split", "baseline.", baseline);
-            page.append("<tr class=\"difference\"><th>difference</th>");
-            for (int k : new int[] {1, 5, 10}) page.append(diff(cmc(m, k), cmc(baseline, k)));
-            page.append(diff(m.path("mAP").asDouble(Double.NaN), baseline.path("mAP").asDouble(Double.NaN)));
-            page.append(diff(m.path("mINP").asDouble(Double.NaN), baseline.path("mINP").asDouble(Double.NaN)));
-            page.append("<td></td><td></td></tr>\n");
+        protocolRows(page, protocol + " protocol" + (rerank ? ", re-ranked" : ""), "", m, baseline);
+        // further protocols from the same distances (reid.eval.also-protocols; CAL: same-clothes beside clothes-changing)
+        for (var it = m.path("otherProtocols").fields(); it.hasNext(); ) {
+            var other = it.next();
+            protocolRows(page, other.getKey() + " protocol", other.getKey() + ".", other.getValue(),
+                    baseline.path("otherProtocols").path(other.getKey()));
         }
         page.append("</tbody></table>\n");
         if (!baseline.isObject()) {
@@ -55,6 +54,19 @@ public final class SummarySection implements ReportSection {
         page.append("</dl>\n");
         run.configText().ifPresent(text -> page.append("<details><summary>The resolved config (config.conf)</summary><pre>")
                 .append(Html.escape(text)).append("</pre></details>\n"));
+    }
+
+    /** The model's row under one protocol, and the baseline's with the difference where it was measured. */
+    private static void protocolRows(ReportPage page, String protocol, String prefix, JsonNode m, JsonNode baseline) {
+        row(page, "this model, " + protocol, prefix, m);
+        if (baseline.isObject()) {
+            row(page, "colour-histogram baseline, same split", "baseline." + prefix, baseline);
+            page.append("<tr class=\"difference\"><th>difference</th>");
+            for (int k : new int[] {1, 5, 10}) page.append(diff(cmc(m, k), cmc(baseline, k)));
+            page.append(diff(m.path("mAP").asDouble(Double.NaN), baseline.path("mAP").asDouble(Double.NaN)));
+            page.append(diff(m.path("mINP").asDouble(Double.NaN), baseline.path("mINP").asDouble(Double.NaN)));
+            page.append("<td></td><td></td></tr>\n");
+        }
     }
 
     private static void row(ReportPage page, String label, String prefix, JsonNode m) {

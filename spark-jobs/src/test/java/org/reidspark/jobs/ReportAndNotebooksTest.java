@@ -44,8 +44,9 @@ class ReportAndNotebooksTest {
         data = MarketTree.write(tmp.resolve("data"));
         runs = tmp.resolve("runs");
         ok(JobRun.run(TrainJobTest.tinyTraining(data, runs)));
+        // a second protocol from the same distances: the report shows a row per protocol
         ok(JobRun.run("evaluate", "--run", runs.resolve("t").toString(), "reid.spark.master=\"local[2]\"",
-                "reid.spark.conf.\"spark.ui.enabled\"=false"));
+                "reid.spark.conf.\"spark.ui.enabled\"=false", "reid.eval.also-protocols=[single-gallery-shot]"));
         ok(JobRun.run("extract", "--model", runs.resolve("t").toString(), "--input", data.toString(), "--output",
                 runs.resolve("t-embeddings").toString(), "--partitions", "2", "reid.spark.master=\"local[2]\"",
                 // the tree holds one corrupt training image (1 of 21): counted as unreadable, allowed here
@@ -93,6 +94,10 @@ class ReportAndNotebooksTest {
         for (JsonNode c : cells) byName.put(c.path("name").asText(), c);
         JsonNode metrics = JSON.readTree(dir.resolve("metrics.json").toFile());
         assertMetrics(byName, "", metrics);
+        for (var it = metrics.path("otherProtocols").fields(); it.hasNext(); ) {
+            var other = it.next();
+            assertMetrics(byName, other.getKey() + ".", other.getValue());
+        }
         if (metrics.has("colourHistogramBaseline")) assertMetrics(byName, "baseline.", metrics.get("colourHistogramBaseline"));
         else assertFalse(byName.containsKey("baseline.mAP"), "a baseline that was not measured is not shown");
 
@@ -143,7 +148,11 @@ class ReportAndNotebooksTest {
 
     @Test
     void anEvaluationsReportLoadsWholeWithItsModelsCurves() throws Exception {
-        check(runs.resolve("t/evaluations/market1501-standard"), "evaluate.png");
+        Path evaluation = runs.resolve("t/evaluations/market1501-standard");
+        assertTrue(JSON.readTree(evaluation.resolve("metrics.json").toFile()).path("otherProtocols").has("single-gallery-shot"),
+                "the evaluation has a second protocol");
+        Map<String, JsonNode> cells = check(evaluation, "evaluate.png");
+        assertTrue(cells.containsKey("single-gallery-shot.mAP"), "the second protocol's row: " + cells.keySet());
         assertTrue(browser.evaluate("document.body.innerText").asText().contains("The curves of the evaluated model's training run"));
     }
 
