@@ -35,8 +35,9 @@ import java.util.Map;
  *       seed, so a run reproduces) whose pairwise overlap ({@link StripeOverlap}) is penalized;</li>
  *   <li>self-refinement: the stripes times the detached foreground map {@code [B, 1, h, w]} give the part pseudo-labels
  *       ({@link PseudoLabels}); the locator is aligned to them pixel by pixel ({@link PartAlignment});</li>
- *   <li>during the first {@code freeze-epochs} epochs every ResNet layer's learning rate is 0 (the official
- *       {@code FREEZE_LAYERS} / {@code FREEZE_ITERS}); the next round's learning rates undo it.</li>
+ *   <li>during the first {@code freeze-epochs} epochs every ResNet layer keeps its parameters and BatchNorm statistics
+ *       (the official {@code FREEZE_LAYERS} / {@code FREEZE_ITERS}): they are put back after each update (their Adam
+ *       moments still see the weight decay).</li>
  * </ul>
  * External-error backprop and one Adam step. Reported terms: {@code loss} (the weighted total), {@code id},
  * {@code triplet}, {@code overlap}, {@code alignment} (each unweighted). A non-finite loss skips the update.
@@ -63,10 +64,14 @@ final class DcrStep implements Step {
     @Override
     public Map<String, Double> apply(Batch batch, TrainingState state, StepContext context) {
         ComputationGraph graph = state.network(DcrMethod.NETWORK);
+        // Frozen epochs: the ResNet layers' parameters (BatchNorm statistics included) are put back after the update.
+        // Not a learning rate of 0: DL4J 1.0.0-M2.1 throws a NullPointerException when a layer at or before a
+        // BatchNormalization gets its own rate (docs/methods.md).
+        Map<String, INDArray> frozen = new LinkedHashMap<>();
         if (context.epoch() < config.freezeEpochs()) {
             for (String layer : resnetLayers) {
-                Double lr = graph.getLearningRate(layer);
-                if (lr != null && lr != 0.0) graph.setLearningRate(layer, 0.0);   // each change rebuilds DL4J's updater blocks
+                INDArray p = graph.getLayer(layer).params();
+                if (p != null && p.length() > 0) frozen.put(layer, p.dup());
             }
         }
         INDArray images = batch.images().castTo(graph.getConfiguration().getDataType());
@@ -118,6 +123,7 @@ final class DcrStep implements Step {
         }
         Gradient gradient = ExternalBackprop.backward(graph, out, eps);
         ExternalBackprop.update(graph, gradient);
+        frozen.forEach((layer, p) -> graph.getLayer(layer).params().assign(p));
         return terms;
     }
 }
