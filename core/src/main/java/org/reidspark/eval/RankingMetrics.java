@@ -93,6 +93,16 @@ public record RankingMetrics(Protocol protocol, double[] cmc, double mAP, double
                 protocol.configName(), rank(1), mAP, mINP, validQueries);
     }
 
+    /**
+     * The {@link #line()} of each further protocol ({@link #others()}), indented, one per line with its line
+     * separator; empty without others. What a job prints under its headline figures.
+     */
+    public String otherLines() {
+        StringBuilder sb = new StringBuilder();
+        for (RankingMetrics o : others) sb.append("  ").append(o.line()).append(System.lineSeparator());
+        return sb.toString();
+    }
+
     /** One line: Rank-1/5/10, mAP, mINP in percent. */
     public String summary() {
         return String.format(Locale.ROOT, "%s: Rank-1 %.2f%%, Rank-5 %.2f%%, Rank-10 %.2f%%, mAP %.2f%%, mINP %.2f%% (%d of %d queries valid, gallery %d)",

@@ -73,7 +73,7 @@ public final class DocFigures {
         Double baseline = null;
         for (List<String> r : t.rows()) {
             if (r.get(0).startsWith("colour-histogram baseline")) {
-                baseline = t.number(r, t.column("mAP"));
+                if (baseline == null) baseline = t.number(r, t.column("mAP")); // the first: the train job's own
                 continue;
             }
             double epoch = t.number(r, 0);

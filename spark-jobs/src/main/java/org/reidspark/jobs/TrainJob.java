@@ -164,8 +164,8 @@ public final class TrainJob implements Job {
             ctx.out().printf("train: %s on %s with %d workers: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n%s"
                             + "colour-histogram baseline on the same split: Rank-1 %.4f, mAP %.4f, mINP %.4f%n%s"
                             + "%srun directory: %s%n", method.name(), manifest.dataset(), train.getNumPartitions(), m.rank(1),
-                    m.mAP(), m.mINP(), m.validQueries(), TrainLocalJob.otherLines(m), baseline.rank(1), baseline.mAP(),
-                    baseline.mINP(), TrainLocalJob.otherLines(baseline),
+                    m.mAP(), m.mINP(), m.validQueries(), m.otherLines(), baseline.rank(1), baseline.mAP(),
+                    baseline.mINP(), baseline.otherLines(),
                     skipped > 0 ? skipped + " unreadable query or gallery images skipped by both (bad-images.csv of "
                             + shardsAt + ")\n" : "", published);
         } finally {

@@ -34,13 +34,6 @@ public final class TrainLocalJob implements Job {
         return "train a method in one JVM (no Spark), evaluate, publish a run directory";
     }
 
-    /** One indented line per protocol evaluated beside the headline ({@code reid.eval.also-protocols}), or "". */
-    static String otherLines(RankingMetrics m) {
-        StringBuilder sb = new StringBuilder();
-        for (RankingMetrics o : m.others()) sb.append("  ").append(o.line()).append(System.lineSeparator());
-        return sb.toString();
-    }
-
     /** The options every training job takes (train adds --workers). */
     static final List<JobOption> TRAINING_OPTIONS = List.of(
             JobOption.config("--method", "NAME", "reid.method", "method to train (" + String.join(", ", org.reidspark.method.Methods.NAMES) + ")"),
@@ -78,7 +71,7 @@ public final class TrainLocalJob implements Job {
             Path published = run.publish();
             ctx.out().printf("train-local: %s on %s: Rank-1 %.4f, mAP %.4f, mINP %.4f (%d valid queries)%n"
                             + "%srun directory: %s%n", result.method().name(), manifest.dataset(), m.rank(1), m.mAP(), m.mINP(),
-                    m.validQueries(), otherLines(m), published);
+                    m.validQueries(), m.otherLines(), published);
         }
         return 0;
     }

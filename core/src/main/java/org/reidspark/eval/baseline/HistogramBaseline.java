@@ -53,8 +53,7 @@ public final class HistogramBaseline {
 
     /** Metrics under {@code protocol} (CMC to rank 50, no re-ranking), images decoded through {@code storage}. */
     public static RankingMetrics evaluate(Manifest manifest, Storage storage, Protocol protocol) {
-        return evaluate(manifest, ImageSource.decoding(storage, new ImageDecoder(Alpha.DROP),
-                ColorHistogramEmbedder.HEIGHT, ColorHistogramEmbedder.WIDTH), defaults(protocol));
+        return evaluate(manifest, storage, defaults(protocol));
     }
 
     /**

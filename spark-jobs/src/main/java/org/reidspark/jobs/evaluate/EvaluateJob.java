@@ -225,7 +225,7 @@ public final class EvaluateJob implements Job {
                             + " (%d valid queries of %d, gallery %d)%n", model.runId(), model.method().name(), dataset,
                     eval.protocol().configName(), eval.rerank() ? ", re-ranked" : "", m.rank(1), m.mAP(), m.mINP(),
                     m.validQueries(), m.queries(), m.gallery());
-            for (RankingMetrics o : m.others()) ctx.out().println("  " + o.line());
+            ctx.out().print(m.otherLines());
             if (lists != null) {
                 ctx.out().printf(Locale.ROOT, "rank lists: top-%d of %d queries in %s%n", lists.k(), lists.queries(),
                         String.join(", ", files));

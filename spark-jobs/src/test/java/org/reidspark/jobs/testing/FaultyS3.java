@@ -37,7 +37,8 @@ public final class FaultyS3 implements AutoCloseable {
     private final InetSocketAddress upstream;
     private final List<Rule> rules = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> injected = new ConcurrentHashMap<>();
-    private final AtomicInteger requests = new AtomicInteger();
+    /** The target (path and query) of every request served, in arrival order. */
+    private final List<String> requestTargets = new CopyOnWriteArrayList<>();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "faulty-s3");
         t.setDaemon(true);
@@ -72,7 +73,12 @@ public final class FaultyS3 implements AutoCloseable {
 
     /** Requests served so far (each on its own connection). */
     public int requests() {
-        return requests.get();
+        return requestTargets.size();
+    }
+
+    /** Requests served so far whose target (path and query) does not contain {@code part}, e.g. a lock's heartbeat. */
+    public int requestsWithout(String part) {
+        return (int) requestTargets.stream().filter(t -> !t.contains(part)).count();
     }
 
     private void accept() {
@@ -91,11 +97,11 @@ public final class FaultyS3 implements AutoCloseable {
             InputStream in = client.getInputStream();
             String head = readHead(in);
             if (head == null) return;
-            requests.incrementAndGet();
             String requestLine = head.substring(0, head.indexOf("\r\n"));
             String[] parts = requestLine.split(" ");
             String method = parts[0];
             String path = parts.length > 1 ? parts[1] : "";
+            requestTargets.add(path);
             String pathOnly = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
             Rule rule = null;
             if (method.equals("GET")) {
