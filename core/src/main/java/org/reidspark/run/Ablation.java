@@ -335,7 +335,8 @@ public final class Ablation {
         out.put("minutes", minutes);
         out.put("metrics", m.toMap());
         if (probe != null) out.put("probe", probe.toMap());
-        out.put("curve", r.curve());
+        // a variant evaluated on another variant's model has no curve of its own (the restored checkpoint's is that one's)
+        out.put("curve", v.trainedAs() == null ? r.curve() : List.of());
         storage.writeString(result, JSON.writeValueAsString(out));
         return run;
     }

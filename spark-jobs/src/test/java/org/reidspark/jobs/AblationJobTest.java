@@ -124,7 +124,7 @@ class AblationJobTest {
         assertEquals(0, holistic.get("curve").size(), "evaluated on the full model, not trained");
         assertEquals(1, json(d.resolve("variants/full/seed-1.json")).get("curve").size());
         assertTrue(r.out().contains("| holistic | holistic matching (the full model) |"), r.out());
-        assertTrue(r.out().contains("| variant | seeds | mAP difference from full |"), "the paired table: " + r.out());
+        assertTrue(r.out().contains("| variant | changes | Rank-1 | mAP | mINP | mAP vs full |"), "compared with the full model: " + r.out());
     }
 
     private static void copy(Path from, Path to) throws Exception {
