@@ -11,4 +11,13 @@ import java.io.Serializable;
 public interface MethodConfig extends Serializable {
     /** The config section of the method's own settings, e.g. {@code reid.bot}. */
     String section();
+
+    /**
+     * Keys of {@link #section()} (relative to it) that change only how a trained model is matched at test time, not
+     * what training computes (DCR: {@code matching}); the run's fingerprint leaves them out, so a finished model can
+     * be evaluated under another rule. None by default.
+     */
+    default java.util.List<String> evaluationKeys() {
+        return java.util.List.of();
+    }
 }

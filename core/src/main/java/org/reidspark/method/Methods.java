@@ -6,6 +6,8 @@ import org.reidspark.method.bot.BotConfig;
 import org.reidspark.method.bot.BotMethod;
 import org.reidspark.method.cal.CalConfig;
 import org.reidspark.method.cal.CalMethod;
+import org.reidspark.method.dcr.DcrConfig;
+import org.reidspark.method.dcr.DcrMethod;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +22,7 @@ import java.util.function.Function;
  */
 public final class Methods {
     /** The methods this module implements. */
-    public static final List<String> NAMES = List.of("bot", "cal");
+    public static final List<String> NAMES = List.of("bot", "cal", "dcr");
     private static final Map<String, Function<Config, Method>> REGISTERED = new ConcurrentHashMap<>();
 
     private Methods() {
@@ -32,6 +34,7 @@ public final class Methods {
         return switch (name) {
             case "bot" -> new BotMethod(BotConfig.from(config));
             case "cal" -> new CalMethod(CalConfig.from(config));
+            case "dcr" -> new DcrMethod(DcrConfig.from(config));
             default -> {
                 Function<Config, Method> registered = REGISTERED.get(name);
                 if (registered == null) throw Check.unknownName("method (reid.method)", name, names());

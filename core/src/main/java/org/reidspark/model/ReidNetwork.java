@@ -57,7 +57,7 @@ public final class ReidNetwork {
                 .setInputTypes(InputType.convolutional(model.inputHeight(), model.inputWidth(), 3));
         ResNet.Output backbone = ResNet.addTo(g, INPUT, Backbones.byName(model.backbone()), model.width(), model.lastStride(),
                 model.implementation());
-        BNNeck.addTo(g, backbone.output(), backbone.channels(), numClasses, model.bnneck(), pooling);
+        BNNeck.addTo(g, "", backbone.output(), backbone.channels(), numClasses, model.bnneck(), pooling);
         g.setOutputs(BNNeck.OUTPUTS.toArray(new String[0]));
         ComputationGraph graph = new ComputationGraph(g.build());
         graph.init();

@@ -39,7 +39,10 @@ import java.util.function.ToDoubleFunction;
  * same data with the same seeds, each through {@link LocalTraining} (the {@code train-local} path), evaluated under
  * every protocol of {@code reid.eval} and, where the test images have clothes labels, probed for how much their
  * features say about the outfit ({@link OutfitProbe}). The variant lists are the methods' ({@link Ablations}): BoT's
- * removes one trick at a time (its paper's Table 1), CAL's removes the clothes losses and adds controls.
+ * removes one trick at a time (its paper's Table 1), CAL's removes the clothes losses and adds controls, DCR's varies
+ * its matching, its number of parts and its regularizers and trains BoT beside it. A variant may be evaluated on another
+ * variant's trained model ({@link Variant#trainedAs()}: only the matching rule differs), so it costs an evaluation, not
+ * a training.
  * With several seeds ({@code reid.run.seed}, +1, +2, ...: network initialization, sampling, augmentation; the dataset
  * stays the same) a variant's figures are means, with the sample standard deviation beside them, and every variant is
  * compared seed by seed with the method's reference variant.
@@ -58,10 +61,22 @@ public final class Ablation {
      * @param name      its name on the command line and in the tables
      * @param changes   what it changes against the configured recipe, in words ({@code -} for none)
      * @param overrides config keys and the values that make the change
+     * @param trainedAs the variant whose trained model it is evaluated on (its overrides change only what the
+     *                  method's fingerprint leaves out, the matching), or null when it trains its own
      */
-    public record Variant(String name, String changes, Map<String, Object> overrides) {
+    public record Variant(String name, String changes, Map<String, Object> overrides, String trainedAs) {
         public Variant {
             overrides = Map.copyOf(overrides);
+        }
+
+        /** A variant that trains its own model. */
+        public Variant(String name, String changes, Map<String, Object> overrides) {
+            this(name, changes, overrides, null);
+        }
+
+        /** The variant whose checkpoints hold this one's trained model: itself, or {@link #trainedAs()}. */
+        public String trainingName() {
+            return trainedAs == null ? name : trainedAs;
         }
 
         /** {@code config} with this variant's overrides. */
@@ -88,6 +103,14 @@ public final class Ablation {
             if (variants.stream().noneMatch(v -> v.name().equals(reference))) {
                 throw new IllegalArgumentException("reference variant " + reference + " is not among " + variants);
             }
+            List<String> names = variants.stream().map(Variant::name).toList();
+            for (Variant v : variants) {
+                int trainer = v.trainedAs() == null ? -1 : names.indexOf(v.trainedAs());
+                if (v.trainedAs() != null && (trainer < 0 || trainer > names.indexOf(v.name()))) {
+                    throw new IllegalArgumentException("variant " + v.name() + " is evaluated on " + v.trainedAs()
+                            + ", which must be listed before it");
+                }
+            }
         }
 
         public List<String> names() {
@@ -96,6 +119,7 @@ public final class Ablation {
 
         /**
          * The variants named in {@code spec}, comma-separated, in the table's order; {@code all} or blank = every one.
+         * A variant evaluated on another's model brings that variant in too.
          *
          * @throws ConfigError for an unknown or repeated name (listing the known ones)
          */
@@ -107,6 +131,9 @@ public final class Ablation {
                 if (!names().contains(name)) throw Check.unknownName(method + " ablation variant", name, names());
                 if (wanted.contains(name)) throw new ConfigError("ablation variant \"" + name + "\" is listed twice");
                 wanted.add(name);
+            }
+            for (Variant v : variants) {
+                if (wanted.contains(v.name()) && v.trainedAs() != null && !wanted.contains(v.trainedAs())) wanted.add(v.trainedAs());
             }
             return variants.stream().filter(v -> wanted.contains(v.name())).toList();
         }
@@ -198,6 +225,7 @@ public final class Ablation {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("variant", variant.name());
             m.put("changes", variant.changes());
+            if (variant.trainedAs() != null) m.put("trainedAs", variant.trainedAs());
             m.put("overrides", new java.util.TreeMap<>(variant.overrides()));
             m.put("rank1", rank1());
             m.put("mAP", mAP());
@@ -281,11 +309,12 @@ public final class Ablation {
 
     private static Run train(Config config, Manifest manifest, Storage storage, Variant v, long seed, Path dir, Path result)
             throws IOException {
-        LOG.info("ablation: training variant {} with seed {} (overrides {})", v.name(), seed, v.overrides());
+        LOG.info("ablation: {} variant {} with seed {} (overrides {})", v.trainedAs() == null ? "training" : "evaluating",
+                v.name(), seed, v.overrides());
         Config c = v.applyTo(config).withValue("reid.run.seed", ConfigValueFactory.fromAnyRef(seed));
         long start = System.nanoTime();
         LocalTraining.Result r = LocalTraining.run(c, manifest, storage,
-                new Checkpoints(storage, new Path(dir, "checkpoints/" + v.name() + "/seed-" + seed)));
+                new Checkpoints(storage, new Path(dir, "checkpoints/" + v.trainingName() + "/seed-" + seed)));
         OutfitProbe.Result probe = null;
         if (probes(manifest)) {
             InputConfig input = InputConfig.from(c);
@@ -302,10 +331,12 @@ public final class Ablation {
         out.put("variant", v.name());
         out.put("seed", seed);
         out.put("overrides", new java.util.TreeMap<>(v.overrides()));
+        if (v.trainedAs() != null) out.put("trainedAs", v.trainedAs());
         out.put("minutes", minutes);
         out.put("metrics", m.toMap());
         if (probe != null) out.put("probe", probe.toMap());
-        out.put("curve", r.curve());
+        // a variant evaluated on another variant's model has no curve of its own (the restored checkpoint's is that one's)
+        out.put("curve", v.trainedAs() == null ? r.curve() : List.of());
         storage.writeString(result, JSON.writeValueAsString(out));
         return run;
     }

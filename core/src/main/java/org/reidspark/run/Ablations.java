@@ -22,6 +22,13 @@ import java.util.Map;
  *       clothes classes are permuted at random within each identity ({@code reid.cal.clothes.labels =
  *       shuffled-within-identity}: a gain that survives it does not come from outfits); compared with
  *       {@code no-cal}.</li>
+ *   <li>{@code dcr} ("Learning differentiable categorical regions with Gumbel-Softmax for person re-identification",
+ *       Yang and Xu, Neurocomputing 2024, https://doi.org/10.1016/j.neucom.2024.128723): {@code full} (the configured
+ *       recipe); {@code parts-unweighted} and {@code holistic}, the full model matched without the visibility weighting
+ *       and by the holistic feature (evaluated on {@code full}'s model); {@code k1}, {@code k2}, {@code k4}, the
+ *       number of parts (the recipe's K is 3); {@code no-overlap-penalty} and {@code no-alignment}, the stripe-wise
+ *       regularization and the self-refinement left out; {@code bot}, BoT trained with the same backbone, input,
+ *       batches, augmentation and schedule; compared with {@code full}.</li>
  * </ul>
  */
 public final class Ablations {
@@ -37,8 +44,19 @@ public final class Ablations {
             new Ablation.Variant("shuffled-clothes", "clothes labels shuffled within identity",
                     Map.of("reid.cal.clothes.labels", "shuffled-within-identity"))), "no-cal");
 
+    public static final Ablation.Spec DCR = new Ablation.Spec("dcr", List.of(
+            new Ablation.Variant("full", "-", Map.of()),
+            new Ablation.Variant("parts-unweighted", "visibility weighting off (the full model)", Map.of("reid.dcr.matching", "parts"), "full"),
+            new Ablation.Variant("holistic", "holistic matching (the full model)", Map.of("reid.dcr.matching", "holistic"), "full"),
+            new Ablation.Variant("k1", "K = 1", Map.of("reid.dcr.parts", 1)),
+            new Ablation.Variant("k2", "K = 2", Map.of("reid.dcr.parts", 2)),
+            new Ablation.Variant("k4", "K = 4", Map.of("reid.dcr.parts", 4)),
+            new Ablation.Variant("no-overlap-penalty", "stripe overlap penalty off", Map.of("reid.dcr.loss.stripe-weight", 0.0)),
+            new Ablation.Variant("no-alignment", "pixel-level part alignment off", Map.of("reid.dcr.loss.alignment-weight", 0.0)),
+            new Ablation.Variant("bot", "BoT, same backbone, input, batches, epochs", Map.of("reid.method", "bot"))), "full");
+
     /** The methods with an ablation. */
-    public static final List<String> METHODS = List.of("bot", "cal");
+    public static final List<String> METHODS = List.of("bot", "cal", "dcr");
 
     private Ablations() {
     }
@@ -48,6 +66,7 @@ public final class Ablations {
         return switch (method) {
             case "bot" -> BOT;
             case "cal" -> CAL;
+            case "dcr" -> DCR;
             default -> throw Check.unknownName("method with an ablation (reid.method; known methods: "
                     + String.join(", ", Methods.names()) + ")", method, METHODS);
         };

@@ -28,7 +28,7 @@ import java.util.TreeSet;
  * training starts ({@value #FILE}); a run resumes from its checkpoint only when the fingerprint is the same, and a
  * mismatch is an error naming every differing key (with its old and new value), unless
  * {@code reid.run.resume-with-changes} says to go on anyway. Settings that do not change what is computed (logging,
- * loader threads, evaluation) are left out.
+ * loader threads, evaluation, a method's {@link org.reidspark.method.MethodConfig#evaluationKeys()}) are left out.
  *
  * @param values the settings by key, sorted
  */
@@ -64,6 +64,7 @@ public record Fingerprint(Map<String, String> values) {
             ConfigValue value = config.getValue(path);
             if (value instanceof com.typesafe.config.ConfigObject) {
                 for (Map.Entry<String, ConfigValue> e : config.getConfig(path).entrySet()) {
+                    if (path.equals(method.config().section()) && method.config().evaluationKeys().contains(e.getKey())) continue;
                     v.put(path + "." + e.getKey(), render(e.getValue()));
                 }
             } else {

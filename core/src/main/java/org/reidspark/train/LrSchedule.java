@@ -10,7 +10,8 @@ import java.util.List;
  * {@code reid.train.schedule}: the learning rate as a function of training progress, with a linear warm-up
  * (BoT, https://arxiv.org/abs/1903.07071: from {@code warmup-factor} x base to base over {@code warmup-epochs},
  * stepped per epoch as its code does) followed by multi-step decay ({@code gamma} at each milestone epoch)
- * or cosine annealing to {@code min-factor} x base at {@code epochs}.
+ * or cosine annealing to {@code min-factor} x base at {@code epochs}, starting at {@code cosine-start} (held at the base
+ * rate from the end of warm-up until then, fast-reid's {@code DELAY_ITERS}, which DCR's recipe sets to epoch 35 of 70).
  *
  * @param kind          {@code warmup-multistep} or {@code warmup-cosine}
  * @param warmupEpochs  epochs of warm-up (0 = none)
@@ -18,9 +19,10 @@ import java.util.List;
  * @param milestones    epochs at which multistep multiplies the rate by {@code gamma}
  * @param gamma         multistep decay factor
  * @param minFactor     cosine's final fraction of the base rate
+ * @param cosineStart   the epoch cosine annealing starts at; at most the end of warm-up means right after it
  */
 public record LrSchedule(String kind, int warmupEpochs, double warmupFactor, List<Integer> milestones,
-                         double gamma, double minFactor) implements java.io.Serializable {
+                         double gamma, double minFactor, int cosineStart) implements java.io.Serializable {
     public static final List<String> KINDS = List.of("warmup-multistep", "warmup-cosine");
 
     public LrSchedule {
@@ -29,6 +31,7 @@ public record LrSchedule(String kind, int warmupEpochs, double warmupFactor, Lis
         Check.inRange("reid.train.schedule.warmup-factor", warmupFactor, 0.0, 1.0);
         Check.inRange("reid.train.schedule.gamma", gamma, 0.0, 1.0);
         Check.inRange("reid.train.schedule.min-factor", minFactor, 0.0, 1.0);
+        Check.nonNegative("reid.train.schedule.cosine-start", cosineStart);
         milestones = List.copyOf(milestones);
         for (int i = 0; i < milestones.size(); i++) {
             if (milestones.get(i) <= 0 || (i > 0 && milestones.get(i) <= milestones.get(i - 1))) {
@@ -38,10 +41,15 @@ public record LrSchedule(String kind, int warmupEpochs, double warmupFactor, Lis
         }
     }
 
+    /** A schedule whose cosine annealing, if any, starts right after warm-up. */
+    public LrSchedule(String kind, int warmupEpochs, double warmupFactor, List<Integer> milestones, double gamma, double minFactor) {
+        this(kind, warmupEpochs, warmupFactor, milestones, gamma, minFactor, 0);
+    }
+
     public static LrSchedule from(Config c) {
         Config s = c.getConfig("reid.train.schedule");
         return new LrSchedule(s.getString("kind"), s.getInt("warmup-epochs"), s.getDouble("warmup-factor"),
-                s.getIntList("milestones"), s.getDouble("gamma"), s.getDouble("min-factor"));
+                s.getIntList("milestones"), s.getDouble("gamma"), s.getDouble("min-factor"), s.getInt("cosine-start"));
     }
 
     /**
@@ -60,8 +68,10 @@ public record LrSchedule(String kind, int warmupEpochs, double warmupFactor, Lis
                 yield Math.pow(gamma, passed);
             }
             case "warmup-cosine" -> {
-                int span = Math.max(1, epochs - warmupEpochs);
-                double t = Math.min(1.0, (double) (epoch - warmupEpochs) / span);
+                int start = Math.max(warmupEpochs, cosineStart);
+                if (epoch < start) yield 1.0;
+                int span = Math.max(1, epochs - start);
+                double t = Math.min(1.0, (double) (epoch - start) / span);
                 yield minFactor + (1 - minFactor) * 0.5 * (1 + Math.cos(Math.PI * t));
             }
             default -> throw new IllegalStateException(kind);

@@ -130,4 +130,43 @@ class AblationTest {
         assertEquals(0.40, (double) json.get("probeAccuracy"), 1e-12);
         assertTrue(((Map<?, ?>) json.get("protocols")).containsKey("same-clothes"), json.toString());
     }
+
+    @Test
+    void dcrVariantsChangeOnlyWhatTheyNameAndMatchingVariantsReuseTheFullModel() {
+        Config base = ConfigLoader.load(List.of("reid.method=dcr"));
+        org.reidspark.method.dcr.DcrConfig full = org.reidspark.method.dcr.DcrConfig.from(base);
+        for (Ablation.Variant v : Ablations.DCR.variants()) {
+            Config c = v.applyTo(base);
+            if (v.name().equals("bot")) {
+                assertEquals("bot", Methods.of(c).name());
+                assertEquals(base.getConfig("reid.model"), c.getConfig("reid.model"), "BoT gets DCR's backbone");
+                continue;
+            }
+            org.reidspark.method.dcr.DcrConfig d = org.reidspark.method.dcr.DcrConfig.from(c);
+            assertEquals(v.name().startsWith("k") ? Integer.parseInt(v.name().substring(1)) : 3, d.parts(), v.name());
+            assertEquals(switch (v.name()) {
+                case "parts-unweighted" -> "parts";
+                case "holistic" -> "holistic";
+                default -> "visible-parts";
+            }, d.matching(), v.name());
+            assertEquals(v.name().equals("no-overlap-penalty") ? 0.0 : full.loss().stripe(), d.loss().stripe(), v.name());
+            assertEquals(v.name().equals("no-alignment") ? 0.0 : full.loss().alignment(), d.loss().alignment(), v.name());
+            if (v.trainedAs() != null) {
+                // evaluated on another variant's model: nothing but the matching may differ, and the matching is
+                // left out of the fingerprint, so the trained model's checkpoint is evaluated, not refused
+                assertEquals(full.withMatching(d.matching()), d, v.name());
+                assertEquals("full", v.trainingName());
+                for (String key : v.overrides().keySet()) {
+                    assertTrue(d.evaluationKeys().contains(key.substring("reid.dcr.".length())), key);
+                }
+            } else {
+                assertEquals(v.name(), v.trainingName());
+            }
+        }
+        assertEquals(List.of("full", "holistic"), Ablations.DCR.select("holistic").stream().map(Ablation.Variant::name).toList(),
+                "a matching variant brings the model it is evaluated on");
+        assertThrows(IllegalArgumentException.class, () -> new Ablation.Spec("x", List.of(
+                new Ablation.Variant("eval-only", "-", Map.of(), "full"), new Ablation.Variant("full", "-", Map.of())), "full"),
+                "a variant evaluated on a model trained after it");
+    }
 }

@@ -138,6 +138,16 @@ class TrainingStateTest {
         assertEquals(1.0, cos.factor(2, 12), 1e-12);
         assertEquals(0.5, cos.factor(7, 12), 1e-12);
         assertEquals(0.0, cos.factor(12, 12), 1e-12);
+        // DCR's recipe: warm-up 15, base rate until 35, cosine to 70 (fast-reid's DELAY_ITERS)
+        LrSchedule delayed = new LrSchedule("warmup-cosine", 15, 0.01, List.of(), 0.1, 0.0, 35);
+        assertEquals(0.01, delayed.factor(0, 70), 1e-12);
+        assertEquals(1.0, delayed.factor(15, 70), 1e-12);
+        assertEquals(1.0, delayed.factor(34, 70), 1e-12);
+        assertEquals(1.0, delayed.factor(35, 70), 1e-12);
+        assertEquals(0.5, delayed.factor(35 + 35 / 2, 70), 0.05);
+        assertEquals(0.0, delayed.factor(70, 70), 1e-12);
+        assertEquals(cos.factor(7, 12), new LrSchedule("warmup-cosine", 2, 0.1, List.of(), 0.1, 0.0, 1).factor(7, 12), 1e-12,
+                "a start inside warm-up is the end of warm-up");
         assertThrows(org.reidspark.config.ConfigError.class,
                 () -> new LrSchedule("step", 0, 0.1, List.of(), 0.1, 0));
         assertThrows(org.reidspark.config.ConfigError.class,

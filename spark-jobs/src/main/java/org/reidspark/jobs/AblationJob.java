@@ -30,7 +30,7 @@ import java.util.Map;
  * {@code ablation}: a method's ablation ({@link Ablation}; the variants of each method in {@link Ablations}), a
  * benchmark, not part of CI: the configured recipe ({@code reid.method}) and its variants (BoT: without BNNeck, without
  * label smoothing, without random erasing; CAL: without the clothes losses, and with clothes labels shuffled within
- * identity), each trained and evaluated in this JVM as {@code train-local} does (no Spark), seed by seed, beside the
+ * identity; DCR: its matchings, K = 1..4, without its regularizers, BoT beside it), each trained and evaluated in this JVM as {@code train-local} does (no Spark), seed by seed, beside the
  * colour-histogram baseline measured once on the same split under every protocol of {@code reid.eval}. Where the test
  * images have clothes labels, every run's test features (and the histograms) get the outfit probe. Prints markdown
  * tables and publishes {@code <reid.run.output>/<reid.run.name>-ablation/} with {@code ablation.json} (the tables'
@@ -48,7 +48,7 @@ public final class AblationJob implements Job {
 
     @Override
     public String summary() {
-        return "benchmark: a method's recipe against its variants (BoT: its tricks removed; CAL: without clothes losses, controls)";
+        return "benchmark: a method's recipe against its variants (BoT: its tricks removed; CAL: without clothes losses, controls; DCR: matchings, parts, BoT)";
     }
 
     @Override
@@ -64,7 +64,7 @@ public final class AblationJob implements Job {
     public int run(JobContext ctx) throws Exception {
         Ablation.Spec spec = Ablations.of(ctx.config().getString("reid.method"));
         List<Ablation.Variant> variants = spec.select(ctx.args().plain("--variants").orElse("all"));
-        int repeats = repeats(ctx.args().plain("--repeats").orElse("1"));
+        int repeats = ctx.args().positiveInt("--repeats", 1);
         for (Ablation.Variant v : variants) Methods.of(v.applyTo(ctx.config())); // every variant's settings are valid
         RunConfig base = ctx.run();
         RunConfig runConfig = new RunConfig(base.name() + SUFFIX, base.output(), base.seed(), base.overwrite());
@@ -118,15 +118,5 @@ public final class AblationJob implements Job {
             ctx.out().println("run directory: " + published);
         }
         return 0;
-    }
-
-    private static int repeats(String text) {
-        try {
-            int n = Integer.parseInt(text.trim());
-            if (n >= 1) return n;
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new UsageError("--repeats needs a whole number of at least 1, got \"" + text + "\"");
     }
 }

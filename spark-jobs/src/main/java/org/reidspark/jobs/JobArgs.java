@@ -180,4 +180,17 @@ public final class JobArgs {
         if (v == null) throw new UsageError("job " + job.name() + " needs " + flag + " (see submit/reid " + job.name() + " --help)");
         return v;
     }
+
+    /** A plain option's value as a whole number of at least 1, {@code otherwise} when absent; a usage error naming it otherwise. */
+    public int positiveInt(String flag, int otherwise) {
+        String text = plain.get(flag);
+        if (text == null) return otherwise;
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= 1) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageError(flag + " needs a whole number of at least 1, got \"" + text + "\"");
+    }
 }

@@ -14,10 +14,10 @@ import java.util.List;
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
     public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "retrain", "registry",
-            "report", "ablation", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "smoke");
+            "report", "ablation", "dcr-parts", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "smoke");
 
     /** The jobs that start no Spark: submit/reid runs them in one plain JVM (its NON_SPARK_JOBS, checked by MainTest). */
-    public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation");
+    public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation", "dcr-parts");
 
     private Jobs() {
     }
@@ -28,6 +28,7 @@ public final class Jobs {
             case "eval-distmat" -> new EvalDistmatJob();
             case "train-local" -> new TrainLocalJob();
             case "ablation" -> new AblationJob();
+            case "dcr-parts" -> new DcrPartsJob();
             case "train" -> new TrainJob();
             case "shard" -> new ShardJob();
             case "evaluate" -> new EvaluateJob();

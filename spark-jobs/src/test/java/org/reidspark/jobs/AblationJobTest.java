@@ -104,6 +104,29 @@ class AblationJobTest {
         assertFalse(Files.exists(tmp.resolve("synth")), "nothing was generated");
     }
 
+    /** A DCR matching variant costs an evaluation: it reads the full variant's checkpoint and trains nothing. */
+    @Test
+    void dcrMatchingVariantsAreEvaluatedOnTheFullModel() throws Exception {
+        List<String> args = tiny("d", "holistic");
+        args.addAll(List.of("reid.method=dcr", "reid.input.height=64", "reid.input.width=32", "reid.dcr.parts=2",
+                "reid.dcr.freeze-epochs=0", "reid.dcr.stripes.dilation=1", "reid.dcr.pseudo-labels.background-rows=0"));
+        JobRun r = TrainJobTest.run(args);
+        assertEquals(0, r.code(), r.err() + r.out());
+        Path d = tmp.resolve("runs/d-ablation");
+        JsonNode report = json(d.resolve("ablation.json"));
+        assertEquals("dcr", report.get("method").asText());
+        assertEquals(List.of("full", "holistic"), List.of(report.get("variants").get(0).get("variant").asText(),
+                report.get("variants").get(1).get("variant").asText()), "the model it is evaluated on comes along");
+        assertTrue(Files.exists(d.resolve("checkpoints/full/seed-1/state.bin")));
+        assertFalse(Files.exists(d.resolve("checkpoints/holistic")), "no training of its own");
+        JsonNode holistic = json(d.resolve("variants/holistic/seed-1.json"));
+        assertEquals("full", holistic.get("trainedAs").asText());
+        assertEquals(0, holistic.get("curve").size(), "evaluated on the full model, not trained");
+        assertEquals(1, json(d.resolve("variants/full/seed-1.json")).get("curve").size());
+        assertTrue(r.out().contains("| holistic | holistic matching (the full model) |"), r.out());
+        assertTrue(r.out().contains("| variant | changes | Rank-1 | mAP | mINP | mAP vs full |"), "compared with the full model: " + r.out());
+    }
+
     private static void copy(Path from, Path to) throws Exception {
         try (Stream<Path> files = Files.walk(from)) {
             for (Path p : files.sorted(Comparator.naturalOrder()).toList()) {

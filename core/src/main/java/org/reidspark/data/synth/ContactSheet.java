@@ -73,7 +73,7 @@ public final class ContactSheet {
     }
 
     /** A part label image (values 0..5) in colour. */
-    static BufferedImage colourParts(BufferedImage labels) {
+    public static BufferedImage colourParts(BufferedImage labels) {
         BufferedImage out = new BufferedImage(labels.getWidth(), labels.getHeight(), BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < labels.getHeight(); y++) {
             for (int x = 0; x < labels.getWidth(); x++) {

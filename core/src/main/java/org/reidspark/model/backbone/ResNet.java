@@ -93,8 +93,19 @@ public final class ResNet {
      */
     public static Output addTo(ComputationGraphConfiguration.GraphBuilder g, String input, ResNetSpec spec,
                                double width, int lastStride, String implementation) {
+        Output stem = addStem(g, input, width, implementation);
+        Output blocks = addBlocks(g, stem.output(), spec, width, lastStride, implementation, 0, blockCount(spec), "");
+        List<String> layers = new ArrayList<>(stem.layers());
+        layers.addAll(blocks.layers());
+        return new Output(blocks.output(), blocks.channels(), layers);
+    }
+
+    /**
+     * Adds the stem: the 7x7 stride-2 convolution {@code conv1}, {@code bn1}, ReLU and 3x3 stride-2 max pooling
+     * ({@code [B, 3, H, W]} -> {@code [B, w, H/4, W/4]}).
+     */
+    public static Output addStem(ComputationGraphConfiguration.GraphBuilder g, String input, double width, String implementation) {
         Implementations.check(implementation);
-        if (lastStride != 1 && lastStride != 2) throw new IllegalArgumentException("last stride must be 1 or 2, got " + lastStride);
         List<String> layers = new ArrayList<>();
         int base = baseWidth(width);
         String x = conv(g, "conv1", input, base, 7, 2, layers, implementation);
@@ -102,18 +113,66 @@ public final class ResNet {
         x = relu(g, "relu", x, implementation);
         g.addLayer("maxpool", Implementations.pooling(implementation, new SubsamplingLayer.Builder(PoolingType.MAX)
                 .kernelSize(3, 3).stride(2, 2).padding(1, 1).build()), x);
-        x = "maxpool";
-        int in = base;
+        return new Output("maxpool", base, layers);
+    }
+
+    /** Blocks over the four stages ({@code layer1.0} is block 0, the last block of {@code layer4} is the last). */
+    public static int blockCount(ResNetSpec spec) {
+        return spec.blocks().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** The torchvision name of block {@code index} (counted over all stages), e.g. {@code layer3.1}. */
+    public static String blockName(ResNetSpec spec, int index) {
+        int[] sb = stageAndBlock(spec, index);
+        return "layer" + (sb[0] + 1) + "." + sb[1];
+    }
+
+    /** Input channels of block {@code index} (counted over all stages). */
+    public static int blockInputChannels(ResNetSpec spec, double width, int index) {
+        int[] sb = stageAndBlock(spec, index);
+        int base = baseWidth(width);
+        if (sb[1] > 0) return (base << sb[0]) * spec.expansion();
+        return sb[0] == 0 ? base : (base << (sb[0] - 1)) * spec.expansion();
+    }
+
+    private static int[] stageAndBlock(ResNetSpec spec, int index) {
+        if (index < 0 || index >= blockCount(spec)) {
+            throw new IllegalArgumentException(spec.name() + " has blocks 0.." + (blockCount(spec) - 1) + ", not " + index);
+        }
+        int i = index;
         for (int stage = 0; stage < 4; stage++) {
+            if (i < spec.blocks().get(stage)) return new int[] {stage, i};
+            i -= spec.blocks().get(stage);
+        }
+        throw new IllegalStateException();
+    }
+
+    /**
+     * Adds blocks {@code from} (inclusive) to {@code to} (exclusive), counted over all stages, reading vertex
+     * {@code input} (the output of block {@code from - 1}, or of the stem for block 0), each vertex named
+     * {@code prefix} + its torchvision name (so {@code "part1."} builds a second copy of a block beside the first).
+     * The first block of stages 2 and 3 halves the resolution, that of stage 4 by {@code lastStride}.
+     */
+    public static Output addBlocks(ComputationGraphConfiguration.GraphBuilder g, String input, ResNetSpec spec, double width,
+                                   int lastStride, String implementation, int from, int to, String prefix) {
+        Implementations.check(implementation);
+        if (lastStride != 1 && lastStride != 2) throw new IllegalArgumentException("last stride must be 1 or 2, got " + lastStride);
+        if (from < 0 || to > blockCount(spec) || from >= to) {
+            throw new IllegalArgumentException("blocks [" + from + ", " + to + ") of " + spec.name() + ", which has " + blockCount(spec));
+        }
+        List<String> layers = new ArrayList<>();
+        int base = baseWidth(width);
+        String x = input;
+        int in = blockInputChannels(spec, width, from);
+        for (int index = from; index < to; index++) {
+            int[] sb = stageAndBlock(spec, index);
+            int stage = sb[0];
             int planes = base << stage;
-            int stride = stage == 0 ? 1 : stage == 3 ? lastStride : 2;
-            for (int b = 0; b < spec.blocks().get(stage); b++) {
-                String name = "layer" + (stage + 1) + "." + b;
-                int s = b == 0 ? stride : 1;
-                x = spec.bottleneck() ? bottleneck(g, name, x, in, planes, s, layers, implementation)
-                        : basic(g, name, x, in, planes, s, layers, implementation);
-                in = planes * spec.expansion();
-            }
+            int stride = sb[1] > 0 || stage == 0 ? 1 : stage == 3 ? lastStride : 2;
+            String name = prefix + blockName(spec, index);
+            x = spec.bottleneck() ? bottleneck(g, name, x, in, planes, stride, layers, implementation)
+                    : basic(g, name, x, in, planes, stride, layers, implementation);
+            in = planes * spec.expansion();
         }
         return new Output(x, in, layers);
     }

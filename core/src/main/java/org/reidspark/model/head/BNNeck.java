@@ -80,37 +80,38 @@ public final class BNNeck {
      */
     public static List<String> addTo(ComputationGraphConfiguration.GraphBuilder g, String featureMap, int channels,
                                      int numClasses, boolean bnneck) {
-        return addTo(g, featureMap, channels, numClasses, bnneck, Pooling.AVG);
+        return addTo(g, "", featureMap, channels, numClasses, bnneck, Pooling.AVG);
     }
 
     /**
-     * As {@link #addTo(ComputationGraphConfiguration.GraphBuilder, String, int, int, boolean)} with the given
-     * pooling; the feature, BatchNorm and classifier are {@code pooling.width(channels)} wide.
+     * As {@link #addTo(ComputationGraphConfiguration.GraphBuilder, String, int, int, boolean)} with every vertex name
+     * prefixed by {@code prefix} (a network with several heads, one per branch: {@code prefix + FEATURE} ...) and the
+     * given pooling; the feature, BatchNorm and classifier are {@code pooling.width(channels)} wide.
      */
-    public static List<String> addTo(ComputationGraphConfiguration.GraphBuilder g, String featureMap, int channels,
+    public static List<String> addTo(ComputationGraphConfiguration.GraphBuilder g, String prefix, String featureMap, int channels,
                                      int numClasses, boolean bnneck, Pooling pooling) {
         if (numClasses < 2) throw new IllegalArgumentException("the classifier needs at least 2 classes, got " + numClasses);
         List<String> layers = new ArrayList<>();
-        g.addLayer(POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).collapseDimensions(true).build(), featureMap);
-        String pooled = POOL;
+        g.addLayer(prefix + POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).collapseDimensions(true).build(), featureMap);
+        String pooled = prefix + POOL;
         if (pooling == Pooling.MAX_AVG) {
-            g.addLayer(MAX_POOL, new GlobalPoolingLayer.Builder(PoolingType.MAX).collapseDimensions(true).build(), featureMap);
-            g.addVertex(CONCAT, new MergeVertex(), MAX_POOL, POOL);
-            pooled = CONCAT;
+            g.addLayer(prefix + MAX_POOL, new GlobalPoolingLayer.Builder(PoolingType.MAX).collapseDimensions(true).build(), featureMap);
+            g.addVertex(prefix + CONCAT, new MergeVertex(), prefix + MAX_POOL, prefix + POOL);
+            pooled = prefix + CONCAT;
         }
         channels = pooling.width(channels);
-        g.addLayer(FEATURE, identity(), pooled);
+        g.addLayer(prefix + FEATURE, identity(), pooled);
         String classifierInput = pooled;
         if (bnneck) {
-            g.addLayer(BN, shiftFreeBatchNorm(channels), pooled);
-            layers.add(BN);
-            classifierInput = BN;
+            g.addLayer(prefix + BN, shiftFreeBatchNorm(channels), pooled);
+            layers.add(prefix + BN);
+            classifierInput = prefix + BN;
         }
-        g.addLayer(LOGITS, new DenseLayer.Builder().nIn(channels).nOut(numClasses).hasBias(!bnneck)
+        g.addLayer(prefix + LOGITS, new DenseLayer.Builder().nIn(channels).nOut(numClasses).hasBias(!bnneck)
                 .activation(Activation.IDENTITY)
                 .weightInit(new WeightInitDistribution(new NormalDistribution(0, CLASSIFIER_INIT_STD))).build(), classifierInput);
-        layers.add(LOGITS);
-        g.addLayer(EMBEDDING, identity(), classifierInput);
+        layers.add(prefix + LOGITS);
+        g.addLayer(prefix + EMBEDDING, identity(), classifierInput);
         return layers;
     }
 

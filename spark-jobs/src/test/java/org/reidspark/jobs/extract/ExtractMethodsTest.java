@@ -23,6 +23,7 @@ import org.reidspark.method.TrainingData;
 import org.reidspark.method.ContractData;
 import org.reidspark.method.bot.BotContractTest;
 import org.reidspark.method.cal.CalContractTest;
+import org.reidspark.method.dcr.DcrContractTest;
 import org.reidspark.method.toy.ToyContractTest;
 import org.reidspark.run.TrainedModel;
 import org.reidspark.train.TrainingState;
@@ -38,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code extract} writes what each method's test features are: one {@code array<float>} column per array of its test
- * network ({@code embedding}, and for the toy also {@code parts} and {@code visibility}), with the values the core
+ * network ({@code embedding}, and for the toy and DCR also {@code parts} and {@code visibility}), with the values the core
  * {@link Embedder} computes for the same files.
  */
 class ExtractMethodsTest {
@@ -47,16 +48,15 @@ class ExtractMethodsTest {
 
     static Stream<Arguments> methods() {
         return Stream.of(Arguments.of("bot", BotContractTest.tiny()), Arguments.of("toy", ToyContractTest.tiny()),
-                Arguments.of("cal", CalContractTest.tiny()));
+                Arguments.of("cal", CalContractTest.tiny()),
+                Arguments.of("dcr", DcrContractTest.tiny()));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("methods")
     void writesOneColumnPerTestFeatureArray(String name, Config tiny) throws Exception {
         Config config = tiny.withValue("reid.run.name", ConfigValueFactory.fromAnyRef(name))
-                .withValue("reid.run.output", ConfigValueFactory.fromAnyRef(tmp.resolve("runs").toString()))
-                .withValue("reid.input.height", ConfigValueFactory.fromAnyRef(32))
-                .withValue("reid.input.width", ConfigValueFactory.fromAnyRef(16));
+                .withValue("reid.run.output", ConfigValueFactory.fromAnyRef(tmp.resolve("runs").toString()));
         Method method = Methods.of(config);
         // the contract's tiny data: 4 identities, two cameras, two outfits each (CAL needs clothes classes)
         TrainingState state = method.initialize(TrainingData.of(new ContractData(4, 32, 16).manifest()), 7, null);
@@ -103,7 +103,7 @@ class ExtractMethodsTest {
             }
             assertEquals(expected.embedding().dim(), g.getInteger("dims", 0));
         }
-        if (name.equals("toy")) assertTrue(arrays.containsAll(List.of(TestFeatures.PARTS, TestFeatures.VISIBILITY)), arrays.toString());
+        if (List.of("toy", "dcr").contains(name)) assertTrue(arrays.containsAll(List.of(TestFeatures.PARTS, TestFeatures.VISIBILITY)), arrays.toString());
         Map<?, ?> info = new com.fasterxml.jackson.databind.ObjectMapper().readValue(out.resolve(ExtractFiles.SUMMARY).toFile(), Map.class);
         assertEquals(arrays, List.copyOf(((Map<?, ?>) info.get("features")).keySet()), "extract.json lists the arrays");
     }

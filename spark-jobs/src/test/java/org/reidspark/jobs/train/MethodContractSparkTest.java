@@ -19,6 +19,7 @@ import org.reidspark.method.Methods;
 import org.reidspark.method.TrainingData;
 import org.reidspark.method.bot.BotContractTest;
 import org.reidspark.method.cal.CalContractTest;
+import org.reidspark.method.dcr.DcrContractTest;
 import org.reidspark.method.toy.ToyContractTest;
 import org.reidspark.train.AuxState;
 import org.reidspark.train.DenseState;
@@ -63,7 +64,8 @@ class MethodContractSparkTest {
 
     static Stream<Arguments> methods() {
         return Stream.of(Arguments.of("bot", BotContractTest.tiny()), Arguments.of("toy", ToyContractTest.tiny()),
-                Arguments.of("cal", CalContractTest.tiny()));
+                Arguments.of("cal", CalContractTest.tiny()),
+                Arguments.of("dcr", DcrContractTest.tiny()));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,0 +1,9 @@
+/**
+ * Custom layers with hand-written backward passes (each checked against central differences in double precision),
+ * written like the native backbone layers rather than as DL4J SameDiff layers (whose gradients are 2x, see
+ * PLATFORM.md): DCR's part locator and foreground head ({@link org.reidspark.model.layer.ChannelGeM},
+ * {@link org.reidspark.model.layer.ChannelSoftmax}), its branches' detached mask weighting
+ * ({@link org.reidspark.model.layer.MaskedMapVertex}), and its straight-through Gumbel-Softmax stripes
+ * ({@link org.reidspark.model.layer.GumbelStripes}, applied to a graph output outside the graph).
+ */
+package org.reidspark.model.layer;
