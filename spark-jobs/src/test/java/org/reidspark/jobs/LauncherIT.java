@@ -117,6 +117,35 @@ class LauncherIT {
         assertTrue(Files.exists(runs.resolve("passthrough/_PUBLISHED")));
     }
 
+    /**
+     * Launchers started at the same moment in one checkout (two scheduled pipelines at the same minute) while the
+     * local SPARK_HOME has to be made again: each one makes it or waits for the one making it, and every job runs
+     * (before the launcher's lock, one launcher's {@code rm -rf} of the folder failed while another linked jars
+     * into it: "Directory not empty", found by RetrainCronIT).
+     */
+    @Test
+    void launchersStartedTogetherShareOneSparkHome() throws Exception {
+        Path classpath = ROOT.resolve("spark-jobs/target/spark-home/.classpath");
+        Files.deleteIfExists(classpath); // the next launcher makes the folder again
+        List<java.util.concurrent.Future<Result>> runs = new ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            for (int i = 0; i < 4; i++) {
+                String name = "together-" + i;
+                runs.add(pool.submit(() -> launch("smoke", "--master", "local[1]", "--output", tmp.resolve("runs").toString(),
+                        "--name", name)));
+            }
+            for (java.util.concurrent.Future<Result> f : runs) {
+                Result r = f.get();
+                assertEquals(0, r.code, r.output);
+                assertTrue(r.output.contains("smoke: OK"), r.output);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(Files.exists(classpath), "the SPARK_HOME was made again");
+    }
+
     @Test
     void jobsWithoutSparkRunInOneJvm() throws Exception {
         // a java that counts its starts: JAVA_HOME pointing at a wrapper of the real one

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The machine's cron daemon (Debian's {@code cron} package; {@code .ci/run} installs it) for tests: started when it is
+ * The machine's cron daemon (Debian's {@code cron} package; {@code submit/scheduler-test} installs it) for tests: started when it is
  * not running, and given a crontab of the test's own in {@code /etc/cron.d/} (root, as CI runs). Each line removes
  * its own crontab once the test's folder is gone, so a test that dies leaves no schedule running.
  */
@@ -26,7 +26,7 @@ final class Cron implements AutoCloseable {
         Path daemon = Path.of("/usr/sbin/cron");
         if (!Files.isExecutable(daemon)) {
             throw new AssertionError("cron is not installed: this test drives the pipeline through Debian's cron"
-                    + " (apt-get install --no-install-recommends cron; .ci/run does it)");
+                    + " (apt-get install --no-install-recommends cron; submit/scheduler-test does it)");
         }
         if (!Files.isWritable(CRON_D)) {
             throw new AssertionError("cannot write " + CRON_D + ": the cron test runs as root, as CI does");
