@@ -388,18 +388,34 @@ class RetrainCronIT {
         return snapshot(t).keySet().stream().anyMatch(k -> k.contains(version) && k.endsWith("checkpoints/state.bin"));
     }
 
-    /** Every file of the registry with its size and modification time. */
+    /**
+     * Every file of the registry with its size and modification time. A running pipeline changes the registry while
+     * it is listed (a lock file gone between the listing and the look at its status fails Hadoop's local listing):
+     * the listing is then taken again, up to 10 times.
+     */
     private static Map<String, Long> snapshot(Track t) throws IOException {
-        Map<String, Long> out = new TreeMap<>();
         org.apache.hadoop.fs.Path root = Storage.path(t.registry());
         FileSystem fs = t.storage.fs(root);
-        if (!fs.exists(root)) return out;
-        RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-        while (it.hasNext()) {
-            LocatedFileStatus f = it.next();
-            out.put(f.getPath().toString(), f.getLen() * 31 + f.getModificationTime());
+        for (int attempt = 1; ; attempt++) {
+            Map<String, Long> out = new TreeMap<>();
+            try {
+                if (!fs.exists(root)) return out;
+                RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+                while (it.hasNext()) {
+                    LocatedFileStatus f = it.next();
+                    out.put(f.getPath().toString(), f.getLen() * 31 + f.getModificationTime());
+                }
+                return out;
+            } catch (java.io.FileNotFoundException | RuntimeException e) {
+                if (attempt >= 10) throw e;
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(ie);
+                }
+            }
         }
-        return out;
     }
 
     /** The exit codes cron's lines recorded. */
