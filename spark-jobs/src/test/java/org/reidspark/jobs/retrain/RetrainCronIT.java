@@ -39,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>the first run promotes v0001;</li>
  *   <li>the next runs find nothing new: exit 0, nothing written;</li>
  *   <li>new people with good labels: v0002 passes the gate and is promoted;</li>
- *   <li>new images with corrupted labels: the run is killed with SIGKILL while it trains v0003;</li>
+ *   <li>new images with corrupted labels, 3 to 1 against the good ones ({@link RetrainData}): the run is killed with
+ *       SIGKILL while it trains v0003;</li>
  *   <li>a second, overlapping crontab line is added: at the next ticks one run takes the dead run's lease once it has
  *       expired and resumes v0003 from its checkpoint, and v0003 (a worse model) is rejected, exit 3; the run started
  *       beside it exits 4 and changes nothing.</li>
@@ -104,7 +105,8 @@ class RetrainCronIT {
     @Test
     void cronRunsTheSequenceOnLocalDiskAndS3() throws Exception {
         Cron.ensureRunning();
-        RetrainData data = RetrainData.generate(tmp.resolve("pools"));
+        RetrainData data = RetrainData.generate(tmp.resolve("pools"), 100);
+        int collection = data.collectionSize();
         try (S3Proxy s3 = S3Proxy.start()) {
             Path localDir = Files.createDirectories(tmp.resolve("local"));
             Path localRoot = localDir.resolve("data");
@@ -177,7 +179,7 @@ class RetrainCronIT {
                 for (Track t : tracks) {
                     JsonNode s = awaitFinal(t, setUp, "promoted");
                     assertEquals("v0001", s.get("candidate").asText(), t.kind);
-                    assertEquals("v0001", ChampionCheck.check(t.storage, t.registry(), 120).version(), t.kind);
+                    assertEquals("v0001", ChampionCheck.check(t.storage, t.registry(), collection).version(), t.kind);
                 }
 
                 // 2. nothing new: the next runs exit 0 and write nothing
@@ -197,7 +199,7 @@ class RetrainCronIT {
                     Registry.VersionRecord v2 = Registry.at(t.storage, t.registry()).version("v0002").orElseThrow();
                     assertEquals("v0001", v2.warmStart());
                     assertEquals("v0001", v2.championVersion());
-                    assertEquals("v0002", ChampionCheck.check(t.storage, t.registry(), 120).version(), t.kind);
+                    assertEquals("v0002", ChampionCheck.check(t.storage, t.registry(), collection).version(), t.kind);
                 }
 
                 // 4. corrupted labels: each registry's run is killed while it trains v0003, after its first checkpoint
@@ -206,7 +208,7 @@ class RetrainCronIT {
                 List<Long> killed = new ArrayList<>();
                 for (Track t : tracks) killed.add(killWhileTraining(t, corrupt, "v0003"));
                 for (Track t : tracks) {
-                    assertEquals("v0002", ChampionCheck.check(t.storage, t.registry(), 120).version(),
+                    assertEquals("v0002", ChampionCheck.check(t.storage, t.registry(), collection).version(),
                             t.kind + ": the champion and its embeddings survive the killed run");
                 }
 
@@ -223,7 +225,7 @@ class RetrainCronIT {
                     Registry.VersionRecord v3 = Registry.at(t.storage, t.registry()).version("v0003").orElseThrow();
                     assertEquals("rejected", v3.decision().outcome(), v3.toString());
                     assertTrue(v3.candidate().mAP() < v3.champion().mAP(), "the corrupted candidate is worse: " + v3);
-                    assertEquals("v0002", ChampionCheck.check(t.storage, t.registry(), 120).version(), t.kind);
+                    assertEquals("v0002", ChampionCheck.check(t.storage, t.registry(), collection).version(), t.kind);
                     Instant started = Instant.parse(s.get("started").asText());
                     assertTrue(statuses(t).stream().anyMatch(b -> b.get("state").asText().equals("busy")
                                     && Math.abs(Instant.parse(b.get("started").asText()).toEpochMilli() - started.toEpochMilli()) < 30_000),
