@@ -4,6 +4,9 @@
  * PLATFORM.md): DCR's part locator and foreground head ({@link org.reidspark.model.layer.ChannelGeM},
  * {@link org.reidspark.model.layer.ChannelSoftmax}), its branches' detached mask weighting
  * ({@link org.reidspark.model.layer.MaskedMapVertex}), and its straight-through Gumbel-Softmax stripes
- * ({@link org.reidspark.model.layer.GumbelStripes}, applied to a graph output outside the graph).
+ * ({@link org.reidspark.model.layer.GumbelStripes}, applied to a graph output outside the graph); PAUL's patch
+ * sampler, PyTorch's {@code affine_grid} + {@code grid_sample} as a graph vertex
+ * ({@link org.reidspark.model.layer.BilinearSampler}), and the horizontal-stripe thetas its patch generation network
+ * starts from ({@link org.reidspark.model.layer.PatchStripes}).
  */
 package org.reidspark.model.layer;
