@@ -47,8 +47,8 @@ import java.util.Objects;
  * (see {@link PatchStripes}) samples rows {@code i (H - 1) / M .. (i + 1) (H - 1) / M}, interpolating between rows;
  * under {@code false} with {@code h = H / M} it picks rows {@code i H / M .. (i + 1) H / M - 1} exactly. The identity
  * theta with {@code h = H, w = W} reproduces the map under both. BilinearSamplerTest compares forward and backward
- * with values PyTorch 1.13.1 computed (test resource {@code grid_sample_reference.py}). Size-1 outputs: PyTorch before 1.3 put the single
- * coordinate at -1, this class (like PyTorch since 1.3) at 0; PAUL never samples a size-1 patch.
+ * with values PyTorch 1.13.1 computed (test resource {@code grid_sample_reference.py}). Size-1 outputs: PyTorch before
+ * 1.3 put the single coordinate at -1, this class (like PyTorch since 1.3) at 0; PAUL never samples a size-1 patch.
  */
 public class BilinearSampler extends GraphVertex {
     private int height;
