@@ -14,6 +14,7 @@ import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Types;
 import org.reidspark.artifact.Storage;
+import org.reidspark.jobs.PartitionedWork;
 import org.reidspark.eval.TestFeatures;
 
 import java.io.IOException;
@@ -28,7 +29,8 @@ import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
  * The extract job's output layout and its Parquet files. Each input partition {@code k} is written by its own task as
  * {@code embeddings.parquet/part-<k>.parquet} and {@code unreadable.parquet/part-<k>.parquet}, each under a hidden
  * temporary name first and then renamed, and is complete once {@code done/part-<k>.json} exists (written last, the
- * same way). A rerun redoes exactly the partitions without that marker, replacing whatever a failed attempt left.
+ * same way; the layout and its rules are {@link PartitionedWork}'s). A rerun redoes exactly the partitions without
+ * that marker, replacing whatever a failed attempt left.
  *
  * <p>The files are written on the executors with Parquet's own writer (not Spark's, whose commit protocol covers a
  * whole job, not one partition); Spark reads them as {@code uri: string, embedding: array<float>, model_run_id:
@@ -39,9 +41,9 @@ import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
 public final class ExtractFiles {
     public static final String EMBEDDINGS = "embeddings.parquet";
     public static final String UNREADABLE = "unreadable.parquet";
-    public static final String DONE = "done";
+    public static final String DONE = PartitionedWork.DONE;
     /** The input's fingerprint and partitioning, written when the output is started; a rerun must match it. */
-    public static final String PLAN = "plan.json";
+    public static final String PLAN = PartitionedWork.PLAN;
     /** What the published output holds: model, input, partitions, counts. */
     public static final String SUMMARY = "extract.json";
 
@@ -72,46 +74,34 @@ public final class ExtractFiles {
 
     /** {@code part-00042}: the base name of partition {@code k}'s files. */
     public static String part(int k) {
-        return String.format(Locale.ROOT, "part-%05d", k);
+        return PartitionedWork.part(k);
     }
 
     public static Path embeddings(Path dir, int k) {
-        return new Path(new Path(dir, EMBEDDINGS), part(k) + ".parquet");
+        return PartitionedWork.file(dir, EMBEDDINGS, k);
     }
 
     public static Path unreadable(Path dir, int k) {
-        return new Path(new Path(dir, UNREADABLE), part(k) + ".parquet");
+        return PartitionedWork.file(dir, UNREADABLE, k);
     }
 
     public static Path marker(Path dir, int k) {
-        return new Path(new Path(dir, DONE), part(k) + ".json");
+        return PartitionedWork.marker(dir, k);
     }
 
     /** The partition index of a marker's file name, or -1 when the name is not a marker's. */
     public static int markerPartition(String name) {
-        if (!name.startsWith("part-") || !name.endsWith(".json")) return -1;
-        try {
-            return Integer.parseInt(name.substring(5, name.length() - 5));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return PartitionedWork.markerPartition(name);
     }
 
     /** The hidden temporary name {@code path} is written under by task attempt {@code attempt} before the rename. */
     public static Path temporary(Path path, long attempt) {
-        return new Path(path.getParent(), "." + path.getName() + ".attempt-" + attempt);
+        return PartitionedWork.temporary(path, attempt);
     }
 
     /** A Parquet writer of {@code schema} rows to {@code path} (replaced if present). */
     static ParquetWriter<Group> writer(Storage storage, Path path, MessageType schema) throws IOException {
-        storage.fs(path); // the cached file system, with checksum side files off
-        Configuration conf = storage.hadoop();
-        return ExampleParquetWriter.builder(HadoopOutputFile.fromPath(path, conf))
-                .withConf(conf)
-                .withType(schema)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .withCompressionCodec(CompressionCodecName.SNAPPY)
-                .build();
+        return PartitionedWork.writer(storage, path, schema);
     }
 
     /** One row: {@code values[a]} is the image's row of array {@code arrays.get(a)} ({@code embedding} first). */
@@ -130,8 +120,6 @@ public final class ExtractFiles {
 
     /** Moves a finished temporary file to its final name, replacing a file a failed attempt left there. */
     static void commit(Storage storage, Path temporary, Path target) throws IOException {
-        FileSystem fs = storage.fs(target);
-        if (fs.exists(target)) fs.delete(target, false);
-        if (!fs.rename(temporary, target)) throw new IOException("could not rename " + temporary + " to " + target);
+        PartitionedWork.commit(storage, temporary, target);
     }
 }

@@ -34,6 +34,7 @@ import org.reidspark.run.TrainedModel;
 import org.reidspark.jobs.Job;
 import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
+import org.reidspark.jobs.PartitionedWork;
 import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.SparkSessions;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
@@ -257,68 +258,22 @@ public final class ExtractJob implements Job {
 
     /** Partitions with a {@code done/} marker and both of their Parquet files. */
     static Set<Integer> complete(Storage storage, Path work, int partitions) throws IOException {
-        Set<Integer> markers = names(storage, new Path(work, ExtractFiles.DONE), partitions, ExtractFiles::markerPartition);
-        Set<Integer> embeddings = names(storage, new Path(work, ExtractFiles.EMBEDDINGS), partitions, ExtractJob::partPartition);
-        Set<Integer> unreadable = names(storage, new Path(work, ExtractFiles.UNREADABLE), partitions, ExtractJob::partPartition);
-        markers.retainAll(embeddings);
-        markers.retainAll(unreadable);
-        return markers;
-    }
-
-    private static Set<Integer> names(Storage storage, Path dir, int partitions,
-                                      java.util.function.ToIntFunction<String> partition) throws IOException {
-        Set<Integer> out = new HashSet<>();
-        FileSystem fs = storage.fs(dir);
-        if (!fs.exists(dir)) return out;
-        for (FileStatus f : fs.listStatus(dir)) {
-            int k = partition.applyAsInt(f.getPath().getName());
-            if (k >= 0 && k < partitions) out.add(k);
-        }
-        return out;
-    }
-
-    /** The partition of a {@code part-<k>.parquet} file name, or -1. */
-    private static int partPartition(String name) {
-        if (!name.endsWith(".parquet")) return -1;
-        return ExtractFiles.markerPartition(name.substring(0, name.length() - ".parquet".length()) + ".json");
+        return PartitionedWork.complete(storage, work, partitions, List.of(ExtractFiles.EMBEDDINGS, ExtractFiles.UNREADABLE));
     }
 
     /** Deletes the hidden files that failed task attempts left (their partitions have since been completed). */
     private static void removeTemporaryFiles(Storage storage, Path work) throws IOException {
-        for (String sub : List.of(ExtractFiles.EMBEDDINGS, ExtractFiles.UNREADABLE, ExtractFiles.DONE)) {
-            Path dir = new Path(work, sub);
-            FileSystem fs = storage.fs(dir);
-            if (!fs.exists(dir)) continue;
-            for (FileStatus f : fs.listStatus(dir)) {
-                if (f.getPath().getName().startsWith(".")) fs.delete(f.getPath(), false);
-            }
-        }
+        PartitionedWork.removeTemporaryFiles(storage, work, List.of(ExtractFiles.EMBEDDINGS, ExtractFiles.UNREADABLE));
     }
 
     /** Refuses to resume an incomplete output that was started with another plan. */
     private static void checkResumable(Storage storage, S3Config s3, Path incomplete, ExtractPlan plan) throws IOException {
-        Path planFile = new Path(incomplete, ExtractFiles.PLAN);
-        if (!explained("check the incomplete output", incomplete.toString(), s3, () -> storage.exists(planFile))) {
-            FileSystem fs = storage.fs(incomplete);
-            if (fs.exists(incomplete)) {
-                for (FileStatus f : fs.listStatus(incomplete)) {
-                    if (!f.getPath().getName().equals("config.conf")) {
-                        throw new ConfigError(incomplete + " is the incomplete run directory of another job (it has no "
-                                + ExtractFiles.PLAN + "); choose another reid.extract.output, or delete it");
-                    }
-                }
-            }
-            return;
-        }
-        ExtractPlan earlier = ExtractPlan.fromJson(JSON.readTree(storage.readString(planFile)));
-        List<String> differences = earlier.differences(plan);
-        if (!differences.isEmpty()) {
-            throw new ConfigError("the incomplete extraction in " + incomplete + " was started with "
-                    + String.join("; ", differences) + ". Resuming would mix embeddings of different runs: rerun with the"
-                    + " same model, input and settings, or delete " + incomplete + " (or choose another reid.extract.output)"
-                    + " to start over");
-        }
-        LOG.info("extract: resuming the incomplete output {}", incomplete);
+        PartitionedWork.checkResumable(storage, s3, incomplete, "extract", "reid.extract.output",
+                earlier -> ExtractPlan.fromJson(earlier).differences(plan),
+                differences -> "the incomplete extraction in " + incomplete + " was started with "
+                        + String.join("; ", differences) + ". Resuming would mix embeddings of different runs: rerun with the"
+                        + " same model, input and settings, or delete " + incomplete + " (or choose another reid.extract.output)"
+                        + " to start over");
     }
 
     /** Every image file below {@code prefix}, as sorted, qualified uris; hidden files and folders ('.', '_') are skipped. */

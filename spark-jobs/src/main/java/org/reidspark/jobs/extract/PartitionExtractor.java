@@ -1,6 +1,5 @@
 package org.reidspark.jobs.extract;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
@@ -49,7 +48,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class PartitionExtractor {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionExtractor.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger POOLS = new AtomicInteger();
     private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(30);
 
@@ -167,10 +165,7 @@ final class PartitionExtractor {
         marker.put("embedded", embedded);
         marker.put("unreadable", bad.size());
         marker.put("seconds", seconds);
-        Path markerFile = ExtractFiles.marker(work, k);
-        Path markerTmp = ExtractFiles.temporary(markerFile, attempt);
-        storage.writeString(markerTmp, JSON.writeValueAsString(marker));
-        ExtractFiles.commit(storage, markerTmp, markerFile);
+        org.reidspark.jobs.PartitionedWork.writeMarker(storage, work, k, attempt, marker);
         LOG.info("{}: {} images, {} embedded, {} unreadable in {} s ({} images/s)", what, uris.length, embedded, bad.size(),
                 String.format(java.util.Locale.ROOT, "%.1f", seconds),
                 String.format(java.util.Locale.ROOT, "%.1f", uris.length / Math.max(seconds, 1e-9)));
