@@ -2,6 +2,8 @@ package org.reidspark.jobs;
 
 import org.reidspark.jobs.evaluate.EvaluateJob;
 import org.reidspark.jobs.extract.ExtractJob;
+import org.reidspark.jobs.mine.MineBenchJob;
+import org.reidspark.jobs.mine.MineJob;
 import org.reidspark.jobs.report.ReportJob;
 import org.reidspark.jobs.retrain.RegistryJob;
 import org.reidspark.jobs.retrain.RetrainJob;
@@ -14,10 +16,10 @@ import java.util.List;
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
     public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "retrain", "registry",
-            "report", "ablation", "dcr-parts", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "smoke");
+            "report", "ablation", "dcr-parts", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "mine", "mine-bench", "smoke");
 
     /** The jobs that start no Spark: submit/reid runs them in one plain JVM (its NON_SPARK_JOBS, checked by MainTest). */
-    public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation", "dcr-parts");
+    public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation", "dcr-parts", "mine-bench");
 
     private Jobs() {
     }
@@ -40,6 +42,8 @@ public final class Jobs {
             case "synth" -> new SynthJob();
             case "bench" -> new BenchJob();
             case "bench-scaling" -> new ScalingBenchJob();
+            case "mine" -> new MineJob();
+            case "mine-bench" -> new MineBenchJob();
             default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));
         };
     }

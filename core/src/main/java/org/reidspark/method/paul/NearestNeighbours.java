@@ -43,12 +43,14 @@ public final class NearestNeighbours {
         this.set = s;
         this.n = (int) s.size(0);
         this.d = (int) s.size(1);
-        float[] all = s.data().asFloat();
+        // squared norms in double, a chunk of rows at a time (no heap copy of the whole set)
         norms = new double[n];
-        for (int i = 0; i < n; i++) {
-            double t = 0;
-            for (int k = 0, o = i * d; k < d; k++) t += (double) all[o + k] * all[o + k];
-            norms[i] = t;
+        int chunk = (int) Math.max(1, Math.min(n, (1 << 22) / d));
+        for (int i0 = 0; i0 < n; i0 += chunk) {
+            int i1 = Math.min(n, i0 + chunk);
+            INDArray rows = s.get(NDArrayIndex.interval(i0, i1), NDArrayIndex.all()).castTo(DataType.DOUBLE);
+            double[] part = rows.mul(rows).sum(1).toDoubleVector();
+            System.arraycopy(part, 0, norms, i0, i1 - i0);
         }
     }
 
