@@ -1,7 +1,6 @@
 package org.reidspark.jobs.mine;
 
 import com.typesafe.config.Config;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -22,13 +21,26 @@ import java.util.Locale;
  * JVM without Spark, with {@code reid.mine.block-size} and the neighbours {@code reid.mine.walk}/{@code nearest}
  * imply. Prints the machine's ND4J sgemm rate measured in the same run (median of 3 {@code 2048^3} products, before
  * and after the search), the distance rate (pairs/s and the GFLOP/s of the {@code 2 D} flops per pair the gemm does),
- * its fraction of the sgemm rate, the peak resident memory ({@code VmHWM}) against the stated bound (the set
- * {@code 4 N D} + norms {@code 8 N} + the block's {@link NearestNeighbours#workingBytes}), and the time the search
+ * its fraction of the sgemm rate, the resident memory before the search and its peak ({@code VmHWM}) during it against
+ * the stated bound (the set {@code 4 N D} + norms {@code 8 N}, then the block's {@link NearestNeighbours#workingBytes}
+ * on top), and the time the search
  * would take for all anchors and for MSMT17 (126,441 images, time scaling with {@code N^2}) on this machine.
  */
 public final class MineBenchJob implements Job {
     /** MSMT17's image count (train + query + gallery). */
     static final int MSMT17_IMAGES = 126_441;
+
+    /** The current resident size ({@code VmRSS}), 0 where unknown. */
+    private static long rss() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
 
     @Override
     public String name() {
@@ -70,6 +82,8 @@ public final class MineBenchJob implements Job {
         NearestNeighbours search = new NearestNeighbours(set);
         // warm-up: one block
         search.search(0, Math.min(block, anchors), k, block);
+        System.gc();
+        long before = rss();
         NetworkBenchmark.resetPeakRss();
         long t0 = System.nanoTime();
         NearestNeighbours.Lists lists = search.search(0, anchors, k, block);
@@ -91,10 +105,11 @@ public final class MineBenchJob implements Job {
                 gemmRate, Arrays.toString(Arrays.stream(gemm).map(g -> Math.round(g * 10) / 10.0).toArray())));
         out.println(String.format(Locale.ROOT, "  search: %.2f s, %.3g distance pairs/s, %.1f GFLOP/s (2*D flops per pair), "
                 + "%.1f%% of sgemm", seconds, pairs / seconds, gflops, 100 * gflops / gemmRate));
-        out.println(String.format(Locale.ROOT, "  memory: set %d MB (4ND + 8N) + working %.1f MB per task (4bD + 8b^2 + 12bk) = bound %d MB"
-                        + " besides the JVM; peak RSS during the search %d MB (JVM heap max %d MB, javacpp total %d MB)",
-                setBytes >> 20, working / 1048576.0, (setBytes + working) >> 20, peak >> 20,
-                Runtime.getRuntime().maxMemory() >> 20, Pointer.totalBytes() >> 20));
+        out.println(String.format(Locale.ROOT, "  memory: set %d MB (4ND + 8N, off-heap; a mine executor also holds the broadcast"
+                        + " copy on heap, +4ND) + working %.1f MB per task (4bD + 8b^2 + 12bk); resident %d MB before the search"
+                        + " (JVM, ND4J, the set), peak %d MB during it: +%d MB (JVM heap max %d MB)",
+                setBytes >> 20, working / 1048576.0, before >> 20, peak >> 20, (peak - before) >> 20,
+                Runtime.getRuntime().maxMemory() >> 20));
         out.println(String.format(Locale.ROOT, "  estimate: all %d anchors %.1f s; MSMT17 scale (%d images, %d-d, N^2) %.1f s = %.1f min"
                         + " on this machine", images, fullSeconds, MSMT17_IMAGES, dims, msmt, msmt / 60));
         if (lists.neighbours().length != anchors) throw new IllegalStateException("search returned " + lists.neighbours().length + " lists");

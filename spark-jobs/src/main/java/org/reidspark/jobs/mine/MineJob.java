@@ -287,6 +287,7 @@ public final class MineJob implements Job {
                         String.format(Locale.ROOT, "%.1f", outcomes.stream().mapToDouble(MinePartition.Outcome::seconds).sum()));
             } finally {
                 shared.destroy();
+                MinePartition.release();
             }
         }
         Set<Integer> now = PartitionedWork.complete(storage, work, plan.partitions(), folders);

@@ -85,6 +85,12 @@ final class MinePartition {
         return cached;
     }
 
+    /** Drops the cached set (the driver, after the job: in local mode it is also the executor). */
+    static synchronized void release() {
+        cached = null;
+        cachedValue = null;
+    }
+
     static Outcome run(Task task, Settings settings, NearestNeighbours set) throws IOException {
         long start = System.nanoTime();
         Storage storage = ExecutorHadoop.storage(); // the executor's own Hadoop settings: no credentials in the closure
