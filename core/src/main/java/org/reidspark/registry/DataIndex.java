@@ -2,9 +2,7 @@ package org.reidspark.registry;
 
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Manifest;
 import org.reidspark.data.Sample;
@@ -242,11 +240,7 @@ public record DataIndex(List<Entry> entries) {
         Path p = Storage.path(root);
         FileSystem fs = storage.fs(p);
         if (!fs.getFileStatus(p).isDirectory()) return out;
-        RemoteIterator<LocatedFileStatus> it = fs.listFiles(fs.makeQualified(p), true);
-        while (it.hasNext()) {
-            LocatedFileStatus st = it.next();
-            out.put(st.getPath().toString(), st);
-        }
+        for (FileStatus st : Storage.listFiles(fs, fs.makeQualified(p))) out.put(st.getPath().toString(), st);
         return out;
     }
 

@@ -1,8 +1,7 @@
 package org.reidspark.data.catalog;
 
-import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Catalog;
 import org.reidspark.data.Manifest;
@@ -182,9 +181,8 @@ public final class PrccCatalog implements Catalog {
         if (!folders.isDirectory(dir)) throw new CatalogError(TITLE + ": the folder " + dir + " is missing");
         List<Path> out = new ArrayList<>();
         int ignored = 0;
-        RemoteIterator<LocatedFileStatus> it = folders.fs(dir).listFiles(dir, true);
-        while (it.hasNext()) {
-            Path p = it.next().getPath();
+        for (FileStatus st : Storage.listFiles(folders.fs(dir), dir)) {
+            Path p = st.getPath();
             if (p.getName().endsWith(".jpg")) out.add(p);
             else ignored++;
         }

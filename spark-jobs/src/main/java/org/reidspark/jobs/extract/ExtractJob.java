@@ -4,10 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -281,9 +280,8 @@ public final class ExtractJob implements Job {
         int depth = root.depth();
         List<String> out = new ArrayList<>();
         int skipped = 0;
-        RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-        while (it.hasNext()) {
-            Path p = it.next().getPath();
+        for (FileStatus st : Storage.listFiles(fs, root)) {
+            Path p = st.getPath();
             if (hidden(p, depth)) continue;
             String lower = p.getName().toLowerCase(Locale.ROOT);
             if (IMAGE_SUFFIXES.stream().anyMatch(lower::endsWith)) {
