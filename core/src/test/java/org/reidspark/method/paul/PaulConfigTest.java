@@ -41,6 +41,9 @@ class PaulConfigTest {
         assertEquals(0.2, c.surrogate().saturation());
         assertEquals(1, c.model().lastStride());
         assertTrue(Methods.of(defaults()) instanceof PaulMethod);
+        assertTrue(!Methods.of(defaults()).trainingInputs().sampling().usesLabels(), "unsupervised batches ignore labels");
+        assertTrue(Methods.of(defaults().withValue("reid.paul.mode", ConfigValueFactory.fromAnyRef("supervised")))
+                .trainingInputs().sampling().usesLabels());
     }
 
     @Test
