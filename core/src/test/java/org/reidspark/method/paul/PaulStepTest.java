@@ -175,4 +175,25 @@ class PaulStepTest {
         INDArray pgn = s.network(PaulMethod.NETWORK).getLayer("pgn.theta").getParam("b");
         assertArrayEquals(PatchStripes.bias(6), pgn.toDoubleVector(), 1e-7, "the patch generation network keeps its rate 0");
     }
+
+    @Test
+    void aSupervisedModelFillsEveryLayerOfTheUnsupervisedNetwork() {
+        // the official unsupervised stage starts from the supervised PatchNet: a warm start (reid.train.init-from)
+        // copies layers by name and parameter shapes, so every unsupervised layer must have its supervised twin
+        ComputationGraph un = new PaulMethod(PaulConfig.from(PaulContractTest.tiny()))
+                .initialize(new TrainingData(2, 1, new long[] {0}), SEED, null).network(PaulMethod.NETWORK);
+        ComputationGraph sup = new PaulMethod(PaulConfig.from(PaulContractTest.tiny("supervised")))
+                .initialize(new TrainingData(5, 1, new long[] {0}), SEED, null).network(PaulMethod.NETWORK);
+        int layers = 0;
+        for (org.deeplearning4j.nn.api.Layer l : un.getLayers()) {
+            String name = l.conf().getLayer().getLayerName();
+            if (l.paramTable().isEmpty()) continue;
+            org.deeplearning4j.nn.api.Layer twin = sup.getLayer(name);
+            for (Map.Entry<String, INDArray> p : l.paramTable().entrySet()) {
+                assertArrayEquals(p.getValue().shape(), twin.getParam(p.getKey()).shape(), name + "_" + p.getKey());
+            }
+            layers++;
+        }
+        assertTrue(layers > 20, layers + " layers with parameters");
+    }
 }
