@@ -8,6 +8,8 @@ import org.reidspark.method.cal.CalConfig;
 import org.reidspark.method.cal.CalMethod;
 import org.reidspark.method.dcr.DcrConfig;
 import org.reidspark.method.dcr.DcrMethod;
+import org.reidspark.method.paul.PaulConfig;
+import org.reidspark.method.paul.PaulMethod;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,7 @@ import java.util.function.Function;
  */
 public final class Methods {
     /** The methods this module implements. */
-    public static final List<String> NAMES = List.of("bot", "cal", "dcr");
+    public static final List<String> NAMES = List.of("bot", "cal", "dcr", "paul");
     private static final Map<String, Function<Config, Method>> REGISTERED = new ConcurrentHashMap<>();
 
     private Methods() {
@@ -35,6 +37,7 @@ public final class Methods {
             case "bot" -> new BotMethod(BotConfig.from(config));
             case "cal" -> new CalMethod(CalConfig.from(config));
             case "dcr" -> new DcrMethod(DcrConfig.from(config));
+            case "paul" -> new PaulMethod(PaulConfig.from(config));
             default -> {
                 Function<Config, Method> registered = REGISTERED.get(name);
                 if (registered == null) throw Check.unknownName("method (reid.method)", name, names());

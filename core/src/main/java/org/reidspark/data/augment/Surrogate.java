@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 
 /**
  * PAUL's surrogate positives (Yang et al., "Patch-Based Discriminative Feature Learning for Unsupervised Person
- * Re-Identification", CVPR 2019, https://arxiv.org/abs/1904.00417): an image's augmented copy that the IPFL loss
+ * Re-Identification", CVPR 2019, https://arxiv.org/abs/1904.01308): an image's augmented copy that the IPFL loss
  * treats as the anchor's positive. The transforms, with the official code's parameters ({@code QizeYang/PAUL},
  * {@code src/dataset/market1501.py}):
  * <ul>

@@ -5,7 +5,7 @@ import org.reidspark.config.Check;
 import org.reidspark.config.ConfigError;
 
 /**
- * {@code reid.augment.surrogate}: PAUL's surrogate positives ({@link Surrogate}, https://arxiv.org/abs/1904.00417).
+ * {@code reid.augment.surrogate}: PAUL's surrogate positives ({@link Surrogate}, https://arxiv.org/abs/1904.01308).
  *
  * @param mode        {@code all}: colour jitter, rotation and crop in sequence (PAUL's code); {@code one}: one of them
  * @param cropMinArea smallest crop, as a fraction of the image area
@@ -17,7 +17,7 @@ import org.reidspark.config.ConfigError;
  * @param hue         hue shift drawn from {@code [-x, x]} (fraction of the colour circle, at most 0.5); 0 = off
  */
 public record SurrogateConfig(String mode, double cropMinArea, double cropMaxArea, double rotation,
-                              double brightness, double contrast, double saturation, double hue) {
+                              double brightness, double contrast, double saturation, double hue) implements java.io.Serializable {
     private static final String P = "reid.augment.surrogate.";
 
     public SurrogateConfig {

@@ -54,6 +54,15 @@ public record TrainingInputs(Sampling sampling, Map<String, ImageTransform> view
         default int stepsPerEpoch(long images) {
             return (int) Math.max(1, images / batchSize());
         }
+
+        /**
+         * Whether batches are formed by identity label. A sampling that does not ({@link #random}) can train on
+         * shards cut by image ({@link org.reidspark.data.shard.ShardPlan#byImage}), so no label decides which images
+         * a worker sees together.
+         */
+        default boolean usesLabels() {
+            return true;
+        }
     }
 
     /** P x K identity batches ({@link IdentitySampler}): P identities, K images each. */
@@ -89,6 +98,11 @@ public record TrainingInputs(Sampling sampling, Map<String, ImageTransform> view
             @Override
             public int batchSize() {
                 return size;
+            }
+
+            @Override
+            public boolean usesLabels() {
+                return false;
             }
 
             @Override

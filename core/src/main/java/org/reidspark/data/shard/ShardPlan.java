@@ -82,6 +82,47 @@ public final class ShardPlan {
         return new ShardPlan(shardOf, counts, List.copyOf(groups));
     }
 
+    /**
+     * A plan that shards by image, not by identity, for training that must not read identity labels (PAUL's
+     * unsupervised mode: https://arxiv.org/abs/1904.01308): every split's images are put in a seeded random order
+     * (a function of the seed and the number of images only: no person id, label or uri is read) and cut into
+     * {@code min(shards, images)} blocks whose sizes differ by at most one, each block a shard. A shard's
+     * {@code identities} is the number of distinct person ids in it, for the shard summary only.
+     *
+     * @param samples a manifest's samples; the manifest index of a sample is its position here
+     * @param shards  the most shards any split is cut into (positive)
+     * @param seed    the order's seed
+     */
+    public static ShardPlan byImage(List<Sample> samples, int shards, long seed) {
+        if (shards <= 0) throw new IllegalArgumentException("shard count must be positive, got " + shards);
+        int[] shardOf = new int[samples.size()];
+        Map<Split, Integer> counts = new EnumMap<>(Split.class);
+        List<Group> groups = new ArrayList<>();
+        for (Split split : Split.values()) {
+            List<Integer> images = new ArrayList<>();
+            for (int i = 0; i < samples.size(); i++) if (samples.get(i).split() == split) images.add(i);
+            int n = Math.min(shards, images.size());
+            counts.put(split, n);
+            if (n == 0) continue;
+            java.util.SplittableRandom rnd = org.reidspark.data.Seeds.random(seed, 0x53484152L, split.ordinal());
+            for (int i = images.size() - 1; i > 0; i--) {
+                int j = rnd.nextInt(i + 1);
+                Integer t = images.get(i);
+                images.set(i, images.get(j));
+                images.set(j, t);
+            }
+            int m = images.size();
+            for (int k = 0; k < n; k++) {
+                List<Integer> members = new ArrayList<>(images.subList((int) ((long) k * m / n), (int) ((long) (k + 1) * m / n)));
+                Collections.sort(members);
+                for (int i : members) shardOf[i] = k;
+                int identities = (int) members.stream().mapToInt(i -> samples.get(i).pid()).distinct().count();
+                groups.add(new Group(split, k, members, identities));
+            }
+        }
+        return new ShardPlan(shardOf, counts, List.copyOf(groups));
+    }
+
     /** The shard (within its split) of the sample at manifest index {@code index}. */
     public int shard(int index) {
         return shardOf[index];

@@ -106,4 +106,43 @@ class ShardPlanTest {
         assertEquals(2, plan.groups().size());
         assertThrows(IllegalArgumentException.class, () -> ShardPlan.of(samples, 0));
     }
+
+    @Test
+    void byImageCutsEverySplitIntoEqualBlocksWithoutLookingAtPersons() {
+        List<Sample> samples = new ArrayList<>();
+        add(samples, Split.TRAIN, new int[]{1, 2, 3}, new int[]{6, 3, 2});
+        add(samples, Split.QUERY, new int[]{7, 8}, new int[]{1, 1});
+        ShardPlan plan = ShardPlan.byImage(samples, 3, 42);
+        assertEquals(3, plan.shards(Split.TRAIN));
+        assertEquals(2, plan.shards(Split.QUERY), "no more shards than images");
+        int[] sizes = new int[3];
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (ShardPlan.Group g : plan.groups()) {
+            if (g.split() != Split.TRAIN) continue;
+            sizes[g.shard()] = g.indices().size();
+            for (int i : g.indices()) {
+                assertEquals(g.shard(), plan.shard(i));
+                assertTrue(seen.add(i), "image " + i + " in one shard");
+            }
+        }
+        assertEquals(11, seen.size(), "every training image has a shard");
+        java.util.Arrays.sort(sizes);
+        assertTrue(sizes[2] - sizes[0] <= 1, "blocks differ by at most one image: " + java.util.Arrays.toString(sizes));
+        // person 1's six images are not kept together (identity sharding would put them on one shard)
+        java.util.Set<Integer> shardsOfPerson1 = new java.util.HashSet<>();
+        for (int i = 0; i < 6; i++) shardsOfPerson1.add(plan.shard(i));
+        assertTrue(shardsOfPerson1.size() > 1, "person 1 spread over shards");
+        // the plan reads no person: the same images with other pids and labels get the same shards
+        List<Sample> relabelled = new ArrayList<>();
+        for (Sample s : samples) {
+            int pid = s.split() == Split.TRAIN ? 10 - s.pid() : s.pid();
+            relabelled.add(new Sample(s.uri(), pid, s.split() == Split.TRAIN ? 3 - s.label() - 1 : -1, s.camid(), -1, s.split()));
+        }
+        ShardPlan other = ShardPlan.byImage(relabelled, 3, 42);
+        for (int i = 0; i < samples.size(); i++) assertEquals(plan.shard(i), other.shard(i), "image " + i);
+        ShardPlan reseeded = ShardPlan.byImage(samples, 3, 43);
+        boolean differs = false;
+        for (int i = 0; i < samples.size(); i++) differs |= plan.shard(i) != reseeded.shard(i);
+        assertTrue(differs, "the seed sets the order");
+    }
 }

@@ -24,6 +24,7 @@ import org.reidspark.method.ContractData;
 import org.reidspark.method.bot.BotContractTest;
 import org.reidspark.method.cal.CalContractTest;
 import org.reidspark.method.dcr.DcrContractTest;
+import org.reidspark.method.paul.PaulContractTest;
 import org.reidspark.method.toy.ToyContractTest;
 import org.reidspark.run.TrainedModel;
 import org.reidspark.train.TrainingState;
@@ -49,7 +50,7 @@ class ExtractMethodsTest {
     static Stream<Arguments> methods() {
         return Stream.of(Arguments.of("bot", BotContractTest.tiny()), Arguments.of("toy", ToyContractTest.tiny()),
                 Arguments.of("cal", CalContractTest.tiny()),
-                Arguments.of("dcr", DcrContractTest.tiny()));
+                Arguments.of("dcr", DcrContractTest.tiny()), Arguments.of("paul", PaulContractTest.tiny()));
     }
 
     @ParameterizedTest(name = "{0}")
