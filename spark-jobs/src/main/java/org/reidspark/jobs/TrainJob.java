@@ -22,6 +22,7 @@ import org.reidspark.config.ConfigError;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
 import org.reidspark.jobs.report.RunReports;
 import org.reidspark.report.ReportConfig;
+import org.reidspark.jobs.shard.ShardConfig;
 import org.reidspark.jobs.shard.ShardJob;
 import org.reidspark.jobs.shard.ShardSet;
 import org.reidspark.jobs.train.DistributedConfig;
@@ -88,8 +89,11 @@ public final class TrainJob implements Job {
         String shardsAt = config.getString("reid.shard.output").isEmpty()
                 ? new Path(Storage.path(ctx.run().output()), ctx.run().name() + ".shards").toString()
                 : config.getString("reid.shard.output");
+        // a method that reads no labels trains on shards cut by image: identity shards would group its batches by person
+        String shardBy = method.trainingInputs().sampling().usesLabels() ? ShardConfig.from(config).by() : "image";
         Config withShards = config.withValue("reid.shard.output", ConfigValueFactory.fromAnyRef(shardsAt))
-                .withValue("reid.shard.shards", ConfigValueFactory.fromAnyRef(distributed.workers()));
+                .withValue("reid.shard.shards", ConfigValueFactory.fromAnyRef(distributed.workers()))
+                .withValue("reid.shard.by", ConfigValueFactory.fromAnyRef(shardBy));
         JobContext shardCtx = ctx.withConfig(withShards);
         Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
         TrainingData data = TrainingData.of(manifest);
@@ -107,7 +111,7 @@ public final class TrainJob implements Job {
             boolean reuse = false;
             if (RunDirectory.isPublished(storage, Storage.path(shardsAt))) {
                 List<String> diff = ShardSet.open(storage, shardsAt).differences(manifest.hash(), embedding.input().height(),
-                        embedding.input().width(), distributed.workers());
+                        embedding.input().width(), distributed.workers(), shardBy);
                 if (diff.isEmpty()) {
                     reuse = true;
                 } else if (!ctx.run().overwrite()) {

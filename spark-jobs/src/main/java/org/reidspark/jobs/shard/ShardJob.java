@@ -141,13 +141,13 @@ public final class ShardJob implements Job {
         try (RunDirectory dir = explained("create the shard set", where, s3, () -> RunDirectory.createFresh(storage, target, ctx.config(), "shard"))) {
             SparkSession session = spark.get();
             int shards = config.shards() > 0 ? config.shards() : session.sparkContext().defaultParallelism();
-            ShardSummary summary = shard(session, manifest, ShardPlan.of(manifest.samples(), shards),
+            ShardSummary summary = shard(session, manifest, config.plan(manifest.samples(), shards, ctx.run().seed()),
                     input, DecodeConfig.from(ctx.config()), config.maxBadFraction(), dir);
             dir.writeString(ShardSet.BAD_IMAGES, summary.badImagesCsv());
             dir.writeJson(ShardSet.SUMMARY, info(manifest, input, config, shards, summary));
             dir.info("shard", Map.of("samples", summary.total(), "bad", summary.bad(), "shards", shards));
             Path published = dir.publish();
-            ctx.out().println("shard: OK, " + (summary.total() - summary.bad()) + " images in identity shards, "
+            ctx.out().println("shard: OK, " + (summary.total() - summary.bad()) + " images in " + config.by() + " shards, "
                     + summary.bad() + " bad (listed in " + ShardSet.BAD_IMAGES + "), published " + published);
             return published;
         }
@@ -259,6 +259,7 @@ public final class ShardJob implements Job {
         info.put("width", input.width());
         info.put("alpha", input.alpha());
         info.put("shardsPerSplit", shards);
+        info.put("by", config.by());
         info.put("maxBadFraction", config.maxBadFraction());
         info.put("trainIdentities", m.trainIdentities());
         info.put("clothesClasses", m.clothesClasses());

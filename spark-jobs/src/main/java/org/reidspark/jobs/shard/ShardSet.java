@@ -93,7 +93,7 @@ public final class ShardSet {
      * How this shard set differs from one made of data with manifest hash {@code manifestSha256} at
      * {@code height x width} in {@code shards} shards per split: {@code key: recorded -> wanted} per difference.
      */
-    public java.util.List<String> differences(String manifestSha256, int height, int width, int shards) {
+    public java.util.List<String> differences(String manifestSha256, int height, int width, int shards, String by) {
         java.util.List<String> out = new java.util.ArrayList<>();
         String recorded = info.path("manifestSha256").asText("");
         if (!recorded.equals(manifestSha256)) {
@@ -102,6 +102,8 @@ public final class ShardSet {
         if (height() != height || width() != width) out.add("image size: " + height() + "x" + width() + " -> " + height + "x" + width);
         int made = info.path("shardsPerSplit").asInt(-1);
         if (made != shards) out.add("shards per split: " + made + " -> " + shards);
+        String grouped = info.path("by").asText("identity");
+        if (!grouped.equals(by)) out.add("training images grouped by " + grouped + " -> by " + by);
         return out;
     }
 

@@ -33,6 +33,9 @@ class ShardConfigTest {
         assertTrue(e.getMessage().contains("reid.shard.max-bad-fraction") && e.getMessage().contains("1.5"), e.getMessage());
         e = assertThrows(ConfigError.class, () -> load("reid.shard.shards=-1"));
         assertTrue(e.getMessage().contains("reid.shard.shards"), e.getMessage());
+        e = assertThrows(ConfigError.class, () -> load("reid.shard.by=person"));
+        assertTrue(e.getMessage().contains("reid.shard.by") && e.getMessage().contains("person")
+                && e.getMessage().contains("identity, image"), e.getMessage());
         e = assertThrows(ConfigError.class, () -> load("reid.shard.output=s3a://bucket"));
         assertTrue(e.getMessage().contains("reid.shard.output") && e.getMessage().contains("s3a://bucket"), e.getMessage());
     }

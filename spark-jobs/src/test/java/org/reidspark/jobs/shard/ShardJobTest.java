@@ -148,6 +148,35 @@ class ShardJobTest {
     }
 
     @Test
+    void imageShardsSplitAPersonAndAreRecorded() throws Exception {
+        Path out = tmp.resolve("sets/by-image");
+        JobRun r = MarketTree.shard(args("--output", out.toString(), "--max-bad-fraction", "0.1", "reid.shard.by=image"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("images in image shards"), r.out());
+        JsonNode info = new ObjectMapper().readTree(out.resolve("shard.json").toFile());
+        assertEquals("image", info.get("by").asText());
+        JobContext ctx = MarketTree.context(List.of());
+        SparkSession spark = SparkSessions.create(ctx);
+        try {
+            ShardSet set = ShardSet.open(ctx.storage(), out.toString());
+            Map<Integer, Set<Integer>> shardsOfPid = new HashMap<>();
+            int[] sizes = new int[set.shards(Split.TRAIN)];
+            for (int k = 0; k < sizes.length; k++) {
+                Shard shard = set.load(spark, Split.TRAIN, k);
+                sizes[k] = shard.size();
+                for (Sample s : shard.samples()) shardsOfPid.computeIfAbsent(s.pid(), p -> new HashSet<>()).add(k);
+            }
+            assertEquals(2, sizes.length);
+            assertTrue(Math.abs(sizes[0] - sizes[1]) <= 1, "equal blocks: " + java.util.Arrays.toString(sizes));
+            assertTrue(shardsOfPid.values().stream().anyMatch(k -> k.size() > 1), "some person in both shards: " + shardsOfPid);
+            List<String> diff = set.differences(info.get("manifestSha256").asText(), MarketTree.HEIGHT, MarketTree.WIDTH, 2, "identity");
+            assertEquals(List.of("training images grouped by image -> by identity"), diff);
+        } finally {
+            SparkSessions.stop(spark);
+        }
+    }
+
+    @Test
     void tooManyBadImagesFailWithAClearLineAndPublishNothing() throws Exception {
         Path sets = tmp.resolve("strict");
         JobRun r = MarketTree.shard(args("--output", sets.resolve("market").toString(), "--max-bad-fraction", "0.01"));
