@@ -14,9 +14,9 @@ import java.util.Arrays;
  * rows per image, grouped by image) is an anchor; the positive and the negative are image-level <em>centers</em>, not
  * views: {@code c_j} is image {@code j}'s entry in the image memory ({@code smooth.py SmoothingForImage}: the mean of
  * the image's views, detached, momentum 0.1, updated before the loss; here a
- * {@link org.reidspark.method.paul.PatchMemoryBank} with one patch fed {@link #viewMeans}). For anchor row {@code i}
+ * {@code paul.PatchMemoryBank} with one patch fed {@link #viewMeans}). For anchor row {@code i}
  * of image {@code l} with negative image {@code n_i} (cyclic ranking,
- * {@link org.reidspark.method.paul.CyclicRanking#inBatch}):
+ * {@code paul.CyclicRanking#inBatch}):
  * <pre>
  * d+_i = ||f_i - c_l||                   (Euclidean, not squared: the code's pow(2).sum then sqrt)
  * d-_i = ||f_i - c_{n_i}||, or 0 when there is no negative (the code appends tensor([0.]))

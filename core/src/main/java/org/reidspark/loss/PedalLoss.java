@@ -12,7 +12,7 @@ import java.util.Arrays;
  * Unsupervised Person Re-identification", Yang et al., CVPR 2019, https://arxiv.org/abs/1904.01308, section 3.2),
  * following the official code ({@code QizeYang/PAUL}, {@code src/loss/myloss.py}, {@code Pedal.forward}). For patch
  * {@code p} of sample {@code i} with feature {@code f} and the bank entries {@code c_j} of that patch
- * ({@link org.reidspark.method.paul.PatchMemoryBank}), over the entries {@code j} other than the sample's own row:
+ * ({@code paul.PatchMemoryBank}), over the entries {@code j} other than the sample's own row:
  * <pre>
  * d_j    = ||f - c_j||^2                                      (squared Euclidean, as the code's dist_map)
  * K      = the k entries with the smallest d_j                  (k nearest, the sample's own entry excluded)
@@ -23,7 +23,7 @@ import java.util.Arrays;
  * column {@code position} of the distance map before sorting), so it is neither a neighbour nor pushed; the loss is a
  * mean over samples and patches; with {@code size - 1 <= k} every entry is a neighbour and the loss is 0. The bank is
  * a constant here (the code stores detached features); the caller updates it with the batch first
- * ({@link org.reidspark.method.paul.PatchMemoryBank#update}, as {@code unsupervised_train.py} calls
+ * ({@code paul.PatchMemoryBank#update}, as {@code unsupervised_train.py} calls
  * {@code get_soft_label} before the loss), then passes the entries and rows. The scale {@code s} defaults to 10 in
  * {@code Pedal.__init__}; the README runs Market with {@code --scale 15} and Duke with {@code --scale 5}
  * ({@code unsupervised_train.py}'s own default is 15); {@code k = 10}. PAUL weights the loss 2 ({@code --ploss}); the
@@ -37,7 +37,7 @@ import java.util.Arrays;
  *
  * <p>Shapes: input (patch features of the batch's original images) {@code [B, M*d]}, patch {@code p} in columns
  * {@code [p*d, (p+1)*d)}; the {@link Targets} array {@value #BANK} {@code [M, N, d]}
- * ({@link org.reidspark.method.paul.PatchMemoryBank#entries()}, N >= 2); the per-sample ints {@value #BANK_ROW}, B rows
+ * ({@code paul.PatchMemoryBank#entries()}, N >= 2); the per-sample ints {@value #BANK_ROW}, B rows
  * in {@code [0, N)}; gradient {@code [B, M*d]} in the input's type. Distances are computed in the bank's type, the
  * soft-max weights in double.
  */
