@@ -49,6 +49,20 @@ public final class PretrainedWeights {
     }
 
     /**
+     * Loads the weights {@code model.pretrained()} names into {@code layers} of {@code target}; nothing when it names
+     * none. A failure to read them is an unchecked error naming the location.
+     */
+    public static void loadConfigured(ComputationGraph target, List<String> layers, ModelConfig model, Storage storage) {
+        if (model.pretrained().isEmpty()) return;
+        if (storage == null) throw new IllegalArgumentException("a Storage is needed to read " + model.pretrained());
+        try {
+            load(target, layers, model.pretrained(), storage);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read pretrained weights " + model.pretrained() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Loads {@code location} ({@code .zip} or {@code .npz}; a local path or Hadoop URI) into {@code layers} of
      * {@code target}.
      */

@@ -12,8 +12,6 @@ import org.reidspark.model.head.BNNeck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 
@@ -64,14 +62,7 @@ public final class ReidNetwork {
         LOG.info("built {} (width {}, last stride {}, {}x{} input, bnneck {}, {} pooling, {} layers): {} trainable parameters, {} classes",
                 model.backbone(), model.width(), model.lastStride(), model.inputHeight(), model.inputWidth(),
                 model.bnneck(), pooling.name().toLowerCase(java.util.Locale.ROOT), model.implementation(), trainableParams(graph), numClasses);
-        if (!model.pretrained().isEmpty()) {
-            if (storage == null) throw new IllegalArgumentException("a Storage is needed to read " + model.pretrained());
-            try {
-                PretrainedWeights.load(graph, backbone.layers(), model.pretrained(), storage);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read pretrained weights " + model.pretrained() + ": " + e.getMessage(), e);
-            }
-        }
+        PretrainedWeights.loadConfigured(graph, backbone.layers(), model, storage);
         return graph;
     }
 

@@ -22,8 +22,6 @@ import org.reidspark.model.layer.MaskedMapVertex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -111,14 +109,7 @@ public final class DcrNetwork {
         Layout layout = configure(model, parts, classes, options);
         ComputationGraph graph = new ComputationGraph(layout.builder().build());
         graph.init();
-        if (!model.pretrained().isEmpty()) {
-            if (storage == null) throw new IllegalArgumentException("a Storage is needed to read " + model.pretrained());
-            try {
-                PretrainedWeights.load(graph, layout.backbone(), model.pretrained(), storage);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read pretrained weights " + model.pretrained() + ": " + e.getMessage(), e);
-            }
-        }
+        PretrainedWeights.loadConfigured(graph, layout.backbone(), model, storage);
         for (String branch : branches(parts)) {
             if (branch.equals(GLOBAL)) continue;
             for (String layer : layout.lastBlock()) {

@@ -27,8 +27,6 @@ import org.reidspark.model.layer.PatchStripes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -153,14 +151,7 @@ public final class PaulNetwork {
         thetaW.assign(0);
         graph.getLayer("pgn.theta").getParam("b").assign(Nd4j.createFromArray(PatchStripes.bias(m)).castTo(thetaW.dataType())
                 .reshape(graph.getLayer("pgn.theta").getParam("b").shape()));
-        if (!model.pretrained().isEmpty()) {
-            if (storage == null) throw new IllegalArgumentException("a Storage is needed to read " + model.pretrained());
-            try {
-                PretrainedWeights.load(graph, backbone.layers(), model.pretrained(), storage);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read pretrained weights " + model.pretrained() + ": " + e.getMessage(), e);
-            }
-        }
+        PretrainedWeights.loadConfigured(graph, backbone.layers(), model, storage);
         LOG.info("built PAUL PatchNet ({}) on {} (width {}, {}x{} input, map {}x{}x{}, {} patches of {}): {} trainable parameters",
                 config.mode(), model.backbone(), model.width(), model.inputHeight(), model.inputWidth(), c, h, w, m, d,
                 ReidNetwork.trainableParams(graph));
