@@ -20,7 +20,10 @@ import org.reidspark.eval.Embeddings;
 import org.reidspark.eval.Labels;
 import org.reidspark.eval.OutfitProbe;
 import org.reidspark.eval.RankingMetrics;
+import org.reidspark.method.Method;
+import org.reidspark.method.Methods;
 import org.reidspark.train.Checkpoints;
+import org.reidspark.train.TrainingState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 
@@ -63,10 +67,24 @@ public final class Ablation {
      * @param overrides config keys and the values that make the change
      * @param trainedAs the variant whose trained model it is evaluated on (its overrides change only what the
      *                  method's fingerprint leaves out, the matching), or null when it trains its own
+     * @param initFrom  the variant whose trained model (same seed) warm-starts this one's training
+     *                  ({@link WarmStart}: PAUL's adaptation starts from the source model), or null
+     * @param onSource  whether it trains on the source dataset ({@value #SOURCE}: the experiment's overrides that make
+     *                  another dataset, and the recipe there) instead of the target's training split; it is evaluated
+     *                  on the target's query and gallery like every variant
      */
-    public record Variant(String name, String changes, Map<String, Object> overrides, String trainedAs) {
+    public record Variant(String name, String changes, Map<String, Object> overrides, String trainedAs, String initFrom,
+                          boolean onSource) {
         public Variant {
             overrides = Map.copyOf(overrides);
+            if (trainedAs != null && (initFrom != null || onSource)) {
+                throw new IllegalArgumentException("variant " + name + " is evaluated on " + trainedAs + "'s model: it trains nothing");
+            }
+        }
+
+        /** A variant that trains its own model, or is evaluated on {@code trainedAs}'s. */
+        public Variant(String name, String changes, Map<String, Object> overrides, String trainedAs) {
+            this(name, changes, overrides, trainedAs, null, false);
         }
 
         /** A variant that trains its own model. */
@@ -74,9 +92,27 @@ public final class Ablation {
             this(name, changes, overrides, null);
         }
 
+        /** A variant trained on the source dataset ({@value #SOURCE}). */
+        public static Variant onSource(String name, String changes, Map<String, Object> overrides) {
+            return new Variant(name, changes, overrides, null, null, true);
+        }
+
+        /** A variant whose training starts from {@code initFrom}'s trained model of the same seed. */
+        public static Variant startingFrom(String initFrom, String name, String changes, Map<String, Object> overrides) {
+            return new Variant(name, changes, overrides, null, initFrom, false);
+        }
+
         /** The variant whose checkpoints hold this one's trained model: itself, or {@link #trainedAs()}. */
         public String trainingName() {
             return trainedAs == null ? name : trainedAs;
+        }
+
+        /** The variants this one needs run before it (same seed): the one it is evaluated on or starts from. */
+        List<String> needs() {
+            List<String> n = new ArrayList<>();
+            if (trainedAs != null) n.add(trainedAs);
+            if (initFrom != null) n.add(initFrom);
+            return n;
         }
 
         /** {@code config} with this variant's overrides. */
@@ -88,6 +124,40 @@ public final class Ablation {
             }
             return c;
         }
+
+        /** The config this variant trains with: {@code config}, on the source's overrides where it trains there, with its own. */
+        public Config trainingConfig(Config config) {
+            return applyTo(onSource ? sourceConfig(config) : config);
+        }
+    }
+
+    /**
+     * The config key of the source dataset's overrides, relative to {@code reid} (e.g. {@code synth { seed = 2, output
+     * = "data/synth-source" }}, and a training recipe of its own where it differs), for variants that train there.
+     */
+    public static final String SOURCE = "reid.ablation.source";
+
+    /**
+     * {@code config} with the overrides of {@value #SOURCE} applied over it.
+     *
+     * @throws ConfigError when the section is empty or sets a key that {@code reid} does not have
+     */
+    public static Config sourceConfig(Config config) {
+        Config source = config.hasPath(SOURCE) ? config.getConfig(SOURCE) : com.typesafe.config.ConfigFactory.empty();
+        if (source.isEmpty()) {
+            throw new ConfigError("this ablation trains on a source dataset, but " + SOURCE + " is empty: set the overrides"
+                    + " that make the source (e.g. " + SOURCE + ".synth { seed = 2, output = \"data/synth-source\" })");
+        }
+        List<String> unknown = new ArrayList<>();
+        for (Map.Entry<String, com.typesafe.config.ConfigValue> e : source.entrySet()) {
+            String key = "reid." + e.getKey();
+            if (!config.hasPath(key) || key.startsWith("reid.ablation")) unknown.add(SOURCE + "." + e.getKey());
+        }
+        if (!unknown.isEmpty()) {
+            throw new ConfigError("unknown source override" + (unknown.size() > 1 ? "s" : "") + " " + String.join(", ", unknown)
+                    + ": every key under " + SOURCE + " must be a reid key (without the reid. prefix), e.g. synth.seed");
+        }
+        return source.atPath("reid").withFallback(config);
     }
 
     /**
@@ -105,10 +175,11 @@ public final class Ablation {
             }
             List<String> names = variants.stream().map(Variant::name).toList();
             for (Variant v : variants) {
-                int trainer = v.trainedAs() == null ? -1 : names.indexOf(v.trainedAs());
-                if (v.trainedAs() != null && (trainer < 0 || trainer > names.indexOf(v.name()))) {
-                    throw new IllegalArgumentException("variant " + v.name() + " is evaluated on " + v.trainedAs()
-                            + ", which must be listed before it");
+                for (String needed : v.needs()) {
+                    int before = names.indexOf(needed);
+                    if (before < 0 || before > names.indexOf(v.name())) {
+                        throw new IllegalArgumentException("variant " + v.name() + " needs " + needed + ", which must be listed before it");
+                    }
                 }
             }
         }
@@ -119,7 +190,7 @@ public final class Ablation {
 
         /**
          * The variants named in {@code spec}, comma-separated, in the table's order; {@code all} or blank = every one.
-         * A variant evaluated on another's model brings that variant in too.
+         * A variant evaluated on another's model, or starting from it, brings that variant in too.
          *
          * @throws ConfigError for an unknown or repeated name (listing the known ones)
          */
@@ -132,8 +203,10 @@ public final class Ablation {
                 if (wanted.contains(name)) throw new ConfigError("ablation variant \"" + name + "\" is listed twice");
                 wanted.add(name);
             }
-            for (Variant v : variants) {
-                if (wanted.contains(v.name()) && v.trainedAs() != null && !wanted.contains(v.trainedAs())) wanted.add(v.trainedAs());
+            // the variants a wanted one needs come too (listed earlier, so one pass from the end catches chains)
+            for (int i = variants.size() - 1; i >= 0; i--) {
+                Variant v = variants.get(i);
+                if (wanted.contains(v.name())) for (String n : v.needs()) if (!wanted.contains(n)) wanted.add(n);
             }
             return variants.stream().filter(v -> wanted.contains(v.name())).toList();
         }
@@ -226,6 +299,8 @@ public final class Ablation {
             m.put("variant", variant.name());
             m.put("changes", variant.changes());
             if (variant.trainedAs() != null) m.put("trainedAs", variant.trainedAs());
+            if (variant.initFrom() != null) m.put("initFrom", variant.initFrom());
+            if (variant.onSource()) m.put("onSource", true);
             m.put("overrides", new java.util.TreeMap<>(variant.overrides()));
             m.put("rank1", rank1());
             m.put("mAP", mAP());
@@ -274,17 +349,27 @@ public final class Ablation {
      *
      * @param dir      the ablation's (unpublished) directory: per-run results and checkpoints go under it, and
      *                 finished runs found there are reused
+     * @param datasets reads the manifest a config names (the source dataset of variants that train there; it is made
+     *                 first where it is synthetic and missing)
      * @param progress told of each run as it finishes
      * @return one row per variant, in the order given
      */
     public static List<Row> run(Config config, Manifest manifest, Storage storage, List<Variant> variants, List<Long> seeds,
-                                Path dir, Consumer<Run> progress) throws IOException {
+                                Path dir, Datasets datasets, Consumer<Run> progress) throws IOException {
         Map<String, List<Run>> runs = new LinkedHashMap<>();
         for (Variant v : variants) runs.put(v.name(), new ArrayList<>());
+        Manifest onSource = null;
+        if (variants.stream().anyMatch(Variant::onSource)) {
+            Manifest source = datasets.read(sourceConfig(config));
+            onSource = sourceToTarget(source, manifest);
+            LOG.info("ablation: source dataset {} ({} training images of {} identities), evaluated on {}", source.dataset(),
+                    source.train().size(), source.trainIdentities(), manifest.dataset());
+        }
         for (long seed : seeds) {
             for (Variant v : variants) {
                 Path result = new Path(dir, "variants/" + v.name() + "/seed-" + seed + ".json");
-                Run run = storage.exists(result) ? reuse(storage, result, v, seed) : train(config, manifest, storage, v, seed, dir, result);
+                Run run = storage.exists(result) ? reuse(storage, result, v, seed)
+                        : train(config, v.onSource() ? onSource : manifest, storage, v, seed, dir, result);
                 runs.get(v.name()).add(run);
                 progress.accept(run);
             }
@@ -292,6 +377,27 @@ public final class Ablation {
         List<Row> rows = new ArrayList<>();
         for (Variant v : variants) rows.add(new Row(v, runs.get(v.name())));
         return rows;
+    }
+
+    /** Reads the dataset a config names. */
+    @FunctionalInterface
+    public interface Datasets {
+        Manifest read(Config config) throws IOException;
+    }
+
+    /**
+     * The source's training split with the target's query and gallery: what a variant trained on the source is
+     * trained on and evaluated with. Both datasets must have distinct roots (the source is another dataset).
+     */
+    static Manifest sourceToTarget(Manifest source, Manifest target) {
+        if (source.hash().equals(target.hash())) {
+            throw new ConfigError("the source dataset (" + SOURCE + ") is the target dataset itself (" + source.root()
+                    + "): give it other data, e.g. another synth.seed and synth.output");
+        }
+        List<Sample> samples = new ArrayList<>(source.train());
+        samples.addAll(target.query());
+        samples.addAll(target.gallery());
+        return new Manifest(source.dataset() + " -> " + target.dataset(), source.root(), samples);
     }
 
     /** The query and gallery images, in that order, and their labels: what the outfit probe reads. */
@@ -311,10 +417,19 @@ public final class Ablation {
             throws IOException {
         LOG.info("ablation: {} variant {} with seed {} (overrides {})", v.trainedAs() == null ? "training" : "evaluating",
                 v.name(), seed, v.overrides());
-        Config c = v.applyTo(config).withValue("reid.run.seed", ConfigValueFactory.fromAnyRef(seed));
+        Config c = v.trainingConfig(config).withValue("reid.run.seed", ConfigValueFactory.fromAnyRef(seed));
+        Optional<TrainedModel> warmStart = Optional.empty();
+        if (v.initFrom() != null) {
+            Path from = new Path(dir, "checkpoints/" + v.initFrom() + "/seed-" + seed);
+            TrainingState state = new Checkpoints(storage, from).load()
+                    .orElseThrow(() -> new IOException("variant " + v.name() + " starts from " + v.initFrom() + ", which has no checkpoint in " + from));
+            Method method = Methods.of(c);
+            warmStart = Optional.of(new TrainedModel(from, "ablation variant " + v.initFrom() + ", seed " + seed, c, method, state.networks()));
+            c = c.withValue(WarmStart.KEY, ConfigValueFactory.fromAnyRef(from.toString())); // recorded in the fingerprint
+        }
         long start = System.nanoTime();
         LocalTraining.Result r = LocalTraining.run(c, manifest, storage,
-                new Checkpoints(storage, new Path(dir, "checkpoints/" + v.trainingName() + "/seed-" + seed)));
+                new Checkpoints(storage, new Path(dir, "checkpoints/" + v.trainingName() + "/seed-" + seed)), warmStart);
         OutfitProbe.Result probe = null;
         if (probes(manifest)) {
             InputConfig input = InputConfig.from(c);
@@ -332,6 +447,8 @@ public final class Ablation {
         out.put("seed", seed);
         out.put("overrides", new java.util.TreeMap<>(v.overrides()));
         if (v.trainedAs() != null) out.put("trainedAs", v.trainedAs());
+        if (v.initFrom() != null) out.put("initFrom", v.initFrom());
+        if (v.onSource()) out.put("trainedOn", manifest.dataset());
         out.put("minutes", minutes);
         out.put("metrics", m.toMap());
         if (probe != null) out.put("probe", probe.toMap());

@@ -29,6 +29,16 @@ import java.util.Map;
  *       number of parts (the recipe's K is 3); {@code no-overlap-penalty} and {@code no-alignment}, the stripe-wise
  *       regularization and the self-refinement left out; {@code bot}, BoT trained with the same backbone, input,
  *       batches, augmentation and schedule; compared with {@code full}.</li>
+ *   <li>{@code paul} ("Patch-based Discriminative Feature Learning for Unsupervised Person Re-identification", Yang et
+ *       al., CVPR 2019, https://arxiv.org/abs/1904.01308), the paper's protocol: {@code source}, the supervised
+ *       pre-training ({@code reid.paul.mode = supervised}) on the source dataset ({@code reid.ablation.source}: other
+ *       people), evaluated on the target as it is (the source-only model); {@code paul}, the unsupervised adaptation on
+ *       the target's training images starting from {@code source}'s model of the same seed, no label read;
+ *       {@code pedal-only}, the same without IPFL ({@code reid.paul.ipfl.weight = 0}); {@code nn-negatives}, IPFL's
+ *       negative the plain nearest other image instead of cyclic ranking's ({@code reid.paul.ipfl.top = 1}: a top list
+ *       of the candidate alone never holds the anchor, so the walk stops at the first candidate); {@code bot-target},
+ *       BoT trained with the target's labels, the supervised reference whose fraction the paper reports; compared with
+ *       {@code source}.</li>
  * </ul>
  */
 public final class Ablations {
@@ -55,8 +65,22 @@ public final class Ablations {
             new Ablation.Variant("no-alignment", "pixel-level part alignment off", Map.of("reid.dcr.loss.alignment-weight", 0.0)),
             new Ablation.Variant("bot", "BoT, same backbone, input, batches, epochs", Map.of("reid.method", "bot"))), "full");
 
+    private static final String UNSUPERVISED = "unsupervised";
+
+    public static final Ablation.Spec PAUL = new Ablation.Spec("paul", List.of(
+            Ablation.Variant.onSource("source", "supervised pre-training on the source, not adapted",
+                    Map.of("reid.paul.mode", "supervised")),
+            Ablation.Variant.startingFrom("source", "paul", "adapted to the target without labels (PEDAL + IPFL)",
+                    Map.of("reid.paul.mode", UNSUPERVISED)),
+            Ablation.Variant.startingFrom("source", "pedal-only", "adapted with PEDAL alone (IPFL weight 0)",
+                    Map.of("reid.paul.mode", UNSUPERVISED, "reid.paul.ipfl.weight", 0.0)),
+            Ablation.Variant.startingFrom("source", "nn-negatives", "adapted, IPFL negatives the plain nearest neighbour",
+                    Map.of("reid.paul.mode", UNSUPERVISED, "reid.paul.ipfl.top", 1)),
+            new Ablation.Variant("bot-target", "BoT trained with the target's labels (supervised reference)",
+                    Map.of("reid.method", "bot"))), "source");
+
     /** The methods with an ablation. */
-    public static final List<String> METHODS = List.of("bot", "cal", "dcr");
+    public static final List<String> METHODS = List.of("bot", "cal", "dcr", "paul");
 
     private Ablations() {
     }
@@ -67,6 +91,7 @@ public final class Ablations {
             case "bot" -> BOT;
             case "cal" -> CAL;
             case "dcr" -> DCR;
+            case "paul" -> PAUL;
             default -> throw Check.unknownName("method with an ablation (reid.method; known methods: "
                     + String.join(", ", Methods.names()) + ")", method, METHODS);
         };

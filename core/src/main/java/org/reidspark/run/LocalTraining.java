@@ -60,6 +60,16 @@ public final class LocalTraining {
      * @param checkpoints where to keep (and find) checkpoints; null for none
      */
     public static Result run(Config config, Manifest manifest, Storage storage, Checkpoints checkpoints) throws IOException {
+        return run(config, manifest, storage, checkpoints, WarmStart.source(config, Methods.of(config), storage));
+    }
+
+    /**
+     * @param checkpoints where to keep (and find) checkpoints; null for none
+     * @param warmStart   the model a fresh run starts from ({@link WarmStart}), whatever {@value WarmStart#KEY} says
+     *                    (an ablation's variant that starts from another's checkpoint); ignored when resuming
+     */
+    public static Result run(Config config, Manifest manifest, Storage storage, Checkpoints checkpoints,
+                             Optional<TrainedModel> warmStart) throws IOException {
         long seed = config.getLong("reid.run.seed");
         Method method = Methods.of(config);
         TrainConfig trainConfig = TrainConfig.from(config);
@@ -78,7 +88,7 @@ public final class LocalTraining {
             state = resumed.get();
             LOG.info("resuming from checkpoint {} at epoch {} (iteration {})", checkpoints.location(), state.epoch(), state.iteration());
         } else {
-            state = WarmStart.initialize(method, data, seed, storage, WarmStart.source(config, method, storage), new java.util.HashMap<>());
+            state = WarmStart.initialize(method, data, seed, storage, warmStart, new java.util.HashMap<>());
         }
         ImageSource images = ImageSource.cached(ImageSource.decoding(storage, input));
         List<Sample> train = new ArrayList<>();

@@ -169,4 +169,69 @@ class AblationTest {
                 new Ablation.Variant("eval-only", "-", Map.of(), "full"), new Ablation.Variant("full", "-", Map.of())), "full"),
                 "a variant evaluated on a model trained after it");
     }
+
+    @Test
+    void paulsVariantsPreTrainOnTheSourceAndAdaptFromItWithoutLabels() {
+        Config base = ConfigLoader.load(List.of("reid.method=paul", "reid.synth.output=\"data/target\"",
+                "reid.ablation.source.synth.seed=7", "reid.ablation.source.synth.output=\"data/source\"",
+                "reid.ablation.source.train.epochs=3"));
+        Ablation.Spec paul = Ablations.PAUL;
+        assertEquals(paul, Ablations.of("paul"));
+        assertEquals("source", paul.reference());
+        assertEquals(List.of("source", "paul"), paul.select("paul").stream().map(Ablation.Variant::name).toList(),
+                "the adaptation brings the model it starts from");
+        assertEquals(List.of("source", "pedal-only", "bot-target"),
+                paul.select("bot-target,pedal-only").stream().map(Ablation.Variant::name).toList());
+        org.reidspark.method.paul.PaulConfig reference = org.reidspark.method.paul.PaulConfig.from(base);
+        for (Ablation.Variant v : paul.variants()) {
+            Config c = v.trainingConfig(base);
+            assertEquals(v.name().equals("source"), v.onSource(), v.name());
+            assertEquals(v.name().equals("source") ? 7 : 1, c.getInt("reid.synth.seed"), v.name());
+            assertEquals(v.name().equals("source") ? "data/source" : "data/target", c.getString("reid.synth.output"), v.name());
+            assertEquals(v.name().equals("source") ? 3 : base.getInt("reid.train.epochs"), c.getInt("reid.train.epochs"), v.name());
+            if (v.name().equals("bot-target")) {
+                assertEquals("bot", Methods.of(c).name());
+                assertEquals(null, v.initFrom());
+                continue;
+            }
+            org.reidspark.method.paul.PaulConfig p = org.reidspark.method.paul.PaulConfig.from(c);
+            assertEquals(v.name().equals("source") ? "supervised" : "unsupervised", p.mode(), v.name());
+            assertEquals(v.name().equals("source") ? null : "source", v.initFrom(), v.name());
+            assertEquals(v.name().equals("pedal-only") ? 0.0 : reference.ipfl().weight(), p.ipfl().weight(), v.name());
+            assertEquals(v.name().equals("nn-negatives") ? 1 : reference.ipfl().top(), p.ipfl().top(), v.name());
+            assertEquals(reference.pedal(), p.pedal(), "PEDAL the same in every arm");
+            assertEquals(reference.model(), p.model(), "the same network in every arm");
+        }
+    }
+
+    @Test
+    void aSourceMustBeGivenWithKnownKeysAndBeAnotherDataset() {
+        Config none = ConfigLoader.load(List.of("reid.method=paul"));
+        ConfigError empty = assertThrows(ConfigError.class, () -> Ablations.PAUL.select("source").get(0).trainingConfig(none));
+        assertTrue(empty.getMessage().contains(Ablation.SOURCE), empty.getMessage());
+        Config typo = ConfigLoader.load(List.of("reid.method=paul", "reid.ablation.source.synth.sed=2"));
+        ConfigError unknown = assertThrows(ConfigError.class, () -> Ablation.sourceConfig(typo));
+        assertTrue(unknown.getMessage().contains("reid.ablation.source.synth.sed"), unknown.getMessage());
+
+        org.reidspark.data.Sample a = new org.reidspark.data.Sample("/s/a.jpg", 1, 0, 0, -1, org.reidspark.data.Split.TRAIN);
+        org.reidspark.data.Sample q = new org.reidspark.data.Sample("/t/q.jpg", 5, -1, 0, -1, org.reidspark.data.Split.QUERY);
+        org.reidspark.data.Sample g = new org.reidspark.data.Sample("/t/g.jpg", 5, -1, 1, -1, org.reidspark.data.Split.GALLERY);
+        org.reidspark.data.Sample t = new org.reidspark.data.Sample("/t/t.jpg", 9, 0, 1, -1, org.reidspark.data.Split.TRAIN);
+        org.reidspark.data.Manifest source = new org.reidspark.data.Manifest("synth-a", "/s", List.of(a));
+        org.reidspark.data.Manifest target = new org.reidspark.data.Manifest("synth-b", "/t", List.of(t, q, g));
+        org.reidspark.data.Manifest both = Ablation.sourceToTarget(source, target);
+        assertEquals(List.of(a), both.train(), "trained on the source's training images only");
+        assertEquals(List.of(q), both.query());
+        assertEquals(List.of(g), both.gallery());
+        ConfigError same = assertThrows(ConfigError.class, () -> Ablation.sourceToTarget(target, target));
+        assertTrue(same.getMessage().contains("target dataset itself"), same.getMessage());
+    }
+
+    @Test
+    void aVariantStartingFromAnotherNeedsItListedBefore() {
+        assertThrows(IllegalArgumentException.class, () -> new Ablation.Spec("x", List.of(
+                Ablation.Variant.startingFrom("pre", "adapted", "-", Map.of()), new Ablation.Variant("pre", "-", Map.of())), "pre"));
+        assertThrows(IllegalArgumentException.class, () -> new Ablation.Variant("v", "-", Map.of(), "full", "pre", false),
+                "a variant evaluated on another's model trains nothing, so it starts from nothing");
+    }
 }

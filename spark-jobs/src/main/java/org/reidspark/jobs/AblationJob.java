@@ -30,7 +30,8 @@ import java.util.Map;
  * {@code ablation}: a method's ablation ({@link Ablation}; the variants of each method in {@link Ablations}), a
  * benchmark, not part of CI: the configured recipe ({@code reid.method}) and its variants (BoT: without BNNeck, without
  * label smoothing, without random erasing; CAL: without the clothes losses, and with clothes labels shuffled within
- * identity; DCR: its matchings, K = 1..4, without its regularizers, BoT beside it), each trained and evaluated in this JVM as {@code train-local} does (no Spark), seed by seed, beside the
+ * identity; DCR: its matchings, K = 1..4, without its regularizers, BoT beside it; PAUL: the source model, the adaptation
+ * and its ablations, supervised BoT on the target), each trained and evaluated in this JVM as {@code train-local} does (no Spark), seed by seed, beside the
  * colour-histogram baseline measured once on the same split under every protocol of {@code reid.eval}. Where the test
  * images have clothes labels, every run's test features (and the histograms) get the outfit probe. Prints markdown
  * tables and publishes {@code <reid.run.output>/<reid.run.name>-ablation/} with {@code ablation.json} (the tables'
@@ -65,13 +66,17 @@ public final class AblationJob implements Job {
         Ablation.Spec spec = Ablations.of(ctx.config().getString("reid.method"));
         List<Ablation.Variant> variants = spec.select(ctx.args().plain("--variants").orElse("all"));
         int repeats = ctx.args().positiveInt("--repeats", 1);
-        for (Ablation.Variant v : variants) Methods.of(v.applyTo(ctx.config())); // every variant's settings are valid
+        for (Ablation.Variant v : variants) Methods.of(v.trainingConfig(ctx.config())); // every variant's settings are valid
         RunConfig base = ctx.run();
         RunConfig runConfig = new RunConfig(base.name() + SUFFIX, base.output(), base.seed(), base.overwrite());
         List<Long> seeds = Ablation.seeds(base.seed(), repeats);
         Storage storage = ctx.storage();
         DataConfig data = SynthDatasets.resolve(ctx.config(), storage);
-        Manifest manifest = Catalogs.of(data).read(storage, data.root());
+        Ablation.Datasets datasets = c -> {
+            DataConfig d = SynthDatasets.resolve(c, storage);
+            return Catalogs.of(d).read(storage, d.root());
+        };
+        Manifest manifest = datasets.read(ctx.config());
         EvalConfig eval = EvalConfig.from(ctx.config());
         try (RunDirectory run = RunDirectory.create(storage, runConfig, ctx.config(), name()).keepOnFailure()) {
             RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, eval);
@@ -89,7 +94,7 @@ public final class AblationJob implements Job {
                 ctx.out().printf(Locale.ROOT, "ablation: colour-histogram outfit probe: accuracy %.4f (chance %.4f)%n",
                         baselineProbe.accuracy(), baselineProbe.chance());
             }
-            List<Ablation.Row> rows = Ablation.run(ctx.config(), manifest, storage, variants, seeds, run.work(),
+            List<Ablation.Row> rows = Ablation.run(ctx.config(), manifest, storage, variants, seeds, run.work(), datasets,
                     r -> ctx.out().printf(Locale.ROOT, "ablation: %s, seed %d: %s%s, %.1f min%s%n", r.variant(), r.seed(),
                             String.join("; ", r.protocols().stream().map(f -> String.format(Locale.ROOT,
                                     "%s Rank-1 %.4f, mAP %.4f, mINP %.4f", f.protocol(), f.rank1(), f.mAP(), f.mINP())).toList()),
@@ -102,6 +107,9 @@ public final class AblationJob implements Job {
             report.put("epochs", ctx.config().getInt("reid.train.epochs"));
             report.put("seeds", seeds);
             report.put("reference", spec.reference());
+            if (variants.stream().anyMatch(Ablation.Variant::onSource)) {
+                report.put("source", ctx.config().getConfig(Ablation.SOURCE).root().unwrapped());
+            }
             report.put("ompNumThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
             report.put("baseline", baseline.toMap());
             if (baselineProbe != null) report.put("baselineProbe", baselineProbe.toMap());
