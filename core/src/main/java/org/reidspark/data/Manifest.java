@@ -10,11 +10,25 @@ import java.util.List;
  *
  * @param dataset the catalog's name, e.g. {@code market1501}
  * @param root    the dataset root it was read from
- * @param samples every sample, train first, then query, then gallery; order within a split is by uri
+ * @param samples every sample, train first, then query, then gallery; order within a split is by uri. The training
+ *                split is either all labelled or all unlabelled ({@link Sample#unlabeled}, {@code reid.data.train-labels
+ *                = none}); a mix is an error
  */
 public record Manifest(String dataset, String root, List<Sample> samples) {
     public Manifest {
         samples = List.copyOf(samples);
+        Sample labeled = null;
+        Sample unlabeled = null;
+        for (Sample s : samples) {
+            if (s.split() != Split.TRAIN) continue;
+            if (s.isLabeled()) labeled = labeled == null ? s : labeled;
+            else unlabeled = unlabeled == null ? s : unlabeled;
+        }
+        if (labeled != null && unlabeled != null) {
+            throw new IllegalArgumentException("dataset " + dataset + ": the training split mixes labelled images (e.g. "
+                    + labeled.uri() + ", pid " + labeled.pid() + ") and unlabelled ones (e.g. " + unlabeled.uri()
+                    + "); training reads either every image's person or none's");
+        }
     }
 
     public List<Sample> split(Split split) {
@@ -35,7 +49,26 @@ public record Manifest(String dataset, String root, List<Sample> samples) {
         return split(Split.GALLERY);
     }
 
-    /** Number of training classes (relabelled pids). */
+    /**
+     * Whether the training images carry their persons: false when the training split is unlabelled
+     * ({@link Sample#unlabeled}), true otherwise (also when there is no training split).
+     */
+    public boolean trainLabeled() {
+        for (Sample s : samples) if (s.split() == Split.TRAIN) return s.isLabeled();
+        return true;
+    }
+
+    /**
+     * This manifest with every training sample's person forgotten ({@link Sample#withoutLabel}: pid, label and
+     * clothes dropped); query and gallery unchanged, order and so every sample's index kept.
+     */
+    public Manifest withoutTrainLabels() {
+        List<Sample> out = new ArrayList<>(samples.size());
+        for (Sample s : samples) out.add(s.withoutLabel());
+        return new Manifest(dataset, root, out);
+    }
+
+    /** Number of training classes (relabelled pids); 0 when the training split is unlabelled. */
     public int trainIdentities() {
         int max = -1;
         for (Sample s : samples) if (s.split() == Split.TRAIN) max = Math.max(max, s.label());
@@ -71,6 +104,7 @@ public record Manifest(String dataset, String root, List<Sample> samples) {
         data.put("manifestSha256", hash());
         data.put("trainImages", train().size());
         data.put("trainIdentities", trainIdentities());
+        data.put("trainLabeled", trainLabeled());
         data.put("queryImages", query().size());
         data.put("galleryImages", gallery().size());
         return data;

@@ -26,7 +26,11 @@ import java.util.TreeMap;
  * identity; the test split's classes are never counted: a classifier over them would have outputs no training image
  * can teach).
  *
- * @param identities        training identity classes (relabelled pids)
+ * <p>An unlabelled training split ({@link Sample#unlabeled}, {@code reid.data.train-labels = none}) has 0 identities
+ * and no clothes classes: only a method that forms its batches without labels can train on it
+ * ({@link #requireLabelsIfUsed}).
+ *
+ * @param identities        training identity classes (relabelled pids); 0 for an unlabelled training split
  * @param clothesClasses    clothes classes of the training split (0 when the dataset has none)
  * @param cameras           camera classes of the training split (largest camera id + 1)
  * @param trainKeys         the training images' keys (index in the manifest), ascending
@@ -37,7 +41,9 @@ import java.util.TreeMap;
 public record TrainingData(int identities, int clothesClasses, int cameras, long[] trainKeys, int[] trainClothes,
                            int[] clothesIdentities) implements Serializable {
     public TrainingData {
-        if (identities < 2) throw new IllegalArgumentException("training needs at least 2 identities, got " + identities);
+        if (identities < 2 && identities != 0) {
+            throw new IllegalArgumentException("training needs at least 2 identities (or 0: unlabelled), got " + identities);
+        }
         if (clothesClasses < 0) throw new IllegalArgumentException("clothes classes must be >= 0, got " + clothesClasses);
         if (cameras < 1) throw new IllegalArgumentException("training needs at least one camera, got " + cameras);
         trainKeys = trainKeys.clone();
@@ -103,7 +109,12 @@ public record TrainingData(int identities, int clothesClasses, int cameras, long
             cameras = Math.max(cameras, s.camid() + 1);
         }
         keys = Arrays.copyOf(keys, train.size());
+        if (train.isEmpty()) throw new IllegalArgumentException("dataset " + manifest.dataset() + " has no training images");
         int identities = manifest.trainIdentities();
+        if (manifest.trainLabeled() && identities < 2) {
+            throw new IllegalArgumentException("training needs at least 2 identities, dataset " + manifest.dataset()
+                    + " has " + identities);
+        }
         TreeMap<Integer, Sample> wearer = new TreeMap<>();
         Sample unlabelled = null;
         for (Sample s : train) {
@@ -133,6 +144,27 @@ public record TrainingData(int identities, int clothesClasses, int cameras, long
         int[] trainClothes = new int[train.size()];
         for (int i = 0; i < trainClothes.length; i++) trainClothes[i] = classOf[train.get(i).clothes()];
         return new TrainingData(identities, clothesIdentities.length, Math.max(1, cameras), keys, trainClothes, clothesIdentities);
+    }
+
+    /** Whether the training images carry their persons: false for an unlabelled training split (0 identities). */
+    public boolean labeled() {
+        return identities > 0;
+    }
+
+    /**
+     * Fails up front, before any network is built or data loaded, when {@code method} forms its batches by identity
+     * ({@link org.reidspark.data.batch.TrainingInputs.Sampling#usesLabels}) and this training split is unlabelled: the
+     * error names the method and the settings that would make the two fit.
+     *
+     * @throws org.reidspark.config.ConfigError when they do not fit
+     */
+    public void requireLabelsIfUsed(Method method) {
+        if (labeled() || !method.trainingInputs().sampling().usesLabels()) return;
+        throw new org.reidspark.config.ConfigError("method " + method.name() + " forms its training batches by identity ("
+                + method.trainingInputs().sampling() + ") but the training split is unlabelled (" + trainKeys.length
+                + " images without persons): read the dataset with its labels (reid.data.train-labels = read, and a"
+                + " pid on every train row of a csv manifest), or train a method that needs none (reid.method = paul with"
+                + " reid.paul.mode = unsupervised)");
     }
 
     /** Whether the training images have clothes classes. */

@@ -115,10 +115,10 @@ public record DataIndex(List<Entry> entries) {
         return m;
     }
 
-    /** The person ids of the training split. */
+    /** The person ids of the training split; none where it is unlabelled. */
     public java.util.Set<Integer> trainIdentities() {
         java.util.Set<Integer> out = new java.util.TreeSet<>();
-        for (Entry e : entries) if (e.split() == Split.TRAIN) out.add(e.pid());
+        for (Entry e : entries) if (e.split() == Split.TRAIN && e.pid() != org.reidspark.data.Sample.UNLABELED) out.add(e.pid());
         return out;
     }
 

@@ -78,6 +78,7 @@ public final class LocalTraining {
         InputConfig input = InputConfig.from(config);
         EmbedConfig embed = EmbedConfig.from(config);
         TrainingData data = TrainingData.of(manifest);
+        data.requireLabelsIfUsed(method);
         Optional<TrainingState> resumed = checkpoints == null ? Optional.empty() : checkpoints.load();
         if (checkpoints != null) {
             Fingerprint.checkAndRecord(storage, checkpoints.dir(), Fingerprint.of(config, method, manifest, List.of()),

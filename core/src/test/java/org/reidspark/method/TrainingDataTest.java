@@ -86,4 +86,35 @@ class TrainingDataTest {
         assertEquals(shuffled, d.withClothesShuffledWithinIdentities(5));
         assertFalse(shuffled.equals(d.withClothesShuffledWithinIdentities(6)));
     }
+
+    @Test
+    void anUnlabelledTrainingSplitHasNoIdentitiesAndOnlyALabelFreeMethodTakesIt() {
+        Manifest m = new Manifest("t", "mem:", List.of(s("a", 10, 0, 0, 7, Split.TRAIN), s("b", 11, 1, 1, 3, Split.TRAIN),
+                s("q", 20, -1, 0, 9, Split.QUERY), s("g", 20, -1, 1, 10, Split.GALLERY))).withoutTrainLabels();
+        TrainingData d = TrainingData.of(m);
+        assertEquals(0, d.identities());
+        assertFalse(d.labeled());
+        assertFalse(d.hasClothes(), "an unlabelled image has no outfit class");
+        assertEquals(2, d.cameras());
+        assertArrayEquals(new long[] {0, 1}, d.trainKeys());
+        assertThrows(IllegalArgumentException.class, () -> new TrainingData(1, 0), "one identity is no training");
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> TrainingData.of(
+                new Manifest("t", "mem:", List.of(s("q", 20, -1, 0, -1, Split.QUERY), s("g", 20, -1, 1, -1, Split.GALLERY)))));
+        assertTrue(none.getMessage().contains("no training images"), none.getMessage());
+
+        // BoT, CAL, DCR and supervised PAUL form P x K batches by identity: refused up front, naming the method and keys
+        for (String method : List.of("bot", "cal", "dcr", "paul")) {
+            com.typesafe.config.Config c = org.reidspark.config.ConfigLoader.load(List.of("reid.method=" + method,
+                    "reid.paul.mode=supervised", "reid.model.last-stride=1"));
+            Method x = Methods.of(c);
+            org.reidspark.config.ConfigError e = assertThrows(org.reidspark.config.ConfigError.class, () -> d.requireLabelsIfUsed(x));
+            assertTrue(e.getMessage().contains("method " + method) && e.getMessage().contains("reid.data.train-labels = read")
+                    && e.getMessage().contains("unlabelled"), e.getMessage());
+            TrainingData.of(new Manifest("t", "mem:", List.of(s("a", 10, 0, 0, -1, Split.TRAIN), s("b", 11, 1, 1, -1, Split.TRAIN))))
+                    .requireLabelsIfUsed(x);
+        }
+        Method paul = Methods.of(org.reidspark.config.ConfigLoader.load(List.of("reid.method=paul", "reid.paul.mode=unsupervised",
+                "reid.model.last-stride=1")));
+        d.requireLabelsIfUsed(paul);
+    }
 }

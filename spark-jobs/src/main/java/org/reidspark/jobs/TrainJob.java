@@ -97,6 +97,7 @@ public final class TrainJob implements Job {
         JobContext shardCtx = ctx.withConfig(withShards);
         Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
         TrainingData data = TrainingData.of(manifest);
+        data.requireLabelsIfUsed(method);
         long seed = ctx.run().seed();
         Optional<TrainedModel> warm = WarmStart.source(config, method, storage);
         // a stopped run resumes only with what it was trained with (its fingerprint), checked before anything is written

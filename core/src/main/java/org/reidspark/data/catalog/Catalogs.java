@@ -1,7 +1,11 @@
 package org.reidspark.data.catalog;
 
 import org.reidspark.config.Check;
+import org.reidspark.artifact.Storage;
 import org.reidspark.data.Catalog;
+import org.reidspark.data.Manifest;
+
+import java.io.IOException;
 
 import java.util.List;
 
@@ -14,8 +18,31 @@ public final class Catalogs {
     private Catalogs() {
     }
 
-    /** The catalog {@code reid.data} names, with its layout options. */
+    /**
+     * The catalog {@code reid.data} names, with its layout options; with {@code reid.data.train-labels = none}, one
+     * whose manifests have every training sample's person dropped ({@link Manifest#withoutTrainLabels}) before they
+     * are returned.
+     */
     public static Catalog of(DataConfig config) {
+        Catalog layout = layout(config);
+        if (config.trainLabels() == DataConfig.TrainLabels.READ) return layout;
+        return new Catalog() {
+            @Override
+            public String name() {
+                return layout.name();
+            }
+
+            @Override
+            public Manifest read(Storage storage, String root) throws IOException {
+                Manifest m = layout.read(storage, root).withoutTrainLabels();
+                org.slf4j.LoggerFactory.getLogger(Catalogs.class).info("reid.data.train-labels = none: the {} training"
+                        + " images of {} are read without their persons", m.train().size(), m.dataset());
+                return m;
+            }
+        };
+    }
+
+    private static Catalog layout(DataConfig config) {
         return switch (config.dataset()) {
             case Market1501Catalog.NAME -> new Market1501Catalog();
             case DukeMtmcCatalog.NAME -> new DukeMtmcCatalog();

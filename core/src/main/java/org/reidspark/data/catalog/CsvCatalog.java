@@ -7,6 +7,7 @@ import org.apache.hadoop.fs.Path;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Catalog;
 import org.reidspark.data.Manifest;
+import org.reidspark.data.Sample;
 import org.reidspark.data.Split;
 
 import java.io.IOException;
@@ -27,7 +28,9 @@ import java.util.Set;
  *       CSV's file system, a URI ({@code s3a://...}) is taken as it is. A path that leaves the CSV's folder (a
  *       {@code ..} segment, an absolute path or URI elsewhere) is refused unless {@code reid.data.csv.allow-outside-root}
  *       is set; the same image on two rows is refused.</li>
- *   <li>{@code pid}: person id, an integer; -1 marks junk (dropped), 0 is an ordinary id.</li>
+ *   <li>{@code pid}: person id, an integer; -1 marks junk (dropped), 0 is an ordinary id. Empty on a train row: the
+ *       image's person is unknown, an unlabelled training image ({@link org.reidspark.data.Sample#unlabeled}, no
+ *       clothes); a training split is either all labelled or all unlabelled. Query and gallery rows need their pid.</li>
  *   <li>{@code camid}: camera id, an integer >= 0, used as it is (0-based).</li>
  *   <li>{@code clothes} (optional): the person's outfit, any token; one clothes class per (pid, clothes) pair,
  *       the training pairs numbered first in ascending order. Empty: no clothes label (-1).</li>
@@ -49,7 +52,8 @@ public final class CsvCatalog implements Catalog {
     private static final List<String> COLUMNS = List.of("path", "pid", "camid", "clothes", "split");
     private static final String RULE = "path,pid,camid[,clothes][,split] with a header line";
 
-    private record Parsed(Split split, String uri, int pid, int camid, String clothes) {
+    /** One row; {@code unlabeled}: a train row with an empty pid. */
+    private record Parsed(Split split, String uri, int pid, int camid, String clothes, boolean unlabeled) {
     }
 
     private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setTrim(true).setIgnoreSurroundingSpaces(true)
@@ -94,6 +98,8 @@ public final class CsvCatalog implements Catalog {
         Map<String, Integer> col = null;
         List<Parsed> parsed = new ArrayList<>();
         Map<String, String> firstRow = new HashMap<>();
+        String firstLabeled = null;
+        String firstUnlabeled = null;
         try (CSVParser parser = CSVParser.parse(text, FORMAT)) {
             long line = 1; // the line the next record starts on
             for (CSVRecord record : parser) {
@@ -110,7 +116,8 @@ public final class CsvCatalog implements Catalog {
                     continue;
                 }
                 String path = fields[col.get("path")];
-                Integer pid = integer(fields[col.get("pid")]);
+                String pidText = fields[col.get("pid")];
+                Integer pid = integer(pidText);
                 Integer camid = integer(fields[col.get("camid")]);
                 String clothes = col.containsKey("clothes") ? fields[col.get("clothes")] : "";
                 String splitText = col.containsKey("split") ? fields[col.get("split")].toLowerCase(Locale.ROOT) : "";
@@ -120,10 +127,15 @@ public final class CsvCatalog implements Catalog {
                     case "gallery" -> Split.GALLERY;
                     default -> null;
                 };
+                boolean unlabeled = pidText.isEmpty() && split == Split.TRAIN;
                 if (path.isEmpty()) {
                     bad.add(where, "empty path", RULE);
-                } else if (pid == null || pid < ManifestBuilder.JUNK) {
-                    bad.add(where, "pid \"" + fields[col.get("pid")] + "\" is not an integer >= -1", RULE);
+                } else if (!unlabeled && (pid == null || pid < ManifestBuilder.JUNK)) {
+                    bad.add(where, "pid \"" + pidText + "\" is not an integer >= -1"
+                            + (pidText.isEmpty() ? " (an empty pid, an unlabelled image, is for train rows only)" : ""), RULE);
+                } else if (unlabeled && !clothes.isEmpty()) {
+                    bad.add(where, "clothes \"" + clothes + "\" on a train row without pid (an unlabelled image has no"
+                            + " outfit class: outfits are per person)", RULE);
                 } else if (camid == null || camid < 0) {
                     bad.add(where, "camid \"" + fields[col.get("camid")] + "\" is not an integer >= 0", RULE);
                 } else if (split == null) {
@@ -138,7 +150,11 @@ public final class CsvCatalog implements Catalog {
                     } else if (earlier != null) {
                         bad.add(where, "image " + uri + " is listed again (first at " + earlier + "); each image once", RULE);
                     } else {
-                        parsed.add(new Parsed(split, uri, pid, camid, clothes));
+                        parsed.add(new Parsed(split, uri, unlabeled ? Sample.UNLABELED : pid, camid, clothes, unlabeled));
+                        if (split == Split.TRAIN && unlabeled && firstUnlabeled == null) firstUnlabeled = where;
+                        if (split == Split.TRAIN && !unlabeled && pid != ManifestBuilder.JUNK && firstLabeled == null) {
+                            firstLabeled = where;
+                        }
                     }
                 }
             }
@@ -147,11 +163,20 @@ public final class CsvCatalog implements Catalog {
         }
         if (col == null) throw new CatalogError(TITLE + ": " + csv + " is empty; expected a header line (" + RULE + ")");
         bad.throwIfAny();
+        if (firstLabeled != null && firstUnlabeled != null) {
+            throw new CatalogError(TITLE + ": " + csv + " mixes train rows with a pid (e.g. " + firstLabeled + ") and train"
+                    + " rows without one (e.g. " + firstUnlabeled + "); give every train row its pid, or none (an unlabelled"
+                    + " training split; reid.data.train-labels = none drops the pids of a labelled one as it is read)");
+        }
 
         Set<String> trainKeys = new HashSet<>();
         Set<String> otherKeys = new HashSet<>();
         EnumSet<Split> present = EnumSet.noneOf(Split.class);
         for (Parsed p : parsed) {
+            if (p.unlabeled()) {
+                present.add(p.split());
+                continue;
+            }
             if (p.pid() == ManifestBuilder.JUNK) continue;
             present.add(p.split());
             if (!p.clothes().isEmpty()) (p.split() == Split.TRAIN ? trainKeys : otherKeys).add(clothesKey(p));
@@ -160,6 +185,10 @@ public final class CsvCatalog implements Catalog {
         ManifestBuilder builder = new ManifestBuilder(NAME, TITLE, csv.toString());
         for (Split s : Split.values()) builder.source(s, csv + ", rows with split " + s.lower());
         for (Parsed p : parsed) {
+            if (p.unlabeled()) {
+                builder.addUnlabeled(p.uri(), p.camid());
+                continue;
+            }
             int c = p.pid() == ManifestBuilder.JUNK || p.clothes().isEmpty() ? -1 : clothes.get(clothesKey(p));
             builder.add(p.split(), p.uri(), p.pid(), p.camid(), c);
         }

@@ -28,7 +28,8 @@ final class ManifestBuilder {
     /** The pid the datasets give junk images; such images never become samples. */
     static final int JUNK = -1;
 
-    private record Parsed(String uri, int pid, int camid, int clothes) {
+    /** One image; {@code unlabeled}: a training image without a person ({@link Sample#unlabeled}). */
+    private record Parsed(String uri, int pid, int camid, int clothes, boolean unlabeled) {
     }
 
     private final String dataset;
@@ -64,7 +65,12 @@ final class ManifestBuilder {
             junk.merge(split, 1, Integer::sum);
             return;
         }
-        parsed.get(split).add(new Parsed(uri, pid, camid, clothes));
+        parsed.get(split).add(new Parsed(uri, pid, camid, clothes, false));
+    }
+
+    /** One training image without a person (a CSV train row with an empty pid): becomes {@link Sample#unlabeled}. */
+    void addUnlabeled(String uri, int camid) {
+        parsed.get(Split.TRAIN).add(new Parsed(uri, Sample.UNLABELED, camid, Sample.UNLABELED, true));
     }
 
     int size(Split split) {
@@ -92,7 +98,7 @@ final class ManifestBuilder {
         checkQueries(cameraAdvice);
 
         TreeSet<Integer> trainPids = new TreeSet<>();
-        for (Parsed p : parsed.get(Split.TRAIN)) trainPids.add(p.pid());
+        for (Parsed p : parsed.get(Split.TRAIN)) if (!p.unlabeled()) trainPids.add(p.pid());
         Map<Integer, Integer> label = new HashMap<>();
         for (int pid : trainPids) label.put(pid, label.size());
 
@@ -101,6 +107,10 @@ final class ManifestBuilder {
             List<Parsed> list = new ArrayList<>(parsed.get(s));
             list.sort(Comparator.comparing(Parsed::uri));
             for (Parsed p : list) {
+                if (p.unlabeled()) {
+                    samples.add(Sample.unlabeled(p.uri(), p.camid()));
+                    continue;
+                }
                 samples.add(new Sample(p.uri(), p.pid(), s == Split.TRAIN ? label.get(p.pid()) : -1,
                         p.camid(), p.clothes(), s));
             }
@@ -162,13 +172,16 @@ final class ManifestBuilder {
             Set<Integer> pids = new HashSet<>();
             Set<Integer> cams = new TreeSet<>();
             Set<Integer> clothes = new HashSet<>();
+            boolean unlabeled = false;
             for (Sample x : l) {
-                pids.add(x.pid());
+                if (x.isLabeled()) pids.add(x.pid());
+                else unlabeled = true;
                 cams.add(x.camid());
                 if (x.clothes() >= 0) clothes.add(x.clothes());
             }
             b.append(String.format("%s %s %d images, %d ids, %d cameras%s", b.charAt(b.length() - 1) == ':' ? "" : ";",
                     s.lower(), l.size(), pids.size(), cams.size(), clothes.isEmpty() ? "" : ", " + clothes.size() + " clothes"));
+            if (unlabeled) b.append(" (unlabelled)");
         }
         int j = 0;
         for (int v : junk.values()) j += v;

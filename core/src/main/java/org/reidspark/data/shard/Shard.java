@@ -82,10 +82,10 @@ public final class Shard {
         return ImageSource.of(byUri);
     }
 
-    /** The persons (pids) in this shard. */
+    /** The persons (pids) in this shard; none for unlabelled samples ({@link Sample#unlabeled}). */
     public Set<Integer> pids() {
         Set<Integer> out = new TreeSet<>();
-        for (Sample s : samples) out.add(s.pid());
+        for (Sample s : samples) if (s.isLabeled()) out.add(s.pid());
         return out;
     }
 

@@ -21,6 +21,9 @@ import java.util.TreeMap;
  * two shards then differ by at most the largest person's image count. A split gets
  * {@code min(shards, persons in the split)} shards, numbered from 0. The plan depends only on the samples and
  * the shard count, so it is the same on every run.
+ *
+ * <p>An unlabelled training split ({@link Sample#unlabeled}) has no persons to group: {@link #of} refuses it, and
+ * {@link #byImage} shards it.
  */
 public final class ShardPlan {
     /** One shard: its split, its id within the split, and the manifest indices of its samples (ascending). */
@@ -43,9 +46,17 @@ public final class ShardPlan {
     /**
      * @param samples a manifest's samples; the manifest index of a sample is its position here
      * @param shards  the most shards any split is cut into (positive)
+     * @throws IllegalArgumentException when a sample is unlabelled: it has no person to be grouped by
      */
     public static ShardPlan of(List<Sample> samples, int shards) {
         if (shards <= 0) throw new IllegalArgumentException("shard count must be positive, got " + shards);
+        for (Sample s : samples) {
+            if (!s.isLabeled()) {
+                throw new IllegalArgumentException("cannot shard by identity: the " + s.split().lower() + " split is"
+                        + " unlabelled (e.g. " + s.uri() + "), so there are no persons to group; shard it by image"
+                        + " (reid.shard.by = image), or read the dataset with its labels (reid.data.train-labels = read)");
+            }
+        }
         int[] shardOf = new int[samples.size()];
         Map<Split, Integer> counts = new EnumMap<>(Split.class);
         List<Group> groups = new ArrayList<>();
@@ -87,7 +98,8 @@ public final class ShardPlan {
      * unsupervised mode: https://arxiv.org/abs/1904.01308): every split's images are put in a seeded random order
      * (a function of the seed and the number of images only: no person id, label or uri is read) and cut into
      * {@code min(shards, images)} blocks whose sizes differ by at most one, each block a shard. A shard's
-     * {@code identities} is the number of distinct person ids in it, for the shard summary only.
+     * {@code identities} is the number of distinct person ids in it (0 for unlabelled samples), for the shard summary
+     * only.
      *
      * @param samples a manifest's samples; the manifest index of a sample is its position here
      * @param shards  the most shards any split is cut into (positive)
@@ -116,7 +128,8 @@ public final class ShardPlan {
                 List<Integer> members = new ArrayList<>(images.subList((int) ((long) k * m / n), (int) ((long) (k + 1) * m / n)));
                 Collections.sort(members);
                 for (int i : members) shardOf[i] = k;
-                int identities = (int) members.stream().mapToInt(i -> samples.get(i).pid()).distinct().count();
+                int identities = (int) members.stream().filter(i -> samples.get(i).isLabeled())
+                        .mapToInt(i -> samples.get(i).pid()).distinct().count();
                 groups.add(new Group(split, k, members, identities));
             }
         }

@@ -99,7 +99,7 @@ public final class ShardSummary {
 
     /**
      * Counts per split and per shard: {@code images} (decoded, in the shard), {@code bad} and {@code identities}
-     * (persons with at least one decoded image).
+     * (persons with at least one decoded image; 0 where the split is unlabelled).
      */
     public Map<String, Object> counts() {
         Map<String, Object> splits = new LinkedHashMap<>();
@@ -111,8 +111,9 @@ public final class ShardSummary {
             int[] c = perShard.computeIfAbsent(sp, k -> new java.util.TreeMap<>()).computeIfAbsent(i.shard(), k -> new int[2]);
             if (i.ok()) {
                 c[0]++;
-                persons.computeIfAbsent(sp, k -> new java.util.TreeMap<>()).computeIfAbsent(i.shard(), k -> new HashSet<>())
-                        .add(i.sample().pid());
+                Set<Integer> p = persons.computeIfAbsent(sp, k -> new java.util.TreeMap<>())
+                        .computeIfAbsent(i.shard(), k -> new HashSet<>());
+                if (i.sample().isLabeled()) p.add(i.sample().pid());
             } else {
                 c[1]++;
             }

@@ -95,4 +95,36 @@ class CatalogsTest {
                         .map(s -> s.uri().substring("file:".length())).toList(),
                 m.samples().stream().map(s -> s.uri().substring("other:".length())).toList());
     }
+
+    @Test
+    void trainLabelsNoneReadsTheTrainingSplitWithoutPersons() throws IOException {
+        Path d = tmp.resolve("Market-1501-v15.09.15");
+        Trees.touch(d.resolve("bounding_box_train"), "0007_c2s1_000100_01.jpg", "0002_c1s1_000451_03.jpg",
+                "0002_c3s1_000551_01.jpg", "-1_c1s1_000001_00.jpg");
+        Trees.touch(d.resolve("query"), "0002_c2s1_000451_01.jpg");
+        Trees.touch(d.resolve("bounding_box_test"), "0002_c1s1_000460_01.jpg", "0000_c1s1_000000_01.jpg");
+        List<String> market = List.of("reid.data.dataset=market1501", "reid.data.root=\"" + tmp + "\"");
+        DataConfig read = DataConfig.from(ConfigLoader.load(market));
+        assertEquals(DataConfig.TrainLabels.READ, read.trainLabels(), "labels are read by default");
+        List<String> none = new java.util.ArrayList<>(market);
+        none.add("reid.data.train-labels=none");
+        DataConfig config = DataConfig.from(ConfigLoader.load(none));
+        assertEquals(DataConfig.TrainLabels.NONE, config.trainLabels());
+        assertEquals(DataConfig.TrainLabels.NONE, config.withLayout("csv", "elsewhere").trainLabels(), "kept by the synth layout");
+
+        Manifest labelled = Catalogs.of(read).read(Trees.storage(), read.root());
+        Manifest m = Catalogs.of(config).read(Trees.storage(), config.root());
+        assertEquals("market1501", Catalogs.of(config).name());
+        assertEquals(labelled.withoutTrainLabels(), m);
+        assertEquals(3, m.train().size(), "the junk image is still dropped");
+        assertFalse(m.trainLabeled());
+        assertEquals(0, m.trainIdentities());
+        for (Sample s : m.train()) assertEquals(Sample.unlabeled(s.uri(), s.camid()), s);
+        assertEquals(labelled.query(), m.query());
+        assertEquals(labelled.gallery(), m.gallery());
+
+        ConfigError bad = assertThrows(ConfigError.class,
+                () -> DataConfig.from(ConfigLoader.load(List.of("reid.data.train-labels=no"))));
+        assertTrue(bad.getMessage().contains("reid.data.train-labels") && bad.getMessage().contains("none"), bad.getMessage());
+    }
 }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.reidspark.data.catalog.Market1501CatalogTest.assertSample;
@@ -212,5 +213,42 @@ class CsvCatalogTest {
         Path noGallery = Trees.write(tmp.resolve("nogallery.csv"), "path,pid,camid,split\nx/1.jpg,10,0,train\nx/2.jpg,10,1,query\n");
         CatalogError e = assertThrows(CatalogError.class, () -> new CsvCatalog(Split.TRAIN).read(Trees.storage(), noGallery.toString()));
         assertTrue(e.getMessage().contains("query rows but no gallery rows") && e.getMessage().contains("nogallery.csv"), e.getMessage());
+    }
+
+    @Test
+    void trainRowsWithAnEmptyPidAreAnUnlabelledTrainingSplit() throws IOException {
+        Trees.write(tmp.resolve("u/manifest.csv"), """
+                path,pid,camid,split
+                imgs/b.jpg,,1,train
+                imgs/a.jpg,,0,
+                q/7.jpg,7,0,query
+                g/7.jpg,7,1,gallery
+                """);
+        Manifest m = new CsvCatalog(Split.TRAIN).read(Trees.storage(), tmp.resolve("u").toString());
+        String dir = Trees.uri(tmp.resolve("u"));
+        assertFalse(m.trainLabeled());
+        assertEquals(0, m.trainIdentities());
+        assertEquals(java.util.List.of(Sample.unlabeled(dir + "/imgs/a.jpg", 0), Sample.unlabeled(dir + "/imgs/b.jpg", 1)), m.train());
+        assertSample(m.query().get(0), 7, -1, 0, Split.QUERY);
+
+        // a train split is all labelled or all unlabelled; query and gallery rows need their pid; no outfit without a person
+        Trees.write(tmp.resolve("mix/manifest.csv"), """
+                path,pid,camid,clothes,split
+                a.jpg,1,0,,train
+                b.jpg,,0,,train
+                q.jpg,,0,,query
+                c.jpg,,0,red,train
+                """);
+        CatalogError e = assertThrows(CatalogError.class, () -> new CsvCatalog(Split.TRAIN).read(Trees.storage(), tmp.resolve("mix").toString()));
+        assertTrue(e.getMessage().contains("manifest.csv:4") && e.getMessage().contains("train rows only"), e.getMessage());
+        assertTrue(e.getMessage().contains("manifest.csv:5") && e.getMessage().contains("clothes \"red\""), e.getMessage());
+        Trees.write(tmp.resolve("mix/manifest.csv"), """
+                path,pid,camid,split
+                a.jpg,1,0,train
+                b.jpg,,0,train
+                """);
+        CatalogError mixed = assertThrows(CatalogError.class, () -> new CsvCatalog(Split.TRAIN).read(Trees.storage(), tmp.resolve("mix").toString()));
+        assertTrue(mixed.getMessage().contains("manifest.csv:2") && mixed.getMessage().contains("manifest.csv:3")
+                && mixed.getMessage().contains("mixes"), mixed.getMessage());
     }
 }

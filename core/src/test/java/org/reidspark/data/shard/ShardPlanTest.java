@@ -145,4 +145,28 @@ class ShardPlanTest {
         for (int i = 0; i < samples.size(); i++) differs |= plan.shard(i) != reseeded.shard(i);
         assertTrue(differs, "the seed sets the order");
     }
+
+    @Test
+    void anUnlabelledTrainingSplitIsShardedByImageAndRefusedByIdentity() {
+        List<Sample> labelled = new ArrayList<>();
+        add(labelled, Split.TRAIN, new int[]{1, 2, 3, 4}, new int[]{3, 2, 4, 1});
+        add(labelled, Split.QUERY, new int[]{8, 9}, new int[]{1, 1});
+        List<Sample> samples = new ArrayList<>();
+        for (Sample s : labelled) samples.add(s.withoutLabel());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ShardPlan.of(samples, 2));
+        assertTrue(e.getMessage().contains("unlabelled") && e.getMessage().contains("reid.shard.by = image")
+                && e.getMessage().contains(samples.get(0).uri()), e.getMessage());
+        ShardPlan plan = ShardPlan.byImage(samples, 3, 42);
+        ShardPlan withLabels = ShardPlan.byImage(labelled, 3, 42);
+        assertEquals(3, plan.shards(Split.TRAIN));
+        for (int i = 0; i < samples.size(); i++) assertEquals(withLabels.shard(i), plan.shard(i), "labels never decide a shard");
+        for (ShardPlan.Group g : plan.groups()) {
+            if (g.split() == Split.TRAIN) {
+                assertEquals(0, g.identities(), "no persons in an unlabelled shard");
+                assertTrue(g.indices().size() == 3 || g.indices().size() == 4, g.toString());
+            } else {
+                assertEquals(1, g.identities(), "the query keeps its persons");
+            }
+        }
+    }
 }

@@ -116,29 +116,53 @@ class PaulStepTest {
         return out;
     }
 
+    /**
+     * Labels never reach training: the same data with its person ids permuted, or read without them
+     * ({@code reid.data.train-labels = none}: an unlabelled manifest, 0 identities), trains to bit-identical parameters.
+     */
     @Test
-    void permutingThePersonIdsGivesBitIdenticalTraining() {
+    void permutingOrDroppingThePersonIdsGivesBitIdenticalTraining() {
         Config c = PaulContractTest.tiny();
         Method m = Methods.of(c);
         ContractData d = new ContractData(6, 64, 48);
         TrainingData data = TrainingData.of(d.manifest());
+        org.reidspark.data.Manifest unlabelled = d.manifest().withoutTrainLabels();
+        TrainingData none = TrainingData.of(unlabelled);
+        assertEquals(0, none.identities());
+        none.requireLabelsIfUsed(m);
+        assertArrayEquals(data.trainKeys(), none.trainKeys());
         int[] identity = {0, 1, 2, 3, 4, 5};
         int[] permuted = {3, 5, 0, 4, 1, 2};
         TrainingState a = m.initialize(data, SEED, null);
         TrainingState b = m.initialize(data, SEED, null);
+        TrainingState u = m.initialize(none, SEED, null);
         Step sa = m.step(data, SEED);
         Step sb = m.step(data, SEED);
+        Step su = m.step(none, SEED);
         List<Batch> ba = batches(m, d, identity, 0, 3);
         List<Batch> bb = batches(m, d, permuted, 0, 3);
+        List<Batch> bu;
+        try (InputBatches b3 = new InputBatches(m.trainingInputs(), unlabelled.train(), d.trainKeys(), d.images(), new LoaderConfig(1, 2), SEED)) {
+            Iterator<Batch> it = b3.epoch(0);
+            bu = List.of(it.next(), it.next(), it.next());
+        }
         for (int i = 0; i < 3; i++) {
             assertArrayEquals(ba.get(i).keys(), bb.get(i).keys(), "the same images in the same order");
+            assertArrayEquals(ba.get(i).keys(), bu.get(i).keys(), "the same images in the same order, unlabelled");
             assertFalse(java.util.Arrays.equals(ba.get(i).labels(), bb.get(i).labels()), "the labels differ");
+            for (int l : bu.get(i).labels()) assertEquals(Sample.UNLABELED, l, "no label in an unlabelled batch");
             Map<String, Double> la = sa.apply(ba.get(i), a, context(0, i));
             Map<String, Double> lb = sb.apply(bb.get(i), b, context(0, i));
+            Map<String, Double> lu = su.apply(bu.get(i), u, context(0, i));
             assertEquals(la, lb, "step " + i);
+            assertEquals(la, lu, "step " + i + ", unlabelled");
         }
         assertEquals(a.network(PaulMethod.NETWORK).params(), b.network(PaulMethod.NETWORK).params(), "parameters bit-identical");
-        for (String k : List.of(PaulMethod.PATCH_BANK, PaulMethod.IMAGE_MEMORY)) assertEquals(a.keyed(k).rows(), b.keyed(k).rows(), k);
+        assertEquals(a.network(PaulMethod.NETWORK).params(), u.network(PaulMethod.NETWORK).params(), "parameters bit-identical, unlabelled");
+        for (String k : List.of(PaulMethod.PATCH_BANK, PaulMethod.IMAGE_MEMORY)) {
+            assertEquals(a.keyed(k).rows(), b.keyed(k).rows(), k);
+            assertEquals(a.keyed(k).rows(), u.keyed(k).rows(), k + ", unlabelled");
+        }
         assertNotEquals(m.initialize(data, SEED, null).network(PaulMethod.NETWORK).params(), a.network(PaulMethod.NETWORK).params(),
                 "training moved the parameters");
     }

@@ -377,11 +377,14 @@ public final class MineJob implements Job {
         throw new IllegalStateException("negative " + value + " is not in its anchor's list");
     }
 
-    /** The dataset's person id of each image, keyed as {@link #keyOf}. */
+    /**
+     * The dataset's person id of each image, keyed as {@link #keyOf}; an unlabelled training image
+     * ({@code reid.data.train-labels = none}) has none, and is left out (counted as not labelled).
+     */
     private static Map<String, Integer> identities(JobContext ctx) throws IOException {
         Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(ctx.config(), ctx.storage()));
         Map<String, Integer> out = new HashMap<>();
-        for (Sample s : manifest.samples()) out.put(keyOf(s.uri()), s.pid());
+        for (Sample s : manifest.samples()) if (s.isLabeled()) out.put(keyOf(s.uri()), s.pid());
         if (out.isEmpty()) throw new ConfigError("reid.mine.labels: the dataset " + manifest.dataset() + " in " + manifest.root() + " has no images");
         return out;
     }

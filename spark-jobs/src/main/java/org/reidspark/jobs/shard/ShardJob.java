@@ -13,6 +13,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.TaskCompletionListener;
 import org.reidspark.artifact.RunDirectory;
 import org.reidspark.artifact.Storage;
+import org.reidspark.config.ConfigError;
 import org.reidspark.config.RunConfig;
 import org.reidspark.config.S3Config;
 import org.reidspark.data.Catalog;
@@ -133,6 +134,11 @@ public final class ShardJob implements Job {
         RunConfig target = config.target(ctx.run());
         String where = new Path(Storage.path(target.output()), target.name()).toString();
 
+        if (!manifest.trainLabeled() && !config.by().equals("image")) {
+            throw new ConfigError("the training split of " + manifest.dataset() + " is unlabelled (reid.data.train-labels"
+                    + " = none, or a csv without train pids): it has no persons to shard by " + config.by()
+                    + "; set reid.shard.by = image");
+        }
         if (!target.overwrite() && explained("check the shard set", where, s3, () -> RunDirectory.isPublished(storage, Storage.path(where)))) {
             throw new IOException("shard set " + where + " already exists; choose another "
                     + (config.output().isEmpty() ? "reid.run.name" : "reid.shard.output")

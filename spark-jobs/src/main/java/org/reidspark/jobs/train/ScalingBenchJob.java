@@ -127,6 +127,7 @@ public final class ScalingBenchJob implements Job {
         Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
         Method method = Methods.of(config);
         TrainingData data = TrainingData.of(manifest);
+        data.requireLabelsIfUsed(method);
         long seed = ctx.run().seed();
         Map<String, Object> report = new LinkedHashMap<>();
         SparkSession spark = null;
