@@ -2,6 +2,7 @@ package org.reidspark.run;
 
 import com.typesafe.config.Config;
 import org.reidspark.artifact.Storage;
+import org.reidspark.config.ConfigError;
 import org.reidspark.data.Manifest;
 import org.reidspark.data.Sample;
 import org.reidspark.data.Split;
@@ -72,6 +73,12 @@ public final class LocalTraining {
                              Optional<TrainedModel> warmStart) throws IOException {
         long seed = config.getLong("reid.run.seed");
         Method method = Methods.of(config);
+        String copies = method.trainingInputs().copies();
+        if (!copies.isEmpty()) {
+            throw new ConfigError("training in one JVM reads no stored surrogates (" + method.config().section()
+                    + ".surrogates = " + copies + "): train with the train job (Spark), or leave it empty to make each"
+                    + " surrogate in the batch loader");
+        }
         TrainConfig trainConfig = TrainConfig.from(config);
         LoaderConfig loaderConfig = LoaderConfig.from(config);
         EvalConfig evalConfig = EvalConfig.from(config);

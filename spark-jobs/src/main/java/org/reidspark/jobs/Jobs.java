@@ -1,5 +1,7 @@
 package org.reidspark.jobs;
 
+import org.reidspark.jobs.augment.AugmentBenchJob;
+import org.reidspark.jobs.augment.AugmentJob;
 import org.reidspark.jobs.evaluate.EvaluateJob;
 import org.reidspark.jobs.extract.ExtractJob;
 import org.reidspark.jobs.mine.MineBenchJob;
@@ -16,10 +18,10 @@ import java.util.List;
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
     public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "retrain", "registry",
-            "report", "ablation", "dcr-parts", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "mine", "mine-bench", "smoke");
+            "report", "ablation", "dcr-parts", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "mine", "mine-bench", "augment", "augment-bench", "smoke");
 
     /** The jobs that start no Spark: submit/reid runs them in one plain JVM (its NON_SPARK_JOBS, checked by MainTest). */
-    public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation", "dcr-parts", "mine-bench");
+    public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation", "dcr-parts", "mine-bench", "augment-bench");
 
     private Jobs() {
     }
@@ -44,6 +46,8 @@ public final class Jobs {
             case "bench-scaling" -> new ScalingBenchJob();
             case "mine" -> new MineJob();
             case "mine-bench" -> new MineBenchJob();
+            case "augment" -> new AugmentJob();
+            case "augment-bench" -> new AugmentBenchJob();
             default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));
         };
     }

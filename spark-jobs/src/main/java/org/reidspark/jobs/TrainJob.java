@@ -19,6 +19,7 @@ import org.reidspark.eval.EvalConfig;
 import org.reidspark.eval.EvaluationDetails;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.config.ConfigError;
+import org.reidspark.jobs.augment.SurrogateSet;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
 import org.reidspark.jobs.report.RunReports;
 import org.reidspark.report.ReportConfig;
@@ -103,6 +104,12 @@ public final class TrainJob implements Job {
         // a stopped run resumes only with what it was trained with (its fingerprint), checked before anything is written
         Fingerprint fingerprint = Fingerprint.of(config, method, manifest, Fingerprint.DISTRIBUTED);
         Fingerprint.checkStopped(storage, ctx.run(), fingerprint, config.getBoolean("reid.run.resume-with-changes"));
+        // stored surrogates (PAUL's reid.paul.surrogates): a published augment output, opened before anything is written
+        String copiesAt = method.trainingInputs().copies();
+        String copiesKey = method.config().section() + ".surrogates";
+        SurrogateSet surrogates = copiesAt.isEmpty() ? null
+                : ShardJob.explained("open the surrogate set (" + copiesKey + ")", copiesAt, ctx.s3(),
+                        () -> SurrogateSet.open(storage, copiesAt, copiesKey));
         SparkSession spark = null;
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), config, name()).keepOnFailure()) {
             Checkpoints checkpoints = new Checkpoints(storage, run.resolve(Fingerprint.CHECKPOINTS));
@@ -133,6 +140,19 @@ public final class TrainJob implements Job {
             ShardSet shards = ShardSet.open(storage, shardsAt);
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             JavaRDD<Shard> train = shards.shards(spark, Split.TRAIN).persist(StorageLevel.MEMORY_ONLY());
+            if (surrogates != null) {
+                List<String> diff = surrogates.differences(shards);
+                if (!diff.isEmpty()) {
+                    throw new ConfigError("the surrogate set " + surrogates.location() + " (" + copiesKey + ") was not made"
+                            + " from the training shard set " + shardsAt + ": " + String.join("; ", diff)
+                            + ". Make it with: submit/reid augment --shards " + shardsAt);
+                }
+                JavaRDD<Shard> plain = train;
+                train = surrogates.attach(spark, plain).persist(StorageLevel.MEMORY_ONLY());
+                train.count(); // loads the copies once, before the plain shards go
+                plain.unpersist();
+                LOG.info("training with the stored surrogates of {} ({} per image)", surrogates.location(), surrogates.copies());
+            }
             JavaRDD<Shard> query = shards.shards(spark, Split.QUERY).persist(StorageLevel.MEMORY_ONLY());
             JavaRDD<Shard> gallery = shards.shards(spark, Split.GALLERY).persist(StorageLevel.MEMORY_ONLY());
 
@@ -168,6 +188,7 @@ public final class TrainJob implements Job {
             run.info("method", method.name()).info("data", manifest.summary()).info("shards", shardsAt)
                     .info("master", jsc.master()).info("workers", train.getNumPartitions())
                     .info("parameters", state.networks().parameterCount()).info("iterations", state.iteration());
+            if (surrogates != null) run.info("surrogates", Map.of("set", surrogates.location().toString(), "copies", surrogates.copies()));
             if (warm.isPresent()) run.info("initFrom", initFrom.isEmpty() ? Map.of("run", warm.get().location().toString(),
                     "runId", warm.get().runId(), "note", "resumed from this run's own checkpoint") : initFrom);
             RunReports.beforePublish(ctx, run, details, method);

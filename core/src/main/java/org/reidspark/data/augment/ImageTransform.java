@@ -1,5 +1,6 @@
 package org.reidspark.data.augment;
 
+import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.RgbImage;
 
 import java.util.SplittableRandom;
@@ -20,6 +21,15 @@ public interface ImageTransform {
     /** Floats per output image: {@code 3 * H * W}. */
     default int size() {
         return 3 * height() * width();
+    }
+
+    /**
+     * The image this view transforms for the sample at {@code uri}, whose own image is {@code own}: {@code own} for every
+     * view but one of stored copies ({@link StoredSurrogateView}), which picks one of the sample's copies in
+     * {@code source} with draws from {@code rnd} (the generator {@link #apply} then goes on with).
+     */
+    default RgbImage select(String uri, RgbImage own, ImageSource source, SplittableRandom rnd) {
+        return own;
     }
 
     /** Transforms {@code img} and writes its {@code [3, H, W]} floats into {@code dst} from {@code offset}. */

@@ -1,10 +1,14 @@
 package org.reidspark.data.augment;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.reidspark.config.Check;
 import org.reidspark.data.image.Resize;
 import org.reidspark.data.image.RgbImage;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -49,19 +53,119 @@ public final class Surrogate {
         this.mode = Mode.byName(config.mode());
     }
 
-    /** One surrogate of {@code img}; every draw comes from {@code rnd}. */
+    /** One surrogate of {@code img}; every draw comes from {@code rnd} ({@link #draw}, then {@link #apply(RgbImage, Transform)}). */
     public RgbImage apply(RgbImage img, SplittableRandom rnd) {
+        return apply(img, draw(img.height(), img.width(), rnd));
+    }
+
+    /**
+     * The parameters of one surrogate of an image of {@code height x width}, drawn from {@code rnd} in the order the
+     * transforms run (the draws do not depend on the pixels, so drawing first and applying after is the same stream).
+     */
+    public Transform draw(int height, int width, SplittableRandom rnd) {
         SurrogateConfig c = config;
         if (mode == Mode.ALL) {
-            RgbImage out = colorJitter(img, c.brightness(), c.contrast(), c.saturation(), c.hue(), rnd);
-            out = rotate(out, RandomErasing.uniform(rnd, -c.rotation(), c.rotation()));
-            return crop(out, c.cropMinArea(), c.cropMaxArea(), rnd);
+            Jitter jitter = drawJitter(c.brightness(), c.contrast(), c.saturation(), c.hue(), rnd);
+            double angle = RandomErasing.uniform(rnd, -c.rotation(), c.rotation());
+            return new Transform(jitter, angle, drawCrop(height, width, c.cropMinArea(), c.cropMaxArea(), rnd), true);
         }
         return switch (rnd.nextInt(3)) {
-            case 0 -> colorJitter(img, c.brightness(), c.contrast(), c.saturation(), c.hue(), rnd);
-            case 1 -> rotate(img, RandomErasing.uniform(rnd, -c.rotation(), c.rotation()));
-            default -> crop(img, c.cropMinArea(), c.cropMaxArea(), rnd);
+            case 0 -> new Transform(drawJitter(c.brightness(), c.contrast(), c.saturation(), c.hue(), rnd), null, null, false);
+            case 1 -> new Transform(null, RandomErasing.uniform(rnd, -c.rotation(), c.rotation()), null, false);
+            default -> new Transform(null, null, drawCrop(height, width, c.cropMinArea(), c.cropMaxArea(), rnd), true);
         };
+    }
+
+    /** {@code img} through the drawn {@code transform}: colour jitter, rotation, crop, each where drawn. */
+    public static RgbImage apply(RgbImage img, Transform transform) {
+        RgbImage out = img;
+        if (transform.jitter() != null) out = colorJitter(out, transform.jitter());
+        if (transform.rotation() != null) out = rotate(out, transform.rotation());
+        if (transform.crop() != null) out = crop(out, transform.crop());
+        return out;
+    }
+
+    /**
+     * The parameters one surrogate drew, so that {@link #apply(RgbImage, Transform)} on the same image gives the same
+     * bytes ({@link #toMap()} / {@link #fromJson} give it a JSON form that keeps every value exactly).
+     *
+     * @param jitter    the colour jitter, or null when not drawn
+     * @param rotation  the rotation in degrees (counter-clockwise), or null when not drawn
+     * @param crop      the crop, or null when none was drawn or none fitted ({@code cropDrawn} tells which)
+     * @param cropDrawn whether a crop was drawn (a drawn crop that did not fit leaves the image unchanged)
+     */
+    public record Transform(Jitter jitter, Double rotation, Crop crop, boolean cropDrawn) {
+        /** {@code jitter}, {@code rotation} and {@code crop} where present, as JSON-ready maps and numbers. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (jitter != null) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                if (jitter.brightness() != null) j.put("brightness", jitter.brightness());
+                if (jitter.contrast() != null) j.put("contrast", jitter.contrast());
+                if (jitter.saturation() != null) j.put("saturation", jitter.saturation());
+                if (jitter.hue() != null) j.put("hue", jitter.hue());
+                List<String> order = new ArrayList<>();
+                for (int op : jitter.order()) order.add(Jitter.OPS.get(op));
+                j.put("order", order);
+                m.put("jitter", j);
+            }
+            if (rotation != null) m.put("rotation", rotation);
+            if (cropDrawn) {
+                Map<String, Object> c = null;
+                if (crop != null) {
+                    c = new LinkedHashMap<>();
+                    c.put("top", crop.top());
+                    c.put("left", crop.left());
+                    c.put("height", crop.height());
+                    c.put("width", crop.width());
+                }
+                m.put("crop", c);
+            }
+            return m;
+        }
+
+        /** The transform {@link #toMap()} wrote. */
+        public static Transform fromJson(JsonNode j) {
+            Jitter jitter = null;
+            if (j.has("jitter")) {
+                JsonNode t = j.get("jitter");
+                int[] order = new int[t.get("order").size()];
+                for (int i = 0; i < order.length; i++) {
+                    String name = t.get("order").get(i).asText();
+                    order[i] = Jitter.OPS.indexOf(name);
+                    if (order[i] < 0) throw new IllegalArgumentException("unknown colour jitter step '" + name + "' in " + j);
+                }
+                jitter = new Jitter(number(t, "brightness"), number(t, "contrast"), number(t, "saturation"), number(t, "hue"), order);
+            }
+            Crop crop = null;
+            JsonNode c = j.get("crop");
+            if (c != null && !c.isNull()) {
+                crop = new Crop(c.get("top").asInt(), c.get("left").asInt(), c.get("height").asInt(), c.get("width").asInt());
+            }
+            return new Transform(jitter, number(j, "rotation"), crop, j.has("crop"));
+        }
+
+        private static Double number(JsonNode j, String name) {
+            return j.has(name) ? j.get(name).doubleValue() : null;
+        }
+    }
+
+    /**
+     * A colour jitter's draws: each factor (null = that step is off) and the order of the four steps.
+     *
+     * @param brightness brightness factor, or null
+     * @param contrast   contrast factor, or null
+     * @param saturation saturation factor, or null
+     * @param hue        hue shift in turns, or null
+     * @param order      the steps in the order applied, indices into {@link #OPS}
+     */
+    public record Jitter(Double brightness, Double contrast, Double saturation, Double hue, int[] order) {
+        /** The steps' names, by index. */
+        public static final List<String> OPS = List.of("brightness", "contrast", "saturation", "hue");
+    }
+
+    /** A crop window ({@code height x width} at {@code top, left}), resized back to the image's size. */
+    public record Crop(int top, int left, int height, int width) {
     }
 
     /**
@@ -73,6 +177,11 @@ public final class Surrogate {
      */
     public static RgbImage colorJitter(RgbImage img, double brightness, double contrast, double saturation, double hue,
                                        SplittableRandom rnd) {
+        return colorJitter(img, drawJitter(brightness, contrast, saturation, hue, rnd));
+    }
+
+    /** The draws of {@link #colorJitter(RgbImage, double, double, double, double, SplittableRandom)}. */
+    public static Jitter drawJitter(double brightness, double contrast, double saturation, double hue, SplittableRandom rnd) {
         double b = factor(rnd, brightness);
         double c = factor(rnd, contrast);
         double s = factor(rnd, saturation);
@@ -84,22 +193,28 @@ public final class Surrogate {
             order[i] = order[j];
             order[j] = t;
         }
+        return new Jitter(brightness > 0 ? b : null, contrast > 0 ? c : null, saturation > 0 ? s : null,
+                hue > 0 ? hShift : null, order);
+    }
+
+    /** {@code img} through the drawn colour jitter. */
+    public static RgbImage colorJitter(RgbImage img, Jitter jitter) {
         byte[] in = img.rgb();
         float[] f = new float[in.length];
         for (int i = 0; i < in.length; i++) f[i] = in[i] & 0xFF;
-        for (int op : order) {
+        for (int op : jitter.order()) {
             switch (op) {
                 case 0 -> {
-                    if (brightness > 0) brightness(f, (float) b);
+                    if (jitter.brightness() != null) brightness(f, (float) (double) jitter.brightness());
                 }
                 case 1 -> {
-                    if (contrast > 0) contrast(f, (float) c);
+                    if (jitter.contrast() != null) contrast(f, (float) (double) jitter.contrast());
                 }
                 case 2 -> {
-                    if (saturation > 0) saturation(f, (float) s);
+                    if (jitter.saturation() != null) saturation(f, (float) (double) jitter.saturation());
                 }
                 default -> {
-                    if (hue > 0) hue(f, hShift);
+                    if (jitter.hue() != null) hue(f, jitter.hue());
                 }
             }
         }
@@ -234,8 +349,12 @@ public final class Surrogate {
      * size (bilinear). Up to 100 draws of the crop's shape; if none fits the image is returned unchanged.
      */
     public static RgbImage crop(RgbImage img, double minArea, double maxArea, SplittableRandom rnd) {
-        int h = img.height();
-        int w = img.width();
+        Crop c = drawCrop(img.height(), img.width(), minArea, maxArea, rnd);
+        return c == null ? img : crop(img, c);
+    }
+
+    /** The draws of {@link #crop(RgbImage, double, double, SplittableRandom)}: the window, or null when none fits. */
+    public static Crop drawCrop(int h, int w, double minArea, double maxArea, SplittableRandom rnd) {
         double area = (double) h * w;
         for (int attempt = 0; attempt < 100; attempt++) {
             double ratio = RandomErasing.uniform(rnd, minArea, maxArea);
@@ -245,10 +364,15 @@ public final class Surrogate {
             if (cw <= w && ch <= h && ch > 0) {
                 int left = rnd.nextInt(w - cw + 1);
                 int top = rnd.nextInt(h - ch + 1);
-                return Resize.bilinear(cut(img, top, left, ch, cw), h, w);
+                return new Crop(top, left, ch, cw);
             }
         }
-        return img;
+        return null;
+    }
+
+    /** The window {@code crop} of {@code img}, resized back to the image's size (bilinear). */
+    public static RgbImage crop(RgbImage img, Crop crop) {
+        return Resize.bilinear(cut(img, crop.top(), crop.left(), crop.height(), crop.width()), img.height(), img.width());
     }
 
     /** The {@code ch x cw} window of {@code img} at ({@code top}, {@code left}). */

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -36,7 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Deterministic: image {@code i} of batch {@code b} in epoch {@code e} is transformed with a generator seeded by
  * (seed, e, b, i) for the view {@link Batch#IMAGES}, and by (seed, view, e, b, i) for any other view, so the content
- * does not depend on the number of threads or on scheduling.
+ * does not depend on the number of threads or on scheduling. A view may transform another image of the source than the
+ * sample's own ({@link ImageTransform#select}: one of its stored surrogates), chosen with the same generator.
  * A failure in a worker reaches the consumer as a {@link BatchLoadException} naming the sample's uri.
  * {@link #close()} stops the workers and waits for them.
  */
@@ -160,8 +162,9 @@ public final class BatchLoader implements AutoCloseable {
                 for (int v = 0; v < data.length; v++) {
                     String view = names.get(v);
                     ImageTransform t = views.get(view);
-                    t.apply(img, view.equals(Batch.IMAGES) ? Seeds.random(seed, STREAM, epoch, index, i)
-                            : Seeds.random(seed, STREAM, view.hashCode(), epoch, index, i), data[v], i * t.size());
+                    SplittableRandom rnd = view.equals(Batch.IMAGES) ? Seeds.random(seed, STREAM, epoch, index, i)
+                            : Seeds.random(seed, STREAM, view.hashCode(), epoch, index, i);
+                    t.apply(t.select(s.uri(), img, images, rnd), rnd, data[v], i * t.size());
                 }
             } catch (RuntimeException e) {
                 throw new BatchLoadException(s.uri(), "cannot load sample " + s.uri() + " (epoch " + epoch + ", batch "

@@ -20,9 +20,18 @@ import java.util.Map;
  * @param sampling how batches are drawn
  * @param views    image transform per view name, in order; must contain {@link Batch#IMAGES}
  * @param fields   extra per-sample arrays
+ * @param copies   a published {@code augment} output whose stored copies a view reads
+ *                 ({@link org.reidspark.data.augment.StoredSurrogateView}): the Spark trainer attaches them to its shards
+ *                 ({@link org.reidspark.data.shard.Shard#withCopies}); empty for none
  */
-public record TrainingInputs(Sampling sampling, Map<String, ImageTransform> views, List<SampleField> fields) {
+public record TrainingInputs(Sampling sampling, Map<String, ImageTransform> views, List<SampleField> fields, String copies) {
+    /** Without stored copies. */
+    public TrainingInputs(Sampling sampling, Map<String, ImageTransform> views, List<SampleField> fields) {
+        this(sampling, views, fields, "");
+    }
+
     public TrainingInputs {
+        if (copies == null) throw new IllegalArgumentException("training inputs need a copies location (empty for none)");
         if (sampling == null) throw new IllegalArgumentException("training inputs need a sampling");
         if (!views.containsKey(Batch.IMAGES)) {
             throw new IllegalArgumentException("training inputs need the view \"" + Batch.IMAGES + "\"; got " + views.keySet());

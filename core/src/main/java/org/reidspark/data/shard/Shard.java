@@ -26,8 +26,10 @@ public final class Shard {
     private final List<Sample> samples;
     private final List<RgbImage> pixels;
     private final Map<String, RgbImage> byUri;
+    private final Map<String, List<RgbImage>> copies;
 
-    private Shard(Split split, int id, long[] keys, List<Sample> samples, List<RgbImage> pixels) {
+    private Shard(Split split, int id, long[] keys, List<Sample> samples, List<RgbImage> pixels,
+                  Map<String, List<RgbImage>> copies) {
         this.split = split;
         this.id = id;
         this.keys = keys;
@@ -36,6 +38,38 @@ public final class Shard {
         Map<String, RgbImage> m = new HashMap<>();
         for (int i = 0; i < samples.size(); i++) m.put(samples.get(i).uri(), pixels.get(i));
         this.byUri = m;
+        this.copies = copies;
+    }
+
+    /**
+     * This shard with stored copies of its images (the {@code augment} job's surrogates), by key, each list in copy
+     * order: {@link #images()} then serves them ({@link ImageSource#copies}). Every sample needs the same number of
+     * copies, at least one; a key that is not in the shard is an error.
+     */
+    public Shard withCopies(Map<Long, List<RgbImage>> byKey) {
+        Map<Long, Integer> index = new HashMap<>();
+        for (int i = 0; i < keys.length; i++) index.put(keys[i], i);
+        for (Long k : byKey.keySet()) {
+            if (!index.containsKey(k)) throw new IllegalArgumentException("copies of key " + k + ", which is not in " + this);
+        }
+        Map<String, List<RgbImage>> m = new HashMap<>();
+        int expected = -1;
+        for (int i = 0; i < keys.length; i++) {
+            List<RgbImage> c = byKey.get(keys[i]);
+            int n = c == null ? 0 : c.size();
+            if (expected < 0) expected = n;
+            if (n == 0 || n != expected) {
+                throw new IllegalArgumentException(samples.get(i).uri() + " (key " + keys[i] + ") has " + n + " stored copies in "
+                        + this + (n == 0 ? "" : ", others " + expected));
+            }
+            m.put(samples.get(i).uri(), List.copyOf(c));
+        }
+        return new Shard(split, id, keys, samples, pixels, m);
+    }
+
+    /** Stored copies per image ({@link #withCopies}); 0 when none. */
+    public int copiesPerImage() {
+        return copies.isEmpty() ? 0 : copies.values().iterator().next().size();
     }
 
     public static Builder builder(Split split, int id) {
@@ -77,9 +111,10 @@ public final class Shard {
         return pixels.get(i);
     }
 
-    /** The shard's images by uri, for a batch loader. */
+    /** The shard's images by uri, for a batch loader, with their stored copies if any ({@link #withCopies}). */
     public ImageSource images() {
-        return ImageSource.of(byUri);
+        ImageSource own = ImageSource.of(byUri);
+        return copies.isEmpty() ? own : ImageSource.withCopies(own, copies);
     }
 
     /** The persons (pids) in this shard; none for unlabelled samples ({@link Sample#unlabeled}). */
@@ -137,7 +172,7 @@ public final class Shard {
                 samples.add(e.sample());
                 images.add(e.image());
             }
-            return new Shard(split, id, keys, Collections.unmodifiableList(samples), images);
+            return new Shard(split, id, keys, Collections.unmodifiableList(samples), images, Map.of());
         }
     }
 }

@@ -47,11 +47,15 @@ import java.util.List;
  * @param pedal       PEDAL's settings
  * @param ipfl        IPFL's settings
  * @param supervised  the supervised pre-training's losses
+ * @param surrogates  a published {@code augment} output whose stored surrogates the unsupervised mode trains with
+ *                    ({@link org.reidspark.data.augment.StoredSurrogateView}, the Spark {@code train} job only); empty =
+ *                    each surrogate made in the batch loader ({@link org.reidspark.data.augment.SurrogateView})
  */
 public record PaulConfig(ModelConfig model, InputConfig input, AugmentConfig augment, SurrogateConfig surrogate,
                          SamplerConfig sampler, String mode, int batchSize, double lr, double momentum, double weightDecay,
                          double pgnLrFactor, int patches, int patchDim, int embeddingDim, int pgnChannels, int pgnHidden,
-                         String bankInit, Pedal pedal, Ipfl ipfl, Supervised supervised) implements MethodConfig {
+                         String bankInit, Pedal pedal, Ipfl ipfl, Supervised supervised, String surrogates)
+        implements MethodConfig {
     public static final String SECTION = "reid.paul";
     public static final String SUPERVISED = "supervised";
     public static final String UNSUPERVISED = "unsupervised";
@@ -128,6 +132,13 @@ public record PaulConfig(ModelConfig model, InputConfig input, AugmentConfig aug
                     + " PatchGenerator): the last feature map (a 16th of the input) must be at least 3x3; reid.input "
                     + model.inputHeight() + "x" + model.inputWidth() + " gives " + h + "x" + w + " (use an input of at least 48x48)");
         }
+        if (!surrogates.equals(surrogates.strip())) {
+            throw ConfigError.badValue(SECTION + ".surrogates", surrogates, "a path or URI without surrounding spaces, or empty");
+        }
+        if (mode.equals(SUPERVISED) && !surrogates.isEmpty()) {
+            throw ConfigError.badValue(SECTION + ".surrogates", surrogates,
+                    "empty in supervised mode (surrogates are the unsupervised mode's positives)");
+        }
         if (mode.equals(SUPERVISED) && sampler.k() < 2) {
             throw ConfigError.badValue("reid.sampler.k", sampler.k(), "at least 2 in PAUL's supervised mode (each image with another of its identity)");
         }
@@ -153,7 +164,7 @@ public record PaulConfig(ModelConfig model, InputConfig input, AugmentConfig aug
                 p.getInt("embedding-dim"), p.getInt("pgn-channels"), p.getInt("pgn-hidden"), p.getString("bank-init"),
                 new Pedal(pe.getDouble("weight"), pe.getDouble("scale"), pe.getInt("neighbours"), pe.getDouble("bank-momentum")),
                 new Ipfl(ip.getDouble("weight"), ip.getDouble("margin"), ip.getInt("walk"), ip.getInt("top")),
-                new Supervised(su.getDouble("triplet-weight"), su.getDouble("triplet-margin")));
+                new Supervised(su.getDouble("triplet-weight"), su.getDouble("triplet-margin")), p.getString("surrogates"));
     }
 
     @Override

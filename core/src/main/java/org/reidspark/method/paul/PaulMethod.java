@@ -5,6 +5,7 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.augment.Augmentation;
 import org.reidspark.data.augment.ImageTransform;
+import org.reidspark.data.augment.StoredSurrogateView;
 import org.reidspark.data.augment.SurrogateView;
 import org.reidspark.data.batch.Batch;
 import org.reidspark.data.batch.TrainingInputs;
@@ -31,7 +32,9 @@ import java.util.Map;
  * {@code [B, classes]}). By {@code reid.paul.mode}:
  * <ul>
  *   <li>{@code unsupervised} ({@link PaulUnsupervisedStep}): random batches of {@code batch-size} images that ignore
- *       labels, each with its surrogate view {@value #SURROGATE} ({@link SurrogateView}); keyed state
+ *       labels, each with its surrogate view {@value #SURROGATE} ({@link SurrogateView}, or with
+ *       {@code reid.paul.surrogates} one of the image's surrogates stored by the {@code augment} job,
+ *       {@link StoredSurrogateView}); keyed state
  *       {@value #PATCH_BANK} {@code [train images, 1 + M*d]} (the patch memory bank, {@link BankState}) and
  *       {@value #IMAGE_MEMORY} {@code [train images, 1 + M*e]} (IPFL's image centers), merged by key across workers;
  *       no classifier, no identity label read;</li>
@@ -85,8 +88,12 @@ public final class PaulMethod implements Method {
         }
         Map<String, ImageTransform> views = new LinkedHashMap<>();
         views.put(Batch.IMAGES, base);
-        views.put(SURROGATE, new SurrogateView(config.surrogate(), base));
-        return new TrainingInputs(TrainingInputs.random(config.batchSize()), views, List.of());
+        if (config.surrogates().isEmpty()) {
+            views.put(SURROGATE, new SurrogateView(config.surrogate(), base));
+        } else {
+            views.put(SURROGATE, new StoredSurrogateView(base, config.surrogates()));
+        }
+        return new TrainingInputs(TrainingInputs.random(config.batchSize()), views, List.of(), config.surrogates());
     }
 
     NetworkOptions options(long seed, DataType type) {

@@ -132,8 +132,18 @@ public final class ShardSet {
      * rows are moved once into their shard's partition.
      */
     public JavaRDD<Shard> shards(SparkSession spark, Split split) {
+        return shards(spark, split, null);
+    }
+
+    /**
+     * As {@link #shards(SparkSession, Split)}, reading only the rows of the shards in {@code only} (null = all): the
+     * other partitions hold empty shards.
+     */
+    public JavaRDD<Shard> shards(SparkSession spark, Split split, java.util.Set<Integer> only) {
         int n = shards(split);
-        return rows(spark, split).javaRDD()
+        Dataset<Row> rows = rows(spark, split);
+        if (only != null) rows = rows.where(col("shard").isin(only.toArray()));
+        return rows.javaRDD()
                 .mapToPair(r -> new Tuple2<>(r.<Integer>getAs("shard"), r))
                 .partitionBy(new ByShard(n))
                 .mapPartitionsWithIndex((Integer i, Iterator<Tuple2<Integer, Row>> it) -> oneShard(split, i, it), true);
@@ -156,10 +166,10 @@ public final class ShardSet {
     }
 
     /** Shard id {@code i} goes to partition {@code i}. */
-    static final class ByShard extends Partitioner {
+    public static final class ByShard extends Partitioner {
         private final int n;
 
-        ByShard(int n) {
+        public ByShard(int n) {
             this.n = n;
         }
 
