@@ -11,6 +11,7 @@ import org.reidspark.config.Check;
 import org.reidspark.config.ConfigError;
 import org.reidspark.data.Manifest;
 import org.reidspark.data.Sample;
+import org.reidspark.data.catalog.DataConfig;
 import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.InputConfig;
@@ -418,6 +419,9 @@ public final class Ablation {
         LOG.info("ablation: {} variant {} with seed {} (overrides {})", v.trainedAs() == null ? "training" : "evaluating",
                 v.name(), seed, v.overrides());
         Config c = v.trainingConfig(config).withValue("reid.run.seed", ConfigValueFactory.fromAnyRef(seed));
+        if (manifest.trainLabeled() && DataConfig.from(c).trainLabels() == DataConfig.TrainLabels.NONE) {
+            manifest = manifest.withoutTrainLabels(); // a variant that trains without labels never holds them
+        }
         Optional<TrainedModel> warmStart = Optional.empty();
         if (v.initFrom() != null) {
             Path from = new Path(dir, "checkpoints/" + v.initFrom() + "/seed-" + seed);

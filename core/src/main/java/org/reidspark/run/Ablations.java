@@ -33,7 +33,8 @@ import java.util.Map;
  *       al., CVPR 2019, https://arxiv.org/abs/1904.01308), the paper's protocol: {@code source}, the supervised
  *       pre-training ({@code reid.paul.mode = supervised}) on the source dataset ({@code reid.ablation.source}: other
  *       people), evaluated on the target as it is (the source-only model); {@code paul}, the unsupervised adaptation on
- *       the target's training images starting from {@code source}'s model of the same seed, no label read;
+ *       the target's training images starting from {@code source}'s model of the same seed, read without their
+ *       persons ({@code reid.data.train-labels = none});
  *       {@code pedal-only}, the same without IPFL ({@code reid.paul.ipfl.weight = 0}); {@code nn-negatives}, IPFL's
  *       negative the plain nearest other image instead of cyclic ranking's ({@code reid.paul.ipfl.top = 1}: a top list
  *       of the candidate alone never holds the anchor, so the walk stops at the first candidate); {@code bot-target},
@@ -66,16 +67,18 @@ public final class Ablations {
             new Ablation.Variant("bot", "BoT, same backbone, input, batches, epochs", Map.of("reid.method", "bot"))), "full");
 
     private static final String UNSUPERVISED = "unsupervised";
+    /** The adaptation variants read the target's training images without their persons. */
+    private static final String NO_LABELS = "reid.data.train-labels";
 
     public static final Ablation.Spec PAUL = new Ablation.Spec("paul", List.of(
             Ablation.Variant.onSource("source", "supervised pre-training on the source, not adapted",
                     Map.of("reid.paul.mode", "supervised")),
             Ablation.Variant.startingFrom("source", "paul", "adapted to the target without labels (PEDAL + IPFL)",
-                    Map.of("reid.paul.mode", UNSUPERVISED)),
+                    Map.of("reid.paul.mode", UNSUPERVISED, NO_LABELS, "none")),
             Ablation.Variant.startingFrom("source", "pedal-only", "adapted with PEDAL alone (IPFL weight 0)",
-                    Map.of("reid.paul.mode", UNSUPERVISED, "reid.paul.ipfl.weight", 0.0)),
+                    Map.of("reid.paul.mode", UNSUPERVISED, NO_LABELS, "none", "reid.paul.ipfl.weight", 0.0)),
             Ablation.Variant.startingFrom("source", "nn-negatives", "adapted, IPFL negatives the plain nearest neighbour",
-                    Map.of("reid.paul.mode", UNSUPERVISED, "reid.paul.ipfl.top", 1)),
+                    Map.of("reid.paul.mode", UNSUPERVISED, NO_LABELS, "none", "reid.paul.ipfl.top", 1)),
             new Ablation.Variant("bot-target", "BoT trained with the target's labels (supervised reference)",
                     Map.of("reid.method", "bot"))), "source");
 

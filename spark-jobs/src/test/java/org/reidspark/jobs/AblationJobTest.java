@@ -136,4 +136,39 @@ class AblationJobTest {
             }
         }
     }
+
+    /**
+     * PAUL's protocol: {@code source} is trained on another synthetic dataset (the source's overrides) and evaluated on
+     * the target; {@code paul} starts from its model of the same seed and adapts on the target without labels. The
+     * warm start is visible in the patch generation network: the source trains it (pgn-lr-factor 1 there), the
+     * adaptation keeps it fixed (the official 0), so the adapted model's must be the source's, not its zero-weight
+     * initialization.
+     */
+    @Test
+    void paulAdaptsFromTheSourceModelOfTheSameSeed() throws Exception {
+        List<String> args = tiny("p", "paul");
+        args.addAll(List.of("reid.method=paul", "reid.synth.size=64x48", "reid.input.height=64", "reid.input.width=48",
+                "reid.augment.pad=0", "reid.augment.erasing-p=0", "reid.paul.batch-size=6", "reid.paul.lr=0.05",
+                "reid.paul.patch-dim=8", "reid.paul.embedding-dim=4", "reid.paul.pgn-channels=8", "reid.paul.pgn-hidden=8",
+                "reid.paul.bank-init=first-sight", "reid.paul.pedal.neighbours=2",
+                "reid.ablation.source.synth.seed=5", "reid.ablation.source.synth.output=\"" + tmp.resolve("source") + "\"",
+                "reid.ablation.source.paul.pgn-lr-factor=1"));
+        JobRun r = TrainJobTest.run(args);
+        assertEquals(0, r.code(), r.err() + r.out());
+        Path p = tmp.resolve("runs/p-ablation");
+        assertTrue(Files.exists(tmp.resolve("source")), "the source dataset was made");
+        JsonNode report = json(p.resolve("ablation.json"));
+        assertEquals("paul", report.get("method").asText());
+        assertEquals(5, report.get("source").get("synth").get("seed").asInt());
+        assertEquals(List.of("source", "paul"), List.of(report.get("variants").get(0).get("variant").asText(),
+                report.get("variants").get(1).get("variant").asText()), "the model it starts from comes along");
+        assertTrue(json(p.resolve("variants/source/seed-1.json")).get("trainedOn").asText().contains(" -> "));
+        assertEquals("source", json(p.resolve("variants/paul/seed-1.json")).get("initFrom").asText());
+        org.nd4j.linalg.api.ndarray.INDArray source = checkpoint(p, "source").network("paul").getLayer("pgn.theta").getParam("W");
+        org.nd4j.linalg.api.ndarray.INDArray adapted = checkpoint(p, "paul").network("paul").getLayer("pgn.theta").getParam("W");
+        assertTrue(source.amaxNumber().doubleValue() > 0, "the source trained its patch generation network");
+        assertEquals(source, adapted, "the adaptation starts from the source's model and keeps its patch generation fixed");
+        assertTrue(r.out().contains("| paul | adapted to the target without labels"), r.out());
+        assertTrue(r.out().contains("mAP vs source"), r.out());
+    }
 }
