@@ -38,7 +38,7 @@ import java.util.Map;
  *       {@code pedal-only}, the same without IPFL ({@code reid.paul.ipfl.weight = 0}); {@code nn-negatives}, IPFL's
  *       negative the plain nearest other image instead of cyclic ranking's ({@code reid.paul.ipfl.top = 1}: a top list
  *       of the candidate alone never holds the anchor, so the walk stops at the first candidate); {@code bot-target},
- *       BoT trained with the target's labels, the supervised reference whose fraction the paper reports; compared with
+ *       BoT trained with the target's labels ({@code reid.data.train-labels = read}, as the source's pre-training), the supervised reference whose fraction the paper reports; compared with
  *       {@code source}.</li>
  * </ul>
  */
@@ -67,12 +67,12 @@ public final class Ablations {
             new Ablation.Variant("bot", "BoT, same backbone, input, batches, epochs", Map.of("reid.method", "bot"))), "full");
 
     private static final String UNSUPERVISED = "unsupervised";
-    /** The adaptation variants read the target's training images without their persons. */
+    /** The adaptation variants read the target's training images without their persons, the supervised ones with them. */
     private static final String NO_LABELS = "reid.data.train-labels";
 
     public static final Ablation.Spec PAUL = new Ablation.Spec("paul", List.of(
             Ablation.Variant.onSource("source", "supervised pre-training on the source, not adapted",
-                    Map.of("reid.paul.mode", "supervised")),
+                    Map.of("reid.paul.mode", "supervised", NO_LABELS, "read")),
             Ablation.Variant.startingFrom("source", "paul", "adapted to the target without labels (PEDAL + IPFL)",
                     Map.of("reid.paul.mode", UNSUPERVISED, NO_LABELS, "none")),
             Ablation.Variant.startingFrom("source", "pedal-only", "adapted with PEDAL alone (IPFL weight 0)",
@@ -80,7 +80,7 @@ public final class Ablations {
             Ablation.Variant.startingFrom("source", "nn-negatives", "adapted, IPFL negatives the plain nearest neighbour",
                     Map.of("reid.paul.mode", UNSUPERVISED, NO_LABELS, "none", "reid.paul.ipfl.top", 1)),
             new Ablation.Variant("bot-target", "BoT trained with the target's labels (supervised reference)",
-                    Map.of("reid.method", "bot"))), "source");
+                    Map.of("reid.method", "bot", NO_LABELS, "read"))), "source");
 
     /** The methods with an ablation. */
     public static final List<String> METHODS = List.of("bot", "cal", "dcr", "paul");

@@ -191,6 +191,7 @@ class AblationTest {
             assertEquals(v.name().equals("source") ? 3 : base.getInt("reid.train.epochs"), c.getInt("reid.train.epochs"), v.name());
             if (v.name().equals("bot-target")) {
                 assertEquals("bot", Methods.of(c).name());
+                assertEquals("read", c.getString("reid.data.train-labels"), "BoT trains with the target's labels");
                 assertEquals(null, v.initFrom());
                 continue;
             }

@@ -6,6 +6,8 @@ import org.reidspark.artifact.Storage;
 import org.reidspark.config.RunConfig;
 import org.reidspark.data.Manifest;
 import org.reidspark.data.catalog.Catalogs;
+import com.typesafe.config.Config;
+import org.reidspark.config.ConfigError;
 import org.reidspark.data.catalog.DataConfig;
 import org.reidspark.data.synth.SynthDatasets;
 import org.reidspark.eval.EvalConfig;
@@ -66,17 +68,28 @@ public final class AblationJob implements Job {
         Ablation.Spec spec = Ablations.of(ctx.config().getString("reid.method"));
         List<Ablation.Variant> variants = spec.select(ctx.args().plain("--variants").orElse("all"));
         int repeats = ctx.args().positiveInt("--repeats", 1);
-        for (Ablation.Variant v : variants) Methods.of(v.trainingConfig(ctx.config())); // every variant's settings are valid
+        for (Ablation.Variant v : variants) { // every variant's settings are valid, before any work
+            Config c = v.trainingConfig(ctx.config());
+            org.reidspark.method.Method m = Methods.of(c);
+            if (DataConfig.from(c).trainLabels() == DataConfig.TrainLabels.NONE && m.trainingInputs().sampling().usesLabels()) {
+                throw new ConfigError("ablation variant " + v.name() + " trains " + m.name() + ", which forms its batches by"
+                        + " identity, on training images read without their persons (reid.data.train-labels = none)");
+            }
+        }
         RunConfig base = ctx.run();
         RunConfig runConfig = new RunConfig(base.name() + SUFFIX, base.output(), base.seed(), base.overwrite());
         List<Long> seeds = Ablation.seeds(base.seed(), repeats);
         Storage storage = ctx.storage();
-        DataConfig data = SynthDatasets.resolve(ctx.config(), storage);
         Ablation.Datasets datasets = c -> {
             DataConfig d = SynthDatasets.resolve(c, storage);
             return Catalogs.of(d).read(storage, d.root());
         };
-        Manifest manifest = datasets.read(ctx.config());
+        // the target is read with its persons when a variant trains with them there (BoT beside PAUL's adaptation);
+        // a variant that trains without them gets the training split stripped (Ablation), never the labels
+        boolean labelled = variants.stream().anyMatch(v -> !v.onSource()
+                && DataConfig.from(v.trainingConfig(ctx.config())).trainLabels() == DataConfig.TrainLabels.READ);
+        Manifest manifest = datasets.read(labelled ? ctx.config().withValue("reid.data.train-labels",
+                com.typesafe.config.ConfigValueFactory.fromAnyRef("read")) : ctx.config());
         EvalConfig eval = EvalConfig.from(ctx.config());
         try (RunDirectory run = RunDirectory.create(storage, runConfig, ctx.config(), name()).keepOnFailure()) {
             RankingMetrics baseline = HistogramBaseline.evaluate(manifest, storage, eval);

@@ -101,6 +101,11 @@ class AblationJobTest {
         JobRun repeats = TrainJobTest.run(args);
         assertEquals(2, repeats.code(), repeats.err());
         assertTrue(repeats.err().contains("--repeats"), repeats.err());
+        List<String> unlabelled = tiny("c", "full");
+        unlabelled.add("reid.data.train-labels=none");
+        JobRun bot = TrainJobTest.run(unlabelled);
+        assertEquals(2, bot.code(), bot.err());
+        assertTrue(bot.err().contains("variant full") && bot.err().contains("reid.data.train-labels = none"), bot.err());
         assertFalse(Files.exists(tmp.resolve("synth")), "nothing was generated");
     }
 
