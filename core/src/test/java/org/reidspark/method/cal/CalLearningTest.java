@@ -36,12 +36,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * CAL learns, through the method contract's training path ({@link LocalTraining}, what {@code train-local} runs): a
- * ResNet-18 (width 0.25) at 64x32 trained in one JVM for 40 epochs on the synthetic clothes-changing benchmark
- * (generator version 3: outfits cross cameras; 50 training identities, 500 images), the clothes classifier and CAL from
- * the learning-rate decay at epoch 20 on. Measured here on the same freshly generated data: in the clothes-changing
- * protocol the trained network beats the colour-histogram baseline and the same network untrained; its clothes
- * classifier, on detached features of the training images, is right far more often than chance (ten times 1 / the
- * training clothes classes) and than itself untrained. About two minutes on 2 cores. The claim against the baseline
+ * ResNet-18 (width 0.25) at 64x32 trained in one JVM for 60 epochs on the synthetic clothes-changing benchmark's default
+ * split (generator version 3: outfits cross cameras; 200 identities x 12 images rendered at 128x64, 100 training
+ * identities), the clothes classifier and CAL from the first learning-rate decay at epoch 30 on (milestones 30, 50).
+ * Measured here on the same freshly generated data: in the clothes-changing protocol the trained network beats the
+ * colour-histogram baseline and the same network untrained; its clothes classifier, on detached features of the
+ * training images, is right far more often than chance (ten times 1 / the training clothes classes) and than itself
+ * untrained. About seven minutes on 2 cores. An earlier, smaller setup (50 training identities of 64x32 renders, 40
+ * epochs) put the trained network within float noise of the histogram (mAP 0.0252 against 0.0264 on one machine,
+ * above it on another): a test that passes or fails by noise asserts nothing, so this one uses the split the benchmark
+ * uses, where one run measured trained 0.0563, untrained 0.0195, histogram 0.0220. The claim against the baseline
  * without the clothes losses is the benchmark's ({@code submit/reid ablation --conf conf/synth-cc-cal.conf}), not a
  * timed test.
  */
@@ -53,13 +57,12 @@ class CalLearningTest {
     void trainedCalBeatsTheColourHistogramInTheClothesChangingProtocolAndItsClothesClassifierLearns() throws IOException {
         Config config = ConfigLoader.load(List.of(
                 "reid.run.seed=1", "reid.method=cal", "reid.data.dataset=synth", "reid.synth.variant=clothes-changing",
-                "reid.synth.output=\"" + dir.resolve("synth") + "\"", "reid.synth.size=64x32",
-                "reid.synth.identities=100", "reid.synth.images-per-identity=10",
+                "reid.synth.output=\"" + dir.resolve("synth") + "\"",
                 "reid.input.height=64", "reid.input.width=32",
                 "reid.model.backbone=resnet18", "reid.model.width=0.25",
                 "reid.sampler.p=8", "reid.sampler.k=4", "reid.augment.pad=3", "reid.cal.lr=3e-3", "reid.cal.clothes.lr=3e-3",
-                "reid.cal.start-epoch=20", "reid.train.epochs=40", "reid.train.eval-every=0", "reid.train.log-every=100",
-                "reid.train.schedule.warmup-epochs=3", "reid.train.schedule.milestones=[20]",
+                "reid.cal.start-epoch=30", "reid.train.epochs=60", "reid.train.eval-every=0", "reid.train.log-every=100",
+                "reid.train.schedule.warmup-epochs=3", "reid.train.schedule.milestones=[30, 50]",
                 "reid.eval.protocol=clothes-changing", "reid.eval.also-protocols=[same-clothes]"));
         Storage storage = new Storage(new Configuration());
         DataConfig data = SynthDatasets.resolve(config, storage);
