@@ -33,11 +33,13 @@ import java.util.Arrays;
  * NaN there); zero where the hinge is 0.
  *
  * <p>Shapes: input (view features) {@code [V, D]} with {@code V = B * viewsPerImage}; the {@link Targets} array
- * {@value #CENTERS} {@code [B, D]}; the per-sample ints {@value #NEGATIVE}, V values in {@code [0, B)} other than the
+ * {@value #CENTERS} {@code [C, D]}, {@code C >= B}: the batch's {@code B} image centers first (row {@code l} is image
+ * {@code l}'s), then any further centers a negative may be (global mining's negatives, read from the image memory,
+ * {@code paul.GlobalNegatives}); the per-sample ints {@value #NEGATIVE}, V values in {@code [0, C)} other than the
  * anchor's own image, or -1 for none; gradient {@code [V, D]} in the input's type.
  */
 public final class IpflLoss implements Loss {
-    /** The {@link Targets} array holding the batch's image centers {@code [B, D]}. */
+    /** The {@link Targets} array holding the batch's image centers, then any further negatives' {@code [C, D]}. */
     public static final String CENTERS = "image-centers";
     /** The {@link Targets} per-sample ints holding each view's negative image (-1 for none). */
     public static final String NEGATIVE = "negative";
@@ -83,16 +85,21 @@ public final class IpflLoss implements Loss {
         if (centers.rank() != 2 || centers.size(0) < 1) {
             throw new IllegalArgumentException("IPFL expects centers [images, dim], got " + Arrays.toString(centers.shape()));
         }
-        int b = (int) centers.size(0);
+        int rows = (int) centers.size(0);
         long dim = centers.size(1);
-        if (features.rank() != 2 || features.size(0) != (long) b * viewsPerImage || features.size(1) != dim) {
-            throw new IllegalArgumentException("IPFL expects features [" + ((long) b * viewsPerImage) + ", " + dim + "] (" + b
-                    + " images x " + viewsPerImage + " views, the centers' dimension), got " + Arrays.toString(features.shape()));
+        if (features.rank() != 2 || features.size(0) < 1 || features.size(0) % viewsPerImage != 0 || features.size(1) != dim) {
+            throw new IllegalArgumentException("IPFL expects features [images * " + viewsPerImage + ", " + dim
+                    + "] (the centers' dimension), got " + Arrays.toString(features.shape()));
         }
         int v = (int) features.size(0);
+        int b = v / viewsPerImage;
+        if (rows < b) {
+            throw new IllegalArgumentException("IPFL expects a center for each of the batch's " + b + " images (" + v + " views x "
+                    + viewsPerImage + "), got " + rows);
+        }
         if (negative.length != v) throw new IllegalArgumentException("IPFL: " + v + " views but " + negative.length + " negatives");
         for (int i = 0; i < v; i++) {
-            if (negative[i] < -1 || negative[i] >= b) throw new IllegalArgumentException("negative " + negative[i] + " of view " + i + " is outside [-1, " + b + ")");
+            if (negative[i] < -1 || negative[i] >= rows) throw new IllegalArgumentException("negative " + negative[i] + " of view " + i + " is outside [-1, " + rows + ")");
             if (negative[i] == i / viewsPerImage) throw new IllegalArgumentException("negative of view " + i + " is its own image " + negative[i]);
         }
         double[][] f = features.castTo(DataType.DOUBLE).toDoubleMatrix();

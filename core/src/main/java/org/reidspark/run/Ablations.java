@@ -37,7 +37,10 @@ import java.util.Map;
  *       persons ({@code reid.data.train-labels = none});
  *       {@code pedal-only}, the same without IPFL ({@code reid.paul.ipfl.weight = 0}); {@code nn-negatives}, IPFL's
  *       negative the plain nearest other image instead of cyclic ranking's ({@code reid.paul.ipfl.top = 1}: a top list
- *       of the candidate alone never holds the anchor, so the walk stops at the first candidate); {@code bot-target},
+ *       of the candidate alone never holds the anchor, so the walk stops at the first candidate);
+ *       {@code global-negatives}, cyclic ranking over the whole image memory, mined before every epoch
+ *       ({@code reid.paul.ipfl.negatives = global}: this project's extension, as the {@code mine} job does) instead of
+ *       inside the batch; {@code bot-target},
  *       BoT trained with the target's labels ({@code reid.data.train-labels = read}, as the source's pre-training), the supervised reference whose fraction the paper reports; compared with
  *       {@code source}.</li>
  * </ul>
@@ -79,6 +82,8 @@ public final class Ablations {
                     Map.of("reid.paul.mode", UNSUPERVISED, NO_LABELS, "none", "reid.paul.ipfl.weight", 0.0)),
             Ablation.Variant.startingFrom("source", "nn-negatives", "adapted, IPFL negatives the plain nearest neighbour",
                     Map.of("reid.paul.mode", UNSUPERVISED, NO_LABELS, "none", "reid.paul.ipfl.top", 1)),
+            Ablation.Variant.startingFrom("source", "global-negatives", "adapted, IPFL negatives mined over the whole image memory",
+                    Map.of("reid.paul.mode", UNSUPERVISED, NO_LABELS, "none", "reid.paul.ipfl.negatives", "global")),
             new Ablation.Variant("bot-target", "BoT trained with the target's labels (supervised reference)",
                     Map.of("reid.method", "bot", NO_LABELS, "read"))), "source");
 

@@ -29,8 +29,11 @@ public final class EpochLoop {
         /** Rounds in an epoch, or an estimate where epochs differ in length (for the ETA). */
         int roundsPerEpoch();
 
-        /** Prepares epoch {@code epoch} (0-based) before its first round. */
-        default void startEpoch(int epoch) throws IOException {
+        /**
+         * Prepares epoch {@code epoch} (0-based) before its first round, given the state as the epoch begins: a trainer
+         * runs its step's {@link Step#startEpoch} here, on the driver.
+         */
+        default void startEpoch(TrainingState state, int epoch) throws IOException {
         }
 
         /**
@@ -87,7 +90,7 @@ public final class EpochLoop {
         long start = System.nanoTime();
         for (int epoch = state.epoch(); epoch < config.epochs(); epoch++) {
             double factor = config.schedule().factor(epoch, config.epochs());
-            rounds.startEpoch(epoch);
+            rounds.startEpoch(state, epoch);
             Round.Result sum = new Round.Result();
             double compute = 0;
             long bytes = -1;

@@ -52,7 +52,8 @@ public final class LocalTrainer {
             }
 
             @Override
-            public void startEpoch(int epoch) {
+            public void startEpoch(TrainingState s, int epoch) {
+                step.startEpoch(s, epoch);
                 batches = source.epoch(epoch);
                 done = 0;
             }

@@ -16,4 +16,14 @@ public interface Step {
      * @return the loss terms of this step by name, always including {@code "loss"} (the weighted total)
      */
     Map<String, Double> apply(Batch batch, TrainingState state, StepContext context);
+
+    /**
+     * Runs once before epoch {@code epoch}'s (0-based) first step, on the trainer's driver (the local trainer's JVM, the
+     * Spark job's driver) with the whole state: work over the whole training set that no worker's step can do, such as
+     * PAUL's global negative mining. What it writes to the state reaches every worker with the next broadcast and is
+     * checkpointed with it; it must not depend on anything but the state and {@code epoch}, so a resumed run does what
+     * an uninterrupted one did. Nothing by default.
+     */
+    default void startEpoch(TrainingState state, int epoch) {
+    }
 }

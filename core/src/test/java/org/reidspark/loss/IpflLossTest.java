@@ -136,6 +136,35 @@ class IpflLossTest {
         assertTrue(repSmall.passed(), repSmall.toString());
     }
 
+    /**
+     * Negatives outside the batch (global mining): centers beyond the batch's own, read from the image memory. The loss
+     * is the batch-only loss with those centers in the negatives' places, and the gradient checks out.
+     */
+    @Test
+    void negativesBeyondTheBatchAreFurtherCentersAndTheGradientChecksOut() {
+        Random r = new Random(35);
+        int b = 6;
+        INDArray views = gaussian(r, 2 * b, 4);
+        INDArray own = IpflLoss.viewMeans(views, 2).addi(gaussian(r, b, 4).muli(0.2));
+        INDArray further = gaussian(r, 3, 4).muli(0.5);
+        INDArray centers = Nd4j.vstack(own, further);
+        int[] neg = {6, 6, 7, 7, -1, -1, 1, 1, 8, 8, 0, 0};
+        IpflLoss ipfl = new IpflLoss(IpflLoss.OFFICIAL_MARGIN, 2);
+        LossResult res = ipfl.compute(views, targets(centers, neg));
+        double expected = 0;
+        for (int i = 0; i < 2 * b; i++) {
+            double dPos = dist(views.getRow(i).toDoubleVector(), own.getRow(i / 2).toDoubleVector());
+            double dNeg = neg[i] < 0 ? 0 : dist(views.getRow(i).toDoubleVector(), centers.getRow(neg[i]).toDoubleVector());
+            expected += Math.max(0, IpflLoss.OFFICIAL_MARGIN + dPos - dNeg);
+        }
+        assertEquals(expected / (2 * b), res.value(), 1e-12);
+        NumericalGradient.Report rep = NumericalGradient.check(v -> ipfl.compute(v, targets(centers, neg)).value(), views, res.gradient());
+        assertTrue(rep.passed(), rep.toString());
+        NumericalGradient.Report off = NumericalGradient.check(v -> ipfl.compute(v, targets(centers, neg)).value(), views, res.gradient().mul(1.01));
+        assertFalse(off.passed(), "a 1% error must fail: " + off);
+        assertThrows(IllegalArgumentException.class, () -> ipfl.compute(views, targets(centers, new int[] {9, 9, 7, 7, -1, -1, 1, 1, 8, 8, 0, 0})));
+    }
+
     @Test
     void centersFromAOnePatchMemoryBankOfViewMeans() {
         Random r = new Random(33);
@@ -158,7 +187,10 @@ class IpflLossTest {
         INDArray centers = gaussian(r, 3, 4);
         IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
                 () -> ipfl.compute(gaussian(r, 5, 4), targets(centers, new int[5])));
-        assertTrue(shape.getMessage().contains("[6, 4]") && shape.getMessage().contains("[5, 4]"), shape.getMessage());
+        assertTrue(shape.getMessage().contains("images * 2") && shape.getMessage().contains("[5, 4]"), shape.getMessage());
+        IllegalArgumentException few = assertThrows(IllegalArgumentException.class,
+                () -> ipfl.compute(gaussian(r, 8, 4), targets(centers, new int[8])));
+        assertTrue(few.getMessage().contains("4 images") && few.getMessage().contains("got 3"), few.getMessage());
         IllegalArgumentException own = assertThrows(IllegalArgumentException.class,
                 () -> ipfl.compute(gaussian(r, 6, 4), targets(centers, new int[] {1, 1, 1, 0, 0, 2})));
         assertTrue(own.getMessage().contains("view 2"), own.getMessage());

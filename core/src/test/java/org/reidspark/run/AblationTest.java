@@ -200,6 +200,7 @@ class AblationTest {
             assertEquals(v.name().equals("source") ? null : "source", v.initFrom(), v.name());
             assertEquals(v.name().equals("pedal-only") ? 0.0 : reference.ipfl().weight(), p.ipfl().weight(), v.name());
             assertEquals(v.name().equals("nn-negatives") ? 1 : reference.ipfl().top(), p.ipfl().top(), v.name());
+            assertEquals(v.name().equals("global-negatives"), p.ipfl().global(), v.name());
             assertEquals(v.name().equals("source") ? "read" : "none", c.getString("reid.data.train-labels"),
                     "the adaptation reads the target's training images without their persons: " + v.name());
             assertEquals(reference.pedal(), p.pedal(), "PEDAL the same in every arm");

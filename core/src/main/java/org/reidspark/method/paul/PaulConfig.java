@@ -85,14 +85,29 @@ public record PaulConfig(ModelConfig model, InputConfig input, AugmentConfig aug
      * @param margin  the hinge margin ({@code --margin 2})
      * @param walk    cyclic ranking's walk length, at most this many of the anchor's nearest images tested (15)
      * @param top     the candidate's top list, itself counted, that must not hold the anchor (3)
+     * @param negatives    where cyclic ranking looks: {@value #IN_BATCH} (the official code: each view against the
+     *                     batch's centers) or {@value #GLOBAL} (this project's extension: each image against the whole
+     *                     image memory, mined on the driver before an epoch, {@link GlobalNegatives})
+     * @param refreshEvery {@value #GLOBAL} only: the negatives are mined again every this many epochs
      */
-    public record Ipfl(double weight, double margin, int walk, int top) implements java.io.Serializable {
+    public record Ipfl(double weight, double margin, int walk, int top, String negatives, int refreshEvery)
+            implements java.io.Serializable {
+        public static final String IN_BATCH = "in-batch";
+        public static final String GLOBAL = "global";
+        public static final List<String> NEGATIVES = List.of(IN_BATCH, GLOBAL);
+
         public Ipfl {
             String p = SECTION + ".ipfl.";
             Check.nonNegative(p + "weight", weight);
             Check.nonNegative(p + "margin", margin);
             Check.positive(p + "walk", walk);
             Check.positive(p + "top", top);
+            if (!NEGATIVES.contains(negatives)) throw Check.unknownName(p + "negatives", negatives, NEGATIVES);
+            Check.positive(p + "refresh-every", refreshEvery);
+        }
+
+        public boolean global() {
+            return negatives.equals(GLOBAL);
         }
     }
 
@@ -163,7 +178,8 @@ public record PaulConfig(ModelConfig model, InputConfig input, AugmentConfig aug
                 p.getDouble("weight-decay"), p.getDouble("pgn-lr-factor"), p.getInt("patches"), p.getInt("patch-dim"),
                 p.getInt("embedding-dim"), p.getInt("pgn-channels"), p.getInt("pgn-hidden"), p.getString("bank-init"),
                 new Pedal(pe.getDouble("weight"), pe.getDouble("scale"), pe.getInt("neighbours"), pe.getDouble("bank-momentum")),
-                new Ipfl(ip.getDouble("weight"), ip.getDouble("margin"), ip.getInt("walk"), ip.getInt("top")),
+                new Ipfl(ip.getDouble("weight"), ip.getDouble("margin"), ip.getInt("walk"), ip.getInt("top"),
+                        ip.getString("negatives"), ip.getInt("refresh-every")),
                 new Supervised(su.getDouble("triplet-weight"), su.getDouble("triplet-margin")), p.getString("surrogates"));
     }
 

@@ -16,9 +16,14 @@ import org.reidspark.train.Step;
 import org.reidspark.train.StepContext;
 import org.reidspark.train.TrainingState;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,7 +41,10 @@ import java.util.Map;
  *       {@code [B, M*d]} (both momentum {@code bank-momentum}, detached), <em>before</em> the losses;</li>
  *   <li>PEDAL ({@link PedalLoss}) on the original views' patch features against the whole bank; IPFL
  *       ({@link IpflLoss}) on all {@code 2B} embeddings against the batch's centers, negatives by in-batch cyclic
- *       ranking ({@link CyclicRanking#inBatch});</li>
+ *       ranking ({@link CyclicRanking#inBatch}); with {@code ipfl.negatives = global} (this project's extension), each
+ *       image's negative is instead the one {@link GlobalNegatives} mined over the whole image memory before the epoch
+ *       ({@link #startEpoch}), its memory entry appended to the centers (the batch's mining until the first global
+ *       one);</li>
  *   <li>{@code total = ipfl.weight * IPFL + pedal.weight * PEDAL}; backprop through the normalizations and the
  *       embedding; one SGD step, the patch generation network at {@code pgn-lr-factor} and the embedding weights
  *       kept ({@link LayerFactors}).</li>
@@ -51,6 +59,7 @@ import java.util.Map;
  * {@code bank} (images in the bank).
  */
 final class PaulUnsupervisedStep implements Step {
+    private static final Logger LOG = LoggerFactory.getLogger(PaulUnsupervisedStep.class);
     private final PaulConfig config;
     private final LayerFactors factors;
 
@@ -72,6 +81,32 @@ final class PaulUnsupervisedStep implements Step {
     @Override
     public Map<String, Double> apply(Batch batch, TrainingState state, StepContext context) {
         return apply(Unlabeled.of(batch), state, context);
+    }
+
+    /**
+     * With {@code ipfl.negatives = global}: mines every image's negative over the whole image memory
+     * ({@link GlobalNegatives}) before the first epoch at which the memory holds two entries or more, and again before
+     * every epoch divisible by {@code ipfl.refresh-every}; the state keeps them ({@value GlobalNegatives#STATE}).
+     */
+    @Override
+    public void startEpoch(TrainingState state, int epoch) {
+        if (!config.ipfl().global()) return;
+        KeyedState memory = state.keyed(PaulMethod.IMAGE_MEMORY);
+        boolean mined = GlobalNegatives.of(state) != null;
+        if (mined && epoch % config.ipfl().refreshEvery() != 0) return;
+        int entries = BankState.size(memory);
+        if (entries < 2) return;
+        long start = System.nanoTime();
+        int[] negatives = GlobalNegatives.mine(memory, new CyclicRanking(config.ipfl().walk(), config.ipfl().top()));
+        KeyedState fresh = GlobalNegatives.state(memory.keys(), negatives);
+        KeyedState earlier = GlobalNegatives.of(state);
+        if (earlier == null) state.putAux(GlobalNegatives.STATE, fresh);
+        else earlier.rows().assign(fresh.rows()); // in place, not marked touched: the workers' merge keeps it
+        int found = 0;
+        for (int n : negatives) if (n != CyclicRanking.NONE) found++;
+        LOG.info("IPFL: global cyclic-ranking negatives mined before epoch {} over the image memory ({} of {} images have an"
+                        + " entry): {} have a negative, {} s", epoch + 1, entries, memory.keys().length, found,
+                String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e9));
     }
 
     /** The network input: each image followed by its surrogate, {@code [2B, 3, H, W]}. */
@@ -127,6 +162,15 @@ final class PaulUnsupervisedStep implements Step {
      * @param centers  the batch's image centers {@code [B, M*e]}
      */
     static Losses losses(PaulConfig config, Forward f, INDArray bank, int[] bankRows, INDArray centers) {
+        return losses(config, f, bank, bankRows, centers, null);
+    }
+
+    /**
+     * As {@link #losses(PaulConfig, Forward, INDArray, int[], INDArray)}, with the negatives given: {@code negative}
+     * holds each of the {@code 2B} views' negative as a row of {@code centers} ({@code [C, M*e]}, the batch's {@code B}
+     * centers first), or null for the in-batch mining.
+     */
+    static Losses losses(PaulConfig config, Forward f, INDArray bank, int[] bankRows, INDArray centers, int[] negative) {
         int m = config.patches();
         DataType type = f.originals().dataType();
         int b = (int) f.originals().size(0);
@@ -139,7 +183,7 @@ final class PaulUnsupervisedStep implements Step {
             INDArray g = r.gradient().castTo(type).muli(config.pedal().weight());
             for (int i = 0; i < b; i++) dPatch.putRow(2L * i, g.getRow(i));
         }
-        int[] negative = new CyclicRanking(config.ipfl().walk(), config.ipfl().top()).inBatch(f.embedding(), centers, 2);
+        if (negative == null) negative = new CyclicRanking(config.ipfl().walk(), config.ipfl().top()).inBatch(f.embedding(), centers, 2);
         LossResult ir = new IpflLoss(config.ipfl().margin(), 2).compute(f.embedding(),
                 Targets.unlabeled().with(IpflLoss.CENTERS, centers).with(IpflLoss.NEGATIVE, negative));
         INDArray dEmb = ir.gradient().castTo(type).muli(config.ipfl().weight());
@@ -179,7 +223,31 @@ final class PaulUnsupervisedStep implements Step {
         BankState.update(bankState, keys, f.originals(), m, mm);
         BankState.Entries entries = BankState.size(bankState) >= 2 && config.pedal().weight() > 0
                 ? BankState.entries(bankState, keys, m) : null;
-        Losses l = losses(config, f, entries == null ? null : entries.bank(), entries == null ? null : entries.rowOf(), centers);
+        KeyedState global = config.ipfl().global() ? GlobalNegatives.of(state) : null;
+        int[] negative = null;
+        if (global != null) {
+            // each image's mined negative, its memory entry appended to the centers as row B + i
+            negative = new int[2 * keys.length];
+            List<INDArray> further = new ArrayList<>();
+            long width = memoryState.rows().size(1) - 1;
+            for (int i = 0; i < keys.length; i++) {
+                int row = GlobalNegatives.negativeOf(global, keys[i]);
+                int at = CyclicRanking.NONE;
+                if (row != CyclicRanking.NONE) {
+                    at = keys.length + further.size();
+                    further.add(memoryState.rows().get(NDArrayIndex.point(row), NDArrayIndex.interval(1, 1 + width)).reshape(1, width));
+                }
+                negative[2 * i] = at;
+                negative[2 * i + 1] = at;
+            }
+            if (!further.isEmpty()) {
+                List<INDArray> rows = new ArrayList<>(further.size() + 1);
+                rows.add(centers);
+                rows.addAll(further);
+                centers = Nd4j.vstack(rows.toArray(new INDArray[0])).castTo(centers.dataType());
+            }
+        }
+        Losses l = losses(config, f, entries == null ? null : entries.bank(), entries == null ? null : entries.rowOf(), centers, negative);
         terms.put("loss", l.total());
         terms.put("pedal", l.pedal());
         terms.put("ipfl", l.ipfl());

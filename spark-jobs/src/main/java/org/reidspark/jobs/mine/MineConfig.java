@@ -12,7 +12,8 @@ import org.reidspark.method.paul.NearestNeighbours;
  * {@code reid.mine}: which embeddings are mined, how (PAUL's cyclic ranking: walk length and top-r test), how the
  * neighbour search is cut (block size, partitions) and where the result is published.
  *
- * @param embeddings          the published extract output whose {@code embeddings.parquet} is mined
+ * @param embeddings          the published extract output whose {@code embeddings.parquet} is mined; or empty and
+ * @param checkpoint          a PAUL training checkpoint directory whose image memory is mined
  * @param output              where the output is published; empty for {@code <reid.run.output>/<reid.run.name>-negatives}
  * @param walk                candidates walked per anchor ({@link CyclicRanking#maxCandidates()})
  * @param nearest             the top-r test's size, the candidate counted ({@link CyclicRanking#nearest()})
@@ -23,12 +24,14 @@ import org.reidspark.method.paul.NearestNeighbours;
  * @param faultPartition      resilience tests only: this partition's task fails after writing its neighbours and
  *                            before marking itself complete, on every attempt; -1 = never
  */
-public record MineConfig(String embeddings, String output, int walk, int nearest, int blockSize, int partitions,
+public record MineConfig(String embeddings, String checkpoint, String output, int walk, int nearest, int blockSize, int partitions,
                          int anchorsPerPartition, boolean labels, int faultPartition) {
     public MineConfig {
-        if (embeddings.isBlank()) {
-            throw ConfigError.badValue("reid.mine.embeddings", embeddings,
-                    "the published extract output to mine, e.g. --embeddings runs/r50-embeddings or s3a://bucket/embeddings/train");
+        if (embeddings.isBlank() == checkpoint.isBlank()) {
+            throw new ConfigError("reid.mine: give exactly one of reid.mine.embeddings (the published extract output to mine,"
+                    + " e.g. --embeddings runs/r50-embeddings or s3a://bucket/embeddings/train) and reid.mine.checkpoint (a PAUL"
+                    + " training checkpoint whose image memory is mined, e.g. --checkpoint runs/paul/checkpoints); got "
+                    + (embeddings.isBlank() ? "neither" : "both"));
         }
         Check.positive("reid.mine.walk", walk);
         Check.positive("reid.mine.nearest", nearest);
@@ -41,9 +44,14 @@ public record MineConfig(String embeddings, String output, int walk, int nearest
 
     public static MineConfig from(Config c) {
         Config m = c.getConfig("reid.mine");
-        return new MineConfig(m.getString("embeddings"), m.getString("output"), m.getInt("walk"), m.getInt("nearest"),
+        return new MineConfig(m.getString("embeddings"), m.getString("checkpoint"), m.getString("output"), m.getInt("walk"), m.getInt("nearest"),
                 m.getInt("block-size"), m.getInt("partitions"), m.getInt("anchors-per-partition"), m.getBoolean("labels"),
                 m.getInt("fault-partition"));
+    }
+
+    /** What is mined: the extract output or the checkpoint. */
+    public String source() {
+        return embeddings.isBlank() ? checkpoint : embeddings;
     }
 
     /** Neighbours kept per image: all that the walk and the top-r test read, {@code max(walk, nearest - 1)}. */

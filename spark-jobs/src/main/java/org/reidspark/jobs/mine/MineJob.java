@@ -63,8 +63,10 @@ import static org.reidspark.jobs.shard.ShardJob.explained;
  * a whole set of embeddings, this project's extension of the official in-batch mining ({@link CyclicRanking#global}).
  *
  * <p><b>Input.</b> A published {@code extract} output ({@code reid.mine.embeddings}): its {@code embeddings.parquet}
- * ({@code uri, embedding array<float>, model_run_id}). The keys are the uris, sorted (Java string order); an image's
- * index is its key's position, so "ties by the lower index" is "ties by key order".
+ * ({@code uri, embedding array<float>, model_run_id}); or a PAUL training checkpoint ({@code reid.mine.checkpoint}):
+ * its image memory's rows with an entry, named by {@code reid.data}'s training images ({@link MemoryEmbeddings}). The
+ * keys are the uris, sorted (Java string order); an image's index is its key's position, so "ties by the lower index"
+ * is "ties by key order".
  *
  * <p><b>Neighbours, on the executors.</b> The embeddings are read to the driver ({@code 4 N D} bytes) and broadcast;
  * the sorted keys are cut into {@code reid.mine.partitions} contiguous ranges, one Spark task each
@@ -121,6 +123,8 @@ public final class MineJob implements Job {
     public List<JobOption> options() {
         return List.of(
                 JobOption.config("--embeddings", "PATH", "reid.mine.embeddings", "the published extract output to mine"),
+                JobOption.config("--checkpoint", "DIR", "reid.mine.checkpoint",
+                        "or a PAUL training checkpoint whose image memory is mined (images named by reid.data)"),
                 JobOption.config("--output", "PATH", "reid.mine.output", "where negatives.parquet and mining.json are published"),
                 JobOption.config("--walk", "N", "reid.mine.walk", "candidates walked per anchor, nearest first (official 15)"),
                 JobOption.config("--nearest", "R", "reid.mine.nearest", "top-r test, the candidate counted (official 3)"),
@@ -136,8 +140,9 @@ public final class MineJob implements Job {
         MineConfig config = MineConfig.from(ctx.config());
         Storage storage = ctx.storage();
         S3Config s3 = ctx.s3();
-        Path input = Storage.path(config.embeddings());
-        if (!explained("open the embeddings", config.embeddings(), s3, () -> RunDirectory.isPublished(storage, input))) {
+        Path input = Storage.path(config.source());
+        boolean fromCheckpoint = config.embeddings().isBlank();
+        if (!fromCheckpoint && !explained("open the embeddings", config.embeddings(), s3, () -> RunDirectory.isPublished(storage, input))) {
             throw new IOException(config.embeddings() + " is not a published extract output (no " + RunDirectory.MARKER
                     + "); run the extract job first, or let it finish");
         }
@@ -150,12 +155,14 @@ public final class MineJob implements Job {
         }
         // the identities, for measurement only, before Spark starts: a bad reid.data fails early
         Map<String, Integer> identities = config.labels() ? identities(ctx) : null;
+        // a checkpoint's memory is read on the driver, named by reid.data's training images, before Spark starts
+        Embeddings memory = fromCheckpoint ? MemoryEmbeddings.read(ctx, config.checkpoint()) : null;
         SparkSession spark = SparkSessions.create(ctx);
         try {
-            Embeddings set = read(spark, new Path(input, ExtractFiles.EMBEDDINGS).toString(), config.embeddings());
-            if (set.keys().size() < 2) throw new IOException(config.embeddings() + " holds " + set.keys().size() + " embeddings; mining needs 2 or more");
+            Embeddings set = fromCheckpoint ? memory : read(spark, new Path(input, ExtractFiles.EMBEDDINGS).toString(), config.embeddings());
+            if (set.keys().size() < 2) throw new IOException(config.source() + " holds " + set.keys().size() + " embeddings; mining needs 2 or more");
             int partitions = config.partitionsFor(set.keys().size());
-            MinePlan plan = new MinePlan(config.embeddings(), String.join(",", set.modelRunIds()), set.keys().size(),
+            MinePlan plan = new MinePlan(config.source(), String.join(",", set.modelRunIds()), set.keys().size(),
                     MinePlan.keysSha256(set.keys()), sha256(set.rows()), set.dims(), config.neighbours(), config.blockSize(), partitions);
             Path incomplete = RunDirectory.incomplete(storage, target);
             PartitionedWork.checkResumable(storage, s3, incomplete, "mine", "reid.mine.output",
@@ -188,7 +195,9 @@ public final class MineJob implements Job {
                                 + " partitions: %d run now, %d done by an earlier attempt; published %s",
                         (long) info.get("found"), plan.images(), (long) info.get("none"), config.walk(), config.nearest(),
                         config.neighbours(), identities == null ? "" : String.format(Locale.ROOT,
-                                "; %.1f%% of the labelled negatives are another identity", 100 * (double) info.get("differentIdentityFraction")),
+                                "; %.1f%% of the labelled negatives are another identity (nearest neighbours: %.1f%%)",
+                                100 * (double) info.get("differentIdentityFraction"),
+                                100 * (double) info.get("nearestDifferentIdentityFraction")),
                         ran, partitions - ran, published));
             }
         } finally {
@@ -353,9 +362,24 @@ public final class MineJob implements Job {
             }
         }
         PartitionedWork.commit(storage, tmp, file);
+        // the plain nearest neighbour as the negative, measured the same way: what cyclic ranking is compared with
+        long nearestLabelled = 0;
+        long nearestDifferent = 0;
+        if (identities != null) {
+            for (int i = 0; i < negatives.length; i++) {
+                int[] list = lists.neighbours()[i];
+                if (list.length == 0) continue;
+                Integer a = identities.get(keyOf(keys.get(i)));
+                Integer b = identities.get(keyOf(keys.get(list[0])));
+                if (a != null && b != null) {
+                    nearestLabelled++;
+                    if (!a.equals(b)) nearestDifferent++;
+                }
+            }
+        }
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("format", FORMAT);
-        info.put("embeddings", config.embeddings());
+        info.put(config.embeddings().isBlank() ? "checkpoint" : "embeddings", config.source());
         info.putAll(plan.toMap());
         info.put("walk", config.walk());
         info.put("nearest", config.nearest());
@@ -366,8 +390,11 @@ public final class MineJob implements Job {
             info.put("labelled", labelled);
             info.put("differentIdentity", different);
             info.put("differentIdentityFraction", labelled == 0 ? 0.0 : different / (double) labelled);
+            info.put("nearestLabelled", nearestLabelled);
+            info.put("nearestDifferentIdentityFraction", nearestLabelled == 0 ? 0.0 : nearestDifferent / (double) nearestLabelled);
             info.put("labelsNote", "identities from reid.data's catalog, matched by uri, for measurement only; 'labelled'"
-                    + " counts the negatives whose anchor and negative both have one");
+                    + " counts the negatives whose anchor and negative both have one; 'nearest...' measures each anchor's"
+                    + " nearest neighbour instead (the plain nearest-neighbour negative) the same way");
         }
         return info;
     }

@@ -13,6 +13,7 @@ import org.reidspark.train.EpochLoop;
 import org.reidspark.train.InputBatches;
 import org.reidspark.train.MergeAccumulator;
 import org.reidspark.train.Round;
+import org.reidspark.train.Step;
 import org.reidspark.train.TrainConfig;
 import org.reidspark.train.TrainingState;
 import org.slf4j.Logger;
@@ -105,11 +106,17 @@ public final class ParameterAveragingTrainer {
                 method.name(), workers, k, roundsPerEpoch, lrScale, workers,
                 frozen == null ? "" : ", frozen components (" + frozenBytes + " bytes) sent to each executor once");
         Broadcast<byte[]> frozenParts = frozen;
+        Step driverStep = method.step(data, seed);
         try {
             return new EpochLoop(train, checkpoints, evaluator).run(state, new EpochLoop.Rounds() {
                 @Override
                 public int roundsPerEpoch() {
                     return roundsPerEpoch;
+                }
+
+                @Override
+                public void startEpoch(TrainingState s, int epoch) {
+                    driverStep.startEpoch(s, epoch); // e.g. PAUL's global negatives, broadcast with the next round
                 }
 
                 @Override

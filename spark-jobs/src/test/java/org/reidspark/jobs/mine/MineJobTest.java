@@ -4,8 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.artifact.Storage;
 import org.reidspark.jobs.shard.MarketTree;
 import org.reidspark.jobs.testing.JobRun;
+import org.reidspark.method.TrainingData;
+import org.reidspark.method.paul.CyclicRanking;
+import org.reidspark.method.paul.PaulMethod;
+import org.reidspark.train.Checkpoints;
+import org.reidspark.train.KeyedState;
+import org.reidspark.train.NetworkSet;
+import org.reidspark.train.TrainingState;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -157,6 +167,100 @@ class MineJobTest {
         assertEquals(expected.size(), info.get("labelled").asLong(), "every image is in the catalog");
         assertEquals(different, info.get("differentIdentity").asLong());
         assertEquals(different / (double) expected.size(), info.get("differentIdentityFraction").asDouble(), 1e-12);
+        int[][] nearest = nearestLists(rows);
+        long nearestDifferent = 0;
+        for (int i = 0; i < keys.size(); i++) if (pid(keys.get(i)) != pid(keys.get(nearest[i][0]))) nearestDifferent++;
+        assertEquals(keys.size(), info.get("nearestLabelled").asLong());
+        assertEquals(nearestDifferent / (double) keys.size(), info.get("nearestDifferentIdentityFraction").asDouble(), 1e-12,
+                "the plain nearest neighbour measured the same way");
+        assertTrue(r.out().contains("nearest neighbours: "), r.out());
+    }
+
+    private static int[][] nearestLists(float[][] rows) {
+        double[][] e = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            e[i] = new double[rows[i].length];
+            for (int k = 0; k < e[i].length; k++) e[i][k] = rows[i][k];
+        }
+        return CyclicRanking.neighbourLists(Nd4j.create(e), 1);
+    }
+
+    /**
+     * A PAUL checkpoint's image memory is mined as an extract output would be: the rows with an entry, named by the
+     * uris of reid.data's training images (keys are manifest places), equal to the brute-force reference over them; a
+     * row without an entry is left out. A checkpoint of another dataset, or without an image memory, is refused.
+     */
+    @Test
+    void aCheckpointsImageMemoryIsMinedUnderItsImagesUris() throws Exception {
+        Path root = MarketTree.write(tmp.resolve("market"));
+        com.typesafe.config.Config config = org.reidspark.config.ConfigLoader.load(List.of("reid.data.dataset=market1501",
+                "reid.data.root=\"" + root + "\""));
+        Storage storage = new Storage(new org.apache.hadoop.conf.Configuration());
+        org.reidspark.data.catalog.DataConfig data = org.reidspark.data.synth.SynthDatasets.resolve(config, storage);
+        org.reidspark.data.Manifest manifest = org.reidspark.data.catalog.Catalogs.of(data).read(storage, data.root());
+        long[] trainKeys = TrainingData.of(manifest).trainKeys();
+        int n = trainKeys.length;
+        float[][] values = MineFixture.integers(n, 3, 4, 12);
+        INDArray memory = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, n, 4);
+        List<String> uris = new ArrayList<>();
+        List<float[]> filled = new ArrayList<>();
+        java.util.TreeMap<String, float[]> byUri = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            if (i == 1) continue; // never seen: no entry
+            memory.putScalar(i, 0, 1.0);
+            for (int k = 0; k < 3; k++) memory.putScalar(i, 1 + k, values[i][k]);
+            byUri.put(Storage.path(manifest.samples().get((int) trainKeys[i]).uri()).toString(), values[i]);
+        }
+        for (var e : byUri.entrySet()) {
+            uris.add(e.getKey());
+            filled.add(e.getValue());
+        }
+        TrainingState state = new TrainingState(new NetworkSet());
+        state.putAux(PaulMethod.IMAGE_MEMORY, new KeyedState(trainKeys, memory));
+        Path ckpt = tmp.resolve("ckpt");
+        new Checkpoints(storage, new org.apache.hadoop.fs.Path(ckpt.toUri())).save(state);
+
+        Path out = tmp.resolve("out/memory");
+        JobRun r = MineFixture.mine(List.of("--checkpoint", ckpt.toString(), "--output", out.toString(), "--walk", "5",
+                "--labels", "reid.data.dataset=market1501", "reid.data.root=" + root));
+        assertEquals(0, r.code(), r.err());
+        List<MineFixture.Negative> expected = MineFixture.reference(uris, filled.toArray(new float[0][]), 5, 3);
+        List<MineFixture.Negative> got = MineFixture.negatives(out.resolve("negatives.parquet"));
+        assertEquals(expected.size(), got.size());
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(expected.get(i).key(), Storage.path(got.get(i).key()).toString());
+            assertEquals(expected.get(i).negativeKey(), Storage.path(got.get(i).negativeKey()).toString());
+            assertEquals(expected.get(i).rank(), got.get(i).rank());
+        }
+        JsonNode info = JSON.readTree(out.resolve("mining.json").toFile());
+        assertEquals(n - 1, info.get("images").asLong(), "the row without an entry is left out");
+        assertEquals(ckpt.toString(), info.get("checkpoint").asText());
+        assertTrue(info.get("labelled").asLong() > 0);
+
+        // another dataset (one training image fewer than the memory's rows), and a checkpoint without a memory
+        TrainingState wrong = new TrainingState(new NetworkSet());
+        long[] more = java.util.Arrays.copyOf(trainKeys, n + 1);
+        more[n] = trainKeys[n - 1] + 1_000_000;
+        wrong.putAux(PaulMethod.IMAGE_MEMORY, new KeyedState(more, Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, n + 1, 4)));
+        Path other = tmp.resolve("ckpt-other");
+        new Checkpoints(storage, new org.apache.hadoop.fs.Path(other.toUri())).save(wrong);
+        r = MineFixture.mine(List.of("--checkpoint", other.toString(), "--output", tmp.resolve("out/o").toString(),
+                "reid.data.dataset=market1501", "reid.data.root=" + root));
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains((n + 1) + " training images") && r.err().contains("the dataset the checkpoint trained on"), r.err());
+        Path empty = tmp.resolve("ckpt-empty");
+        new Checkpoints(storage, new org.apache.hadoop.fs.Path(empty.toUri())).save(new TrainingState(new NetworkSet()));
+        r = MineFixture.mine(List.of("--checkpoint", empty.toString(), "--output", tmp.resolve("out/e").toString(),
+                "reid.data.dataset=market1501", "reid.data.root=" + root));
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("image memory") && r.err().contains("no auxiliary state"), r.err());
+        r = MineFixture.mine(List.of("--checkpoint", tmp.resolve("none").toString(), "--output", tmp.resolve("out/n").toString(),
+                "reid.data.dataset=market1501", "reid.data.root=" + root));
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("reid.mine.checkpoint") && r.err().contains("none is there"), r.err());
+        r = MineFixture.mine(List.of("--checkpoint", ckpt.toString(), "--embeddings", ckpt.toString(), "--output", tmp.resolve("out/b").toString()));
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("exactly one of"), r.err());
     }
 
     /** Market-1501's person id: the file name's first four digits. */

@@ -136,6 +136,63 @@ class MethodContractSparkTest {
         shards.unpersist();
     }
 
+    /**
+     * A step's work before an epoch runs on the driver with the merged state and reaches the workers: PAUL's global
+     * negatives ({@code reid.paul.ipfl.negatives = global}), mined over the image memory that epoch 0 filled, are in the
+     * state the workers train epoch 1 with; two epochs on Spark give the local reference that mines between the epochs
+     * itself, and the negatives survive the merge unchanged (no worker writes them).
+     */
+    @org.junit.jupiter.api.Test
+    void paulsGlobalNegativesAreMinedOnTheDriverBetweenEpochsAndReachTheWorkers() throws Exception {
+        Config config = PaulContractTest.tiny().withValue("reid.paul.ipfl.negatives",
+                com.typesafe.config.ConfigValueFactory.fromAnyRef("global"));
+        Method method = Methods.of(config);
+        InputConfig input = InputConfig.from(config);
+        int h = input.height();
+        int w = input.width();
+        ContractData d = new ContractData(8, h, w);
+        TrainingData data = TrainingData.of(d.manifest());
+        TrainingState initial = method.initialize(data, SEED, null);
+        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(8, h, w).trainShard(i, 2)).cache();
+        TrainConfig train = new TrainConfig(2, 1, 1, 0, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
+        LoaderConfig loader = new LoaderConfig(1, 2);
+        TrainingState distributed = initial.copy();
+        new ParameterAveragingTrainer(jsc, train, new DistributedConfig(2, STEPS, "none", -1), loader, null, null)
+                .train(method, data, SEED, distributed, shards, 2 * STEPS);
+
+        TrainingState reference = initial.copy();
+        ParameterAveragingTrainer.Worker worker = new ParameterAveragingTrainer.Worker(method, data, SEED, 2, 2 * STEPS, STEPS,
+                loader, -1);
+        org.reidspark.train.Step driver = method.step(data, SEED);
+        KeyedState mined = null;
+        for (int epoch = 0; epoch < 2; epoch++) {
+            driver.startEpoch(reference, epoch);
+            if (epoch == 0) {
+                assertTrue(!reference.aux().containsKey(org.reidspark.method.paul.GlobalNegatives.STATE), "nothing to mine before epoch 0");
+            } else {
+                mined = reference.keyed(org.reidspark.method.paul.GlobalNegatives.STATE).copy();
+            }
+            for (int r = 0; r < 2; r++) {
+                byte[] bytes = reference.toBytes(TrainingState.Part.TRAINABLE);
+                MergeAccumulator acc = new MergeAccumulator();
+                for (int s = 0; s < 2; s++) {
+                    acc.combine(ParameterAveragingTrainer.runRound(d.trainShard(s, 2), bytes, null, worker, epoch, epoch * 2 + r, 1.0).states());
+                }
+                acc.applyTo(reference);
+            }
+        }
+        int found = 0;
+        for (double v : mined.rows().toDoubleVector()) if (v >= 0) found++;
+        assertTrue(found > 0, "epoch 0 filled the memory and the driver mined negatives from it");
+        KeyedState onSpark = distributed.keyed(org.reidspark.method.paul.GlobalNegatives.STATE);
+        assertEquals(mined.rows(), onSpark.rows(), "the negatives the driver mined, kept through the merges");
+        assertEquals(mined.rows(), reference.keyed(org.reidspark.method.paul.GlobalNegatives.STATE).rows());
+        assertTrue(reference.network(org.reidspark.method.paul.PaulMethod.NETWORK).params()
+                .equalsWithEps(distributed.network(org.reidspark.method.paul.PaulMethod.NETWORK).params(), 1e-5),
+                "epoch 1 on Spark trained with the negatives the reference used");
+        shards.unpersist();
+    }
+
     /** The contexts the steps of {@link Probe} saw (the executors are threads of this JVM on local[2]). */
     private static final java.util.Queue<org.reidspark.train.StepContext> SEEN = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
