@@ -62,6 +62,15 @@ final class BankState {
         return out;
     }
 
+    /** The rows that have an entry (column 0 set), ascending. */
+    static int[] filled(KeyedState state) {
+        double[] flags = state.rows().getColumn(0).castTo(DataType.DOUBLE).toDoubleVector();
+        int[] index = new int[flags.length];
+        int n = 0;
+        for (int i = 0; i < flags.length; i++) if (flags[i] != 0) index[n++] = i;
+        return Arrays.copyOf(index, n);
+    }
+
     /** The entries the bank holds, for PEDAL. */
     record Entries(INDArray bank, int[] rowOf) {
     }
@@ -74,18 +83,12 @@ final class BankState {
         INDArray all = state.rows();
         long width = all.size(1) - 1;
         int d = (int) (width / patches);
-        double[] flags = all.getColumn(0).castTo(DataType.DOUBLE).toDoubleVector();
-        int[] index = new int[flags.length];
-        int n = 0;
-        int[] rowOfIndex = new int[flags.length];
+        int[] index = filled(state);
+        int n = index.length;
+        int[] rowOfIndex = new int[(int) all.size(0)];
         Arrays.fill(rowOfIndex, -1);
-        for (int i = 0; i < flags.length; i++) {
-            if (flags[i] != 0) {
-                rowOfIndex[i] = n;
-                index[n++] = i;
-            }
-        }
-        INDArray rows = Nd4j.pullRows(all, 1, Arrays.copyOf(index, n)).get(NDArrayIndex.all(), NDArrayIndex.interval(1, 1 + width));
+        for (int j = 0; j < n; j++) rowOfIndex[index[j]] = j;
+        INDArray rows = Nd4j.pullRows(all, 1, index).get(NDArrayIndex.all(), NDArrayIndex.interval(1, 1 + width));
         INDArray bank = rows.dup('c').reshape(n, patches, d).permute(1, 0, 2).dup('c');
         int[] own = new int[keys.length];
         for (int i = 0; i < keys.length; i++) {

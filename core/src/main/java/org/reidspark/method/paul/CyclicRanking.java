@@ -70,6 +70,11 @@ public final class CyclicRanking {
         return maxCandidates;
     }
 
+    /** Neighbours per image {@link #global} reads: the walk and the top-list test, {@code max(walk, nearest - 1)}. */
+    public int neighboursNeeded() {
+        return Math.max(maxCandidates, nearest - 1);
+    }
+
     public int nearest() {
         return nearest;
     }

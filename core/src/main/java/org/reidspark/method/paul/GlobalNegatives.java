@@ -1,6 +1,5 @@
 package org.reidspark.method.paul;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -52,15 +51,11 @@ public final class GlobalNegatives {
         long width = all.size(1) - 1;
         int[] out = new int[n];
         Arrays.fill(out, CyclicRanking.NONE);
-        double[] flags = all.getColumn(0).castTo(DataType.DOUBLE).toDoubleVector();
-        int[] filled = new int[n];
-        int m = 0;
-        for (int i = 0; i < n; i++) if (flags[i] != 0) filled[m++] = i;
+        int[] filled = BankState.filled(memory);
+        int m = filled.length;
         if (m < 2) return out;
-        filled = Arrays.copyOf(filled, m);
         INDArray set = Nd4j.pullRows(all, 1, filled).get(NDArrayIndex.all(), NDArrayIndex.interval(1, 1 + width));
-        int k = Math.max(ranking.maxCandidates(), ranking.nearest() - 1);
-        NearestNeighbours.Lists lists = new NearestNeighbours(set).search(0, m, k, BLOCK);
+        NearestNeighbours.Lists lists = new NearestNeighbours(set).search(0, m, ranking.neighboursNeeded(), BLOCK);
         int[] negative = ranking.global(lists.neighbours());
         for (int i = 0; i < m; i++) if (negative[i] != CyclicRanking.NONE) out[filled[i]] = filled[negative[i]];
         return out;

@@ -19,11 +19,9 @@ import org.reidspark.train.TrainingState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -92,14 +90,13 @@ final class PaulUnsupervisedStep implements Step {
     public void startEpoch(TrainingState state, int epoch) {
         if (!config.ipfl().global()) return;
         KeyedState memory = state.keyed(PaulMethod.IMAGE_MEMORY);
-        boolean mined = GlobalNegatives.of(state) != null;
-        if (mined && epoch % config.ipfl().refreshEvery() != 0) return;
+        KeyedState earlier = GlobalNegatives.of(state);
+        if (earlier != null && epoch % config.ipfl().refreshEvery() != 0) return;
         int entries = BankState.size(memory);
         if (entries < 2) return;
         long start = System.nanoTime();
         int[] negatives = GlobalNegatives.mine(memory, new CyclicRanking(config.ipfl().walk(), config.ipfl().top()));
         KeyedState fresh = GlobalNegatives.state(memory.keys(), negatives);
-        KeyedState earlier = GlobalNegatives.of(state);
         if (earlier == null) state.putAux(GlobalNegatives.STATE, fresh);
         else earlier.rows().assign(fresh.rows()); // in place, not marked touched: the workers' merge keeps it
         int found = 0;
@@ -228,23 +225,23 @@ final class PaulUnsupervisedStep implements Step {
         if (global != null) {
             // each image's mined negative, its memory entry appended to the centers as row B + i
             negative = new int[2 * keys.length];
-            List<INDArray> further = new ArrayList<>();
-            long width = memoryState.rows().size(1) - 1;
+            int[] rows = new int[keys.length];
+            int further = 0;
             for (int i = 0; i < keys.length; i++) {
                 int row = GlobalNegatives.negativeOf(global, keys[i]);
                 int at = CyclicRanking.NONE;
                 if (row != CyclicRanking.NONE) {
-                    at = keys.length + further.size();
-                    further.add(memoryState.rows().get(NDArrayIndex.point(row), NDArrayIndex.interval(1, 1 + width)).reshape(1, width));
+                    at = keys.length + further;
+                    rows[further++] = row;
                 }
                 negative[2 * i] = at;
                 negative[2 * i + 1] = at;
             }
-            if (!further.isEmpty()) {
-                List<INDArray> rows = new ArrayList<>(further.size() + 1);
-                rows.add(centers);
-                rows.addAll(further);
-                centers = Nd4j.vstack(rows.toArray(new INDArray[0])).castTo(centers.dataType());
+            if (further > 0) {
+                long width = memoryState.rows().size(1) - 1;
+                INDArray mined = Nd4j.pullRows(memoryState.rows(), 1, Arrays.copyOf(rows, further))
+                        .get(NDArrayIndex.all(), NDArrayIndex.interval(1, 1 + width));
+                centers = Nd4j.vstack(centers, mined.castTo(centers.dataType()));
             }
         }
         Losses l = losses(config, f, entries == null ? null : entries.bank(), entries == null ? null : entries.rowOf(), centers, negative);

@@ -56,7 +56,7 @@ public record MineConfig(String embeddings, String checkpoint, String output, in
 
     /** Neighbours kept per image: all that the walk and the top-r test read, {@code max(walk, nearest - 1)}. */
     public int neighbours() {
-        return Math.max(walk, nearest - 1);
+        return ranking().neighboursNeeded();
     }
 
     public CyclicRanking ranking() {
