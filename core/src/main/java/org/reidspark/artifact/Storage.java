@@ -104,8 +104,12 @@ public final class Storage {
     }
 
     public String readString(Path p) throws IOException {
+        return new String(readBytes(p), StandardCharsets.UTF_8);
+    }
+
+    public byte[] readBytes(Path p) throws IOException {
         try (InputStream in = fs(p).open(p)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return in.readAllBytes();
         }
     }
 }

@@ -89,13 +89,23 @@ public final class AtomicFile {
 
     /**
      * The text of {@code p}, or empty when there is no such file. On an object store a read that a writer's
-     * {@link #replace} overtook (S3A's change detection: {@code RemoteFileChangedException}, "Change reported by S3
-     * during open") is read again, up to {@value #READ_ATTEMPTS} times: it gets the new contents.
+     * {@link #replace} overtook is read again, up to {@value #READ_ATTEMPTS} times, and gets the new contents. Two
+     * signs of an overtaken read: S3A's change detection ({@code RemoteFileChangedException}, "Change reported by S3
+     * during open"), and a length that is not the object's length after the read: S3A reads up to the length its open
+     * saw, so a replacement of another length between the open and the GET came back cut or short (seen with s3proxy,
+     * which answered one version's headers with the next version's bytes: {@code RegistryS3Test}).
      */
     public static Optional<String> read(Storage storage, Path p) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
-                return Optional.of(storage.readString(p));
+                byte[] bytes = storage.readBytes(p);
+                if (kind(p) != Kind.OBJECT_STORE) return Optional.of(new String(bytes, StandardCharsets.UTF_8));
+                long after = storage.fs(p).getFileStatus(p).getLen();
+                if (after == bytes.length) return Optional.of(new String(bytes, StandardCharsets.UTF_8));
+                if (attempt == READ_ATTEMPTS) {
+                    throw new IOException(p + " was replaced during each of " + READ_ATTEMPTS + " reads (read "
+                            + bytes.length + " bytes, the object now has " + after + ")");
+                }
             } catch (FileNotFoundException e) {
                 return Optional.empty();
             } catch (IOException e) {
@@ -110,6 +120,7 @@ public final class AtomicFile {
     private static boolean replacedWhileRead(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c.getClass().getName().equals("org.apache.hadoop.fs.s3a.RemoteFileChangedException")) return true;
+            if (c instanceof java.io.EOFException) return true; // a shorter replacement came back for the open's length
         }
         return false;
     }

@@ -13,6 +13,7 @@ import org.reidspark.train.EpochLoop;
 import org.reidspark.train.InputBatches;
 import org.reidspark.train.MergeAccumulator;
 import org.reidspark.train.Round;
+import org.reidspark.train.StateValues;
 import org.reidspark.train.Step;
 import org.reidspark.train.TrainConfig;
 import org.reidspark.train.TrainingState;
@@ -107,6 +108,7 @@ public final class ParameterAveragingTrainer {
                 frozen == null ? "" : ", frozen components (" + frozenBytes + " bytes) sent to each executor once");
         Broadcast<byte[]> frozenParts = frozen;
         Step driverStep = method.step(data, seed);
+        Template template = new Template();
         try {
             return new EpochLoop(train, checkpoints, evaluator).run(state, new EpochLoop.Rounds() {
                 @Override
@@ -123,22 +125,23 @@ public final class ParameterAveragingTrainer {
                 public EpochLoop.Outcome run(TrainingState s, int epoch, int r, double factor) throws IOException {
                     if (r >= roundsPerEpoch) return null;
                     long start = System.nanoTime();
-                    byte[] bytes = s.toBytes(TrainingState.Part.TRAINABLE);
+                    long templateBytes = template.update(s);
+                    byte[] bytes = StateValues.encode(s);
                     Broadcast<byte[]> bc = jsc.broadcast(bytes);
+                    Broadcast<byte[]> tb = template.broadcast;
                     int round = epoch * roundsPerEpoch + r;
                     double lrFactor = factor * lrScale;
                     WorkerResult result;
                     try {
                         result = shards.mapPartitions((Iterator<Shard> it) -> {
-                            TaskGpu.bindTask();
+                            int device = TaskGpu.bindTask().device();
                             injectFault(worker.faultRound(), round);
                             Shard shard = it.next();
-                            TrainingState part = frozenParts == null ? null : FrozenParts.borrow(frozenParts);
-                            try {
-                                return List.of(runRound(shard, bc.value(), part, worker, epoch, round, lrFactor)).iterator();
-                            } finally {
-                                if (part != null) FrozenParts.release(frozenParts, part);
-                            }
+                            TrainingState resident = ResidentStates.borrow(tb, frozenParts, device);
+                            StateValues.assign(bc.value(), resident);
+                            WorkerResult out = runRound(shard, resident, worker, epoch, round, lrFactor);
+                            ResidentStates.release(tb, device, resident);
+                            return List.of(out).iterator();
                         }).treeReduce(WorkerResult::combine);
                     } finally {
                         bc.destroy();
@@ -149,11 +152,40 @@ public final class ParameterAveragingTrainer {
                     String detail = String.format(" across %d workers | compute %.1fs, averaging+broadcast %.1fs", workers,
                             compute, Math.max(0, wall - compute));
                     return new EpochLoop.Outcome(result.round(), "round " + (r + 1) + "/" + roundsPerEpoch, detail, compute,
-                            bytes.length);
+                            bytes.length + templateBytes);
                 }
             });
         } finally {
             if (frozen != null) frozen.destroy();
+            template.destroy();
+        }
+    }
+
+    /**
+     * The template of the executors' resident states ({@link ResidentStates}): a {@link TrainingState.Part#TRAINABLE}
+     * write broadcast before the first round, and again whenever the state's {@link StateValues#layout} changed (a
+     * step added auxiliary state on the driver).
+     */
+    private final class Template {
+        Broadcast<byte[]> broadcast;
+        String layout;
+
+        /** Broadcasts a new template if {@code s}'s layout is not the current one's; returns its bytes (0 when none). */
+        long update(TrainingState s) throws IOException {
+            String now = StateValues.layout(s);
+            if (now.equals(layout)) return 0;
+            destroy();
+            byte[] bytes = s.toBytes(TrainingState.Part.TRAINABLE);
+            broadcast = jsc.broadcast(bytes);
+            LOG.info("training state template sent to the executors ({} bytes){}", bytes.length,
+                    layout == null ? "" : " for the state's new layout");
+            layout = now;
+            return bytes.length;
+        }
+
+        void destroy() {
+            if (broadcast != null) broadcast.destroy();
+            broadcast = null;
         }
     }
 
@@ -172,9 +204,9 @@ public final class ParameterAveragingTrainer {
     }
 
     /**
-     * One worker's part of one round, on an executor: the worker's steps over its shard from the broadcast state, with
-     * the executor's copy of the frozen components attached (null when there are none). Deterministic in its
-     * arguments (the batches and augmentation derive from seed, shard and round).
+     * One worker's part of one round as a test's reference runs it: the state read from a {@link TrainingState.Part#TRAINABLE}
+     * write of the state the round starts from, the frozen components attached (null when there are none), then
+     * {@link #runRound(Shard, TrainingState, Worker, int, int, double)}.
      */
     static WorkerResult runRound(Shard shard, byte[] stateBytes, TrainingState frozenPart, Worker worker, int epoch,
                                  int round, double lrFactor) {
@@ -185,6 +217,15 @@ public final class ParameterAveragingTrainer {
             throw new UncheckedIOException("cannot read the broadcast training state", e);
         }
         if (frozenPart != null) state.attach(frozenPart);
+        return runRound(shard, state, worker, epoch, round, lrFactor);
+    }
+
+    /**
+     * One worker's part of one round, on an executor: the worker's steps over its shard from {@code state} (the round's
+     * values, with the frozen components attached). Deterministic in its arguments (the batches and augmentation
+     * derive from seed, shard and round).
+     */
+    static WorkerResult runRound(Shard shard, TrainingState state, Worker worker, int epoch, int round, double lrFactor) {
         Method method = worker.method();
         long shardSeed = Round.mix(worker.seed(), 1_000_003L * (shard.id() + 1));
         Round.Result result;

@@ -1,0 +1,84 @@
+package org.reidspark.jobs.train;
+
+import org.apache.spark.SparkEnv;
+import org.apache.spark.broadcast.Broadcast;
+import org.reidspark.train.TrainingState;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The training states an executor keeps between the rounds of a parameter-averaging training: built once per executor
+ * JVM and concurrent task from the training's template (a {@link TrainingState.Part#TRAINABLE} write, broadcast once,
+ * with the frozen components of {@link FrozenParts} attached), then lent to the tasks of every later round, which
+ * write the round's values into them ({@link org.reidspark.train.StateValues}). So a round neither sends nor parses
+ * graph configurations and model zips, and builds no network. What a task computes still comes from the round's
+ * broadcast alone (every value of the trainable part is overwritten), so a retried task, or one on an executor that
+ * never saw the training, computes the same update.
+ *
+ * <p>A task borrows an instance for its round (DL4J graphs are not thread-safe) and returns it when the round went
+ * through (one that failed half-way is dropped). Instances are kept by Spark application, template broadcast id
+ * (broadcast ids start again at 0 in every SparkContext) and the GPU the task is bound to (-1 for none: an instance's
+ * arrays live on the device that built it); only the two
+ * most recent templates' instances are kept, so a template sent again when the state's layout changed (a step added
+ * auxiliary state on the driver) frees the old ones.
+ */
+final class ResidentStates {
+    private static final int TEMPLATES_KEPT = 2;
+    private static final Map<String, ArrayDeque<TrainingState>> FREE = new LinkedHashMap<>(4, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ArrayDeque<TrainingState>> eldest) {
+            return size() > TEMPLATES_KEPT;
+        }
+    };
+    /** Times an instance was built from a template in this JVM (for tests of "built once"). */
+    private static long builds;
+
+    private ResidentStates() {
+    }
+
+    /**
+     * An instance of the state whose template is {@code template}, with the frozen components of {@code frozen} (null
+     * when there are none) attached, on {@code device} (the task's GPU, -1 for none), for this task alone until
+     * {@link #release}. Its values are those of its last
+     * round: the caller writes the round's values into it.
+     */
+    static TrainingState borrow(Broadcast<byte[]> template, Broadcast<byte[]> frozen, int device) {
+        synchronized (FREE) {
+            ArrayDeque<TrainingState> free = FREE.get(key(template, device));
+            if (free != null && !free.isEmpty()) return free.pop();
+            builds++;
+        }
+        TrainingState state;
+        try {
+            state = TrainingState.read(new ByteArrayInputStream(template.value()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the broadcast training state", e);
+        }
+        if (frozen != null) state.attach(FrozenParts.borrow(frozen)); // kept with this instance, never returned
+        return state;
+    }
+
+    /** Returns an instance borrowed with {@code template} and {@code device} after a round that went through. */
+    static void release(Broadcast<byte[]> template, int device, TrainingState state) {
+        synchronized (FREE) {
+            FREE.computeIfAbsent(key(template, device), id -> new ArrayDeque<>()).push(state);
+        }
+    }
+
+    private static String key(Broadcast<byte[]> template, int device) {
+        SparkEnv env = SparkEnv.get();
+        return (env == null ? "" : env.conf().getAppId()) + "/" + template.id() + "/" + device;
+    }
+
+    /** How many instances this JVM built from a template. */
+    static long builds() {
+        synchronized (FREE) {
+            return builds;
+        }
+    }
+}
