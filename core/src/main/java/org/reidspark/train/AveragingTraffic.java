@@ -13,7 +13,8 @@ import java.util.Map;
  * parameters (DL4J keeps batch-norm running statistics among them), optimizer state (Adam: two moments per trainable
  * parameter), {@code AVERAGE} dense state and keyed rows. {@code FROZEN} networks and state go to each executor once
  * per training ({@link #frozenBytes()}), never every round and never back. Keys, counts and marks of keyed state (a
- * few bytes per row) are not counted.
+ * few bytes per row) are not counted. The compact exchange ({@link #round(int, int, boolean)}) sends no optimizer state
+ * and returns each worker's change in half precision.
  *
  * <p>The workers' states are summed by a tree reduction (Spark's {@code treeReduce}) with {@code driverResults}
  * partial sums reaching the driver. When that is fewer than the workers, every worker's state first crosses a
@@ -25,13 +26,25 @@ import java.util.Map;
  * @param frozen          values sent once per training and never returned ({@code FROZEN} networks' parameters and
  *                        {@code FROZEN} dense state)
  * @param bytesPerValue   bytes of one value (4 for fp32)
+ * @param keyedAux        the part of {@code mergedAux} that is keyed rows (exact both ways in the compact exchange)
  */
-public record AveragingTraffic(long parameters, long optimizerValues, long mergedAux, long frozen, int bytesPerValue) {
+public record AveragingTraffic(long parameters, long optimizerValues, long mergedAux, long frozen, int bytesPerValue,
+                               long keyedAux) {
+    /** Bytes of a value of a worker's change in the compact exchange (half precision). */
+    public static final int CHANGE_BYTES = 2;
+
     public AveragingTraffic {
-        if (parameters < 0 || optimizerValues < 0 || mergedAux < 0 || frozen < 0 || bytesPerValue <= 0) {
-            throw new IllegalArgumentException("sizes must be non-negative and bytesPerValue positive: " + parameters + ", "
-                    + optimizerValues + ", " + mergedAux + ", " + frozen + ", " + bytesPerValue);
+        if (parameters < 0 || optimizerValues < 0 || mergedAux < 0 || frozen < 0 || bytesPerValue <= 0 || keyedAux < 0
+                || keyedAux > mergedAux) {
+            throw new IllegalArgumentException("sizes must be non-negative, keyed rows part of the merged values and "
+                    + "bytesPerValue positive: " + parameters + ", " + optimizerValues + ", " + mergedAux + ", " + frozen
+                    + ", " + bytesPerValue + ", " + keyedAux);
         }
+    }
+
+    /** Without keyed rows. */
+    public AveragingTraffic(long parameters, long optimizerValues, long mergedAux, long frozen, int bytesPerValue) {
+        this(parameters, optimizerValues, mergedAux, frozen, bytesPerValue, 0);
     }
 
     /**
@@ -57,15 +70,17 @@ public record AveragingTraffic(long parameters, long optimizerValues, long merge
             if (view != null) optimizer += view.length();
         }
         long merged = 0;
+        long keyed = 0;
         for (Map.Entry<String, AuxState> e : state.aux().entrySet()) {
             if (e.getValue() instanceof KeyedState k) {
                 merged += k.rows().length();
+                keyed += k.rows().length();
             } else if (e.getValue() instanceof DenseState d) {
                 if (d.rule() == MergeRule.AVERAGE) merged += d.value().length();
                 else frozen += d.value().length();
             }
         }
-        return new AveragingTraffic(params, optimizer, merged, frozen, width == 0 ? 4 : width);
+        return new AveragingTraffic(params, optimizer, merged, frozen, width == 0 ? 4 : width, keyed);
     }
 
     /** Bytes of the state every worker receives every round. */
@@ -83,12 +98,34 @@ public record AveragingTraffic(long parameters, long optimizerValues, long merge
         return bytesPerValue * (parameters + optimizerValues + mergedAux);
     }
 
+    /**
+     * Bytes every worker receives every round in the compact exchange ({@code reid.distributed.exchange = compact}):
+     * the parameters and merged auxiliary state, no optimizer state.
+     */
+    public long compactBroadcastBytes() {
+        return bytesPerValue * (parameters + mergedAux);
+    }
+
+    /**
+     * Bytes every worker sends back in the compact exchange: its change to the parameters and averaged dense state in
+     * half precision, keyed rows exact, no optimizer state.
+     */
+    public long compactReturnedBytes() {
+        return CHANGE_BYTES * (parameters + mergedAux - keyedAux) + bytesPerValue * keyedAux;
+    }
+
     /** One round with {@code workers} workers whose states reach the driver as {@code driverResults} partial sums. */
     public Round round(int workers, int driverResults) {
+        return round(workers, driverResults, false);
+    }
+
+    /** {@link #round(int, int)} in the full or the compact exchange. */
+    public Round round(int workers, int driverResults, boolean compact) {
         if (workers < 1 || driverResults < 1 || driverResults > workers) {
             throw new IllegalArgumentException("need 1 <= driverResults <= workers, got " + driverResults + " of " + workers);
         }
-        return new Round(workers, driverResults, broadcastBytes(), returnedBytes());
+        return compact ? new Round(workers, driverResults, compactBroadcastBytes(), compactReturnedBytes())
+                : new Round(workers, driverResults, broadcastBytes(), returnedBytes());
     }
 
     /**

@@ -1,9 +1,7 @@
 package org.reidspark.train;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -11,7 +9,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -35,8 +32,6 @@ import java.util.Map;
  */
 public final class StateValues {
     private static final int MAGIC = 0x52455356; // "RESV"
-    private static final byte FLOAT = 0;
-    private static final byte DOUBLE = 1;
 
     private StateValues() {
     }
@@ -69,6 +64,14 @@ public final class StateValues {
 
     /** The values of {@code s}'s trainable part. Creates the optimizer state of a network that has none yet. */
     public static byte[] encode(TrainingState s) {
+        return encode(s, true);
+    }
+
+    /**
+     * The values of {@code s}'s trainable part, with the optimizer state or without it (the compact exchange, where
+     * each worker keeps its own: {@link #assign} then leaves the target's as it is).
+     */
+    public static byte[] encode(TrainingState s, boolean optimizer) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(bytes);
@@ -76,18 +79,19 @@ public final class StateValues {
             out.writeUTF(layout(s));
             out.writeLong(s.iteration());
             out.writeInt(s.epoch());
+            out.writeBoolean(optimizer);
             for (Map.Entry<String, ComputationGraph> e : trained(s)) {
                 ComputationGraph g = e.getValue();
                 out.writeInt(g.getIterationCount());
                 out.writeInt(g.getEpochCount());
-                write(out, g.params());
-                write(out, g.getUpdater(true).getStateViewArray());
+                RawArrays.write(out, g.params());
+                if (optimizer) RawArrays.write(out, g.getUpdater(true).getStateViewArray());
             }
             for (Map.Entry<String, AuxState> e : merged(s)) {
                 if (e.getValue() instanceof DenseState d) {
-                    write(out, d.value());
+                    RawArrays.write(out, d.value());
                 } else if (e.getValue() instanceof KeyedState k) {
-                    write(out, k.rows());
+                    RawArrays.write(out, k.rows());
                     long[] bits = k.touchedBits().toLongArray();
                     out.writeInt(bits.length);
                     for (long v : bits) out.writeLong(v);
@@ -128,18 +132,19 @@ public final class StateValues {
             in.readUTF();
             long iteration = in.readLong();
             int epoch = in.readInt();
+            boolean optimizer = in.readBoolean();
             for (Map.Entry<String, ComputationGraph> e : trained(target)) {
                 ComputationGraph g = e.getValue();
                 g.getConfiguration().setIterationCount(in.readInt());
                 g.getConfiguration().setEpochCount(in.readInt());
-                read(in, g.params());
-                read(in, g.getUpdater(true).getStateViewArray());
+                RawArrays.read(in, g.params());
+                if (optimizer) RawArrays.read(in, g.getUpdater(true).getStateViewArray());
             }
             for (Map.Entry<String, AuxState> e : merged(target)) {
                 if (e.getValue() instanceof DenseState d) {
-                    read(in, d.value());
+                    RawArrays.read(in, d.value());
                 } else if (e.getValue() instanceof KeyedState k) {
-                    read(in, k.rows());
+                    RawArrays.read(in, k.rows());
                     long[] bits = new long[in.readInt()];
                     for (int i = 0; i < bits.length; i++) bits[i] = in.readLong();
                     BitSet touched = k.touchedBits();
@@ -153,7 +158,20 @@ public final class StateValues {
         }
     }
 
-    private static List<Map.Entry<String, ComputationGraph>> trained(TrainingState s) {
+    /**
+     * A copy of the numbers a worker's round changes and the compact exchange sends back as changes: each trained
+     * network's parameters and each {@link MergeRule#AVERAGE} dense state (see {@link MergeAccumulator#addChange}).
+     */
+    public static Map<String, INDArray> snapshot(TrainingState s) {
+        Map<String, INDArray> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, ComputationGraph> e : trained(s)) out.put("network " + e.getKey(), e.getValue().params().dup());
+        for (Map.Entry<String, AuxState> e : merged(s)) {
+            if (e.getValue() instanceof DenseState d) out.put("dense " + e.getKey(), d.value().dup());
+        }
+        return out;
+    }
+
+    static List<Map.Entry<String, ComputationGraph>> trained(TrainingState s) {
         List<Map.Entry<String, ComputationGraph>> out = new ArrayList<>();
         for (Map.Entry<String, ComputationGraph> e : s.networks().asMap().entrySet()) {
             if (!s.networks().frozen(e.getKey())) out.add(e);
@@ -161,59 +179,7 @@ public final class StateValues {
         return out;
     }
 
-    private static List<Map.Entry<String, AuxState>> merged(TrainingState s) {
+    static List<Map.Entry<String, AuxState>> merged(TrainingState s) {
         return s.aux().entrySet().stream().filter(e -> e.getValue().rule() != MergeRule.FROZEN).toList();
-    }
-
-    private static void write(DataOutputStream out, INDArray a) throws IOException {
-        if (a == null) {
-            out.writeLong(0);
-            return;
-        }
-        INDArray flat = a.reshape(new long[]{a.length()});
-        out.writeLong(a.length());
-        if (a.dataType() == DataType.FLOAT) {
-            float[] f = flat.toFloatVector();
-            out.writeByte(FLOAT);
-            ByteBuffer b = ByteBuffer.allocate(4 * f.length);
-            b.asFloatBuffer().put(f);
-            out.write(b.array());
-        } else if (a.dataType() == DataType.DOUBLE) {
-            double[] d = flat.toDoubleVector();
-            out.writeByte(DOUBLE);
-            ByteBuffer b = ByteBuffer.allocate(8 * d.length);
-            b.asDoubleBuffer().put(d);
-            out.write(b.array());
-        } else {
-            throw new IllegalArgumentException("training state arrays are FLOAT or DOUBLE, not " + a.dataType());
-        }
-    }
-
-    private static void read(DataInputStream in, INDArray target) throws IOException {
-        long n = in.readLong();
-        if (target == null || target.length() == 0) {
-            if (n != 0) throw new IOException("values hold " + n + " numbers for an empty array");
-            return;
-        }
-        if (n != target.length()) throw new IOException("values hold " + n + " numbers for an array of " + target.length());
-        byte type = in.readByte();
-        INDArray values;
-        if (type == FLOAT) {
-            byte[] raw = in.readNBytes(Math.toIntExact(4 * n));
-            float[] f = new float[(int) n];
-            ByteBuffer.wrap(raw).asFloatBuffer().get(f);
-            values = Nd4j.createFromArray(f);
-        } else if (type == DOUBLE) {
-            byte[] raw = in.readNBytes(Math.toIntExact(8 * n));
-            double[] d = new double[(int) n];
-            ByteBuffer.wrap(raw).asDoubleBuffer().get(d);
-            values = Nd4j.createFromArray(d);
-        } else {
-            throw new IOException("unknown array type " + type + " in training state values");
-        }
-        if (values.dataType() != target.dataType()) {
-            throw new IOException("values are " + values.dataType() + ", the array " + target.dataType());
-        }
-        target.assign(values.reshape(target.shape()));
     }
 }

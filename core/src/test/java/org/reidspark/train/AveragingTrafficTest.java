@@ -59,6 +59,18 @@ class AveragingTrafficTest {
     }
 
     @Test
+    void theCompactExchangeSendsNoOptimizerStateAndHalfPrecisionChangesBack() {
+        // 1000 parameters, 2000 Adam values, 100 merged values of which 40 keyed rows, 500 frozen
+        AveragingTraffic t = new AveragingTraffic(1000, 2000, 100, 500, 4, 40);
+        assertEquals(4 * 1100, t.compactBroadcastBytes(), "parameters and merged state in fp32, no optimizer state");
+        assertEquals(2 * 1060 + 4 * 40, t.compactReturnedBytes(), "changes in fp16, keyed rows exact");
+        AveragingTraffic.Round c = t.round(2, 2, true);
+        assertEquals(2 * 4400 + 2 * 2280, c.totalBytes());
+        assertEquals(t.round(2, 2).totalBytes() * (2 * 4400 + 2 * 2280) / (2 * 12_400 + 2 * 12_400), c.totalBytes());
+        assertThrows(IllegalArgumentException.class, () -> new AveragingTraffic(1, 1, 10, 0, 4, 11), "keyed rows are merged values");
+    }
+
+    @Test
     void secondsOnALink() {
         assertEquals(1.0, AveragingTraffic.seconds(125_000_000, 1), 1e-12);
         assertEquals(0.1, AveragingTraffic.seconds(125_000_000, 10), 1e-12);

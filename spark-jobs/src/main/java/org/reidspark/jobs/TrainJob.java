@@ -164,10 +164,12 @@ public final class TrainJob implements Job {
             int perWorker = (int) Math.ceil((double) images / train.getNumPartitions());
             int stepsPerEpoch = method.trainingInputs().sampling().stepsPerEpoch(perWorker);
             // periodic evaluation (reid.train.eval-every) between epochs; the final one follows training
-            List<EpochLoop.EpochRecord> curve = new ParameterAveragingTrainer(jsc, trainConfig, distributed, loader, checkpoints,
+            List<EpochLoop.EpochRecord> curve;
+            try (ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, trainConfig, distributed, loader, checkpoints,
                     (s, epoch) -> epoch + 1 == trainConfig.epochs() ? Map.of()
-                            : LocalTraining.asMap(evaluate(jsc, query, gallery, method, s, embedding, eval)))
-                    .train(method, data, seed, state, train, stepsPerEpoch);
+                            : LocalTraining.asMap(evaluate(jsc, query, gallery, method, s, embedding, eval)))) {
+                curve = trainer.train(method, data, seed, state, train, stepsPerEpoch);
+            }
             // the final evaluation keeps its rank lists, per-query outcomes and camera pairs for the report
             EvaluationDetails details = RunReports.evaluate(jsc, query, gallery, method, state, embedding, eval,
                     ReportConfig.from(config));

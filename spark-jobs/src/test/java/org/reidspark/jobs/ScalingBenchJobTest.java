@@ -33,7 +33,7 @@ class ScalingBenchJobTest {
                 "reid.run.output=" + tmp.resolve("runs"), "reid.run.name=s", "reid.shard.max-bad-fraction=0.2",
                 "reid.input.height=32", "reid.input.width=16", "reid.model.backbone=resnet18", "reid.model.width=0.125",
                 "reid.sampler.p=2", "reid.sampler.k=2", "--workers", "1,2", "--averaging-steps", "1,2", "--rounds", "1",
-                "--repeats", "2", "--warmup-rounds", "1", "--resnet50-workers", "2,16", "--json", json.toString()));
+                "--repeats", "2", "--warmup-rounds", "2", "--resnet50-workers", "2,16", "--json", json.toString()));
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("speed-up 2 vs 1 workers, K=2"), r.out());
         assertTrue(Files.exists(tmp.resolve("runs/s-scaling-shards-2/_PUBLISHED")), "a shard set per worker count");
@@ -49,7 +49,8 @@ class ScalingBenchJobTest {
             int workers = row.get("workers").asInt();
             int steps = row.get("averagingSteps").asInt();
             assertEquals(2, row.get("rounds").asInt(), "one round in each of two passes");
-            assertEquals(2L * workers * steps * 4, row.get("images").asLong(), "rounds x workers x K x (P x K images)");
+            assertEquals(2L * workers * steps * 4, row.get("images").asLong(),
+                    "rounds x workers x K x (P x K images), of the timed blocks only (the warm-up has 2 rounds)");
             assertEquals(2, row.get("passes").size());
             double fraction = row.get("averagingFraction").asDouble();
             assertTrue(fraction >= 0 && fraction < 1, row.toString());
@@ -88,6 +89,10 @@ class ScalingBenchJobTest {
         assertEquals(16 * returned, rounds.get("16@1").get("driverInBytes").asLong());
         assertTrue(sixteen.get("serialMinBytes").asLong() < rounds.get("16@1").get("serialMinBytes").asLong(),
                 "the tree level takes load off the driver's link");
+        for (String at : List.of("2@2", "16@2")) { // issue 20: at most a third of the full exchange's bytes
+            double ratio = rounds.get(at).get("compactTotalBytes").asDouble() / rounds.get(at).get("totalBytes").asDouble();
+            assertTrue(ratio <= 1.0 / 3, "compact / full bytes per round for ResNet-50 at " + at + ": " + ratio);
+        }
     }
 
     @Test

@@ -10,18 +10,32 @@ import org.reidspark.config.Check;
  * @param averagingSteps local steps each worker takes between two averagings
  * @param lrScaling      how base learning rates scale with the number of workers: none, linear or sqrt
  * @param faultRound     for resilience tests: the first attempt of worker 0's task in this round fails (-1 = never)
+ * @param exchange       what a round moves: {@code full} (the whole trainable state both ways in fp32, optimizer state
+ *                       averaged) or {@code compact} (parameters out in fp32, each worker's change back in fp16, each
+ *                       worker keeps its own optimizer state)
  */
-public record DistributedConfig(int workers, int averagingSteps, String lrScaling, int faultRound) {
+public record DistributedConfig(int workers, int averagingSteps, String lrScaling, int faultRound, String exchange) {
     public DistributedConfig {
         Check.positive("reid.distributed.workers", workers);
         Check.positive("reid.distributed.averaging-steps", averagingSteps);
         Check.oneOf("reid.distributed.lr-scaling", lrScaling, "none", "linear", "sqrt");
+        Check.oneOf("reid.distributed.exchange", exchange, "full", "compact");
+    }
+
+    /** The full exchange. */
+    public DistributedConfig(int workers, int averagingSteps, String lrScaling, int faultRound) {
+        this(workers, averagingSteps, lrScaling, faultRound, "full");
     }
 
     public static DistributedConfig from(Config c) {
         Config d = c.getConfig("reid.distributed");
         return new DistributedConfig(d.getInt("workers"), d.getInt("averaging-steps"), d.getString("lr-scaling"),
-                d.getInt("fault-round"));
+                d.getInt("fault-round"), d.getString("exchange"));
+    }
+
+    /** Whether rounds use the compact exchange. */
+    public boolean compact() {
+        return exchange.equals("compact");
     }
 
     /** The factor on base learning rates for {@code n} workers. */

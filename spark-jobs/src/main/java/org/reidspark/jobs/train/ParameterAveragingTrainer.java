@@ -17,6 +17,7 @@ import org.reidspark.train.StateValues;
 import org.reidspark.train.Step;
 import org.reidspark.train.TrainConfig;
 import org.reidspark.train.TrainingState;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Parameter averaging across Spark executors with the method's own step: each round broadcasts the trainable part of
@@ -44,7 +46,7 @@ import java.util.List;
  * <p>An epoch is as many rounds as a worker needs to take the method's steps per epoch for its shard. The epoch loop
  * (schedule, guard, progress line, checkpoints, evaluation) is the {@link EpochLoop} the local trainer uses.
  */
-public final class ParameterAveragingTrainer {
+public final class ParameterAveragingTrainer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ParameterAveragingTrainer.class);
 
     private final JavaSparkContext jsc;
@@ -53,6 +55,7 @@ public final class ParameterAveragingTrainer {
     private final LoaderConfig loader;
     private final Checkpoints checkpoints;
     private final EpochLoop.Evaluator evaluator;
+    private final Template template = new Template();
     private long frozenBytes;
 
     /**
@@ -74,11 +77,15 @@ public final class ParameterAveragingTrainer {
                   int faultRound) implements Serializable {
     }
 
-    /** One worker's round: its steps' figures and its state for merging. */
-    record WorkerResult(Round.Result round, MergeAccumulator states) implements Serializable {
+    /**
+     * One worker's round: its steps' figures, its state for merging, and the slowest worker's seconds writing the
+     * round's values into its resident state and adding its state up for the merge.
+     */
+    record WorkerResult(Round.Result round, MergeAccumulator states, double[] seconds) implements Serializable {
         WorkerResult combine(WorkerResult o) {
             round.combine(o.round);
             states.combine(o.states);
+            for (int i = 0; i < seconds.length; i++) seconds[i] = Math.max(seconds[i], o.seconds[i]);
             return this;
         }
     }
@@ -103,12 +110,11 @@ public final class ParameterAveragingTrainer {
             frozenBytes = bytes.length;
             frozen = jsc.broadcast(bytes);
         }
-        LOG.info("parameter averaging of {}: {} workers, {} local steps per round, {} rounds per epoch, lr x{} for {} workers{}",
-                method.name(), workers, k, roundsPerEpoch, lrScale, workers,
+        LOG.info("parameter averaging of {}: {} workers, {} local steps per round, {} rounds per epoch, lr x{} for {} workers, {} exchange{}",
+                method.name(), workers, k, roundsPerEpoch, lrScale, workers, distributed.exchange(),
                 frozen == null ? "" : ", frozen components (" + frozenBytes + " bytes) sent to each executor once");
         Broadcast<byte[]> frozenParts = frozen;
         Step driverStep = method.step(data, seed);
-        Template template = new Template();
         try {
             return new EpochLoop(train, checkpoints, evaluator).run(state, new EpochLoop.Rounds() {
                 @Override
@@ -126,7 +132,9 @@ public final class ParameterAveragingTrainer {
                     if (r >= roundsPerEpoch) return null;
                     long start = System.nanoTime();
                     long templateBytes = template.update(s);
-                    byte[] bytes = StateValues.encode(s);
+                    boolean compact = distributed.compact();
+                    byte[] bytes = StateValues.encode(s, !compact);
+                    double encode = (System.nanoTime() - start) / 1e9;
                     Broadcast<byte[]> bc = jsc.broadcast(bytes);
                     Broadcast<byte[]> tb = template.broadcast;
                     int round = epoch * roundsPerEpoch + r;
@@ -137,55 +145,73 @@ public final class ParameterAveragingTrainer {
                             int device = TaskGpu.bindTask().device();
                             injectFault(worker.faultRound(), round);
                             Shard shard = it.next();
-                            TrainingState resident = ResidentStates.borrow(tb, frozenParts, device);
+                            long t0 = System.nanoTime();
+                            int slot = compact ? org.apache.spark.TaskContext.getPartitionId() : -1;
+                            TrainingState resident = ResidentStates.borrow(tb, frozenParts, device, slot);
                             StateValues.assign(bc.value(), resident);
-                            WorkerResult out = runRound(shard, resident, worker, epoch, round, lrFactor);
-                            ResidentStates.release(tb, device, resident);
+                            Map<String, INDArray> base = compact ? StateValues.snapshot(resident) : null;
+                            double assign = (System.nanoTime() - t0) / 1e9;
+                            WorkerResult out = runRound(shard, resident, base, worker, epoch, round, lrFactor);
+                            out.seconds()[0] = assign;
+                            ResidentStates.release(tb, device, slot, resident);
                             return List.of(out).iterator();
                         }).treeReduce(WorkerResult::combine);
                     } finally {
                         bc.destroy();
                     }
+                    long merged = System.nanoTime();
                     if (result.round().diverged() == null) result.states().applyTo(s);
+                    double merge = (System.nanoTime() - merged) / 1e9;
                     double wall = (System.nanoTime() - start) / 1e9;
                     double compute = result.round().seconds();
-                    String detail = String.format(" across %d workers | compute %.1fs, averaging+broadcast %.1fs", workers,
-                            compute, Math.max(0, wall - compute));
+                    String detail = String.format(" across %d workers | compute %.2fs, averaging+broadcast %.2fs (values %.2fs,"
+                                    + " workers' assign %.2fs and sums %.2fs, merge %.2fs)", workers, compute,
+                            Math.max(0, wall - compute), encode, result.seconds()[0], result.seconds()[1], merge);
                     return new EpochLoop.Outcome(result.round(), "round " + (r + 1) + "/" + roundsPerEpoch, detail, compute,
                             bytes.length + templateBytes);
                 }
             });
         } finally {
             if (frozen != null) frozen.destroy();
-            template.destroy();
         }
+    }
+
+    /** Frees the executors' resident states' template (kept between {@link #train} calls on the same state). */
+    @Override
+    public void close() {
+        template.destroy();
     }
 
     /**
      * The template of the executors' resident states ({@link ResidentStates}): a {@link TrainingState.Part#TRAINABLE}
      * write broadcast before the first round, and again whenever the state's {@link StateValues#layout} changed (a
-     * step added auxiliary state on the driver).
+     * step added auxiliary state on the driver) or another state object trains. A later {@link #train} of the same
+     * state object (the scaling benchmark's passes) keeps it, and the executors their resident states.
      */
     private final class Template {
         Broadcast<byte[]> broadcast;
         String layout;
+        TrainingState owner;
 
-        /** Broadcasts a new template if {@code s}'s layout is not the current one's; returns its bytes (0 when none). */
+        /** Broadcasts a new template unless {@code s} is the owner and its layout the current one's; returns its bytes (0 when none). */
         long update(TrainingState s) throws IOException {
             String now = StateValues.layout(s);
-            if (now.equals(layout)) return 0;
+            if (s == owner && now.equals(layout)) return 0;
+            boolean changed = s == owner;
             destroy();
             byte[] bytes = s.toBytes(TrainingState.Part.TRAINABLE);
             broadcast = jsc.broadcast(bytes);
             LOG.info("training state template sent to the executors ({} bytes){}", bytes.length,
-                    layout == null ? "" : " for the state's new layout");
+                    changed ? " for the state's new layout" : "");
             layout = now;
+            owner = s;
             return bytes.length;
         }
 
         void destroy() {
             if (broadcast != null) broadcast.destroy();
             broadcast = null;
+            owner = null;
         }
     }
 
@@ -217,15 +243,19 @@ public final class ParameterAveragingTrainer {
             throw new UncheckedIOException("cannot read the broadcast training state", e);
         }
         if (frozenPart != null) state.attach(frozenPart);
-        return runRound(shard, state, worker, epoch, round, lrFactor);
+        return runRound(shard, state, null, worker, epoch, round, lrFactor);
     }
 
     /**
      * One worker's part of one round, on an executor: the worker's steps over its shard from {@code state} (the round's
      * values, with the frozen components attached). Deterministic in its arguments (the batches and augmentation
      * derive from seed, shard and round).
+     *
+     * @param base the compact exchange's {@link StateValues#snapshot} of the state as the round began (the worker
+     *             returns its change since), or null for the full exchange (the worker returns its state)
      */
-    static WorkerResult runRound(Shard shard, TrainingState state, Worker worker, int epoch, int round, double lrFactor) {
+    static WorkerResult runRound(Shard shard, TrainingState state, Map<String, INDArray> base, Worker worker, int epoch,
+                                 int round, double lrFactor) {
         Method method = worker.method();
         long shardSeed = Round.mix(worker.seed(), 1_000_003L * (shard.id() + 1));
         Round.Result result;
@@ -235,6 +265,8 @@ public final class ParameterAveragingTrainer {
                     worker.stepsPerEpoch()).run(state, epoch, lrFactor, batches.round(round, worker.steps()),
                     worker.steps(), shardSeed, null);
         }
-        return new WorkerResult(result, new MergeAccumulator().add(state));
+        long t0 = System.nanoTime();
+        MergeAccumulator sums = base == null ? new MergeAccumulator().add(state) : new MergeAccumulator().addChange(state, base);
+        return new WorkerResult(result, sums, new double[]{0, (System.nanoTime() - t0) / 1e9});
     }
 }

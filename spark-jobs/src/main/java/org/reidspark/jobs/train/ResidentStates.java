@@ -22,16 +22,17 @@ import java.util.Map;
  *
  * <p>A task borrows an instance for its round (DL4J graphs are not thread-safe) and returns it when the round went
  * through (one that failed half-way is dropped). Instances are kept by Spark application, template broadcast id
- * (broadcast ids start again at 0 in every SparkContext) and the GPU the task is bound to (-1 for none: an instance's
- * arrays live on the device that built it); only the two
+ * (broadcast ids start again at 0 in every SparkContext), the GPU the task is bound to (-1 for none: an instance's
+ * arrays live on the device that built it) and, in the compact exchange, the worker; only the two
  * most recent templates' instances are kept, so a template sent again when the state's layout changed (a step added
  * auxiliary state on the driver) frees the old ones.
  */
 final class ResidentStates {
     private static final int TEMPLATES_KEPT = 2;
-    private static final Map<String, ArrayDeque<TrainingState>> FREE = new LinkedHashMap<>(4, 0.75f, true) {
+    /** Free instances by template (application and broadcast id), then by slot (device and, compact, worker). */
+    private static final Map<String, Map<String, ArrayDeque<TrainingState>>> FREE = new LinkedHashMap<>(4, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, ArrayDeque<TrainingState>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Map<String, ArrayDeque<TrainingState>>> eldest) {
             return size() > TEMPLATES_KEPT;
         }
     };
@@ -44,12 +45,14 @@ final class ResidentStates {
     /**
      * An instance of the state whose template is {@code template}, with the frozen components of {@code frozen} (null
      * when there are none) attached, on {@code device} (the task's GPU, -1 for none), for this task alone until
-     * {@link #release}. Its values are those of its last
-     * round: the caller writes the round's values into it.
+     * {@link #release}. With {@code worker} >= 0 (the compact exchange, where an instance holds that worker's own
+     * optimizer state) only that worker's instance is lent; with -1 any. Its values are those of its last round: the
+     * caller writes the round's values into it.
      */
-    static TrainingState borrow(Broadcast<byte[]> template, Broadcast<byte[]> frozen, int device) {
+    static TrainingState borrow(Broadcast<byte[]> template, Broadcast<byte[]> frozen, int device, int worker) {
         synchronized (FREE) {
-            ArrayDeque<TrainingState> free = FREE.get(key(template, device));
+            Map<String, ArrayDeque<TrainingState>> slots = FREE.get(templateKey(template));
+            ArrayDeque<TrainingState> free = slots == null ? null : slots.get(device + "/" + worker);
             if (free != null && !free.isEmpty()) return free.pop();
             builds++;
         }
@@ -63,16 +66,17 @@ final class ResidentStates {
         return state;
     }
 
-    /** Returns an instance borrowed with {@code template} and {@code device} after a round that went through. */
-    static void release(Broadcast<byte[]> template, int device, TrainingState state) {
+    /** Returns an instance borrowed with the same arguments, after a round that went through. */
+    static void release(Broadcast<byte[]> template, int device, int worker, TrainingState state) {
         synchronized (FREE) {
-            FREE.computeIfAbsent(key(template, device), id -> new ArrayDeque<>()).push(state);
+            FREE.computeIfAbsent(templateKey(template), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(device + "/" + worker, k -> new ArrayDeque<>()).push(state);
         }
     }
 
-    private static String key(Broadcast<byte[]> template, int device) {
+    private static String templateKey(Broadcast<byte[]> template) {
         SparkEnv env = SparkEnv.get();
-        return (env == null ? "" : env.conf().getAppId()) + "/" + template.id() + "/" + device;
+        return (env == null ? "" : env.conf().getAppId()) + "/" + template.id();
     }
 
     /** How many instances this JVM built from a template. */

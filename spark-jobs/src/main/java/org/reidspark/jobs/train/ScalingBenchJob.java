@@ -152,15 +152,17 @@ public final class ScalingBenchJob implements Job {
             List<Setting> settings = new ArrayList<>();
             for (int k : stepsList) for (int w : workers) settings.add(new Setting(w, k));
             Map<Setting, TrainingState> states = new LinkedHashMap<>();
+            Map<Setting, ParameterAveragingTrainer> trainers = new LinkedHashMap<>(); // one per setting: its executors keep their states
             for (Setting s : settings) {
                 TrainingState state = initial.copy();
-                if (warmup > 0) block(jsc, listener, config, method, data, seed, state, shards.get(s.workers()), s, -1, warmup);
+                trainers.put(s, trainer(jsc, config, s));
+                if (warmup > 0) block(jsc, listener, trainers.get(s), method, data, seed, state, shards.get(s.workers()), s, -1, warmup);
                 states.put(s, state);
             }
             List<Block> blocks = new ArrayList<>();
             for (int pass = 0; pass < repeats; pass++) {
                 for (Setting s : settings) {
-                    Block b = block(jsc, listener, config, method, data, seed, states.get(s), shards.get(s.workers()), s, pass, rounds);
+                    Block b = block(jsc, listener, trainers.get(s), method, data, seed, states.get(s), shards.get(s.workers()), s, pass, rounds);
                     blocks.add(b);
                     LOG.info("bench-scaling: pass {}/{}, {}: {} img/s, {} s averaging+broadcast of {} s", pass + 1, repeats,
                             s.label(), String.format(Locale.ROOT, "%.1f", b.images() / b.wallSeconds()),
@@ -168,6 +170,7 @@ public final class ScalingBenchJob implements Job {
                             String.format(Locale.ROOT, "%.2f", b.wallSeconds()));
                 }
             }
+            trainers.values().forEach(ParameterAveragingTrainer::close);
             TrainingState last = states.get(settings.get(0));
             AveragingTraffic small = AveragingTraffic.of(last);
             double[] serde = serializationSeconds(last);
@@ -221,27 +224,35 @@ public final class ScalingBenchJob implements Job {
         return rdd;
     }
 
-    /** Runs {@code rounds} rounds of {@code s} from {@code state} (which ends trained by them) and measures them. */
-    private static Block block(JavaSparkContext jsc, BlockListener listener, Config config, Method method, TrainingData data,
-                               long seed, TrainingState state, JavaRDD<Shard> shards, Setting s, int pass, int rounds)
-            throws IOException {
+    /** The trainer of setting {@code s}: one epoch at a time, its K and workers. */
+    private static ParameterAveragingTrainer trainer(JavaSparkContext jsc, Config config, Setting s) {
         Config c = config.withValue("reid.train.epochs", ConfigValueFactory.fromAnyRef(1))
                 .withValue("reid.distributed.averaging-steps", ConfigValueFactory.fromAnyRef(s.steps()))
                 .withValue("reid.distributed.workers", ConfigValueFactory.fromAnyRef(s.workers()));
+        return new ParameterAveragingTrainer(jsc, TrainConfig.from(c), DistributedConfig.from(c), LoaderConfig.from(c), null, null);
+    }
+
+    /**
+     * Runs {@code rounds} rounds of {@code s} from {@code state} (which ends trained by them) with the setting's
+     * {@code trainer} and measures them. The training state's template goes to the executors in the setting's first
+     * (warm-up) block only, as in a training, where it is sent once.
+     */
+    private static Block block(JavaSparkContext jsc, BlockListener listener, ParameterAveragingTrainer trainer, Method method,
+                               TrainingData data, long seed, TrainingState state, JavaRDD<Shard> shards, Setting s, int pass,
+                               int rounds) throws IOException {
         String tag = "w" + s.workers() + "-k" + s.steps() + "-p" + pass;
         state.setPosition(0, state.iteration());
         jsc.setLocalProperty(TAG, tag);
         List<EpochLoop.EpochRecord> curve;
         long cpu0 = cpuNanos();
         try {
-            curve = new ParameterAveragingTrainer(jsc, TrainConfig.from(c), DistributedConfig.from(c), LoaderConfig.from(c), null, null)
-                    .train(method, data, seed, state, shards, rounds * s.steps());
+            curve = trainer.train(method, data, seed, state, shards, rounds * s.steps());
         } finally {
             jsc.setLocalProperty(TAG, null);
         }
         double cpu = (cpuNanos() - cpu0) / 1e9;
         Traffic t = listener.await(tag, rounds);
-        EpochLoop.EpochRecord e = curve.get(0);
+        EpochLoop.EpochRecord e = curve.get(curve.size() - 1); // this block's epoch: the state's curve holds the earlier blocks' too
         return new Block(s, pass, rounds, Math.round(e.imagesPerSecond() * e.seconds()), e.seconds(), e.computeSeconds(),
                 cpu, e.broadcastBytes(), t, load());
     }
@@ -392,9 +403,12 @@ public final class ScalingBenchJob implements Job {
         ctx.out().println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         Map<Integer, AveragingTraffic.Round> atTrainerDepth = new LinkedHashMap<>();
         List<Map<String, Object>> rounds = new ArrayList<>();
+        List<AveragingTraffic.Round> compactRounds = new ArrayList<>();
         for (int w : workerCounts) {
             for (int depth = 1; depth <= 3; depth++) {
-                AveragingTraffic.Round r = t.round(w, driverResults(jsc, listener, w, depth));
+                int partialSums = driverResults(jsc, listener, w, depth);
+                AveragingTraffic.Round r = t.round(w, partialSums);
+                compactRounds.add(t.round(w, partialSums, true));
                 if (depth == TRAINER_TREE_DEPTH) atTrainerDepth.put(w, r);
                 ctx.out().printf(Locale.ROOT, "| %d | %d%s | %d | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %s | %,.0f..%,.0f | %.1f..%.1f | %.2f..%.2f |%n",
                         w, depth, depth == TRAINER_TREE_DEPTH ? "*" : "", r.driverResults(), r.broadcastBytes() / 1e6,
@@ -414,8 +428,25 @@ public final class ScalingBenchJob implements Job {
                 m.put("driverInBytes", r.driverInBytes());
                 m.put("serialMinBytes", r.serialMinBytes());
                 m.put("serialMaxBytes", r.serialMaxBytes());
+                AveragingTraffic.Round c = compactRounds.get(compactRounds.size() - 1);
+                m.put("compactTotalBytes", c.totalBytes());
+                m.put("compactSerialMinBytes", c.serialMinBytes());
+                m.put("compactSerialMaxBytes", c.serialMaxBytes());
                 rounds.add(m);
             }
+        }
+        ctx.out().printf(Locale.ROOT, "The compact exchange (reid.distributed.exchange = compact: parameters and merged state out in fp32, "
+                        + "each worker's change back in fp16, no optimizer state): %.1f MB to each worker, %.1f MB back from each.%n",
+                t.compactBroadcastBytes() / 1e6, t.compactReturnedBytes() / 1e6);
+        ctx.out().println("| workers | depth | full total MB/round | compact total MB/round | compact / full | compact serial MB (best..worst) |");
+        ctx.out().println("|---|---|---|---|---|---|");
+        for (int i = 0; i < compactRounds.size(); i++) {
+            Map<String, Object> m = rounds.get(i);
+            AveragingTraffic.Round c = compactRounds.get(i);
+            long full = (Long) m.get("totalBytes");
+            ctx.out().printf(Locale.ROOT, "| %d | %d%s | %,.0f | %,.0f | %.3f | %,.0f..%,.0f |%n", c.workers(), (Integer) m.get("depth"),
+                    (Integer) m.get("depth") == TRAINER_TREE_DEPTH ? "*" : "", full / 1e6, c.totalBytes() / 1e6,
+                    c.totalBytes() / (double) full, c.serialMinBytes() / 1e6, c.serialMaxBytes() / 1e6);
         }
         ctx.out().printf(Locale.ROOT, "Against compute, at the trainer's depth: K steps of %.2f s each (--resnet50-step-seconds); communication "
                 + "(serial bytes, best..worst) not overlapped with compute (rounds are synchronous); fraction = communication / "

@@ -142,6 +142,78 @@ class MethodContractSparkTest {
     }
 
     /**
+     * The compact exchange ({@code reid.distributed.exchange = compact}) for every method: two rounds with two workers on
+     * {@code local[2]} give the local reference in which each worker keeps its own copy of the state (and so its own
+     * optimizer state) between rounds, takes the round's parameters and returns its change in half precision; a round
+     * sends no optimizer state, and the workers' optimizer states differ from each other.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("methods")
+    void compactExchangeGivesItsLocalReference(String name, Config config) throws Exception {
+        Method method = Methods.of(config);
+        InputConfig input = InputConfig.from(config);
+        int h = input.height();
+        int w = input.width();
+        ContractData d = new ContractData(8, h, w);
+        TrainingData data = TrainingData.of(d.manifest());
+        TrainingState initial = method.initialize(data, SEED, null);
+        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(8, h, w).trainShard(i, 2)).cache();
+        TrainConfig train = new TrainConfig(1, 1, 1, 0, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
+        LoaderConfig loader = new LoaderConfig(1, 2);
+        TrainingState distributed = initial.copy();
+        List<EpochLoop.EpochRecord> curve;
+        try (ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, train,
+                new DistributedConfig(2, STEPS, "none", -1, "compact"), loader, null, null)) {
+            curve = trainer.train(method, data, SEED, distributed, shards, 2 * STEPS);
+        }
+
+        TrainingState reference = initial.copy();
+        ParameterAveragingTrainer.Worker worker = new ParameterAveragingTrainer.Worker(method, data, SEED, 1, 2 * STEPS, STEPS,
+                loader, -1);
+        byte[] template = reference.toBytes(TrainingState.Part.TRAINABLE);
+        List<TrainingState> own = new java.util.ArrayList<>();
+        for (int s = 0; s < 2; s++) {
+            TrainingState mine = TrainingState.read(new ByteArrayInputStream(template));
+            if (reference.hasFrozen()) mine.attach(TrainingState.read(new ByteArrayInputStream(reference.toBytes(TrainingState.Part.FROZEN))));
+            own.add(mine);
+        }
+        for (int round = 0; round < 2; round++) {
+            byte[] values = org.reidspark.train.StateValues.encode(reference, false);
+            MergeAccumulator acc = new MergeAccumulator();
+            for (int s = 0; s < 2; s++) {
+                org.reidspark.train.StateValues.assign(values, own.get(s));
+                var base = org.reidspark.train.StateValues.snapshot(own.get(s));
+                MergeAccumulator change = ParameterAveragingTrainer.runRound(d.trainShard(s, 2), own.get(s), base, worker, 0,
+                        round, 1.0).states();
+                acc.combine(org.apache.commons.lang3.SerializationUtils.roundtrip(change)); // half precision, as a task result travels
+            }
+            acc.applyTo(reference);
+        }
+        for (String n : reference.trainedNetworks().keySet()) {
+            assertTrue(reference.network(n).params().equalsWithEps(distributed.network(n).params(), 1e-5),
+                    name + ": network " + n + " on Spark differs from the compact local reference");
+            assertTrue(!reference.network(n).params().equalsWithEps(initial.network(n).params(), 1e-6), name + ": it trained");
+            var m0 = own.get(0).network(n).getUpdater().getStateViewArray();
+            var m1 = own.get(1).network(n).getUpdater().getStateViewArray();
+            if (m0 != null && m0.length() > 0) {
+                assertTrue(!m0.equalsWithEps(m1, 1e-6), name + ": each worker keeps an optimizer state of its own");
+            }
+        }
+        for (Map.Entry<String, AuxState> e : reference.aux().entrySet()) {
+            if (e.getValue() instanceof DenseState ds) {
+                assertTrue(ds.value().equalsWithEps(distributed.dense(e.getKey()).value(), 1e-5), name + ": " + e.getKey());
+            } else if (e.getValue() instanceof KeyedState k) {
+                assertTrue(k.rows().equalsWithEps(distributed.keyed(e.getKey()).rows(), 1e-5), name + ": " + e.getKey());
+            }
+        }
+        assertEquals(reference.iteration(), distributed.iteration());
+        assertEquals(org.reidspark.train.StateValues.encode(distributed, false).length, curve.get(0).broadcastBytes(),
+                name + ": a round sends the values without the optimizer state");
+        assertTrue(curve.get(0).broadcastBytes() < org.reidspark.train.StateValues.encode(distributed).length, name);
+        shards.unpersist();
+    }
+
+    /**
      * A step's work before an epoch runs on the driver with the merged state and reaches the workers: PAUL's global
      * negatives ({@code reid.paul.ipfl.negatives = global}), mined over the image memory that epoch 0 filled, are in the
      * state the workers train epoch 1 with; two epochs on Spark give the local reference that mines between the epochs

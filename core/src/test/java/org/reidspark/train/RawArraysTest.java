@@ -1,0 +1,58 @@
+package org.reidspark.train;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class RawArraysTest {
+    @Test
+    void halfPrecisionRoundsAsNd4jDoes() throws Exception {
+        Random r = new Random(5);
+        float[] f = new float[20_000];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = switch (i % 5) {
+                case 0 -> (float) r.nextGaussian() * 1e-3f;
+                case 1 -> (float) r.nextGaussian() * 1e-6f; // half's subnormals (below 6.1e-5)
+                case 2 -> (float) r.nextGaussian() * 3000f;
+                case 3 -> (float) r.nextGaussian() * 1e5f; // beyond half's range: infinity
+                default -> (float) r.nextGaussian();
+            };
+        }
+        f[0] = 0f;
+        f[1] = -0f;
+        f[2] = 65504f;
+        f[3] = 65520f; // rounds up to infinity
+        f[4] = 5.9604645e-8f; // the smallest subnormal
+        f[5] = 2.9802322e-8f; // half of it: ties to even, zero
+        f[6] = 1 + 1f / 2048; // a tie between 1 and the next half: to even (1)
+        f[7] = 1 + 3f / 2048; // a tie: to even (1 + 2/1024)
+        INDArray a = Nd4j.createFromArray(f);
+        float[] expected = a.castTo(DataType.HALF).castTo(DataType.FLOAT).toFloatVector();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        RawArrays.write(new DataOutputStream(bytes), a, true);
+        assertEquals(8 + 1 + 2L * f.length, bytes.size(), "two bytes a value");
+        float[] got = RawArrays.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray()))).toFloatVector();
+        for (int i = 0; i < f.length; i++) {
+            assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(got[i]), "value " + i + ": " + f[i]);
+        }
+    }
+
+    @Test
+    void fullPrecisionIsExact() throws Exception {
+        INDArray a = Nd4j.rand(DataType.DOUBLE, 3, 4);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        RawArrays.write(new DataOutputStream(bytes), a);
+        INDArray b = Nd4j.zeros(DataType.DOUBLE, 3, 4);
+        RawArrays.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), b);
+        assertEquals(a, b);
+    }
+}
