@@ -61,6 +61,10 @@ class ScalingBenchJobTest {
                     "Spark's task results carry each worker's state: " + returnedPerWorker + " vs raw " + perWorkerReturned);
             assertTrue(row.get("broadcastBytesPerRound").asLong() > 0, row.toString());
         }
+        for (String w : List.of("1", "2")) {
+            double floor = report.get("sparkRoundFloorSeconds").get(w).asDouble();
+            assertTrue(floor > 0, "Spark's cost of an empty round with " + w + " workers: " + floor);
+        }
         assertEquals(2, report.get("speedups").size());
         for (JsonNode s : report.get("speedups")) {
             assertTrue(s.get("ratio").asDouble() > 0 && s.get("perPass").size() == 2, s.toString());

@@ -3,6 +3,7 @@ package org.reidspark.jobs.train;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.shard.Shard;
 import org.reidspark.jobs.TaskGpu;
@@ -17,7 +18,6 @@ import org.reidspark.train.StateValues;
 import org.reidspark.train.Step;
 import org.reidspark.train.TrainConfig;
 import org.reidspark.train.TrainingState;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,14 +30,27 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Parameter averaging across Spark executors with the method's own step: each round broadcasts the trainable part of
- * the {@link TrainingState}; every partition (one identity shard, so P x K batches and in-batch losses form
- * locally) runs a {@link Round} of {@code reid.distributed.averaging-steps} steps from it with the batches the
- * method's inputs declare; the workers' states are combined pairwise with {@code treeReduce} and merged into the
- * broadcast state by each component's declared rule. The frozen components (a teacher, fixed tables) are broadcast
- * once per training and kept by each executor ({@link FrozenParts}): never re-sent, averaged or returned. A round is
- * a pure function of (state, shard, seed, round): a retried task recomputes exactly the same update, so a lost
- * executor leaves the result correct.
+ * Parameter averaging across Spark executors with the method's own step: every partition (one identity shard, so
+ * P x K batches and in-batch losses form locally) runs a {@link Round} of {@code reid.distributed.averaging-steps}
+ * steps from the round's state with the batches the method's inputs declare; the workers' states are combined
+ * pairwise with {@code treeReduce} and merged into the driver's state by each component's declared rule
+ * ({@link MergeAccumulator}). The frozen components (a teacher, fixed tables) are broadcast once per training and kept
+ * by each executor ({@link FrozenParts}): never re-sent, averaged or returned.
+ *
+ * <p>Executors keep their training states resident between rounds ({@link ResidentStates}): the trainable part's
+ * template (graphs and all) is broadcast once per training, and again only when the state's layout changes; a round
+ * broadcasts the values alone ({@link StateValues}: raw arrays, no model zip) and each task writes them into its
+ * resident state. What a round moves is {@code reid.distributed.exchange}:
+ * <ul>
+ *   <li>{@code full}: the whole trainable state out, the whole state back, all averaged (parameters, optimizer state,
+ *       merged auxiliary state). A round is a pure function of (state, shard, seed, round): a retried task recomputes
+ *       exactly the same update, so a lost executor leaves the result correct.</li>
+ *   <li>{@code compact}: the parameters and merged auxiliary state out, each worker's change back in half precision
+ *       ({@link MergeAccumulator#addChange}); each worker keeps its own optimizer state in its resident state (kept
+ *       per worker). About a quarter of the bytes with Adam. A worker whose task runs where its resident state is not
+ *       (a lost executor, a retry after a failure) starts its optimizer state again from the driver's: the training
+ *       goes on, though not bit for bit as without the failure.</li>
+ * </ul>
  *
  * <p>The method (with its typed settings), the training data facts and the loader settings travel to the executors
  * as Java objects; no config text is re-parsed there. On GPU executors each task first binds its thread to the GPU

@@ -171,6 +171,14 @@ public final class ScalingBenchJob implements Job {
                 }
             }
             trainers.values().forEach(ParameterAveragingTrainer::close);
+            Map<String, Object> floor = new LinkedHashMap<>();
+            for (int w : workers) {
+                double seconds = sparkFloorSeconds(jsc, shards.get(w), rounds);
+                floor.put(String.valueOf(w), seconds);
+                ctx.out().printf(Locale.ROOT, "Spark's own cost of a round with %d worker%s (a job of the round's shape: a small broadcast, "
+                        + "one task per shard, treeReduce; no training): median %.3f s over %d rounds.%n", w, w == 1 ? "" : "s", seconds, rounds);
+            }
+            report.put("sparkRoundFloorSeconds", floor);
             TrainingState last = states.get(settings.get(0));
             AveragingTraffic small = AveragingTraffic.of(last);
             double[] serde = serializationSeconds(last);
@@ -255,6 +263,27 @@ public final class ScalingBenchJob implements Job {
         EpochLoop.EpochRecord e = curve.get(curve.size() - 1); // this block's epoch: the state's curve holds the earlier blocks' too
         return new Block(s, pass, rounds, Math.round(e.imagesPerSecond() * e.seconds()), e.seconds(), e.computeSeconds(),
                 cpu, e.broadcastBytes(), t, load());
+    }
+
+    /**
+     * Median seconds of {@code rounds} Spark jobs shaped like a training round that train nothing: a 1 KB broadcast,
+     * one task per shard reading it and its cached shard, a {@code treeReduce} of one small value per task. What a
+     * round costs however little it moves: the floor under the trainer's time outside the steps.
+     */
+    private static double sparkFloorSeconds(JavaSparkContext jsc, JavaRDD<Shard> shards, int rounds) {
+        double[] t = new double[Math.max(1, rounds)];
+        for (int i = 0; i < t.length; i++) {
+            long t0 = System.nanoTime();
+            org.apache.spark.broadcast.Broadcast<byte[]> b = jsc.broadcast(new byte[1024]);
+            shards.mapPartitions((java.util.Iterator<Shard> it) -> {
+                long n = it.next().samples().size() + b.value().length;
+                return List.of(new long[]{n}).iterator();
+            }).treeReduce((a, c) -> new long[]{a[0] + c[0]});
+            b.destroy();
+            t[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        Arrays.sort(t);
+        return t[t.length / 2];
     }
 
     /** Median seconds to serialize the state on the driver and to read it back (what a task does first). */
