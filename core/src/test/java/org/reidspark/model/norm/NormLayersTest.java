@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * DG-Net's normalization layers ({@link InstanceNorm}, {@link AdaptiveInstanceNormVertex}, {@link MapLayerNorm})
+ * DG-Net's normalization and padding layers ({@link InstanceNorm}, {@link AdaptiveInstanceNormVertex},
+ * {@link MapLayerNorm}, {@link ReflectionPad})
  * against their formulas written out directly (the official code's definitions), against central differences in
  * double precision for every input and parameter, and through a save and restore.
  */
@@ -178,8 +179,38 @@ class NormLayersTest {
     }
 
     @Test
+    void reflectionPaddingMirrorsWithoutTheEdgeAndItsGradientMatches() {
+        ComputationGraphConfiguration.GraphBuilder gb = builder(InputType.convolutional(H, W, C));
+        gb.addLayer("pad", new ReflectionPad(2), "in0");
+        gb.setOutputs("pad");
+        ComputationGraph g = init(gb);
+        INDArray x = map(9);
+        INDArray y = g.output(false, x)[0];
+        assertEquals(java.util.List.of((long) B, (long) C, H + 4L, W + 4L), java.util.Arrays.stream(y.shape()).boxed().toList());
+        // PyTorch's ReflectionPad2d(2) on rows 0..3 gives rows 2 1 | 0 1 2 3 | 2 1, on columns 0..2: 2 1 | 0 1 2 | 1 0
+        int[] rows = {2, 1, 0, 1, 2, 3, 2, 1};
+        int[] cols = {2, 1, 0, 1, 2, 1, 0};
+        for (int b = 0; b < B; b++) for (int c = 0; c < C; c++) for (int i = 0; i < rows.length; i++) for (int j = 0; j < cols.length; j++) {
+            assertEquals(x.getDouble(b, c, rows[i], cols[j]), y.getDouble(b, c, i, j), 0.0);
+        }
+        Nd4j.getRandom().setSeed(10);
+        INDArray wts = Nd4j.randn(DataType.DOUBLE, B, C, H + 4, W + 4);
+        Map<String, INDArray> out = ExternalBackprop.forward(g, x);
+        ExternalBackprop.Backward back = ExternalBackprop.backwardToInputs(g, out, Map.of("pad", wts));
+        NumericalGradient.Report r = NumericalGradient.check(v -> loss(g, wts, v), x, back.inputGradient("in0"));
+        assertTrue(r.passed(), "input: " + r);
+        ComputationGraphConfiguration.GraphBuilder tooMuch = builder(InputType.convolutional(H, W, C));
+        tooMuch.addLayer("pad", new ReflectionPad(3), "in0");
+        tooMuch.setOutputs("pad");
+        assertThrows(IllegalArgumentException.class, tooMuch::build, "padding 3 on a map 3 wide");
+    }
+
+    @Test
     void instanceNormAndAdaInSurviveASaveAndRestore() throws Exception {
-        for (ComputationGraph g : new ComputationGraph[]{instanceNorm(), adain()}) {
+        ComputationGraphConfiguration.GraphBuilder padded = builder(InputType.convolutional(H, W, C));
+        padded.addLayer("pad", new ReflectionPad(1), "in0");
+        padded.setOutputs("pad");
+        for (ComputationGraph g : new ComputationGraph[]{instanceNorm(), adain(), init(padded)}) {
             ByteArrayOutputStream saved = new ByteArrayOutputStream();
             ModelSerializer.writeModel(g, saved, false);
             ComputationGraph restored = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(saved.toByteArray()), false);
