@@ -60,10 +60,11 @@ import java.util.stream.IntStream;
  * of every worker count against the first (overall, per pass, and in images per CPU-second of this JVM), the fraction
  * of wall time spent outside the workers' compute (averaging, broadcast, scheduling), and the bytes of a round:
  * measured (the serialized state the trainer broadcasts; the task-result and shuffle bytes Spark's metrics report for
- * the returned states) beside the raw sizes {@link AveragingTraffic} computes. It then builds BoT's ResNet-50 (not trained) and computes its
+ * the returned states) beside the raw sizes {@link AveragingTraffic} computes, and Spark's own cost of a round (a job of
+ * the round's shape that trains nothing). It then builds BoT's ResNet-50 (not trained) and computes its
  * traffic per round for {@code --resnet50-workers} workers, with the partial sums that reach the driver taken from
  * Spark's own {@code treeReduce} on that many partitions, and the time on 1 and 10 Gbit/s links beside the compute
- * time of K steps ({@code --resnet50-step-seconds}). Shard sets, one per worker count, are published as
+ * time of K steps ({@code --resnet50-step-seconds}), in the full and the compact exchange. Shard sets, one per worker count, are published as
  * {@code <reid.run.output>/<reid.run.name>-scaling-shards-<N>} and reused. docs/performance.md has the results.
  */
 public final class ScalingBenchJob implements Job {
