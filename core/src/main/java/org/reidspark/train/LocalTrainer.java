@@ -53,7 +53,7 @@ public final class LocalTrainer {
 
             @Override
             public void startEpoch(TrainingState s, int epoch) {
-                step.startEpoch(s, epoch);
+                step.startEpoch(s, epoch, null); // no workers: the driver does it all
                 batches = source.epoch(epoch);
                 done = 0;
             }

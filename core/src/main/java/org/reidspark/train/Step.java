@@ -26,4 +26,12 @@ public interface Step {
      */
     default void startEpoch(TrainingState state, int epoch) {
     }
+
+    /**
+     * {@link #startEpoch(TrainingState, int)} with the search the trainer's workers offer (null where there are none:
+     * the local trainer), for work over a set too large for the driver alone. By default the same as without it.
+     */
+    default void startEpoch(TrainingState state, int epoch, NeighbourSearch workers) {
+        startEpoch(state, epoch);
+    }
 }

@@ -46,6 +46,14 @@ public final class GlobalNegatives {
      * @param ranking the walk length and top-list size
      */
     public static int[] mine(KeyedState memory, CyclicRanking ranking) {
+        return mine(memory, ranking, null);
+    }
+
+    /**
+     * {@link #mine(KeyedState, CyclicRanking)} with the neighbours searched by {@code search} (the Spark trainer's
+     * executors) instead of in this JVM, when not null: the same exact lists, so the same negatives.
+     */
+    public static int[] mine(KeyedState memory, CyclicRanking ranking, org.reidspark.train.NeighbourSearch search) {
         INDArray all = memory.rows();
         int n = (int) all.size(0);
         long width = all.size(1) - 1;
@@ -55,8 +63,10 @@ public final class GlobalNegatives {
         int m = filled.length;
         if (m < 2) return out;
         INDArray set = Nd4j.pullRows(all, 1, filled).get(NDArrayIndex.all(), NDArrayIndex.interval(1, 1 + width));
-        NearestNeighbours.Lists lists = new NearestNeighbours(set).search(0, m, ranking.neighboursNeeded(), BLOCK);
-        int[] negative = ranking.global(lists.neighbours());
+        int[][] neighbours = search == null
+                ? new NearestNeighbours(set).search(0, m, ranking.neighboursNeeded(), BLOCK).neighbours()
+                : search.neighbours(set.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat(), m, (int) width, ranking.neighboursNeeded());
+        int[] negative = ranking.global(neighbours);
         for (int i = 0; i < m; i++) if (negative[i] != CyclicRanking.NONE) out[filled[i]] = filled[negative[i]];
         return out;
     }

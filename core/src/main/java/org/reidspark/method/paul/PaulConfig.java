@@ -89,8 +89,11 @@ public record PaulConfig(ModelConfig model, InputConfig input, AugmentConfig aug
      *                     batch's centers) or {@value #GLOBAL} (this project's extension: each image against the whole
      *                     image memory, mined on the driver before an epoch, {@link GlobalNegatives})
      * @param refreshEvery {@value #GLOBAL} only: the negatives are mined again every this many epochs
+     * @param driverLimit  {@value #GLOBAL} only: up to this many images with a memory entry the driver mines alone;
+     *                     above it the trainer's executors search the neighbours (the {@code mine} job's search), where
+     *                     there are executors (the Spark trainer)
      */
-    public record Ipfl(double weight, double margin, int walk, int top, String negatives, int refreshEvery)
+    public record Ipfl(double weight, double margin, int walk, int top, String negatives, int refreshEvery, int driverLimit)
             implements java.io.Serializable {
         public static final String IN_BATCH = "in-batch";
         public static final String GLOBAL = "global";
@@ -104,6 +107,7 @@ public record PaulConfig(ModelConfig model, InputConfig input, AugmentConfig aug
             Check.positive(p + "top", top);
             if (!NEGATIVES.contains(negatives)) throw Check.unknownName(p + "negatives", negatives, NEGATIVES);
             Check.positive(p + "refresh-every", refreshEvery);
+            Check.nonNegative(p + "driver-limit", driverLimit);
         }
 
         public boolean global() {
@@ -179,7 +183,7 @@ public record PaulConfig(ModelConfig model, InputConfig input, AugmentConfig aug
                 p.getInt("embedding-dim"), p.getInt("pgn-channels"), p.getInt("pgn-hidden"), p.getString("bank-init"),
                 new Pedal(pe.getDouble("weight"), pe.getDouble("scale"), pe.getInt("neighbours"), pe.getDouble("bank-momentum")),
                 new Ipfl(ip.getDouble("weight"), ip.getDouble("margin"), ip.getInt("walk"), ip.getInt("top"),
-                        ip.getString("negatives"), ip.getInt("refresh-every")),
+                        ip.getString("negatives"), ip.getInt("refresh-every"), ip.getInt("driver-limit")),
                 new Supervised(su.getDouble("triplet-weight"), su.getDouble("triplet-margin")), p.getString("surrogates"));
     }
 

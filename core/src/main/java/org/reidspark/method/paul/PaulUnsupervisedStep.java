@@ -88,6 +88,15 @@ final class PaulUnsupervisedStep implements Step {
      */
     @Override
     public void startEpoch(TrainingState state, int epoch) {
+        startEpoch(state, epoch, null);
+    }
+
+    /**
+     * As {@link #startEpoch(TrainingState, int)}; with more than {@code ipfl.driver-limit} images with an entry, the
+     * neighbours are searched by {@code workers} (the Spark trainer's executors) where given.
+     */
+    @Override
+    public void startEpoch(TrainingState state, int epoch, org.reidspark.train.NeighbourSearch workers) {
         if (!config.ipfl().global()) return;
         KeyedState memory = state.keyed(PaulMethod.IMAGE_MEMORY);
         KeyedState earlier = GlobalNegatives.of(state);
@@ -95,14 +104,17 @@ final class PaulUnsupervisedStep implements Step {
         int entries = BankState.size(memory);
         if (entries < 2) return;
         long start = System.nanoTime();
-        int[] negatives = GlobalNegatives.mine(memory, new CyclicRanking(config.ipfl().walk(), config.ipfl().top()));
+        boolean spread = workers != null && entries > config.ipfl().driverLimit();
+        int[] negatives = GlobalNegatives.mine(memory, new CyclicRanking(config.ipfl().walk(), config.ipfl().top()),
+                spread ? workers : null);
         KeyedState fresh = GlobalNegatives.state(memory.keys(), negatives);
         if (earlier == null) state.putAux(GlobalNegatives.STATE, fresh);
         else earlier.rows().assign(fresh.rows()); // in place, not marked touched: the workers' merge keeps it
         int found = 0;
         for (int n : negatives) if (n != CyclicRanking.NONE) found++;
         LOG.info("IPFL: global cyclic-ranking negatives mined before epoch {} over the image memory ({} of {} images have an"
-                        + " entry): {} have a negative, {} s", epoch + 1, entries, memory.keys().length, found,
+                        + " entry; neighbours searched {}): {} have a negative, {} s", epoch + 1, entries, memory.keys().length,
+                spread ? "by the executors" : "on the driver", found,
                 String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e9));
     }
 

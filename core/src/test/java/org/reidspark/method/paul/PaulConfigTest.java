@@ -31,7 +31,7 @@ class PaulConfigTest {
         assertEquals(0.0, c.pgnLrFactor());
         assertEquals(1e-4, c.lr());
         assertEquals(new PaulConfig.Pedal(2, 15, 10, 0.1), c.pedal());
-        assertEquals(new PaulConfig.Ipfl(1, 2, 15, 3, "in-batch", 1), c.ipfl());
+        assertEquals(new PaulConfig.Ipfl(1, 2, 15, 3, "in-batch", 1, 20000), c.ipfl());
         assertEquals(new PaulConfig.Supervised(0.1, 1), c.supervised());
         assertEquals(0.7, c.surrogate().cropMinArea());
         assertEquals(0.95, c.surrogate().cropMaxArea());

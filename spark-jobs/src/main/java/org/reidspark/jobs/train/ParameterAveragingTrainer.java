@@ -128,6 +128,7 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
                 frozen == null ? "" : ", frozen components (" + frozenBytes + " bytes) sent to each executor once");
         Broadcast<byte[]> frozenParts = frozen;
         Step driverStep = method.step(data, seed);
+        org.reidspark.train.NeighbourSearch search = new org.reidspark.jobs.mine.SparkNeighbourSearch(jsc);
         try {
             return new EpochLoop(train, checkpoints, evaluator).run(state, new EpochLoop.Rounds() {
                 @Override
@@ -137,7 +138,8 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
 
                 @Override
                 public void startEpoch(TrainingState s, int epoch) {
-                    driverStep.startEpoch(s, epoch); // e.g. PAUL's global negatives, broadcast with the next round
+                    // e.g. PAUL's global negatives, broadcast with the next round; a large search runs on the executors
+                    driverStep.startEpoch(s, epoch, search);
                 }
 
                 @Override

@@ -217,12 +217,16 @@ class MethodContractSparkTest {
      * A step's work before an epoch runs on the driver with the merged state and reaches the workers: PAUL's global
      * negatives ({@code reid.paul.ipfl.negatives = global}), mined over the image memory that epoch 0 filled, are in the
      * state the workers train epoch 1 with; two epochs on Spark give the local reference that mines between the epochs
-     * itself, and the negatives survive the merge unchanged (no worker writes them).
+     * itself, and the negatives survive the merge unchanged (no worker writes them). With {@code ipfl.driver-limit = 0}
+     * the neighbours are searched on the executors ({@link org.reidspark.jobs.mine.SparkNeighbourSearch}) and the
+     * negatives are still the reference's, mined in one JVM.
      */
-    @org.junit.jupiter.api.Test
-    void paulsGlobalNegativesAreMinedOnTheDriverBetweenEpochsAndReachTheWorkers() throws Exception {
+    @ParameterizedTest(name = "driver-limit {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {20000, 0})
+    void paulsGlobalNegativesAreMinedOnTheDriverBetweenEpochsAndReachTheWorkers(int driverLimit) throws Exception {
         Config config = PaulContractTest.tiny().withValue("reid.paul.ipfl.negatives",
-                com.typesafe.config.ConfigValueFactory.fromAnyRef("global"));
+                com.typesafe.config.ConfigValueFactory.fromAnyRef("global"))
+                .withValue("reid.paul.ipfl.driver-limit", com.typesafe.config.ConfigValueFactory.fromAnyRef(driverLimit));
         Method method = Methods.of(config);
         InputConfig input = InputConfig.from(config);
         int h = input.height();
