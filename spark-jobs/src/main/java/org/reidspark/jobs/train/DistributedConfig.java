@@ -13,24 +13,28 @@ import org.reidspark.config.Check;
  * @param exchange       what a round moves: {@code full} (the whole trainable state both ways in fp32, optimizer state
  *                       averaged) or {@code compact} (parameters out in fp32, each worker's change back in fp16, each
  *                       worker keeps its own optimizer state)
+ * @param optimizerEvery compact only: every this many rounds the workers' optimizer states are averaged too (their
+ *                       whole state comes back, and the average goes out with the next round's parameters); 0 = never
  */
-public record DistributedConfig(int workers, int averagingSteps, String lrScaling, int faultRound, String exchange) {
+public record DistributedConfig(int workers, int averagingSteps, String lrScaling, int faultRound, String exchange,
+                                int optimizerEvery) {
     public DistributedConfig {
         Check.positive("reid.distributed.workers", workers);
         Check.positive("reid.distributed.averaging-steps", averagingSteps);
         Check.oneOf("reid.distributed.lr-scaling", lrScaling, "none", "linear", "sqrt");
         Check.oneOf("reid.distributed.exchange", exchange, "full", "compact");
+        Check.nonNegative("reid.distributed.optimizer-every", optimizerEvery);
     }
 
     /** The full exchange. */
     public DistributedConfig(int workers, int averagingSteps, String lrScaling, int faultRound) {
-        this(workers, averagingSteps, lrScaling, faultRound, "full");
+        this(workers, averagingSteps, lrScaling, faultRound, "full", 0);
     }
 
     public static DistributedConfig from(Config c) {
         Config d = c.getConfig("reid.distributed");
         return new DistributedConfig(d.getInt("workers"), d.getInt("averaging-steps"), d.getString("lr-scaling"),
-                d.getInt("fault-round"), d.getString("exchange"));
+                d.getInt("fault-round"), d.getString("exchange"), d.getInt("optimizer-every"));
     }
 
     /** Whether rounds use the compact exchange. */

@@ -47,7 +47,8 @@ import java.util.Map;
  *       exactly the same update, so a lost executor leaves the result correct.</li>
  *   <li>{@code compact}: the parameters and merged auxiliary state out, each worker's change back in half precision
  *       ({@link MergeAccumulator#addChange}); each worker keeps its own optimizer state in its resident state (kept
- *       per worker). About a quarter of the bytes with Adam. A worker whose task runs where its resident state is not
+ *       per worker), averaged with everything else every {@code reid.distributed.optimizer-every} rounds (0: never).
+ *       About a quarter of the bytes with Adam when never averaged. A worker whose task runs where its resident state is not
  *       (a lost executor, a retry after a failure) starts its optimizer state again from the driver's: the training
  *       goes on, though not bit for bit as without the failure.</li>
  * </ul>
@@ -128,6 +129,7 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
                 frozen == null ? "" : ", frozen components (" + frozenBytes + " bytes) sent to each executor once");
         Broadcast<byte[]> frozenParts = frozen;
         Step driverStep = method.step(data, seed);
+        boolean[] optimizerAveraged = {false}; // the last round averaged the workers' optimizer states (compact)
         org.reidspark.train.NeighbourSearch search = new org.reidspark.jobs.mine.SparkNeighbourSearch(jsc);
         try {
             return new EpochLoop(train, checkpoints, evaluator).run(state, new EpochLoop.Rounds() {
@@ -148,11 +150,15 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
                     long start = System.nanoTime();
                     long templateBytes = template.update(s);
                     boolean compact = distributed.compact();
-                    byte[] bytes = StateValues.encode(s, !compact);
+                    int round = epoch * roundsPerEpoch + r;
+                    // compact: every optimizer-every rounds the workers return their whole state, optimizer included, and
+                    // the next round sends the averaged optimizer state out with the parameters
+                    boolean sync = compact && distributed.optimizerEvery() > 0 && (round + 1) % distributed.optimizerEvery() == 0;
+                    byte[] bytes = StateValues.encode(s, !compact || optimizerAveraged[0]);
+                    optimizerAveraged[0] = sync;
                     double encode = (System.nanoTime() - start) / 1e9;
                     Broadcast<byte[]> bc = jsc.broadcast(bytes);
                     Broadcast<byte[]> tb = template.broadcast;
-                    int round = epoch * roundsPerEpoch + r;
                     double lrFactor = factor * lrScale;
                     WorkerResult result;
                     try {
@@ -161,10 +167,10 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
                             injectFault(worker.faultRound(), round);
                             Shard shard = it.next();
                             long t0 = System.nanoTime();
-                            int slot = compact ? org.apache.spark.TaskContext.getPartitionId() : -1;
+                            int slot = compact ? org.apache.spark.TaskContext.getPartitionId() : -1; // its own optimizer state
                             TrainingState resident = ResidentStates.borrow(tb, frozenParts, device, slot);
                             StateValues.assign(bc.value(), resident);
-                            Map<String, INDArray> base = compact ? StateValues.snapshot(resident) : null;
+                            Map<String, INDArray> base = compact && !sync ? StateValues.snapshot(resident) : null;
                             double assign = (System.nanoTime() - t0) / 1e9;
                             WorkerResult out = runRound(shard, resident, base, worker, epoch, round, lrFactor);
                             out.seconds()[0] = assign;

@@ -163,7 +163,7 @@ class MethodContractSparkTest {
         TrainingState distributed = initial.copy();
         List<EpochLoop.EpochRecord> curve;
         try (ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, train,
-                new DistributedConfig(2, STEPS, "none", -1, "compact"), loader, null, null)) {
+                new DistributedConfig(2, STEPS, "none", -1, "compact", 0), loader, null, null)) {
             curve = trainer.train(method, data, SEED, distributed, shards, 2 * STEPS);
         }
 
@@ -210,6 +210,41 @@ class MethodContractSparkTest {
         assertEquals(org.reidspark.train.StateValues.encode(distributed, false).length, curve.get(0).broadcastBytes(),
                 name + ": a round sends the values without the optimizer state");
         assertTrue(curve.get(0).broadcastBytes() < org.reidspark.train.StateValues.encode(distributed).length, name);
+        shards.unpersist();
+    }
+
+    /**
+     * The compact exchange with the workers' optimizer states averaged every round ({@code optimizer-every = 1}) is the
+     * full exchange: each round's whole states come back, and the next round sends the averaged optimizer state out.
+     * With them averaged every other round it is neither (the test would catch a sync that did nothing).
+     */
+    @org.junit.jupiter.api.Test
+    void compactWithTheOptimizerAveragedEveryRoundIsTheFullExchange() throws Exception {
+        Config config = BotContractTest.tiny();
+        Method method = Methods.of(config);
+        InputConfig input = InputConfig.from(config);
+        int h = input.height();
+        int w = input.width();
+        ContractData d = new ContractData(8, h, w);
+        TrainingData data = TrainingData.of(d.manifest());
+        TrainingState initial = method.initialize(data, SEED, null);
+        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(8, h, w).trainShard(i, 2)).cache();
+        TrainConfig train = new TrainConfig(1, 1, 1, 0, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
+        Map<String, TrainingState> out = new java.util.LinkedHashMap<>();
+        for (String setting : List.of("full", "compact-1", "compact-2", "compact-0")) {
+            TrainingState s = initial.copy();
+            DistributedConfig dc = setting.equals("full") ? new DistributedConfig(2, 1, "none", -1)
+                    : new DistributedConfig(2, 1, "none", -1, "compact", Integer.parseInt(setting.substring(8)));
+            try (ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, train, dc, new LoaderConfig(1, 2), null, null)) {
+                trainer.train(method, data, SEED, s, shards, 4); // four rounds of one step
+            }
+            out.put(setting, s);
+        }
+        var full = out.get("full").network("reid").params();
+        assertTrue(full.equalsWithEps(out.get("compact-1").network("reid").params(), 1e-5), "optimizer averaged every round = full");
+        assertTrue(!full.equalsWithEps(out.get("compact-2").network("reid").params(), 1e-5), "every other round is not full");
+        assertTrue(!out.get("compact-2").network("reid").params().equalsWithEps(out.get("compact-0").network("reid").params(), 1e-5),
+                "every other round is not never");
         shards.unpersist();
     }
 
