@@ -65,6 +65,21 @@ class MethodContractSparkTest {
         if (spark != null) spark.stop();
     }
 
+    /** A method of {@code config} on the contract's data: 8 identities, two shards cached on local[2]. */
+    private record Setup(Method method, ContractData d, TrainingData data, TrainingState initial, JavaRDD<Shard> shards) {
+    }
+
+    private Setup setup(Config config) {
+        Method method = Methods.of(config);
+        InputConfig input = InputConfig.from(config);
+        int h = input.height();
+        int w = input.width();
+        ContractData d = new ContractData(8, h, w);
+        TrainingData data = TrainingData.of(d.manifest());
+        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(8, h, w).trainShard(i, 2)).cache();
+        return new Setup(method, d, data, method.initialize(data, SEED, null), shards);
+    }
+
     static Stream<Arguments> methods() {
         return Stream.of(Arguments.of("bot", BotContractTest.tiny()), Arguments.of("toy", ToyContractTest.tiny()),
                 Arguments.of("cal", CalContractTest.tiny()),
@@ -74,14 +89,12 @@ class MethodContractSparkTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("methods")
     void twoWorkersOnLocalSparkGiveTheLocalReference(String name, Config config) throws Exception {
-        Method method = Methods.of(config);
-        InputConfig input = InputConfig.from(config);
-        int h = input.height();
-        int w = input.width();
-        ContractData d = new ContractData(8, h, w);
-        TrainingData data = TrainingData.of(d.manifest());
-        TrainingState initial = method.initialize(data, SEED, null);
-        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(8, h, w).trainShard(i, 2)).cache();
+        Setup setup = setup(config);
+        Method method = setup.method();
+        ContractData d = setup.d();
+        TrainingData data = setup.data();
+        TrainingState initial = setup.initial();
+        JavaRDD<Shard> shards = setup.shards();
 
         TrainConfig train = new TrainConfig(1, 1, 1, 0, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
         LoaderConfig loader = new LoaderConfig(1, 2);
@@ -150,14 +163,12 @@ class MethodContractSparkTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("methods")
     void compactExchangeGivesItsLocalReference(String name, Config config) throws Exception {
-        Method method = Methods.of(config);
-        InputConfig input = InputConfig.from(config);
-        int h = input.height();
-        int w = input.width();
-        ContractData d = new ContractData(8, h, w);
-        TrainingData data = TrainingData.of(d.manifest());
-        TrainingState initial = method.initialize(data, SEED, null);
-        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(8, h, w).trainShard(i, 2)).cache();
+        Setup setup = setup(config);
+        Method method = setup.method();
+        ContractData d = setup.d();
+        TrainingData data = setup.data();
+        TrainingState initial = setup.initial();
+        JavaRDD<Shard> shards = setup.shards();
         TrainConfig train = new TrainConfig(1, 1, 1, 0, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
         LoaderConfig loader = new LoaderConfig(1, 2);
         TrainingState distributed = initial.copy();
@@ -221,14 +232,12 @@ class MethodContractSparkTest {
     @org.junit.jupiter.api.Test
     void compactWithTheOptimizerAveragedEveryRoundIsTheFullExchange() throws Exception {
         Config config = BotContractTest.tiny();
-        Method method = Methods.of(config);
-        InputConfig input = InputConfig.from(config);
-        int h = input.height();
-        int w = input.width();
-        ContractData d = new ContractData(8, h, w);
-        TrainingData data = TrainingData.of(d.manifest());
-        TrainingState initial = method.initialize(data, SEED, null);
-        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(8, h, w).trainShard(i, 2)).cache();
+        Setup setup = setup(config);
+        Method method = setup.method();
+        ContractData d = setup.d();
+        TrainingData data = setup.data();
+        TrainingState initial = setup.initial();
+        JavaRDD<Shard> shards = setup.shards();
         TrainConfig train = new TrainConfig(1, 1, 1, 0, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
         Map<String, TrainingState> out = new java.util.LinkedHashMap<>();
         for (String setting : List.of("full", "compact-1", "compact-2", "compact-0")) {
@@ -262,14 +271,12 @@ class MethodContractSparkTest {
         Config config = PaulContractTest.tiny().withValue("reid.paul.ipfl.negatives",
                 com.typesafe.config.ConfigValueFactory.fromAnyRef("global"))
                 .withValue("reid.paul.ipfl.driver-limit", com.typesafe.config.ConfigValueFactory.fromAnyRef(driverLimit));
-        Method method = Methods.of(config);
-        InputConfig input = InputConfig.from(config);
-        int h = input.height();
-        int w = input.width();
-        ContractData d = new ContractData(8, h, w);
-        TrainingData data = TrainingData.of(d.manifest());
-        TrainingState initial = method.initialize(data, SEED, null);
-        JavaRDD<Shard> shards = jsc.parallelize(List.of(0, 1), 2).map(i -> new ContractData(8, h, w).trainShard(i, 2)).cache();
+        Setup setup = setup(config);
+        Method method = setup.method();
+        ContractData d = setup.d();
+        TrainingData data = setup.data();
+        TrainingState initial = setup.initial();
+        JavaRDD<Shard> shards = setup.shards();
         TrainConfig train = new TrainConfig(2, 1, 1, 0, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
         LoaderConfig loader = new LoaderConfig(1, 2);
         TrainingState distributed = initial.copy();
