@@ -119,6 +119,20 @@ public record AveragingTraffic(long parameters, long optimizerValues, long merge
         return round(workers, driverResults, false);
     }
 
+    /**
+     * The compact exchange with the workers' optimizer states averaged every {@code optimizerEvery} rounds
+     * ({@code reid.distributed.optimizer-every}; 0 = never, {@link #round(int, int, boolean)}), per round on average:
+     * of every {@code M} rounds one returns whole states and the next sends the optimizer state out with the parameters.
+     */
+    public Round compactRound(int workers, int driverResults, int optimizerEvery) {
+        if (optimizerEvery < 0) throw new IllegalArgumentException("optimizerEvery must be >= 0, got " + optimizerEvery);
+        Round c = round(workers, driverResults, true);
+        if (optimizerEvery == 0) return c;
+        long m = optimizerEvery;
+        return new Round(workers, driverResults, ((m - 1) * compactBroadcastBytes() + broadcastBytes()) / m,
+                ((m - 1) * compactReturnedBytes() + returnedBytes()) / m);
+    }
+
     /** {@link #round(int, int)} in the full or the compact exchange. */
     public Round round(int workers, int driverResults, boolean compact) {
         if (workers < 1 || driverResults < 1 || driverResults > workers) {

@@ -68,6 +68,11 @@ class AveragingTrafficTest {
         assertEquals(2 * 4400 + 2 * 2280, c.totalBytes());
         assertEquals(t.round(2, 2).totalBytes() * (2 * 4400 + 2 * 2280) / (2 * 12_400 + 2 * 12_400), c.totalBytes());
         assertThrows(IllegalArgumentException.class, () -> new AveragingTraffic(1, 1, 10, 0, 4, 11), "keyed rows are merged values");
+        assertEquals(c, t.compactRound(2, 2, 0), "never averaging the optimizer states is the plain compact exchange");
+        AveragingTraffic.Round every4 = t.compactRound(2, 2, 4); // 3 compact rounds and 1 with whole states each way
+        assertEquals((3 * 4400 + 12_400) / 4, every4.stateBytes());
+        assertEquals((3 * 2280 + 12_400) / 4, every4.returnedBytes());
+        assertEquals(t.round(2, 2).totalBytes(), t.compactRound(2, 2, 1).totalBytes(), "averaged every round: the full exchange's bytes");
     }
 
     @Test

@@ -96,6 +96,8 @@ class ScalingBenchJobTest {
         for (String at : List.of("2@2", "16@2")) { // issue 20: at most a third of the full exchange's bytes
             double ratio = rounds.get(at).get("compactTotalBytes").asDouble() / rounds.get(at).get("totalBytes").asDouble();
             assertTrue(ratio <= 1.0 / 3, "compact / full bytes per round for ResNet-50 at " + at + ": " + ratio);
+            double synced = rounds.get(at).get("compactOptimizerEvery16TotalBytes").asDouble() / rounds.get(at).get("totalBytes").asDouble();
+            assertTrue(synced > ratio && synced <= 1.0 / 3, "with the optimizer averaged every 16 rounds at " + at + ": " + synced);
         }
     }
 

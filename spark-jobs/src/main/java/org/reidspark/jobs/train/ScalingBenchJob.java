@@ -68,6 +68,8 @@ import java.util.stream.IntStream;
  * {@code <reid.run.output>/<reid.run.name>-scaling-shards-<N>} and reused. docs/performance.md has the results.
  */
 public final class ScalingBenchJob implements Job {
+    /** The optimizer-averaging period whose compact bytes are printed beside the plain compact exchange's (measured: docs/performance.md). */
+    static final int OPTIMIZER_EVERY = 16;
     private static final Logger LOG = LoggerFactory.getLogger(ScalingBenchJob.class);
     /** The depth of the trainer's {@code treeReduce} (Spark's default). */
     static final int TRAINER_TREE_DEPTH = 2;
@@ -434,11 +436,13 @@ public final class ScalingBenchJob implements Job {
         Map<Integer, AveragingTraffic.Round> atTrainerDepth = new LinkedHashMap<>();
         List<Map<String, Object>> rounds = new ArrayList<>();
         List<AveragingTraffic.Round> compactRounds = new ArrayList<>();
+        List<AveragingTraffic.Round> syncedRounds = new ArrayList<>();
         for (int w : workerCounts) {
             for (int depth = 1; depth <= 3; depth++) {
                 int partialSums = driverResults(jsc, listener, w, depth);
                 AveragingTraffic.Round r = t.round(w, partialSums);
                 compactRounds.add(t.round(w, partialSums, true));
+                syncedRounds.add(t.compactRound(w, partialSums, OPTIMIZER_EVERY));
                 if (depth == TRAINER_TREE_DEPTH) atTrainerDepth.put(w, r);
                 ctx.out().printf(Locale.ROOT, "| %d | %d%s | %d | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %s | %,.0f..%,.0f | %.1f..%.1f | %.2f..%.2f |%n",
                         w, depth, depth == TRAINER_TREE_DEPTH ? "*" : "", r.driverResults(), r.broadcastBytes() / 1e6,
@@ -462,21 +466,25 @@ public final class ScalingBenchJob implements Job {
                 m.put("compactTotalBytes", c.totalBytes());
                 m.put("compactSerialMinBytes", c.serialMinBytes());
                 m.put("compactSerialMaxBytes", c.serialMaxBytes());
+                m.put("compactOptimizerEvery" + OPTIMIZER_EVERY + "TotalBytes", syncedRounds.get(syncedRounds.size() - 1).totalBytes());
                 rounds.add(m);
             }
         }
         ctx.out().printf(Locale.ROOT, "The compact exchange (reid.distributed.exchange = compact: parameters and merged state out in fp32, "
                         + "each worker's change back in fp16, no optimizer state): %.1f MB to each worker, %.1f MB back from each.%n",
                 t.compactBroadcastBytes() / 1e6, t.compactReturnedBytes() / 1e6);
-        ctx.out().println("| workers | depth | full total MB/round | compact total MB/round | compact / full | compact serial MB (best..worst) |");
-        ctx.out().println("|---|---|---|---|---|---|");
+        ctx.out().println("| workers | depth | full total MB/round | compact total MB/round | compact / full | compact serial MB (best..worst) "
+                + "| compact, optimizer averaged every " + OPTIMIZER_EVERY + " rounds: MB/round | / full |");
+        ctx.out().println("|---|---|---|---|---|---|---|---|");
         for (int i = 0; i < compactRounds.size(); i++) {
             Map<String, Object> m = rounds.get(i);
             AveragingTraffic.Round c = compactRounds.get(i);
+            AveragingTraffic.Round synced = syncedRounds.get(i);
             long full = (Long) m.get("totalBytes");
-            ctx.out().printf(Locale.ROOT, "| %d | %d%s | %,.0f | %,.0f | %.3f | %,.0f..%,.0f |%n", c.workers(), (Integer) m.get("depth"),
+            ctx.out().printf(Locale.ROOT, "| %d | %d%s | %,.0f | %,.0f | %.3f | %,.0f..%,.0f | %,.0f | %.3f |%n", c.workers(), (Integer) m.get("depth"),
                     (Integer) m.get("depth") == TRAINER_TREE_DEPTH ? "*" : "", full / 1e6, c.totalBytes() / 1e6,
-                    c.totalBytes() / (double) full, c.serialMinBytes() / 1e6, c.serialMaxBytes() / 1e6);
+                    c.totalBytes() / (double) full, c.serialMinBytes() / 1e6, c.serialMaxBytes() / 1e6, synced.totalBytes() / 1e6,
+                    synced.totalBytes() / (double) full);
         }
         ctx.out().printf(Locale.ROOT, "Against compute, at the trainer's depth: K steps of %.2f s each (--resnet50-step-seconds); communication "
                 + "(serial bytes, best..worst) not overlapped with compute (rounds are synchronous); fraction = communication / "
