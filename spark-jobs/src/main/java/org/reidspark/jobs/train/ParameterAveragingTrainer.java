@@ -253,7 +253,7 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
     /**
      * One worker's part of one round as a test's reference runs it: the state read from a {@link TrainingState.Part#TRAINABLE}
      * write of the state the round starts from, the frozen components attached (null when there are none), then
-     * {@link #runRound(Shard, TrainingState, Worker, int, int, double)}.
+     * {@link #runRound(Shard, TrainingState, Map, Worker, int, int, double)}.
      */
     static WorkerResult runRound(Shard shard, byte[] stateBytes, TrainingState frozenPart, Worker worker, int epoch,
                                  int round, double lrFactor) {
