@@ -38,37 +38,7 @@ public final class MergeAccumulator implements java.io.Serializable {
 
     /** Adds one worker's state. */
     public MergeAccumulator add(TrainingState s) {
-        mode(false);
-        count++;
-        maxIteration = Math.max(maxIteration, s.iteration());
-        for (Map.Entry<String, ComputationGraph> e : s.networks().asMap().entrySet()) {
-            if (s.networks().frozen(e.getKey())) continue;
-            ComputationGraph g = e.getValue();
-            graphIterations.merge(e.getKey(), g.getIterationCount(), Math::max);
-            graphEpochs.merge(e.getKey(), g.getEpochCount(), Math::max);
-            accumulate(paramSums, e.getKey(), g.params());
-            INDArray upd = updaterState(g);
-            if (upd != null) accumulate(updaterSums, e.getKey(), upd);
-        }
-        for (Map.Entry<String, AuxState> e : s.aux().entrySet()) {
-            if (e.getValue() instanceof DenseState d && d.rule() == MergeRule.AVERAGE) {
-                accumulate(denseSums, e.getKey(), d.value());
-            } else if (e.getValue() instanceof KeyedState k) {
-                addKeyed(e.getKey(), k);
-            }
-        }
-        return this;
-    }
-
-    private void addKeyed(String name, KeyedState k) {
-        INDArray sum = keyedSums.computeIfAbsent(name, x -> Nd4j.zeros(k.rows().dataType(), k.rows().shape()));
-        int[] counts = keyedCounts.computeIfAbsent(name, x -> new int[k.keys().length]);
-        for (int i = 0; i < counts.length; i++) {
-            if (k.touched(i)) {
-                sum.getRow(i).addi(k.rows().getRow(i));
-                counts[i]++;
-            }
-        }
+        return add(s, null);
     }
 
     /**
@@ -78,20 +48,36 @@ public final class MergeAccumulator implements java.io.Serializable {
      * precision ({@link RawArrays}); {@link #applyTo} adds their mean to the state the round started from.
      */
     public MergeAccumulator addChange(TrainingState s, Map<String, INDArray> base) {
-        mode(true);
+        if (base == null) throw new IllegalArgumentException("a change needs the round's snapshot");
+        return add(s, base);
+    }
+
+    /** The state of {@code s} ({@code base} null) or its change since {@code base}. */
+    private MergeAccumulator add(TrainingState s, Map<String, INDArray> base) {
+        boolean change = base != null;
+        mode(change);
         count++;
         maxIteration = Math.max(maxIteration, s.iteration());
         for (Map.Entry<String, ComputationGraph> e : StateValues.trained(s)) {
             ComputationGraph g = e.getValue();
             graphIterations.merge(e.getKey(), g.getIterationCount(), Math::max);
             graphEpochs.merge(e.getKey(), g.getEpochCount(), Math::max);
-            accumulate(paramSums, e.getKey(), g.params().sub(baseOf(base, "network " + e.getKey())));
+            accumulate(paramSums, e.getKey(), change ? g.params().sub(baseOf(base, "network " + e.getKey())) : g.params());
+            INDArray upd = change ? null : updaterState(g);
+            if (upd != null) accumulate(updaterSums, e.getKey(), upd);
         }
         for (Map.Entry<String, AuxState> e : s.aux().entrySet()) {
             if (e.getValue() instanceof DenseState d && d.rule() == MergeRule.AVERAGE) {
-                accumulate(denseSums, e.getKey(), d.value().sub(baseOf(base, "dense " + e.getKey())));
+                accumulate(denseSums, e.getKey(), change ? d.value().sub(baseOf(base, "dense " + e.getKey())) : d.value());
             } else if (e.getValue() instanceof KeyedState k) {
-                addKeyed(e.getKey(), k);
+                INDArray sum = keyedSums.computeIfAbsent(e.getKey(), x -> Nd4j.zeros(k.rows().dataType(), k.rows().shape()));
+                int[] counts = keyedCounts.computeIfAbsent(e.getKey(), x -> new int[k.keys().length]);
+                for (int i = 0; i < counts.length; i++) {
+                    if (k.touched(i)) {
+                        sum.getRow(i).addi(k.rows().getRow(i));
+                        counts[i]++;
+                    }
+                }
             }
         }
         return this;

@@ -5,9 +5,7 @@ import org.reidspark.data.synth.SynthPlan.Kind;
 import org.reidspark.data.synth.SynthPlan.Task;
 
 import java.awt.image.BufferedImage;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,11 +29,8 @@ public final class Counterfactuals {
 
     /** The counterfactuals of the dataset {@code cfg} generates (its plan and cameras, rebuilt; nothing is read). */
     public Counterfactuals(SynthConfig cfg) {
-        SynthPlan plan = SynthPlan.build(cfg);
-        List<Camera> cameras = new ArrayList<>();
-        for (int c = 0; c < cfg.cameras(); c++) cameras.add(Camera.create(cfg.seed(), c, cfg.cameras(), cfg.height(), cfg.width()));
-        this.renderer = new Renderer(cfg.seed(), cfg.height(), cfg.width(), cameras);
-        for (Task t : plan.tasks) {
+        this.renderer = Renderer.of(cfg);
+        for (Task t : SynthPlan.build(cfg).tasks) {
             if (t.kind() != Kind.JUNK) byName.put(t.fileName(), t);
         }
     }

@@ -48,6 +48,13 @@ final class Renderer {
     private final int width;
     private final List<Camera> cameras;
 
+    /** The renderer of the dataset {@code cfg} describes: its seed, size and cameras. */
+    static Renderer of(SynthConfig cfg) {
+        List<Camera> cameras = new java.util.ArrayList<>();
+        for (int c = 0; c < cfg.cameras(); c++) cameras.add(Camera.create(cfg.seed(), c, cfg.cameras(), cfg.height(), cfg.width()));
+        return new Renderer(cfg.seed(), cfg.height(), cfg.width(), cameras);
+    }
+
     Renderer(long seed, int height, int width, List<Camera> cameras) {
         this.seed = seed;
         this.height = height;
@@ -57,6 +64,10 @@ final class Renderer {
 
     int height() {
         return height;
+    }
+
+    List<Camera> cameras() {
+        return cameras;
     }
 
     int width() {

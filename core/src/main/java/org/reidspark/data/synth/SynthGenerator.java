@@ -131,9 +131,7 @@ public final class SynthGenerator {
         SynthVariant v = cfg.variant();
         prepare(fs, root, cfg);
         SynthPlan plan = SynthPlan.build(cfg);
-        List<Camera> cameras = new ArrayList<>();
-        for (int c = 0; c < cfg.cameras(); c++) cameras.add(Camera.create(cfg.seed(), c, cfg.cameras(), cfg.height(), cfg.width()));
-        Renderer renderer = new Renderer(cfg.seed(), cfg.height(), cfg.width(), cameras);
+        Renderer renderer = Renderer.of(cfg);
         int threads = cfg.threads() == 0 ? Runtime.getRuntime().availableProcessors() : cfg.threads();
         LOG.info("synth: rendering {} images ({} variant, {} identities, {} cameras, {}) on {} thread(s) into {}",
                 plan.tasks.size(), v.configName(), cfg.identities(), cfg.cameras(), cfg.size(), threads, root);
@@ -167,7 +165,7 @@ public final class SynthGenerator {
         } finally {
             pool.shutdownNow();
         }
-        write(out, new Path(root, DESCRIPTION), JSON.writeValueAsBytes(description(cfg, plan, cameras, records)));
+        write(out, new Path(root, DESCRIPTION), JSON.writeValueAsBytes(description(cfg, plan, renderer.cameras(), records)));
         write(out, new Path(root, SHEET), Codec.png(contactSheet(out, root, plan, records)));
         Map<Split, Integer> counts = new EnumMap<>(Split.class);
         for (Split s : Split.values()) counts.put(s, 0);

@@ -10,6 +10,7 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -74,7 +75,7 @@ public class MapLayerNormLayer extends BaseLayer<MapLayerNorm> {
         assertInputSet(false);
         Stats st = stats();
         INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, input.shape(), 'c');
-        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp(st.centered(), st.d(), y, 0));
+        Nd4j.getExecutioner().exec(new BroadcastDivOp(st.centered(), st.d(), y, 0));
         Nd4j.getExecutioner().exec(new BroadcastMulOp(y, perChannel(getParam(MapLayerNormParams.GAMMA)), y, 1));
         Nd4j.getExecutioner().exec(new BroadcastAddOp(y, perChannel(getParam(MapLayerNormParams.BETA)), y, 1));
         return y;
@@ -89,7 +90,7 @@ public class MapLayerNormLayer extends BaseLayer<MapLayerNorm> {
         INDArray gamma = perChannel(getParam(MapLayerNormParams.GAMMA));
         // parameters
         INDArray xhat = Nd4j.createUninitialized(dataType, dy.shape(), 'c');
-        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp(st.centered(), st.d(), xhat, 0));
+        Nd4j.getExecutioner().exec(new BroadcastDivOp(st.centered(), st.d(), xhat, 0));
         INDArray dGamma = dy.mul(xhat).sum(0, 2, 3);
         INDArray dBeta = dy.sum(0, 2, 3);
         // input
@@ -100,7 +101,7 @@ public class MapLayerNormLayer extends BaseLayer<MapLayerNorm> {
         INDArray coef = dot.div(st.d().mul(st.d()).muli(st.std()).muli(n - 1));         // [B]
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, dy.shape(), 'c');
         Nd4j.getExecutioner().exec(new BroadcastSubOp(g, meanG, dx, 0));
-        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp(dx, st.d(), dx, 0));
+        Nd4j.getExecutioner().exec(new BroadcastDivOp(dx, st.d(), dx, 0));
         INDArray tail = Nd4j.createUninitialized(dataType, dy.shape(), 'c');
         Nd4j.getExecutioner().exec(new BroadcastMulOp(st.centered(), coef, tail, 0));
         dx.subi(tail);

@@ -63,6 +63,11 @@ public record MinePlan(String source, String modelRunIds, int images, String key
 
     /** The first anchor of partition {@code k}: contiguous runs of the sorted keys, sizes differing by at most one. */
     public int start(int k) {
+        return start(k, images, partitions);
+    }
+
+    /** The first anchor of partition {@code k} of {@code images} anchors in {@code partitions}: as {@link #start(int)}. */
+    static int start(int k, int images, int partitions) {
         return (int) ((long) k * images / partitions);
     }
 

@@ -38,7 +38,7 @@ public final class SparkNeighbourSearch implements NeighbourSearch {
         int partitions = Math.max(1, Math.min(jsc.defaultParallelism(), (n + BLOCK - 1) / BLOCK));
         List<MinePartition.Task> tasks = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
-            tasks.add(new MinePartition.Task(p, (int) ((long) n * p / partitions), (int) ((long) n * (p + 1) / partitions)));
+            tasks.add(new MinePartition.Task(p, MinePlan.start(p, n, partitions), MinePlan.start(p + 1, n, partitions)));
         }
         Broadcast<MinePartition.Set> set = jsc.broadcast(new MinePartition.Set(n, d, rows));
         List<Part> parts;

@@ -35,7 +35,7 @@ import java.util.Map;
  * steps from the round's state with the batches the method's inputs declare; the workers' states are combined
  * pairwise with {@code treeReduce} and merged into the driver's state by each component's declared rule
  * ({@link MergeAccumulator}). The frozen components (a teacher, fixed tables) are broadcast once per training and kept
- * by each executor ({@link FrozenParts}): never re-sent, averaged or returned.
+ * by each executor with its resident states ({@link ResidentStates}): never re-sent, averaged or returned.
  *
  * <p>Executors keep their training states resident between rounds ({@link ResidentStates}): the trainable part's
  * template (graphs and all) is broadcast once per training, and again only when the state's layout changes; a round

@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * The training states an executor keeps between the rounds of a parameter-averaging training: built once per executor
  * JVM and concurrent task from the training's template (a {@link TrainingState.Part#TRAINABLE} write, broadcast once,
- * with the frozen components of {@link FrozenParts} attached), then lent to the tasks of every later round, which
+ * with the frozen components attached: a teacher, fixed tables, read from their own broadcast once per instance and
+ * never sent again), then lent to the tasks of every later round, which
  * write the round's values into them ({@link org.reidspark.train.StateValues}). So a round neither sends nor parses
  * graph configurations and model zips, and builds no network. What a task computes still comes from the round's
  * broadcast alone (every value of the trainable part is overwritten), so a retried task, or one on an executor that
@@ -38,6 +39,8 @@ final class ResidentStates {
     };
     /** Times an instance was built from a template in this JVM (for tests of "built once"). */
     private static long builds;
+    /** Times the frozen components were read from their broadcast in this JVM (once per instance built). */
+    private static long frozenReads;
 
     private ResidentStates() {
     }
@@ -55,15 +58,19 @@ final class ResidentStates {
             ArrayDeque<TrainingState> free = slots == null ? null : slots.get(device + "/" + worker);
             if (free != null && !free.isEmpty()) return free.pop();
             builds++;
+            if (frozen != null) frozenReads++;
         }
-        TrainingState state;
-        try {
-            state = TrainingState.read(new ByteArrayInputStream(template.value()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the broadcast training state", e);
-        }
-        if (frozen != null) state.attach(FrozenParts.borrow(frozen)); // kept with this instance, never returned
+        TrainingState state = read(template, "the broadcast training state");
+        if (frozen != null) state.attach(read(frozen, "the frozen part of the training state"));
         return state;
+    }
+
+    private static TrainingState read(Broadcast<byte[]> bytes, String what) {
+        try {
+            return TrainingState.read(new ByteArrayInputStream(bytes.value()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + what, e);
+        }
     }
 
     /** Returns an instance borrowed with the same arguments, after a round that went through. */
@@ -83,6 +90,13 @@ final class ResidentStates {
     static long builds() {
         synchronized (FREE) {
             return builds;
+        }
+    }
+
+    /** How many times this JVM read frozen components from a broadcast. */
+    static long frozenReads() {
+        synchronized (FREE) {
+            return frozenReads;
         }
     }
 }

@@ -80,6 +80,21 @@ class MethodContractSparkTest {
         return new Setup(method, d, data, method.initialize(data, SEED, null), shards);
     }
 
+    /** Every network's parameters, every auxiliary state and the position of {@code actual} are {@code expected}'s (1e-5). */
+    private static void assertSameState(String what, TrainingState expected, TrainingState actual) {
+        for (String n : expected.networks().names()) {
+            assertTrue(expected.network(n).params().equalsWithEps(actual.network(n).params(), 1e-5), what + ": network " + n);
+        }
+        for (Map.Entry<String, AuxState> e : expected.aux().entrySet()) {
+            if (e.getValue() instanceof DenseState ds) {
+                assertTrue(ds.value().equalsWithEps(actual.dense(e.getKey()).value(), 1e-5), what + ": " + e.getKey());
+            } else if (e.getValue() instanceof KeyedState k) {
+                assertTrue(k.rows().equalsWithEps(actual.keyed(e.getKey()).rows(), 1e-5), what + ": " + e.getKey());
+            }
+        }
+        assertEquals(expected.iteration(), actual.iteration(), what + ": iteration");
+    }
+
     static Stream<Arguments> methods() {
         return Stream.of(Arguments.of("bot", BotContractTest.tiny()), Arguments.of("toy", ToyContractTest.tiny()),
                 Arguments.of("cal", CalContractTest.tiny()),
@@ -101,10 +116,10 @@ class MethodContractSparkTest {
         ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, train,
                 new DistributedConfig(2, STEPS, "none", -1), loader, null, null);
         TrainingState distributed = initial.copy();
-        long readsBefore = FrozenParts.reads();
+        long readsBefore = ResidentStates.frozenReads();
         long buildsBefore = ResidentStates.builds();
         List<EpochLoop.EpochRecord> curve = trainer.train(method, data, SEED, distributed, shards, 2 * STEPS);
-        long reads = FrozenParts.reads() - readsBefore;
+        long reads = ResidentStates.frozenReads() - readsBefore;
         long builds = ResidentStates.builds() - buildsBefore;
         assertEquals(1, curve.size());
         assertEquals(2L * 2 * STEPS * method.trainingInputs().sampling().batchSize(),
@@ -124,18 +139,7 @@ class MethodContractSparkTest {
             }
             acc.applyTo(reference);
         }
-        for (String n : reference.networks().names()) {
-            assertTrue(reference.network(n).params().equalsWithEps(distributed.network(n).params(), 1e-5),
-                    name + ": network " + n + " on Spark differs from the local reference");
-        }
-        for (Map.Entry<String, AuxState> e : reference.aux().entrySet()) {
-            if (e.getValue() instanceof DenseState ds) {
-                assertTrue(ds.value().equalsWithEps(distributed.dense(e.getKey()).value(), 1e-5), name + ": " + e.getKey());
-            } else if (e.getValue() instanceof KeyedState k) {
-                assertTrue(k.rows().equalsWithEps(distributed.keyed(e.getKey()).rows(), 1e-5), name + ": " + e.getKey());
-            }
-        }
-        assertEquals(reference.iteration(), distributed.iteration());
+        assertSameState(name + ": on Spark against the local reference", reference, distributed);
 
         // frozen components: sent once, read at most once per task slot, never in a round's state
         long frozenBytes = initial.hasFrozen() ? initial.toBytes(TrainingState.Part.FROZEN).length : 0;
@@ -200,9 +204,8 @@ class MethodContractSparkTest {
             }
             acc.applyTo(reference);
         }
+        assertSameState(name + ": on Spark against the compact local reference", reference, distributed);
         for (String n : reference.trainedNetworks().keySet()) {
-            assertTrue(reference.network(n).params().equalsWithEps(distributed.network(n).params(), 1e-5),
-                    name + ": network " + n + " on Spark differs from the compact local reference");
             assertTrue(!reference.network(n).params().equalsWithEps(initial.network(n).params(), 1e-6), name + ": it trained");
             var m0 = own.get(0).network(n).getUpdater().getStateViewArray();
             var m1 = own.get(1).network(n).getUpdater().getStateViewArray();
@@ -210,14 +213,6 @@ class MethodContractSparkTest {
                 assertTrue(!m0.equalsWithEps(m1, 1e-6), name + ": each worker keeps an optimizer state of its own");
             }
         }
-        for (Map.Entry<String, AuxState> e : reference.aux().entrySet()) {
-            if (e.getValue() instanceof DenseState ds) {
-                assertTrue(ds.value().equalsWithEps(distributed.dense(e.getKey()).value(), 1e-5), name + ": " + e.getKey());
-            } else if (e.getValue() instanceof KeyedState k) {
-                assertTrue(k.rows().equalsWithEps(distributed.keyed(e.getKey()).rows(), 1e-5), name + ": " + e.getKey());
-            }
-        }
-        assertEquals(reference.iteration(), distributed.iteration());
         assertEquals(org.reidspark.train.StateValues.encode(distributed, false).length, curve.get(0).broadcastBytes(),
                 name + ": a round sends the values without the optimizer state");
         assertTrue(curve.get(0).broadcastBytes() < org.reidspark.train.StateValues.encode(distributed).length, name);
