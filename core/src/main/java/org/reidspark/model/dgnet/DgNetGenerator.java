@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Upsampling2D;
+import org.deeplearning4j.nn.weights.IWeightInit;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
@@ -48,24 +49,35 @@ public final class DgNetGenerator {
     }
 
     private static ConvolutionLayer conv(int in, int out, int kernel, int stride, int dilation) {
-        return new ConvolutionLayer.Builder(kernel, kernel).nIn(in).nOut(out).stride(stride, stride).dilation(dilation, dilation)
-                .padding(0, 0).activation(Activation.IDENTITY).weightInit(WeightInit.RELU).biasInit(0).hasBias(true).build();
+        return conv(in, out, kernel, stride, dilation, WeightInit.RELU.getWeightInitFunction());
     }
 
-    private static ActivationLayer lrelu() {
+    /** A convolution with a bias (0 at first), no padding, linear; weights drawn by {@code init}. */
+    static ConvolutionLayer conv(int in, int out, int kernel, int stride, int dilation, IWeightInit init) {
+        return new ConvolutionLayer.Builder(kernel, kernel).nIn(in).nOut(out).stride(stride, stride).dilation(dilation, dilation)
+                .padding(0, 0).activation(Activation.IDENTITY).weightInit(init).biasInit(0).hasBias(true).build();
+    }
+
+    static ActivationLayer lrelu() {
         return new ActivationLayer.Builder().activation(new ActivationLReLU(SLOPE)).build();
     }
 
     /** {@code Conv2dBlock}: reflection pad, conv, then {@code norm} ("in", "ln" or "none") and lrelu if {@code act}. */
     private static String block(ComputationGraphConfiguration.GraphBuilder g, String name, String x, int in, int out, int kernel,
                                 int stride, int dilation, String norm, boolean act) {
+        return block(g, name, x, in, out, kernel, stride, dilation, norm, act, WeightInit.RELU.getWeightInitFunction());
+    }
+
+    /** {@code Conv2dBlock} with the convolution's weights drawn by {@code init}. */
+    static String block(ComputationGraphConfiguration.GraphBuilder g, String name, String x, int in, int out, int kernel,
+                        int stride, int dilation, String norm, boolean act, IWeightInit init) {
         String cur = x;
         int pad = dilation * (kernel - 1) / 2;
         if (pad > 0) {
             g.addLayer(name + "_pad", new ReflectionPad(pad), cur);
             cur = name + "_pad";
         }
-        g.addLayer(name + "_conv", conv(in, out, kernel, stride, dilation), cur);
+        g.addLayer(name + "_conv", conv(in, out, kernel, stride, dilation, init), cur);
         cur = name + "_conv";
         switch (norm) {
             case "in" -> {
