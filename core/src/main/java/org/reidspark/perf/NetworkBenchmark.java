@@ -274,7 +274,8 @@ public final class NetworkBenchmark {
         return String.format(Locale.ROOT, "%.2f", v);
     }
 
-    static double median(double[] values) {
+    /** The median of {@code values} (NaN when empty). */
+    public static double median(double[] values) {
         if (values.length == 0) return Double.NaN;
         double[] s = values.clone();
         Arrays.sort(s);

@@ -3,6 +3,7 @@ package org.reidspark.jobs;
 import org.reidspark.jobs.augment.AugmentBenchJob;
 import org.reidspark.jobs.augment.AugmentJob;
 import org.reidspark.jobs.evaluate.EvaluateJob;
+import org.reidspark.jobs.extract.ExtractBenchJob;
 import org.reidspark.jobs.extract.ExtractJob;
 import org.reidspark.jobs.mine.MineBenchJob;
 import org.reidspark.jobs.mine.MineJob;
@@ -18,7 +19,7 @@ import java.util.List;
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
     public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "retrain", "registry",
-            "report", "ablation", "dcr-parts", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "mine", "mine-bench", "augment", "augment-bench", "smoke");
+            "report", "ablation", "dcr-parts", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "extract-bench", "mine", "mine-bench", "augment", "augment-bench", "smoke");
 
     /** The jobs that start no Spark: submit/reid runs them in one plain JVM (its NON_SPARK_JOBS, checked by MainTest). */
     public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation", "dcr-parts", "mine-bench", "augment-bench");
@@ -37,6 +38,7 @@ public final class Jobs {
             case "shard" -> new ShardJob();
             case "evaluate" -> new EvaluateJob();
             case "extract" -> new ExtractJob();
+            case "extract-bench" -> new ExtractBenchJob();
             case "retrain" -> new RetrainJob();
             case "registry" -> new RegistryJob();
             case "report" -> new ReportJob();

@@ -91,14 +91,24 @@ public final class PartitionedWork {
 
     /** A Parquet writer of {@code schema} rows to {@code path} (replaced if present). */
     public static ParquetWriter<Group> writer(Storage storage, Path path, MessageType schema) throws IOException {
-        storage.fs(path); // the cached file system, with checksum side files off
-        Configuration conf = storage.hadoop();
-        return ExampleParquetWriter.builder(HadoopOutputFile.fromPath(path, conf))
-                .withConf(conf)
-                .withType(schema)
+        return build(ExampleParquetWriter.builder(outputFile(storage, path)).withType(schema), storage);
+    }
+
+    /**
+     * {@code builder}'s writer with the settings of {@link #writer}: the storage's Hadoop configuration, an existing file
+     * replaced, Snappy compression.
+     */
+    public static <T, B extends ParquetWriter.Builder<T, B>> ParquetWriter<T> build(B builder, Storage storage) throws IOException {
+        return builder.withConf(storage.hadoop())
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
                 .build();
+    }
+
+    /** {@code path} as Parquet's output file, through the storage's cached file system. */
+    public static HadoopOutputFile outputFile(Storage storage, Path path) throws IOException {
+        storage.fs(path); // the cached file system, with checksum side files off
+        return HadoopOutputFile.fromPath(path, storage.hadoop());
     }
 
     /** Moves a finished temporary file to its final name, replacing a file a failed attempt left there. */

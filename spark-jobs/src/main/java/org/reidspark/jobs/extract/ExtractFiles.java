@@ -25,8 +25,8 @@ import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
  * same way; the layout and its rules are {@link PartitionedWork}'s). A rerun redoes exactly the partitions without
  * that marker, replacing whatever a failed attempt left.
  *
- * <p>The files are written on the executors with Parquet's own writer (not Spark's, whose commit protocol covers a
- * whole job, not one partition); Spark reads them as {@code uri: string, embedding: array<float>, model_run_id:
+ * <p>The files are written on the executors with Parquet's own writer ({@link EmbeddingRows} for the embeddings; not
+ * Spark's, whose commit protocol covers a whole job, not one partition); Spark reads them as {@code uri: string, embedding: array<float>, model_run_id:
  * string, dims: int} (plus one {@code array<float>} column per further test-feature array of the method, e.g.
  * {@code parts} and {@code visibility}, between {@code embedding} and {@code model_run_id}) and
  * {@code uri: string, reason: string}.
@@ -95,16 +95,6 @@ public final class ExtractFiles {
     /** A Parquet writer of {@code schema} rows to {@code path} (replaced if present). */
     static ParquetWriter<Group> writer(Storage storage, Path path, MessageType schema) throws IOException {
         return PartitionedWork.writer(storage, path, schema);
-    }
-
-    /** One row: {@code values[a]} is the image's row of array {@code arrays.get(a)} ({@code embedding} first). */
-    static Group embeddingRow(SimpleGroupFactory rows, String uri, List<String> arrays, float[][] values, String modelRunId) {
-        Group g = rows.newGroup().append("uri", uri);
-        for (int a = 0; a < arrays.size(); a++) {
-            Group list = g.addGroup(arrays.get(a));
-            for (float v : values[a]) list.addGroup("list").append("element", v);
-        }
-        return g.append("model_run_id", modelRunId).append("dims", values[0].length);
     }
 
     static Group unreadableRow(SimpleGroupFactory rows, String uri, String reason) {

@@ -168,7 +168,9 @@ public final class ExtractJob implements Job {
                         + " earlier attempt", plan.images(), plan.source(), plan.partitions(), model.runId(), model.location(),
                 input.height(), input.width(), todo.size(), complete.size());
         SparkSession spark = session.get();
+        long stageStart = System.nanoTime();
         if (!todo.isEmpty()) run(spark, todo, model, plan, dir, ctx, config);
+        double stageSeconds = (System.nanoTime() - stageStart) / 1e9;
 
         Set<Integer> now = complete(storage, work, plan.partitions());
         if (now.size() != plan.partitions()) {
@@ -203,6 +205,7 @@ public final class ExtractJob implements Job {
         info.put("embedded", embedded);
         info.put("unreadable", unreadable);
         info.put("partitionsThisAttempt", todo.size());
+        info.put("stageSeconds", stageSeconds);
         info.put("embeddings", ExtractFiles.EMBEDDINGS);
         info.put("unreadableImages", ExtractFiles.UNREADABLE);
         if (config.npy()) info.put("npy", NpyExport.FOLDER);

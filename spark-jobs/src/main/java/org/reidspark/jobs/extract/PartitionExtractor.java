@@ -87,7 +87,11 @@ final class PartitionExtractor {
         InputConfig input = settings.embedding().input();
         LoaderConfig loader = settings.embedding().loader();
         int batchSize = settings.embedding().embed().batchSize();
-        TestNetwork network = model.open();
+        TestNetwork network = Resident.network(settings.modelRunId(), model);
+        double openSeconds = (System.nanoTime() - start) / 1e9;
+        long waitNanos = 0;
+        long embedNanos = 0;
+        long writeNanos = 0;
         ImageSource images = ImageSource.decoding(storage, settings.decode().decoder(Alpha.byName(input.alpha())),
                 input.height(), input.width());
         Embedder embedder = new Embedder(network, input, images, loader, batchSize, settings.embedding().embed().flip());
@@ -106,9 +110,7 @@ final class PartitionExtractor {
         int embedded = 0;
         List<Decoded> bad = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(loader.threads(), daemon("reid-extract-read-" + POOLS.incrementAndGet() + "-"));
-        org.apache.parquet.schema.MessageType schema = ExtractFiles.embeddingSchema(arrays);
-        try (ParquetWriter<Group> out = ExtractFiles.writer(storage, embeddingsTmp, schema)) {
-            SimpleGroupFactory rows = new SimpleGroupFactory(schema);
+        try (ParquetWriter<EmbeddingRows.Row> out = EmbeddingRows.writer(storage, embeddingsTmp, arrays)) {
             ArrayDeque<List<Future<Decoded>>> ahead = new ArrayDeque<>();
             int submitted = 0;
             int done = 0;
@@ -125,18 +127,30 @@ final class PartitionExtractor {
                 List<Future<Decoded>> batch = ahead.poll();
                 if (batch == null) break;
                 List<Decoded> good = new ArrayList<>(batch.size());
+                long t0 = System.nanoTime();
                 for (Future<Decoded> f : batch) {
                     Decoded d = take(f);
                     (d.problem() == null ? good : bad).add(d);
                 }
+                long t1 = System.nanoTime();
+                waitNanos += t1 - t0;
                 if (!good.isEmpty()) {
-                    Map<String, INDArray> e = embedder.embedBatch(normalizer.batch(good.stream().map(Decoded::image).toList()));
+                    INDArray normalized = normalizer.batch(good.stream().map(Decoded::image).toList());
+                    Map<String, INDArray> e;
+                    synchronized (Resident.class) { // one forward pass at a time in this JVM, on all of ND4J's threads
+                        e = embedder.embedBatch(normalized);
+                    }
+                    float[][][] batchValues = new float[arrays.size()][][]; // [array][row][value], one copy per array
+                    for (int a = 0; a < batchValues.length; a++) batchValues[a] = e.get(arrays.get(a)).toFloatMatrix();
+                    long t2 = System.nanoTime();
+                    embedNanos += t2 - t1;
                     for (int i = 0; i < good.size(); i++) {
                         float[][] values = new float[arrays.size()][];
-                        for (int a = 0; a < values.length; a++) values[a] = e.get(arrays.get(a)).getRow(i).toFloatVector();
-                        out.write(ExtractFiles.embeddingRow(rows, good.get(i).uri(), arrays, values, settings.modelRunId()));
+                        for (int a = 0; a < values.length; a++) values[a] = batchValues[a][i];
+                        out.write(new EmbeddingRows.Row(good.get(i).uri(), values, settings.modelRunId()));
                         embedded++;
                     }
+                    writeNanos += System.nanoTime() - t2;
                 }
                 done += batch.size();
                 if (System.nanoTime() - lastLog > PROGRESS_NANOS && done < uris.length) {
@@ -166,10 +180,35 @@ final class PartitionExtractor {
         marker.put("unreadable", bad.size());
         marker.put("seconds", seconds);
         org.reidspark.jobs.PartitionedWork.writeMarker(storage, work, k, attempt, marker);
-        LOG.info("{}: {} images, {} embedded, {} unreadable in {} s ({} images/s)", what, uris.length, embedded, bad.size(),
+        LOG.info("{}: {} images, {} embedded, {} unreadable in {} s ({} images/s; opening the model {} s, waiting for images {} s,"
+                        + " normalizing and embedding {} s, writing rows {} s)", what, uris.length, embedded, bad.size(),
                 String.format(java.util.Locale.ROOT, "%.1f", seconds),
-                String.format(java.util.Locale.ROOT, "%.1f", uris.length / Math.max(seconds, 1e-9)));
+                String.format(java.util.Locale.ROOT, "%.1f", uris.length / Math.max(seconds, 1e-9)),
+                String.format(java.util.Locale.ROOT, "%.2f", openSeconds), String.format(java.util.Locale.ROOT, "%.2f", waitNanos / 1e9),
+                String.format(java.util.Locale.ROOT, "%.2f", embedNanos / 1e9), String.format(java.util.Locale.ROOT, "%.2f", writeNanos / 1e9));
         return outcome;
+    }
+
+    /**
+     * The executor JVM's embedding network: restored once per model (keyed by its run id) and shared by the JVM's
+     * extract tasks, which run its forward passes one at a time (synchronized on this class). A forward pass already
+     * uses all of ND4J's threads (one per core); concurrent passes in one JVM only oversubscribe the cores, while the
+     * tasks' reading, decoding, normalizing and writing still overlap. Holds the last model only.
+     */
+    static final class Resident {
+        private static String key;
+        private static TestNetwork network;
+
+        private Resident() {
+        }
+
+        static synchronized TestNetwork network(String modelRunId, TestModel model) {
+            if (!modelRunId.equals(key)) {
+                network = model.open();
+                key = modelRunId;
+            }
+            return network;
+        }
     }
 
     /**

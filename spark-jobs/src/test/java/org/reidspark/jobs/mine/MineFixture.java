@@ -2,7 +2,6 @@ package org.reidspark.jobs.mine;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
@@ -10,6 +9,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.artifact.Storage;
 import org.reidspark.jobs.PartitionedWork;
+import org.reidspark.eval.TestFeatures;
+import org.reidspark.jobs.extract.EmbeddingRows;
 import org.reidspark.jobs.extract.ExtractFiles;
 import org.reidspark.jobs.testing.JobRun;
 import org.reidspark.method.paul.CyclicRanking;
@@ -40,17 +41,11 @@ final class MineFixture {
         List<Integer> order = new ArrayList<>();
         for (int i = n - 1; i >= 0; i -= 2) order.add(i);
         for (int i = n - 2; i >= 0; i -= 2) order.add(i);
-        SimpleGroupFactory groups = new SimpleGroupFactory(ExtractFiles.EMBEDDING_SCHEMA);
         for (int part = 0; part < 2; part++) {
             org.apache.hadoop.fs.Path file = PartitionedWork.file(Storage.path(dir.toString()), ExtractFiles.EMBEDDINGS, part);
-            try (ParquetWriter<Group> out = PartitionedWork.writer(storage, file, ExtractFiles.EMBEDDING_SCHEMA)) {
+            try (ParquetWriter<EmbeddingRows.Row> out = EmbeddingRows.writer(storage, file, List.of(TestFeatures.EMBEDDING))) {
                 List<Integer> mine = part == 0 ? order.subList(0, order.size() / 2) : order.subList(order.size() / 2, order.size());
-                for (int i : mine) {
-                    Group g = groups.newGroup().append("uri", keys.get(i));
-                    Group list = g.addGroup("embedding");
-                    for (float v : rows[i]) list.addGroup("list").append("element", v);
-                    out.write(g.append("model_run_id", "run-1").append("dims", rows[i].length));
-                }
+                for (int i : mine) out.write(new EmbeddingRows.Row(keys.get(i), new float[][]{rows[i]}, "run-1"));
             }
         }
         Files.writeString(dir.resolve("_PUBLISHED"), "now\n");

@@ -1,0 +1,123 @@
+package org.reidspark.jobs.extract;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.MessageType;
+import org.reidspark.artifact.Storage;
+import org.reidspark.jobs.PartitionedWork;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The writer of {@code embeddings.parquet} rows ({@link ExtractFiles#embeddingSchema}): each row's values go straight
+ * to Parquet's record consumer, and from it to the column writers, with no object per value. Parquet's example
+ * {@code Group} model, which the job used first, builds two objects per float (a {@code list} group and its
+ * {@code element}); {@code submit/reid extract-bench} measures both on the same rows (docs/performance.md,
+ * "Extraction at the compute rate"). The file is the same Parquet either way: same schema, same three-level lists
+ * ({@code array<float>} to Spark), same encodings.
+ */
+public final class EmbeddingRows {
+    private EmbeddingRows() {
+    }
+
+    /**
+     * One embedded image.
+     *
+     * @param uri        the image
+     * @param values     one row per test-feature array, in the schema's order ({@code embedding} first)
+     * @param modelRunId the model's run id
+     */
+    public record Row(String uri, float[][] values, String modelRunId) {
+    }
+
+    /** A writer of rows with test-feature arrays {@code arrays} to {@code path} (replaced if present). */
+    public static ParquetWriter<Row> writer(Storage storage, Path path, List<String> arrays) throws IOException {
+        return PartitionedWork.build(new Builder(PartitionedWork.outputFile(storage, path), ExtractFiles.embeddingSchema(arrays)),
+                storage);
+    }
+
+    private static final class Builder extends ParquetWriter.Builder<Row, Builder> {
+        private final MessageType schema;
+
+        Builder(OutputFile file, MessageType schema) {
+            super(file);
+            this.schema = schema;
+        }
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        @Override
+        protected WriteSupport<Row> getWriteSupport(Configuration conf) {
+            return new Support(schema);
+        }
+    }
+
+    /** Writes a {@link Row} field by field in the schema's order: uri, one list per array, model_run_id, dims. */
+    private static final class Support extends WriteSupport<Row> {
+        private final MessageType schema;
+        private final int arrays;
+        private RecordConsumer out;
+
+        Support(MessageType schema) {
+            this.schema = schema;
+            this.arrays = schema.getFieldCount() - 3;
+        }
+
+        @Override
+        public WriteContext init(Configuration configuration) {
+            return new WriteContext(schema, Map.of());
+        }
+
+        @Override
+        public void prepareForWrite(RecordConsumer recordConsumer) {
+            this.out = recordConsumer;
+        }
+
+        @Override
+        public void write(Row row) {
+            if (row.values().length != arrays) {
+                throw new IllegalArgumentException(row.uri() + ": " + row.values().length + " arrays for a schema of " + arrays);
+            }
+            out.startMessage();
+            out.startField("uri", 0);
+            out.addBinary(Binary.fromString(row.uri()));
+            out.endField("uri", 0);
+            for (int a = 0; a < arrays; a++) {
+                String name = schema.getFieldName(1 + a);
+                out.startField(name, 1 + a);
+                out.startGroup();
+                float[] values = row.values()[a];
+                if (values.length > 0) { // an empty list has no repeated field at all
+                    out.startField("list", 0);
+                    for (float v : values) {
+                        out.startGroup();
+                        out.startField("element", 0);
+                        out.addFloat(v);
+                        out.endField("element", 0);
+                        out.endGroup();
+                    }
+                    out.endField("list", 0);
+                }
+                out.endGroup();
+                out.endField(name, 1 + a);
+            }
+            out.startField("model_run_id", arrays + 1);
+            out.addBinary(Binary.fromString(row.modelRunId()));
+            out.endField("model_run_id", arrays + 1);
+            out.startField("dims", arrays + 2);
+            out.addInteger(row.values()[0].length);
+            out.endField("dims", arrays + 2);
+            out.endMessage();
+        }
+    }
+}
