@@ -87,7 +87,7 @@ final class PartitionExtractor {
         InputConfig input = settings.embedding().input();
         LoaderConfig loader = settings.embedding().loader();
         int batchSize = settings.embedding().embed().batchSize();
-        TestNetwork network = Resident.network(settings.modelRunId(), model);
+        TestNetwork network = Resident.network(model);
         double openSeconds = (System.nanoTime() - start) / 1e9;
         long waitNanos = 0;
         long embedNanos = 0;
@@ -190,22 +190,23 @@ final class PartitionExtractor {
     }
 
     /**
-     * The executor JVM's embedding network: restored once per model (keyed by its run id) and shared by the JVM's
-     * extract tasks, which run its forward passes one at a time (synchronized on this class). A forward pass already
-     * uses all of ND4J's threads (one per core); concurrent passes in one JVM only oversubscribe the cores, while the
-     * tasks' reading, decoding, normalizing and writing still overlap. Holds the last model only.
+     * The executor JVM's embedding network: restored once per broadcast model (the broadcast's value, one instance per
+     * executor JVM and job) and shared by the JVM's extract tasks, which run its forward passes one at a time
+     * (synchronized on this class). A forward pass already uses all of ND4J's threads (one per core); concurrent
+     * passes in one JVM only oversubscribe the cores, while the tasks' reading, decoding, normalizing and writing still
+     * overlap. Holds the last model only.
      */
     static final class Resident {
-        private static String key;
+        private static TestModel source;
         private static TestNetwork network;
 
         private Resident() {
         }
 
-        static synchronized TestNetwork network(String modelRunId, TestModel model) {
-            if (!modelRunId.equals(key)) {
+        static synchronized TestNetwork network(TestModel model) {
+            if (model != source) {
                 network = model.open();
-                key = modelRunId;
+                source = model;
             }
             return network;
         }
