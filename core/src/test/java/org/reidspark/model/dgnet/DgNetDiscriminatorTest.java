@@ -167,7 +167,8 @@ class DgNetDiscriminatorTest {
         INDArray dParams = back.gradient().gradient().dup();
         NumericalGradient.Report rp = NumericalGradient.check(v -> loss(d, weights, x), d.params(), dParams.reshape(d.params().shape()), 0, 5);
         assertTrue(rp.passed(), "discriminator parameters: " + rp);
-        NumericalGradient.Report rx = NumericalGradient.check(v -> loss(d, weights, v), x, back.inputGradient("image"));
+        // every 3rd of the 768 input elements: all channels, rows and columns (3 and 16 are coprime)
+        NumericalGradient.Report rx = NumericalGradient.check(v -> loss(d, weights, v), x, back.inputGradient("image"), 0, 3);
         assertTrue(rx.passed(), "image: " + rx);
     }
 
