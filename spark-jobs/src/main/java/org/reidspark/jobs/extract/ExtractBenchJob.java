@@ -159,7 +159,8 @@ public final class ExtractBenchJob implements Job {
         for (int start = 0; start < held; start += embed.batchSize()) {
             batches.add(normalizer.batch(decoded.subList(start, Math.min(held, start + embed.batchSize()))));
         }
-        Embedder embedder = new Embedder(model.testNetwork(), in, images, LoaderConfig.from(ctx.config()), embed.batchSize(),
+        LoaderConfig loader = LoaderConfig.from(ctx.config());
+        Embedder embedder = new Embedder(model.testNetwork(), in, images, loader, embed.batchSize(),
                 embed.flip());
         for (int i = 0; i < Math.min(2, batches.size()); i++) embedder.embedBatch(batches.get(i)); // warm-up
         out.println(String.format(Locale.ROOT, "extract-bench: model %s (%s, input %dx%d, batch %d, flip %s), %d images in %s%s",
@@ -185,11 +186,11 @@ public final class ExtractBenchJob implements Job {
                 if (r % 2 == 1) java.util.Collections.reverse(order);
                 for (String arm : order) {
                     if (arm.equals("decode")) {
-                        double seconds = decode(images, heldUris, LoaderConfig.from(ctx.config()).threads(), normalizer);
+                        double seconds = decode(images, heldUris, loader.threads(), normalizer);
                         rates.get(arm)[r] = held / seconds;
                         stageRates.get(arm)[r] = held / seconds;
                         out.println(String.format(Locale.ROOT, "  round %d decode: %d images read, decoded, resized and normalized"
-                                + " on %d threads in %.2f s, %.1f images/s", r + 1, held, LoaderConfig.from(ctx.config()).threads(),
+                                + " on %d threads in %.2f s, %.1f images/s", r + 1, held, loader.threads(),
                                 seconds, held / seconds));
                     } else if (arm.equals("compute")) {
                         long c0 = System.nanoTime();
