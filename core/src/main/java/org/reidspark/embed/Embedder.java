@@ -83,7 +83,7 @@ public final class Embedder {
     }
 
     /** {@code x} {@code [B, C, H, W]} mirrored along W. */
-    static INDArray flipWidth(INDArray x) {
+    public static INDArray flipWidth(INDArray x) {
         long[] s = x.shape();
         int w = (int) s[3];
         float[] src = x.castTo(DataType.FLOAT).dup('c').data().asFloat();

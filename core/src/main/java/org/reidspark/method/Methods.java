@@ -8,6 +8,8 @@ import org.reidspark.method.cal.CalConfig;
 import org.reidspark.method.cal.CalMethod;
 import org.reidspark.method.dcr.DcrConfig;
 import org.reidspark.method.dcr.DcrMethod;
+import org.reidspark.method.dgnet.DgNetConfig;
+import org.reidspark.method.dgnet.DgNetMethod;
 import org.reidspark.method.paul.PaulConfig;
 import org.reidspark.method.paul.PaulMethod;
 
@@ -24,7 +26,7 @@ import java.util.function.Function;
  */
 public final class Methods {
     /** The methods this module implements. */
-    public static final List<String> NAMES = List.of("bot", "cal", "dcr", "paul");
+    public static final List<String> NAMES = List.of("bot", "cal", "dcr", "dgnet", "paul");
     private static final Map<String, Function<Config, Method>> REGISTERED = new ConcurrentHashMap<>();
 
     private Methods() {
@@ -37,6 +39,7 @@ public final class Methods {
             case "bot" -> new BotMethod(BotConfig.from(config));
             case "cal" -> new CalMethod(CalConfig.from(config));
             case "dcr" -> new DcrMethod(DcrConfig.from(config));
+            case "dgnet" -> new DgNetMethod(DgNetConfig.from(config));
             case "paul" -> new PaulMethod(PaulConfig.from(config));
             default -> {
                 Function<Config, Method> registered = REGISTERED.get(name);
