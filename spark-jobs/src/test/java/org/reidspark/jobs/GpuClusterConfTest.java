@@ -39,6 +39,22 @@ class GpuClusterConfTest {
     @TempDir
     Path tmp;
 
+    /** conf/market1501-dgnet-r50.conf: DG-Net's official recipe on the same cluster, its teacher the BoT run above. */
+    @Test
+    void theDgNetConfLoadsWithTheOfficialRecipeAndABotTeacher() {
+        Config c = ConfigLoader.load(Path.of("..", "conf", "market1501-dgnet-r50.conf").toFile(), List.of());
+        org.reidspark.method.dgnet.DgNetConfig d = (org.reidspark.method.dgnet.DgNetConfig) Methods.of(c).config();
+        assertEquals(org.reidspark.model.dgnet.GeneratorSpec.official(), d.generatorSpec());
+        assertEquals(org.reidspark.model.dgnet.DiscriminatorSpec.official(), d.discriminatorSpec());
+        assertEquals(new SamplerConfig(16, 2), SamplerConfig.from(c));
+        assertTrue(d.teacher().endsWith("market1501-bot-r50") || d.teacher().equals(System.getenv("REID_TEACHER")), d.teacher());
+        assertTrue(d.model().pretrained().endsWith(".npz"), d.model().pretrained());
+        assertEquals(247, TrainConfig.from(c).epochs());
+        assertEquals(List.of(148, 222), TrainConfig.from(c).schedule().milestones());
+        assertEquals(4, DistributedConfig.from(c).workers());
+        assertEquals("4g", SparkConfig.from(c).conf().get("spark.driver.maxResultSize"));
+    }
+
     @Test
     void loadsAndValidatesEveryRecordTheTrainJobBuilds() {
         Config c = ConfigLoader.load(CONF, List.of());

@@ -17,6 +17,7 @@ import org.reidspark.method.Method;
 import org.reidspark.method.TrainingData;
 import org.reidspark.method.bot.BotMethod;
 import org.reidspark.model.NetworkOptions;
+import org.reidspark.model.PretrainedWeights;
 import org.reidspark.model.ReidNetwork;
 import org.reidspark.model.dgnet.DgNetAppearance;
 import org.reidspark.model.dgnet.DgNetDiscriminator;
@@ -123,12 +124,10 @@ public final class DgNetMethod implements Method {
 
     /** {@link #initialize} with networks of {@code type} (DOUBLE for gradient checks). */
     TrainingState initialize(TrainingData data, long seed, Storage storage, DataType type) {
-        if (!config.model().pretrained().isEmpty()) {
-            throw new IllegalArgumentException("reid.model.pretrained is not supported by dgnet yet: Ea starts from random "
-                    + "weights (warm-start it from a run with reid.train.init-from)");
-        }
+        ComputationGraph ea = init(appearanceConfig(data.identities(), seed, type, true));
+        PretrainedWeights.loadConfigured(ea, ReidNetwork.backboneLayers(config.model()), config.model(), storage);
         NetworkSet set = new NetworkSet()
-                .put(APPEARANCE, init(appearanceConfig(data.identities(), seed, type, true)))
+                .put(APPEARANCE, ea)
                 .put(STRUCTURE, init(structureConfig(seed + 1, type)))
                 .put(DECODER, init(decoderConfig(seed + 2, type)))
                 .put(DISCRIMINATOR, init(DgNetDiscriminator.of(config.discriminatorSpec(), gan(seed + 3, config.disLr()).withDataType(type))));

@@ -54,12 +54,16 @@ public final class DgNetGenerator {
     }
 
     /**
-     * A convolution with a bias (0 at first), no padding, linear; weights drawn by {@code init}. It runs on ND4J's
-     * native {@code conv2d} ({@link NativeConvolution}, like the backbone's), several times faster than DL4J's im2col
-     * path on these maps.
+     * A convolution with a bias (0 at first), no padding, linear; weights drawn by {@code init}. Undilated ones run on
+     * ND4J's native {@code conv2d} ({@link NativeConvolution}, like the backbone's), several times faster than DL4J's
+     * im2col path on these maps.
      */
     static ConvolutionLayer conv(int in, int out, int kernel, int stride, int dilation, IWeightInit init) {
-        return new NativeConvolution.Builder(kernel, kernel).nIn(in).nOut(out).stride(stride, stride).dilation(dilation, dilation)
+        // ND4J's oneDNN conv2d fails on some dilated shapes ("could not create a descriptor for a dilated convolution
+        // forward propagation primitive"): the ASPP's dilated convolutions stay on DL4J's own path
+        ConvolutionLayer.BaseConvBuilder<?> b = dilation > 1 ? new ConvolutionLayer.Builder(kernel, kernel)
+                : new NativeConvolution.Builder(kernel, kernel);
+        return (ConvolutionLayer) b.nIn(in).nOut(out).stride(stride, stride).dilation(dilation, dilation)
                 .padding(0, 0).activation(Activation.IDENTITY).weightInit(init).biasInit(0).hasBias(true).build();
     }
 

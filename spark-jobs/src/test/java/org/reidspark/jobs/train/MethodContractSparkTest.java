@@ -20,6 +20,7 @@ import org.reidspark.method.TrainingData;
 import org.reidspark.method.bot.BotContractTest;
 import org.reidspark.method.cal.CalContractTest;
 import org.reidspark.method.dcr.DcrContractTest;
+import org.reidspark.method.dgnet.DgNetContractTest;
 import org.reidspark.method.paul.PaulContractTest;
 import org.reidspark.method.toy.ToyContractTest;
 import org.reidspark.train.AuxState;
@@ -98,7 +99,8 @@ class MethodContractSparkTest {
     static Stream<Arguments> methods() {
         return Stream.of(Arguments.of("bot", BotContractTest.tiny()), Arguments.of("toy", ToyContractTest.tiny()),
                 Arguments.of("cal", CalContractTest.tiny()),
-                Arguments.of("dcr", DcrContractTest.tiny()), Arguments.of("paul", PaulContractTest.tiny()));
+                Arguments.of("dcr", DcrContractTest.tiny()), Arguments.of("dgnet", DgNetContractTest.tiny()),
+                Arguments.of("paul", PaulContractTest.tiny()));
     }
 
     @ParameterizedTest(name = "{0}")
