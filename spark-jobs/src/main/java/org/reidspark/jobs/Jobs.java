@@ -19,7 +19,7 @@ import java.util.List;
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
     public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "retrain", "registry",
-            "report", "ablation", "dcr-parts", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "extract-bench", "mine", "mine-bench", "augment", "augment-bench", "smoke");
+            "report", "ablation", "dcr-parts", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "step-bench", "extract-bench", "mine", "mine-bench", "augment", "augment-bench", "smoke");
 
     /** The jobs that start no Spark: submit/reid runs them in one plain JVM (its NON_SPARK_JOBS, checked by MainTest). */
     public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation", "dcr-parts", "mine-bench", "augment-bench");
@@ -46,6 +46,7 @@ public final class Jobs {
             case "synth" -> new SynthJob();
             case "bench" -> new BenchJob();
             case "bench-scaling" -> new ScalingBenchJob();
+            case "step-bench" -> new StepBenchJob();
             case "mine" -> new MineJob();
             case "mine-bench" -> new MineBenchJob();
             case "augment" -> new AugmentJob();

@@ -72,6 +72,11 @@ public record TrainingInputs(Sampling sampling, Map<String, ImageTransform> view
         default boolean usesLabels() {
             return true;
         }
+
+        /** Consecutive images of one identity in a batch: K of P x K batches, 1 where batches are not by identity. */
+        default int imagesPerIdentity() {
+            return 1;
+        }
     }
 
     /** P x K identity batches ({@link IdentitySampler}): P identities, K images each. */
@@ -86,6 +91,11 @@ public record TrainingInputs(Sampling sampling, Map<String, ImageTransform> view
             @Override
             public int batchSize() {
                 return p * k;
+            }
+
+            @Override
+            public int imagesPerIdentity() {
+                return k;
             }
 
             @Override
