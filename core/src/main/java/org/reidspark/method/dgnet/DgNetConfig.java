@@ -29,7 +29,9 @@ import java.util.List;
  * @param input          input size and normalization
  * @param augment        training augmentation (erasing applied by the step to the identity inputs only)
  * @param sampler        P x 2 identity batches
- * @param eaLr           Ea's SGD rate ({@code lr2}, 0.002 officially from ImageNet weights); its heads train at
+ * @param eaOptimizer    Ea's optimizer, one of {@link #EA_OPTIMIZERS}: {@code sgd} (the official SGD with Nesterov
+ *                       momentum) or {@code adam} (BoT's, for Ea trained from scratch)
+ * @param eaLr           Ea's rate ({@code lr2}, 0.002 officially from ImageNet weights); its heads train at
  *                       {@code headFactor} times it
  * @param headFactor     the heads' rate factor (10 officially)
  * @param momentum       Ea's Nesterov momentum (0.9)
@@ -47,11 +49,12 @@ import java.util.List;
  *                       input size), or empty for none: then the KL term is left out (the fine-grained term stays)
  * @param fineWeight     the fine-grained half's weight in the test score {@code p.p + fineWeight f.f} (0.5)
  */
-public record DgNetConfig(ModelConfig model, InputConfig input, AugmentConfig augment, SamplerConfig sampler, double eaLr,
+public record DgNetConfig(ModelConfig model, InputConfig input, AugmentConfig augment, SamplerConfig sampler, String eaOptimizer, double eaLr,
                           double headFactor, double momentum, double genLr, double disLr, double weightDecay, int bottleneck,
                           Generator generator, Discriminator discriminator, Losses loss, double reencodeDetached,
                           String teacher, double fineWeight) implements MethodConfig {
     public static final String SECTION = "reid.dgnet";
+    public static final List<String> EA_OPTIMIZERS = List.of("sgd", "adam");
 
     /**
      * @param dim       Es's first width (16 officially; the structure code has 8 dim channels)
@@ -125,6 +128,7 @@ public record DgNetConfig(ModelConfig model, InputConfig input, AugmentConfig au
     }
 
     public DgNetConfig {
+        if (!EA_OPTIMIZERS.contains(eaOptimizer)) throw Check.unknownName(SECTION + ".ea-optimizer", eaOptimizer, EA_OPTIMIZERS);
         Check.positive(SECTION + ".ea-lr", eaLr);
         Check.positive(SECTION + ".head-factor", headFactor);
         Check.inRange(SECTION + ".momentum", momentum, 0.0, 0.999);
@@ -189,7 +193,7 @@ public record DgNetConfig(ModelConfig model, InputConfig input, AugmentConfig au
         Config s = d.getConfig("discriminator");
         Config l = d.getConfig("loss");
         return new DgNetConfig(ModelConfig.from(c, true), InputConfig.from(c), AugmentConfig.from(c), SamplerConfig.from(c),
-                d.getDouble("ea-lr"), d.getDouble("head-factor"), d.getDouble("momentum"), d.getDouble("gen-lr"),
+                d.getString("ea-optimizer"), d.getDouble("ea-lr"), d.getDouble("head-factor"), d.getDouble("momentum"), d.getDouble("gen-lr"),
                 d.getDouble("dis-lr"), d.getDouble("weight-decay"), d.getInt("bottleneck"),
                 new Generator(g.getInt("dim"), g.getInt("res-blocks"), g.getIntList("dilations"), g.getInt("mlp-dim")),
                 new Discriminator(s.getInt("dim"), s.getInt("layers"), s.getInt("res-blocks"), s.getInt("scales")),

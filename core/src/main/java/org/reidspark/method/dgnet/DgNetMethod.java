@@ -43,7 +43,8 @@ import java.io.UncheckedIOException;
  * <ul>
  *   <li>{@value #APPEARANCE}: Ea ({@link DgNetAppearance}): images {@code [B, 3, H, W]} -> appearance code
  *       {@code [B, 4C]}, the primary and fine-grained heads' features {@code [B, bottleneck]} and logits
- *       {@code [B, identities]}; SGD with Nesterov momentum, the heads at {@code head-factor} x the rate;</li>
+ *       {@code [B, identities]}; SGD with Nesterov momentum (or Adam: {@code ea-optimizer}), the heads at
+ *       {@code head-factor} x the rate;</li>
  *   <li>{@value #STRUCTURE}: Es ({@link DgNetGenerator#structureEncoder}): gray {@code [B, 1, H, W]} -> structure code
  *       {@code [B, 8d, H/4, W/4]}; Adam with beta1 0;</li>
  *   <li>{@value #DECODER}: G ({@link DgNetGenerator#decoder}): structure and appearance codes -> image
@@ -98,7 +99,9 @@ public final class DgNetMethod implements Method {
 
     /** Ea's configuration; {@code withDropout} false gives the official frozen copy's (dropout off, BatchNorm on batches). */
     ComputationGraphConfiguration appearanceConfig(int identities, long seed, DataType type, boolean withDropout) {
-        NetworkOptions options = new NetworkOptions(seed, type, new Nesterovs(config.eaLr(), config.momentum()), config.weightDecay());
+        org.nd4j.linalg.learning.config.IUpdater updater = config.eaOptimizer().equals("adam") ? new Adam(config.eaLr())
+                : new Nesterovs(config.eaLr(), config.momentum());
+        NetworkOptions options = new NetworkOptions(seed, type, updater, config.weightDecay());
         return DgNetAppearance.of(config.model(), identities, config.bottleneck(),
                 withDropout ? DgNetAppearance.PRIMARY_DROPOUT : 0, withDropout ? DgNetAppearance.FINE_DROPOUT : 0, options);
     }

@@ -15,6 +15,7 @@ import org.reidspark.loss.LabelSmoothingCrossEntropy;
 import org.reidspark.loss.LossResult;
 import org.reidspark.loss.Targets;
 import org.reidspark.model.ExternalBackprop;
+import org.reidspark.model.LayerFactors;
 import org.reidspark.model.dgnet.DgNetAppearance;
 import org.reidspark.model.dgnet.DgNetDiscriminator;
 import org.reidspark.model.head.BNNeck;
@@ -78,6 +79,8 @@ final class DgNetStep implements Step {
     private final int identities;
     private final RandomErasing erasing;
     private final LabelSmoothingCrossEntropy ce = new LabelSmoothingCrossEntropy(0);
+    /** Ea's heads at {@code head-factor} x its rate. */
+    private final LayerFactors heads;
     /** Scratch copies with the current weights: the official per-iteration deep copies (Ea's with dropout off). */
     private ComputationGraph eaCopy;
     private ComputationGraph esCopy;
@@ -89,6 +92,11 @@ final class DgNetStep implements Step {
         this.method = method;
         this.config = method.config();
         this.identities = identities;
+        Map<String, Double> f = new LinkedHashMap<>();
+        for (String head : List.of(DgNetAppearance.PRIMARY, DgNetAppearance.FINE)) {
+            for (String layer : DgNetAppearance.headLayers(head)) f.put(layer, config.headFactor());
+        }
+        this.heads = new LayerFactors(f);
         AugmentConfig a = config.augment();
         this.erasing = a.erasingP() > 0 ? new RandomErasing(a.erasingP(), a.erasingMinArea(), a.erasingMaxArea(),
                 a.erasingMinAspect(), RandomErasing.Fill.byName(a.erasingFill())) : null;
@@ -297,8 +305,8 @@ final class DgNetStep implements Step {
         terms.put("kl", kl);
         terms.put("fine", fine);
         terms.put("w-teacher", wT);
-        if (gradients == null) scaleHeads(ea, eaGradient);
-        apply(ea, eaGradient);
+        if (gradients != null) gradients.put(ea, eaGradient.gradient().dup());
+        else heads.update(ea, eaGradient);
         terms.put("gen", genTotal);
         terms.put("ea", eaTotal);
         terms.put("loss", genTotal + eaTotal);
@@ -331,21 +339,6 @@ final class DgNetStep implements Step {
         INDArray qm = DgNetLosses.softmax(ExternalBackprop.forward(teacher, Embedder.flipWidth(images)).get(BNNeck.LOGITS));
         ExternalBackprop.clear(teacher);
         return q.addi(qm).muli(0.5);
-    }
-
-    /**
-     * The heads' gradient x {@code head-factor}, plus {@code (factor - 1) x L2} on their weights (DL4J adds L2's
-     * {@code wd x W} to the gradient inside the update), so the SGD update equals the official rate x factor.
-     */
-    private void scaleHeads(ComputationGraph ea, Gradient gradient) {
-        double factor = config.headFactor();
-        if (factor == 1) return;
-        for (Map.Entry<String, INDArray> e : gradient.gradientForVariable().entrySet()) {
-            String key = e.getKey();
-            if (!(key.startsWith(DgNetAppearance.PRIMARY + "_") || key.startsWith(DgNetAppearance.FINE + "_")) || isStatistic(key)) continue;
-            e.getValue().muli(factor);
-            if (key.endsWith("_W") && config.weightDecay() > 0) e.getValue().addi(ea.getParam(key).mul((factor - 1) * config.weightDecay()));
-        }
     }
 
     private static boolean isStatistic(String key) {

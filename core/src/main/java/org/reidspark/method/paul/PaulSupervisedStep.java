@@ -1,5 +1,6 @@
 package org.reidspark.method.paul;
 
+import org.reidspark.model.LayerFactors;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

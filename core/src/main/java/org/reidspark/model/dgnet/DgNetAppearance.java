@@ -62,6 +62,11 @@ public final class DgNetAppearance {
         return head + "_logits";
     }
 
+    /** The layers with parameters of {@code head}'s {@code ClassBlock}: bottleneck, BatchNorm, classifier. */
+    public static List<String> headLayers(String head) {
+        return List.of(head + "_bottleneck", head + "_bn", logits(head));
+    }
+
     /** The outputs, in order. */
     public static List<String> outputs() {
         return List.of(APPEARANCE, feature(PRIMARY), logits(PRIMARY), feature(FINE), logits(FINE));

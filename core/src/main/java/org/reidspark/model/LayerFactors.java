@@ -1,10 +1,8 @@
-package org.reidspark.method.paul;
+package org.reidspark.model;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.reidspark.model.ExternalBackprop;
-import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,22 +16,23 @@ import java.util.Set;
  * the parameters) are left as the step made them, as PyTorch updates them in training mode whatever the rate. Used
  * because DL4J 1.0.0-M2.1's per-layer rate fails for a layer at or before a BatchNorm (docs/methods.md): PAUL's patch
  * generation network (a BatchNorm after its convolution) trains at rate 0 in the unsupervised stage
- * (https://arxiv.org/abs/1904.01308; official {@code PatchNetUn.get_param}).
+ * (https://arxiv.org/abs/1904.01308; official {@code PatchNetUn.get_param}); DG-Net's heads train at 10x Ea's rate
+ * (https://arxiv.org/abs/1904.07223; official {@code trainer.py}'s {@code id_opt}).
  */
-final class LayerFactors {
+public final class LayerFactors {
     private static final Set<String> RUNNING = Set.of("mean", "var", "log10stdev");
     private final Map<String, Double> factors;
 
-    LayerFactors(Map<String, Double> factors) {
+    public LayerFactors(Map<String, Double> factors) {
         this.factors = Map.copyOf(factors);
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return factors.isEmpty();
     }
 
     /** Copies of the trained parameters of the factored layers, before the step. */
-    Map<String, INDArray> snapshot(ComputationGraph graph) {
+    public Map<String, INDArray> snapshot(ComputationGraph graph) {
         Map<String, INDArray> before = new LinkedHashMap<>();
         for (String layer : factors.keySet()) {
             if (factors.get(layer) == 1.0) continue;
@@ -46,7 +45,7 @@ final class LayerFactors {
     }
 
     /** Puts {@code before + factor * (after - before)} into the factored layers. */
-    void apply(ComputationGraph graph, Map<String, INDArray> before) {
+    public void apply(ComputationGraph graph, Map<String, INDArray> before) {
         for (Map.Entry<String, INDArray> e : before.entrySet()) {
             int at = e.getKey().lastIndexOf('/');
             String layer = e.getKey().substring(0, at);
@@ -58,13 +57,9 @@ final class LayerFactors {
     }
 
     /** One update with the factors: snapshot, {@link ExternalBackprop#update}, interpolation. */
-    void update(ComputationGraph graph, org.deeplearning4j.nn.gradient.Gradient gradient) {
+    public void update(ComputationGraph graph, org.deeplearning4j.nn.gradient.Gradient gradient) {
         Map<String, INDArray> before = snapshot(graph);
         ExternalBackprop.update(graph, gradient);
         apply(graph, before);
-    }
-
-    static DataType type(ComputationGraph graph) {
-        return graph.getConfiguration().getDataType();
     }
 }
