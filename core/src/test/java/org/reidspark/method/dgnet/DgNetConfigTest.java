@@ -17,6 +17,7 @@ class DgNetConfigTest {
         DgNetConfig recipe = DgNetConfig.from(ConfigLoader.load(new File("../conf/methods/dgnet.conf"), List.of()));
         assertEquals(GeneratorSpec.official(), recipe.generatorSpec(), "Es and G as latest.yaml at 256x128 with an 8192-d code");
         assertEquals(DiscriminatorSpec.official(), recipe.discriminatorSpec());
+        assertEquals("sgd", recipe.eaOptimizer());
         assertEquals(0.002, recipe.eaLr());
         assertEquals(10, recipe.headFactor());
         assertEquals(1e-4, recipe.genLr());

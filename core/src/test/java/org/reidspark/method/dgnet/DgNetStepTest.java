@@ -56,7 +56,7 @@ class DgNetStepTest {
     }
 
     /**
-     * 12 steps on one batch with every ramp at its maximum and a teacher: the image reconstructions (self, same
+     * 12 steps on one batch of 2 pairs with every ramp at its maximum and a teacher: the image reconstructions (self, same
      * identity, cycle), Ea's identity terms and D's loss fall. Left out: the adversarial term (it rises as D learns),
      * the KL (0 at the start: teacher and student both give uniform soft labels), the structure code's re-encoding
      * (its target, the real image's code, moves with Es every step), the generated images' identities (recon-id,
@@ -64,8 +64,8 @@ class DgNetStepTest {
      */
     @Test
     void everyTrainedTermFallsWhenOneBatchIsOverfitAndTheTeacherStaysPut() {
-        DgNetMethod m = (DgNetMethod) Methods.of(DgNetContractTest.tiny("reid.dgnet.loss.warm=0",
-                "reid.dgnet.loss.ramp-length=0.001", "reid.dgnet.ea-lr=0.002", "reid.augment.erasing-p=0"));
+        DgNetMethod m = (DgNetMethod) Methods.of(DgNetContractTest.tiny("reid.sampler.p=2",
+                "reid.dgnet.loss.warm=0", "reid.dgnet.loss.ramp-length=0.001", "reid.dgnet.ea-lr=0.002", "reid.augment.erasing-p=0"));
         ContractData d = data();
         TrainingData td = TrainingData.of(d.manifest());
         TrainingState state = m.initialize(td, SEED, null);
@@ -233,6 +233,8 @@ class DgNetStepTest {
         assertTrue(dil.getMessage().contains("dilation"), dil.getMessage());
         ConfigError chunks = assertThrows(ConfigError.class, () -> Methods.of(DgNetContractTest.tiny("reid.dgnet.generator.res-blocks=3")));
         assertTrue(chunks.getMessage().contains("chunks"), chunks.getMessage());
+        ConfigError optimizer = assertThrows(ConfigError.class, () -> Methods.of(DgNetContractTest.tiny("reid.dgnet.ea-optimizer=rmsprop")));
+        assertTrue(optimizer.getMessage().contains("sgd") && optimizer.getMessage().contains("adam"), optimizer.getMessage());
         DgNetMethod m = (DgNetMethod) Methods.of(DgNetContractTest.tiny("reid.dgnet.teacher=" + dir.resolve("no-such-run").toUri()));
         TrainingData td = TrainingData.of(data().manifest());
         IllegalArgumentException teacher = assertThrows(IllegalArgumentException.class,
