@@ -43,9 +43,7 @@ public final class StepBenchmark {
      */
     public record Result(String method, double[] seconds, int batch, Map<String, Double> terms) {
         public double medianSeconds() {
-            double[] s = seconds.clone();
-            Arrays.sort(s);
-            return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+            return NetworkBenchmark.median(seconds);
         }
 
         public String summary() {
