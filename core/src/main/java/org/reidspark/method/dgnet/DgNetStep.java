@@ -185,7 +185,7 @@ final class DgNetStep implements Step {
         }
         apply(dis, ExternalBackprop.backward(dis, dOut, dEps));
 
-        // (4) G's losses; the error reaching the generated pair [x_ba; x_ab] is gathered in dFake
+        // (4) G's losses; the error reaching the generated pair [x_ba; x_ab] is gathered in dGenerated
         Map<String, INDArray> aOut = ExternalBackprop.forward(dis, fake);
         DgNetDiscriminator.Loss gl = DgNetDiscriminator.generatorLoss(new ArrayList<>(aOut.values()));
         double gan = 2 * gl.value();
