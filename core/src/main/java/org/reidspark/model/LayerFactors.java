@@ -21,6 +21,14 @@ import java.util.Set;
  */
 public final class LayerFactors {
     private static final Set<String> RUNNING = Set.of("mean", "var", "log10stdev");
+
+    /**
+     * Whether {@code key}, a parameter's name ({@code mean}) or a graph-wide one ({@code <layer>_mean}), is one of
+     * BatchNorm's running statistics, which DL4J keeps among the parameters and "updates" through the gradient.
+     */
+    public static boolean isRunningStatistic(String key) {
+        return RUNNING.contains(key.substring(key.lastIndexOf('_') + 1));
+    }
     private final Map<String, Double> factors;
 
     public LayerFactors(Map<String, Double> factors) {
@@ -38,7 +46,7 @@ public final class LayerFactors {
             if (factors.get(layer) == 1.0) continue;
             Layer l = graph.getLayer(layer);
             for (Map.Entry<String, INDArray> p : l.paramTable().entrySet()) {
-                if (!RUNNING.contains(p.getKey())) before.put(layer + "/" + p.getKey(), p.getValue().dup());
+                if (!isRunningStatistic(p.getKey())) before.put(layer + "/" + p.getKey(), p.getValue().dup());
             }
         }
         return before;

@@ -72,7 +72,6 @@ import java.util.SplittableRandom;
 final class DgNetStep implements Step {
     static final String STRUCTURE_OUT = "structure";
     static final String IMAGE_OUT = "image";
-    private static final String[] BN_STATISTICS = {"_mean", "_var", "_log10stdev"};
 
     private final DgNetMethod method;
     private final DgNetConfig config;
@@ -298,7 +297,7 @@ final class DgNetStep implements Step {
             eaGradient = ExternalBackprop.backward(ea, stOut, stEps);
             // BatchNorm's running statistics move once per step: from the real images' pass only
             for (Map.Entry<String, INDArray> e : eaGradient.gradientForVariable().entrySet()) {
-                if (isStatistic(e.getKey())) e.getValue().assign(0);
+                if (LayerFactors.isRunningStatistic(e.getKey())) e.getValue().assign(0);
             }
             eaGradient.gradient().addi(first);
         }
@@ -339,11 +338,6 @@ final class DgNetStep implements Step {
         INDArray qm = DgNetLosses.softmax(ExternalBackprop.forward(teacher, Embedder.flipWidth(images)).get(BNNeck.LOGITS));
         ExternalBackprop.clear(teacher);
         return q.addi(qm).muli(0.5);
-    }
-
-    private static boolean isStatistic(String key) {
-        for (String s : BN_STATISTICS) if (key.endsWith(s)) return true;
-        return false;
     }
 
     private Map<String, Double> abandon(Map<String, Double> terms, ComputationGraph... graphs) {

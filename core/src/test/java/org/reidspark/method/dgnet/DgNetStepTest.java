@@ -163,7 +163,7 @@ class DgNetStepTest {
         long base = g.params().offset();
         for (Map.Entry<String, INDArray> e : g.paramTable().entrySet()) {
             String k = e.getKey();
-            if (k.endsWith("_mean") || k.endsWith("_var") || k.endsWith("_log10stdev")) {
+            if (org.reidspark.model.LayerFactors.isRunningStatistic(k)) {
                 long from = e.getValue().offset() - base;
                 for (long j = from; j < from + e.getValue().length(); j++) statistic[(int) j] = true;
             }
