@@ -95,7 +95,7 @@ public final class ReportPage {
                 img = Resize.bilinear(img, MAX_IMAGE_HEIGHT, w);
             }
             String file = "images/" + images.size() + ".png";
-            write(file, Charts.png(toBuffered(img)));
+            write(file, Charts.png(img.toBufferedImage()));
             path = Optional.of(file);
         } catch (ImageDecodeException e) {
             unreadable++;
@@ -130,17 +130,5 @@ public final class ReportPage {
         try (OutputStream o = storage.fs(p).create(p, true)) {
             o.write(bytes);
         }
-    }
-
-    private static BufferedImage toBuffered(RgbImage img) {
-        BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_INT_RGB);
-        byte[] rgb = img.rgb();
-        for (int y = 0; y < img.height(); y++) {
-            for (int x = 0; x < img.width(); x++) {
-                int i = (y * img.width() + x) * 3;
-                b.setRGB(x, y, ((rgb[i] & 0xff) << 16) | ((rgb[i + 1] & 0xff) << 8) | (rgb[i + 2] & 0xff));
-            }
-        }
-        return b;
     }
 }

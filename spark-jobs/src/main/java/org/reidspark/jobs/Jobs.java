@@ -19,10 +19,10 @@ import java.util.List;
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
     public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "retrain", "registry",
-            "report", "ablation", "dcr-parts", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "step-bench", "extract-bench", "mine", "mine-bench", "augment", "augment-bench", "smoke");
+            "report", "ablation", "dcr-parts", "dgnet-generation", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "step-bench", "extract-bench", "mine", "mine-bench", "augment", "augment-bench", "smoke");
 
     /** The jobs that start no Spark: submit/reid runs them in one plain JVM (its NON_SPARK_JOBS, checked by MainTest). */
-    public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation", "dcr-parts", "mine-bench", "augment-bench");
+    public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation", "dcr-parts", "dgnet-generation", "step-bench", "mine-bench", "augment-bench");
 
     private Jobs() {
     }
@@ -34,6 +34,7 @@ public final class Jobs {
             case "train-local" -> new TrainLocalJob();
             case "ablation" -> new AblationJob();
             case "dcr-parts" -> new DcrPartsJob();
+            case "dgnet-generation" -> new DgNetGenerationJob();
             case "train" -> new TrainJob();
             case "shard" -> new ShardJob();
             case "evaluate" -> new EvaluateJob();

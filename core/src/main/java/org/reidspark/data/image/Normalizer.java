@@ -41,6 +41,25 @@ public final class Normalizer {
         return (float) ((x - mean[c]) / std[c]);
     }
 
+    /**
+     * The inverse: {@code height x width} CHW floats of this normalization from {@code offset} (a network's image
+     * output, such as a generator's) as 8-bit RGB, each intensity {@code v * std + mean} clamped to 0..1 and rounded.
+     */
+    public RgbImage toRgb(float[] chw, int offset, int height, int width) {
+        int plane = height * width;
+        if (offset < 0 || offset + 3 * plane > chw.length) {
+            throw new IllegalArgumentException("no " + height + "x" + width + " image at " + offset + " of " + chw.length + " values");
+        }
+        byte[] rgb = new byte[3 * plane];
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < plane; i++) {
+                double v = chw[offset + c * plane + i] * (double) std[c] + mean[c];
+                rgb[3 * i + c] = (byte) Math.round(255 * Math.min(1, Math.max(0, v)));
+            }
+        }
+        return new RgbImage(height, width, rgb);
+    }
+
     /** Writes {@code img} as CHW floats into {@code dst} from {@code offset} ({@code 3 * H * W} values). */
     public void toChw(RgbImage img, float[] dst, int offset) {
         byte[] rgb = img.rgb();

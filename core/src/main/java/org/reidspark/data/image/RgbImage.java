@@ -51,6 +51,18 @@ public final class RgbImage {
         return rgb[(y * width + x) * 3 + c] & 0xFF;
     }
 
+    /** This image as a {@link java.awt.image.BufferedImage} ({@code TYPE_INT_RGB}), for drawing and writing PNGs. */
+    public java.awt.image.BufferedImage toBufferedImage() {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int i = (y * width + x) * 3;
+                img.setRGB(x, y, ((rgb[i] & 0xFF) << 16) | ((rgb[i + 1] & 0xFF) << 8) | (rgb[i + 2] & 0xFF));
+            }
+        }
+        return img;
+    }
+
     /** A 12-byte header (magic, height, width) then the RGB bytes. */
     public byte[] toBytes() {
         ByteBuffer b = ByteBuffer.allocate(HEADER + rgb.length);

@@ -248,8 +248,8 @@ public final class SynthGenerator {
         return cfg.outfitsCross() ? RENDERING : RENDERING_PER_CAMERA;
     }
 
-    /** The generation parameters {@code synth.json} records (what makes two datasets the same). */
-    static Map<String, Object> parameters(SynthConfig cfg) {
+    /** The generation parameters {@code synth.json} records (what makes two datasets of one variant the same). */
+    public static Map<String, Object> parameters(SynthConfig cfg) {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("rendering", rendering(cfg));
         if (cfg.outfitsCross()) params.put("outfits", cfg.outfits().configName());

@@ -475,7 +475,7 @@ public final class DcrGroundTruth {
         for (int c = 0; c < count; c++) {
             Sample s = query.get(c);
             int x = gap + c * (w + gap);
-            BufferedImage img = toImage(decoder.read(storage, s.uri()));
+            BufferedImage img = decoder.read(storage, s.uri()).toBufferedImage();
             int y = title;
             g.drawImage(img, x, y, w, h, null);
             // predicted foreground
@@ -534,17 +534,5 @@ public final class DcrGroundTruth {
     private static int colourIndex(Integer[] fromTop, int part) {
         for (int i = 0; i < fromTop.length; i++) if (fromTop[i] == part) return i;
         return 0;
-    }
-
-    private static BufferedImage toImage(org.reidspark.data.image.RgbImage rgb) {
-        BufferedImage img = new BufferedImage(rgb.width(), rgb.height(), BufferedImage.TYPE_INT_RGB);
-        byte[] b = rgb.rgb();
-        for (int y = 0; y < rgb.height(); y++) {
-            for (int x = 0; x < rgb.width(); x++) {
-                int i = (y * rgb.width() + x) * 3;
-                img.setRGB(x, y, ((b[i] & 0xFF) << 16) | ((b[i + 1] & 0xFF) << 8) | (b[i + 2] & 0xFF));
-            }
-        }
-        return img;
     }
 }

@@ -108,4 +108,21 @@ class ResizeNormalizeTest {
         e = assertThrows(ConfigError.class, () -> InputConfig.from(ConfigLoader.load(List.of("reid.input.alpha=white"))));
         assertTrue(e.getMessage().contains("reid.input.alpha") && e.getMessage().contains("black"), e.getMessage());
     }
+
+    @Test
+    void toRgbInvertsTheNormalizationAndClampsWhatIsOutOfRange() {
+        Normalizer n = new Normalizer(new double[] {0.485, 0.456, 0.406}, new double[] {0.229, 0.224, 0.225});
+        byte[] rgb = new byte[2 * 3 * 3];
+        for (int i = 0; i < rgb.length; i++) rgb[i] = (byte) (i * 14);
+        RgbImage img = new RgbImage(2, 3, rgb);
+        float[] chw = new float[1 + 18];
+        n.toChw(img, chw, 1);
+        assertEquals(img, n.toRgb(chw, 1, 2, 3), "8-bit levels come back exactly");
+        chw[1] = 100f;      // red of the first pixel far above 1
+        chw[1 + 6] = -100f; // green of the first pixel far below 0
+        RgbImage clamped = n.toRgb(chw, 1, 2, 3);
+        assertEquals(255, clamped.get(0, 0, 0));
+        assertEquals(0, clamped.get(0, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> n.toRgb(chw, 2, 2, 3), "beyond the array's end");
+    }
 }

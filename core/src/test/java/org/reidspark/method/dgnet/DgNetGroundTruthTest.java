@@ -1,0 +1,119 @@
+package org.reidspark.method.dgnet;
+
+import com.typesafe.config.Config;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reidspark.artifact.Storage;
+import org.reidspark.config.ConfigLoader;
+import org.reidspark.data.Manifest;
+import org.reidspark.data.Sample;
+import org.reidspark.data.batch.LoaderConfig;
+import org.reidspark.data.catalog.Catalogs;
+import org.reidspark.data.catalog.DataConfig;
+import org.reidspark.data.image.ImageSource;
+import org.reidspark.data.image.InputConfig;
+import org.reidspark.data.image.RgbImage;
+import org.reidspark.data.synth.Counterfactuals;
+import org.reidspark.data.synth.SynthConfig;
+import org.reidspark.data.synth.SynthDatasets;
+import org.reidspark.embed.Embedder;
+import org.reidspark.method.Method;
+import org.reidspark.method.Methods;
+import org.reidspark.method.TrainingData;
+import org.reidspark.train.TrainingState;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The generation checks' mechanics ({@link DgNetGroundTruth}): the L1 and the judge's nearest class with the pair's
+ * own images left out, by hand; and a whole evaluation of an untrained tiny DG-Net with an untrained judge on a tiny
+ * synthetic dataset: seeded (the same seed, the same report; another seed, other pairs), the copy baseline's
+ * difference confined to the person (the counterfactual is x_j but for the outfit), rates that are fractions, the
+ * grid drawn at its size. Whether a trained generator passes is the benchmark's question (docs/results.md).
+ */
+class DgNetGroundTruthTest {
+    @TempDir
+    java.nio.file.Path dir;
+
+    @Test
+    void l1IsTheMeanAbsoluteIntensityDifferenceWhereAsked() {
+        RgbImage a = new RgbImage(1, 2, new byte[] {0, 0, 0, (byte) 255, (byte) 255, (byte) 255});
+        RgbImage b = new RgbImage(1, 2, new byte[] {(byte) 51, 0, 0, 0, 0, 0});
+        assertEquals((51 / 255.0 + 3) / 6, DgNetGroundTruth.l1(a, b, null), 1e-12);
+        assertEquals(0.2 / 3, DgNetGroundTruth.l1(a, b, new boolean[] {true, false}), 1e-12);
+        assertEquals(1.0, DgNetGroundTruth.l1(a, b, new boolean[] {false, true}), 1e-12);
+    }
+
+    @Test
+    void theJudgesClassMeansLeaveThePairsOwnImagesOut() {
+        // class 0: images 0 and 1; class 1: image 2 alone; class 2: image 3
+        List<Sample> test = List.of(sample(1), sample(1), sample(2), sample(3));
+        Map<Integer, Integer> classOf = Map.of(1, 0, 2, 1, 3, 2);
+        float[][] e = {{1, 0}, {0, 1}, {0.8f, 0.6f}, {-1, 0}};
+        double[][] sum = {{1, 1}, {0.8, 0.6}, {-1, 0}};
+        int[] count = {2, 1, 1};
+        float[] query = {1, 0};
+        assertEquals(1, DgNetGroundTruth.nearestClass(query, sum, count, e, test, classOf, new int[] {3, 3, 3}),
+                "class 1's mean (0.8, 0.6) is nearer to (1, 0) than class 0's (1, 1)");
+        assertEquals(0, DgNetGroundTruth.nearestClass(query, sum, count, e, test, classOf, new int[] {1, 3, 3}),
+                "without image 1, class 0's mean is (1, 0)");
+        assertEquals(0, DgNetGroundTruth.nearestClass(query, sum, count, e, test, classOf, new int[] {2, 1, 2}),
+                "class 1 has no image left; class 0's is (1, 0)");
+    }
+
+    private static Sample sample(int pid) {
+        return new Sample("file:/x/" + pid + ".jpg", pid, -1, 1, -1, org.reidspark.data.Split.GALLERY);
+    }
+
+    @Test
+    void anEvaluationIsSeededAndItsCopyBaselineDiffersOnlyOnThePerson() throws IOException {
+        Config config = DgNetContractTest.tiny("reid.data.dataset=synth", "reid.synth.output=\"" + dir.resolve("synth") + "\"",
+                "reid.synth.identities=16", "reid.synth.images-per-identity=4", "reid.synth.size=64x32", "reid.synth.distractors=0",
+                "reid.synth.junk=0");
+        Storage storage = new Storage(new Configuration());
+        DataConfig data = SynthDatasets.resolve(config, storage);
+        Manifest manifest = Catalogs.of(data).read(storage, data.root());
+        Method dgnet = Methods.of(config);
+        TrainingState state = dgnet.initialize(TrainingData.of(manifest), 1, storage);
+        Config botConfig = ConfigLoader.load(List.of("reid.method=bot", "reid.model.backbone=resnet18", "reid.model.width=0.125",
+                "reid.input.height=64", "reid.input.width=32"));
+        Method bot = Methods.of(botConfig);
+        TrainingState judgeState = bot.initialize(TrainingData.of(manifest), 2, storage);
+        InputConfig input = InputConfig.from(config);
+        DgNetGroundTruth.Judge judge = new DgNetGroundTruth.Judge(new Embedder(bot.testNetwork(judgeState.networks()), input,
+                ImageSource.decoding(storage, input), new LoaderConfig(1, 1), 8, true), input);
+        DgNetGeneration generation = new DgNetGeneration(state.networks(), input);
+        Counterfactuals truth = new Counterfactuals(SynthConfig.from(config));
+        Path grid = new Path(dir.resolve("grid.png").toUri());
+        List<Integer> progress = new ArrayList<>();
+        DgNetGroundTruth.Report a = DgNetGroundTruth.evaluate(generation, input, judge, manifest, truth, storage, 20, 7, 8, grid, progress::add);
+        DgNetGroundTruth.Report b = DgNetGroundTruth.evaluate(generation, input, judge, manifest, truth, storage, 20, 7, 8, null, null);
+        DgNetGroundTruth.Report c = DgNetGroundTruth.evaluate(generation, input, judge, manifest, truth, storage, 20, 8, 8, null, null);
+        assertEquals(a, b, "the same seed draws the same pairs");
+        assertNotEquals(a.l1(), c.l1(), "another seed draws other pairs");
+        assertEquals(List.of(8, 16, 20), progress);
+        assertEquals(8, a.identities(), "half of 16 identities are held out for testing");
+        // x_j and cf(i, j) differ only on the person (and the camera's spread of it): more there than over the image
+        assertTrue(a.personL1().get("copy") > 2 * a.l1().get("copy"), a.summary());
+        assertTrue(a.l1().get("copy") > 0, a.summary());
+        for (DgNetGroundTruth.Assigned s : a.judge().values()) {
+            assertTrue(s.toI() >= 0 && s.toJ() >= 0 && s.toK() >= 0 && s.toI() + s.toJ() + s.toK() <= 1 + 1e-12, a.summary());
+        }
+        BufferedImage sheet = ImageIO.read(dir.resolve("grid.png").toFile());
+        int gap = 4;
+        // 8 test identities: 4 appearance donors x 4 structure providers (each panel one more row and column of real images)
+        assertEquals(2 * (4 + 1) * (32 + gap) + 3 * gap, sheet.getWidth());
+        assertEquals((4 + 1) * (64 + gap) + 18 + gap, sheet.getHeight());
+    }
+}
