@@ -79,6 +79,11 @@ public final class LocalTraining {
                     + ".surrogates = " + copies + "): train with the train job (Spark), or leave it empty to make each"
                     + " surrogate in the batch loader");
         }
+        List<String> extra = config.getStringList("reid.data.extra-shards");
+        if (!extra.isEmpty()) {
+            throw new ConfigError("training in one JVM reads no generated sets (reid.data.extra-shards = " + extra
+                    + "): train with the train job (Spark), which adds them to its training shards");
+        }
         TrainConfig trainConfig = TrainConfig.from(config);
         LoaderConfig loaderConfig = LoaderConfig.from(config);
         EvalConfig evalConfig = EvalConfig.from(config);

@@ -46,6 +46,11 @@ public record TestModel(Method method, Map<String, byte[]> networks) implements 
 
     /** Restores the networks and makes the method's test network over them. */
     public TestNetwork open() {
+        return method.testNetwork(networkSet());
+    }
+
+    /** Restores the networks (new graphs on every call: one set per task). */
+    public NetworkSet networkSet() {
         NetworkSet set = new NetworkSet();
         for (Map.Entry<String, byte[]> e : networks.entrySet()) {
             try {
@@ -54,7 +59,7 @@ public record TestModel(Method method, Map<String, byte[]> networks) implements 
                 throw new UncheckedIOException("cannot restore network " + e.getKey(), ex);
             }
         }
-        return method.testNetwork(set);
+        return set;
     }
 
     /** Bytes of the serialized networks. */

@@ -5,6 +5,7 @@ import org.reidspark.jobs.augment.AugmentJob;
 import org.reidspark.jobs.evaluate.EvaluateJob;
 import org.reidspark.jobs.extract.ExtractBenchJob;
 import org.reidspark.jobs.extract.ExtractJob;
+import org.reidspark.jobs.generate.GenerateJob;
 import org.reidspark.jobs.mine.MineBenchJob;
 import org.reidspark.jobs.mine.MineJob;
 import org.reidspark.jobs.report.ReportJob;
@@ -19,7 +20,7 @@ import java.util.List;
 public final class Jobs {
     /** Every job, in the order {@code submit/reid --help} lists them. */
     public static final List<String> NAMES = List.of("train", "train-local", "evaluate", "extract", "retrain", "registry",
-            "report", "ablation", "dcr-parts", "dgnet-generation", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "step-bench", "extract-bench", "mine", "mine-bench", "augment", "augment-bench", "smoke");
+            "report", "ablation", "dcr-parts", "dgnet-generation", "synth", "shard", "figures", "eval-distmat", "bench", "bench-scaling", "step-bench", "extract-bench", "mine", "mine-bench", "augment", "augment-bench", "generate", "smoke");
 
     /** The jobs that start no Spark: submit/reid runs them in one plain JVM (its NON_SPARK_JOBS, checked by MainTest). */
     public static final List<String> WITHOUT_SPARK = List.of("eval-distmat", "synth", "train-local", "bench", "ablation", "dcr-parts", "dgnet-generation", "step-bench", "mine-bench", "augment-bench");
@@ -52,6 +53,7 @@ public final class Jobs {
             case "mine-bench" -> new MineBenchJob();
             case "augment" -> new AugmentJob();
             case "augment-bench" -> new AugmentBenchJob();
+            case "generate" -> new GenerateJob();
             default -> throw new UsageError("unknown job \"" + name + "\"; known jobs: " + String.join(", ", NAMES));
         };
     }

@@ -20,6 +20,7 @@ import org.reidspark.eval.EvaluationDetails;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.config.ConfigError;
 import org.reidspark.jobs.augment.SurrogateSet;
+import org.reidspark.jobs.generate.GeneratedSet;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
 import org.reidspark.jobs.report.RunReports;
 import org.reidspark.report.ReportConfig;
@@ -110,6 +111,16 @@ public final class TrainJob implements Job {
         SurrogateSet surrogates = copiesAt.isEmpty() ? null
                 : ShardJob.explained("open the surrogate set (" + copiesKey + ")", copiesAt, ctx.s3(),
                         () -> SurrogateSet.open(storage, copiesAt, copiesKey));
+        // DG-Net's generated images as extra training data (reid.data.extra-shards), opened before anything is written
+        List<GeneratedSet> extra = new java.util.ArrayList<>();
+        for (String at : config.getStringList(GeneratedSet.EXTRA_KEY)) {
+            extra.add(ShardJob.explained("open the generated set (" + GeneratedSet.EXTRA_KEY + ")", at, ctx.s3(),
+                    () -> GeneratedSet.open(storage, at, GeneratedSet.EXTRA_KEY)));
+        }
+        if (!extra.isEmpty() && surrogates != null) {
+            throw new ConfigError(GeneratedSet.EXTRA_KEY + " and " + copiesKey + " are both set: stored surrogates are made of"
+                    + " the training shard set's own images, so train with one of them");
+        }
         SparkSession spark = null;
         try (RunDirectory run = RunDirectory.create(storage, ctx.run(), config, name()).keepOnFailure()) {
             Checkpoints checkpoints = new Checkpoints(storage, run.resolve(Fingerprint.CHECKPOINTS));
@@ -153,6 +164,21 @@ public final class TrainJob implements Job {
                 plain.unpersist();
                 LOG.info("training with the stored surrogates of {} ({} per image)", surrogates.location(), surrogates.copies());
             }
+            long extraImages = 0;
+            for (GeneratedSet g : extra) {
+                List<String> diff = g.differences(shards);
+                if (!diff.isEmpty()) {
+                    throw new ConfigError("the generated set " + g.location() + " (" + GeneratedSet.EXTRA_KEY + ") was not made"
+                            + " from the training shard set " + shardsAt + ": " + String.join("; ", diff)
+                            + ". Make it with: submit/reid generate --shards " + shardsAt + " --model <a DG-Net run>");
+                }
+                JavaRDD<Shard> plain = train;
+                train = g.attach(spark, plain).persist(StorageLevel.MEMORY_ONLY());
+                train.count(); // loads the generated images once, before the plain shards go
+                plain.unpersist();
+                extraImages += g.images();
+                LOG.info("training with the {} generated images of {} as extra data", g.images(), g.location());
+            }
             JavaRDD<Shard> query = shards.shards(spark, Split.QUERY).persist(StorageLevel.MEMORY_ONLY());
             JavaRDD<Shard> gallery = shards.shards(spark, Split.GALLERY).persist(StorageLevel.MEMORY_ONLY());
 
@@ -160,7 +186,7 @@ public final class TrainJob implements Job {
             TrainingState state = resumed.orElseGet(() -> WarmStart.initialize(method, data, seed, storage, warm, initFrom));
             resumed.ifPresent(s -> LOG.info("resuming from {} at epoch {}", checkpoints.location(), s.epoch()));
 
-            int images = manifest.train().size();
+            long images = manifest.train().size() + extraImages;
             int perWorker = (int) Math.ceil((double) images / train.getNumPartitions());
             int stepsPerEpoch = method.trainingInputs().sampling().stepsPerEpoch(perWorker);
             // periodic evaluation (reid.train.eval-every) between epochs; the final one follows training
@@ -190,6 +216,9 @@ public final class TrainJob implements Job {
             run.info("method", method.name()).info("data", manifest.summary()).info("shards", shardsAt)
                     .info("master", jsc.master()).info("workers", train.getNumPartitions())
                     .info("parameters", state.networks().parameterCount()).info("iterations", state.iteration());
+            if (!extra.isEmpty()) {
+                run.info("extraShards", extra.stream().map(g -> Map.of("set", g.location().toString(), "images", g.images())).toList());
+            }
             if (surrogates != null) run.info("surrogates", Map.of("set", surrogates.location().toString(), "copies", surrogates.copies()));
             if (warm.isPresent()) run.info("initFrom", initFrom.isEmpty() ? Map.of("run", warm.get().location().toString(),
                     "runId", warm.get().runId(), "note", "resumed from this run's own checkpoint") : initFrom);

@@ -6,7 +6,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.image.Normalizer;
 import org.reidspark.data.image.RgbImage;
+import org.reidspark.embed.Embedder;
 import org.reidspark.model.ReidNetwork;
+import org.reidspark.model.head.BNNeck;
 import org.reidspark.model.dgnet.DgNetAppearance;
 import org.reidspark.train.NetworkSet;
 
@@ -22,13 +24,19 @@ import java.util.List;
  *   <li>{@link #appearance}: images {@code [n, 3, H, W]} (normalized) to appearance codes {@code [n, 4C]};</li>
  *   <li>{@link #structure}: images to structure codes {@code [n, 8d, H/4, W/4]} (Es on the gray image);</li>
  *   <li>{@link #decode}: {@code G(s, a)}: structure and appearance codes to images {@code [n, 3, H, W]} in the normalized
- *       input space, and {@link #images} to 8-bit RGB.</li>
+ *       input space, and {@link #images} to 8-bit RGB;</li>
+ *   <li>{@link #softLabels}: identity soft labels {@code [n, classes]} of images, the mean of the softmax over the image
+ *       and its mirror (the official teacher's ensemble with flip), in inference mode, so that a label depends on its
+ *       image alone: from the teacher ({@link DgNetMethod#TEACHER}) when the set holds one, else from Ea's primary
+ *       head.</li>
  * </ul>
  */
 public final class DgNetGeneration {
     private final ComputationGraph appearance;
     private final ComputationGraph structure;
     private final ComputationGraph decoder;
+    private final ComputationGraph labeller;
+    private final int labelOutput;
     private final Normalizer normalizer;
     private final int codeOutput;
 
@@ -48,6 +56,22 @@ public final class DgNetGeneration {
         this.decoder = networks.get(DgNetMethod.DECODER);
         this.normalizer = Normalizer.of(input);
         this.codeOutput = ReidNetwork.outputIndex(appearance, DgNetAppearance.APPEARANCE);
+        boolean teacher = networks.names().contains(DgNetMethod.TEACHER);
+        this.labeller = teacher ? networks.get(DgNetMethod.TEACHER) : appearance;
+        this.labelOutput = ReidNetwork.outputIndex(labeller, teacher ? BNNeck.LOGITS : DgNetAppearance.logits(DgNetAppearance.PRIMARY));
+    }
+
+    /** Whether {@link #softLabels} come from a teacher (else from Ea's primary head). */
+    public boolean hasTeacher() {
+        return labeller != appearance;
+    }
+
+    /** Soft labels {@code [n, classes]} of normalized images {@code [n, 3, H, W]}: the teacher's (or Ea's) flip-averaged softmax. */
+    public INDArray softLabels(INDArray images) {
+        INDArray x = images.castTo(labeller.getConfiguration().getDataType());
+        INDArray q = DgNetLosses.softmax(labeller.output(false, x)[labelOutput]);
+        INDArray qm = DgNetLosses.softmax(labeller.output(false, Embedder.flipWidth(x))[labelOutput]);
+        return q.addi(qm).muli(0.5);
     }
 
     private DataType type() {

@@ -139,7 +139,7 @@ public final class DgNetMethod implements Method {
     }
 
     /** The teacher's network from its published run, checked against this run's identities and input size. */
-    ComputationGraph teacher(Storage storage, int identities) {
+    public ComputationGraph teacher(Storage storage, int identities) {
         org.apache.hadoop.fs.Path dir = Storage.path(config.teacher());
         org.apache.hadoop.fs.Path zip = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(dir, "model"), BotMethod.NETWORK + ".zip");
         ComputationGraph g;

@@ -17,15 +17,20 @@ public class DgNetContractTest extends MethodContract {
      * width 4.
      */
     public static Config tiny(String... more) {
-        List<String> keys = new java.util.ArrayList<>(List.of("reid.method=dgnet", "reid.model.backbone=resnet18",
+        List<String> keys = new java.util.ArrayList<>(tinyKeys());
+        keys.addAll(List.of(more));
+        return ConfigLoader.load(keys);
+    }
+
+    /** The config keys of {@link #tiny}, for a job's command line. */
+    public static List<String> tinyKeys() {
+        return List.of("reid.method=dgnet", "reid.model.backbone=resnet18",
                 "reid.model.width=0.125", "reid.model.last-stride=1", "reid.input.height=64", "reid.input.width=32",
                 "reid.sampler.p=4", "reid.sampler.k=2", "reid.augment.pad=2", "reid.dgnet.ea-lr=0.01",
                 "reid.dgnet.gen-lr=1e-3", "reid.dgnet.dis-lr=1e-3", "reid.dgnet.bottleneck=16",
                 "reid.dgnet.generator.dim=2", "reid.dgnet.generator.res-blocks=2", "reid.dgnet.generator.dilations=[1, 2]",
                 "reid.dgnet.generator.mlp-dim=16", "reid.dgnet.discriminator.dim=4", "reid.dgnet.discriminator.layers=1",
-                "reid.dgnet.discriminator.res-blocks=1", "reid.dgnet.discriminator.scales=2"));
-        keys.addAll(List.of(more));
-        return ConfigLoader.load(keys);
+                "reid.dgnet.discriminator.res-blocks=1", "reid.dgnet.discriminator.scales=2");
     }
 
     @Override
