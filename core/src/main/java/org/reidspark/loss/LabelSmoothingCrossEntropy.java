@@ -30,11 +30,8 @@ public final class LabelSmoothingCrossEntropy implements Loss {
         Loss.checkBatch("cross-entropy", logits, labels);
         long b = logits.size(0);
         long k = logits.size(1);
-        INDArray shifted = logits.subColumnVector(logits.max(1).reshape(b, 1));
-        INDArray exp = Transforms.exp(shifted, true);
-        INDArray sum = exp.sum(1).reshape(b, 1);
-        INDArray logProb = shifted.subColumnVector(Transforms.log(sum, true));
-        INDArray prob = exp.diviColumnVector(sum);
+        INDArray logProb = Softmax.log(logits);
+        INDArray prob = Transforms.exp(logProb, true);
         INDArray target = logits.ulike().assign(epsilon / k);
         for (int i = 0; i < b; i++) {
             int y = labels[i];

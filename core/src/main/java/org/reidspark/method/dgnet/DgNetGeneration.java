@@ -3,6 +3,7 @@ package org.reidspark.method.dgnet;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.reidspark.loss.Softmax;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.image.Normalizer;
 import org.reidspark.data.image.RgbImage;
@@ -69,8 +70,8 @@ public final class DgNetGeneration {
     /** Soft labels {@code [n, classes]} of normalized images {@code [n, 3, H, W]}: the teacher's (or Ea's) flip-averaged softmax. */
     public INDArray softLabels(INDArray images) {
         INDArray x = images.castTo(labeller.getConfiguration().getDataType());
-        INDArray q = DgNetLosses.softmax(labeller.output(false, x)[labelOutput]);
-        INDArray qm = DgNetLosses.softmax(labeller.output(false, Embedder.flipWidth(x))[labelOutput]);
+        INDArray q = Softmax.of(labeller.output(false, x)[labelOutput]);
+        INDArray qm = Softmax.of(labeller.output(false, Embedder.flipWidth(x))[labelOutput]);
         return q.addi(qm).muli(0.5);
     }
 

@@ -3,6 +3,7 @@ package org.reidspark.method.dgnet;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.reidspark.loss.LossResult;
+import org.reidspark.loss.Softmax;
 
 import java.util.Arrays;
 
@@ -38,24 +39,11 @@ final class DgNetLosses {
         }
         long b = logits.size(0);
         INDArray target = q.castTo(logits.dataType());
-        INDArray logP = logSoftmax(logits);
+        INDArray logP = Softmax.log(logits);
         INDArray safeQ = Transforms.max(target, Double.MIN_NORMAL, true);
         INDArray terms = target.mul(Transforms.log(safeQ, true).subi(logP));
         double value = terms.sumNumber().doubleValue() / b;
         INDArray gradient = Transforms.exp(logP, true).subi(target).divi(b);
         return new LossResult(value, gradient);
-    }
-
-    /** Row-wise log-softmax of {@code [B, K]}. */
-    static INDArray logSoftmax(INDArray logits) {
-        long b = logits.size(0);
-        INDArray shifted = logits.subColumnVector(logits.max(1).reshape(b, 1));
-        INDArray sum = Transforms.exp(shifted, true).sum(1).reshape(b, 1);
-        return shifted.subiColumnVector(Transforms.log(sum, true));
-    }
-
-    /** Row-wise softmax of {@code [B, K]}. */
-    static INDArray softmax(INDArray logits) {
-        return Transforms.exp(logSoftmax(logits), false);
     }
 }

@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.reidspark.loss.Softmax;
 import org.reidspark.data.augment.AugmentConfig;
 import org.reidspark.data.augment.RandomErasing;
 import org.reidspark.data.batch.Batch;
@@ -333,9 +334,9 @@ final class DgNetStep implements Step {
 
     /** The teacher's soft labels on {@code images}: the mean of its softmax on them and on their mirror images. */
     private static INDArray softLabels(ComputationGraph teacher, INDArray images) {
-        INDArray q = DgNetLosses.softmax(ExternalBackprop.forward(teacher, images).get(BNNeck.LOGITS));
+        INDArray q = Softmax.of(ExternalBackprop.forward(teacher, images).get(BNNeck.LOGITS));
         ExternalBackprop.clear(teacher);
-        INDArray qm = DgNetLosses.softmax(ExternalBackprop.forward(teacher, Embedder.flipWidth(images)).get(BNNeck.LOGITS));
+        INDArray qm = Softmax.of(ExternalBackprop.forward(teacher, Embedder.flipWidth(images)).get(BNNeck.LOGITS));
         ExternalBackprop.clear(teacher);
         return q.addi(qm).muli(0.5);
     }
