@@ -1,7 +1,6 @@
 package org.reidspark.jobs.augment;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -9,7 +8,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.reidspark.artifact.RunDirectory;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.image.RgbImage;
 import org.reidspark.data.shard.Shard;
@@ -32,12 +30,12 @@ import java.util.Map;
  * (with its {@code _PUBLISHED} marker) opens.
  */
 public final class SurrogateSet {
+    private final ShardSet.Derived set;
     private final Path location;
-    private final JsonNode info;
 
-    private SurrogateSet(Path location, JsonNode info) {
-        this.location = location;
-        this.info = info;
+    private SurrogateSet(ShardSet.Derived set) {
+        this.set = set;
+        this.location = set.location();
     }
 
     /**
@@ -47,18 +45,8 @@ public final class SurrogateSet {
      * @throws IOException when it is missing, unpublished or of another format
      */
     public static SurrogateSet open(Storage storage, String location, String key) throws IOException {
-        Path p = Storage.path(location);
-        p = storage.fs(p).makeQualified(p);
-        if (!RunDirectory.isPublished(storage, p)) {
-            throw new IOException("no published surrogate set at " + p + " (" + key + "; no " + RunDirectory.MARKER
-                    + " marker there): run the augment job with --output " + location + ", or let it finish");
-        }
-        JsonNode info = new ObjectMapper().readTree(storage.readString(new Path(p, AugmentJob.SUMMARY)));
-        if (info.path("format").asInt() != AugmentJob.FORMAT) {
-            throw new IOException("surrogate set " + p + " has format " + info.path("format") + "; this version reads format "
-                    + AugmentJob.FORMAT + " (run the augment job again)");
-        }
-        return new SurrogateSet(p, info);
+        return new SurrogateSet(ShardSet.openDerived(storage, location, key, "surrogate set", "augment", AugmentJob.SUMMARY,
+                AugmentJob.FORMAT));
     }
 
     public Path location() {
@@ -67,12 +55,12 @@ public final class SurrogateSet {
 
     /** The {@code augment.json} contents. */
     public JsonNode info() {
-        return info;
+        return set.info();
     }
 
     /** Surrogates per training image. */
     public int copies() {
-        return info.get("copies").asInt();
+        return set.info().get("copies").asInt();
     }
 
     /**
@@ -80,16 +68,7 @@ public final class SurrogateSet {
      * One phrase per difference; empty when it fits.
      */
     public List<String> differences(ShardSet shards) {
-        List<String> d = new ArrayList<>();
-        String made = info.path("manifestSha256").asText();
-        String now = shards.info().path("manifestSha256").asText("");
-        if (!made.equals(now)) d.add("data (manifest sha256) " + made + ", the training shard set's " + now);
-        int h = info.path("height").asInt();
-        int w = info.path("width").asInt();
-        if (h != shards.height() || w != shards.width()) {
-            d.add("image size " + h + "x" + w + ", the training shard set's " + shards.height() + "x" + shards.width());
-        }
-        return d;
+        return set.differences(shards);
     }
 
     /**

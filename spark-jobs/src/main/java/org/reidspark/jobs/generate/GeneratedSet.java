@@ -1,7 +1,5 @@
 package org.reidspark.jobs.generate;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -9,7 +7,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.reidspark.artifact.RunDirectory;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Sample;
 import org.reidspark.data.Split;
@@ -19,7 +16,6 @@ import org.reidspark.jobs.shard.ShardSet;
 import scala.Tuple2;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -38,12 +34,10 @@ public final class GeneratedSet {
     public static final String SCHEME = "generated:";
     /** The config key listing the generated sets a training run reads as extra data. */
     public static final String EXTRA_KEY = "reid.data.extra-shards";
-    private final Path location;
-    private final JsonNode info;
+    private final ShardSet.Derived set;
 
-    private GeneratedSet(Path location, JsonNode info) {
-        this.location = location;
-        this.info = info;
+    private GeneratedSet(ShardSet.Derived set) {
+        this.set = set;
     }
 
     /**
@@ -53,27 +47,17 @@ public final class GeneratedSet {
      * @throws IOException when it is missing, unpublished or of another format
      */
     public static GeneratedSet open(Storage storage, String location, String key) throws IOException {
-        Path p = Storage.path(location);
-        p = storage.fs(p).makeQualified(p);
-        if (!RunDirectory.isPublished(storage, p) || !storage.exists(new Path(p, GenerateJob.SUMMARY))) {
-            throw new IOException("no published generated set at " + p + " (" + key + "; no " + RunDirectory.MARKER + " or "
-                    + GenerateJob.SUMMARY + " there): run the generate job with --output " + location + ", or let it finish");
-        }
-        JsonNode info = new ObjectMapper().readTree(storage.readString(new Path(p, GenerateJob.SUMMARY)));
-        if (info.path("format").asInt() != GenerateJob.FORMAT) {
-            throw new IOException("generated set " + p + " has format " + info.path("format") + "; this version reads format "
-                    + GenerateJob.FORMAT + " (run the generate job again)");
-        }
-        return new GeneratedSet(p, info);
+        return new GeneratedSet(ShardSet.openDerived(storage, location, key, "generated set", "generate", GenerateJob.SUMMARY,
+                GenerateJob.FORMAT));
     }
 
     public Path location() {
-        return location;
+        return set.location();
     }
 
     /** Generated images in the set. */
     public long images() {
-        return info.path("generated").asLong();
+        return set.info().path("generated").asLong();
     }
 
     /**
@@ -81,16 +65,7 @@ public final class GeneratedSet {
      * One phrase per difference; empty when it fits.
      */
     public List<String> differences(ShardSet shards) {
-        List<String> d = new ArrayList<>();
-        String made = info.path("manifestSha256").asText();
-        String now = shards.info().path("manifestSha256").asText("");
-        if (!made.equals(now)) d.add("data (manifest sha256) " + made + ", the training shard set's " + now);
-        int h = info.path("height").asInt();
-        int w = info.path("width").asInt();
-        if (h != shards.height() || w != shards.width()) {
-            d.add("image size " + h + "x" + w + ", the training shard set's " + shards.height() + "x" + shards.width());
-        }
-        return d;
+        return set.differences(shards);
     }
 
     /**
@@ -106,13 +81,13 @@ public final class GeneratedSet {
             for (long k : s._2()) shardOf.put(k, s._1());
         }
         Broadcast<Map<Long, Integer>> where = jsc.broadcast(shardOf);
-        String set = location.toString();
-        JavaPairRDD<Integer, Row> rows = spark.read().parquet(new Path(location, GeneratePartition.GENERATED).toString())
+        String name = set.location().toString();
+        JavaPairRDD<Integer, Row> rows = spark.read().parquet(new Path(set.location(), GeneratePartition.GENERATED).toString())
                 .select("key", "appearance_key", "height", "width", "rgb").javaRDD()
                 .mapToPair(r -> {
                     Integer shard = where.value().get(r.getLong(1));
                     if (shard == null) {
-                        throw new IllegalStateException("the generated image " + r.getLong(0) + " of " + set + " has the appearance of"
+                        throw new IllegalStateException("the generated image " + r.getLong(0) + " of " + name + " has the appearance of"
                                 + " image " + r.getLong(1) + ", which no training shard holds: generate from this training shard set");
                     }
                     return new Tuple2<>(shard, r);
@@ -129,7 +104,7 @@ public final class GeneratedSet {
             while (it.hasNext()) {
                 Row r = it.next();
                 Sample donor = byKey.get(r.getLong(1));
-                Sample s = new Sample(SCHEME + set + "#" + r.getLong(0), donor.pid(), donor.label(), donor.camid(), donor.clothes(),
+                Sample s = new Sample(SCHEME + name + "#" + r.getLong(0), donor.pid(), donor.label(), donor.camid(), donor.clothes(),
                         Split.TRAIN);
                 b.add(r.getLong(0), s, new RgbImage(r.getInt(2), r.getInt(3), r.getAs(4)));
             }

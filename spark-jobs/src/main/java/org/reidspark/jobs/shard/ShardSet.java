@@ -107,6 +107,52 @@ public final class ShardSet {
         return out;
     }
 
+    /**
+     * A published output made from a shard set's training images (the augment job's surrogate set, the generate job's
+     * generated set): where it is and its summary.
+     */
+    public record Derived(Path location, JsonNode info) {
+        /**
+         * How it does not fit training on {@code shards}: it must be made of the same data at the same image size. One
+         * phrase per difference; empty when it fits.
+         */
+        public List<String> differences(ShardSet shards) {
+            List<String> d = new java.util.ArrayList<>();
+            String made = info.path("manifestSha256").asText();
+            String now = shards.info().path("manifestSha256").asText("");
+            if (!made.equals(now)) d.add("data (manifest sha256) " + made + ", the training shard set's " + now);
+            int h = info.path("height").asInt();
+            int w = info.path("width").asInt();
+            if (h != shards.height() || w != shards.width()) {
+                d.add("image size " + h + "x" + w + ", the training shard set's " + shards.height() + "x" + shards.width());
+            }
+            return d;
+        }
+    }
+
+    /**
+     * Opens the {@code what} (e.g. "surrogate set") that {@code job} published at {@code location}, with its summary file
+     * {@code summary} of layout {@code format}.
+     *
+     * @param key the config key that named it, for messages
+     * @throws IOException when it is missing, unpublished or of another format
+     */
+    public static Derived openDerived(Storage storage, String location, String key, String what, String job, String summary,
+                                      int format) throws IOException {
+        Path p = Storage.path(location);
+        p = storage.fs(p).makeQualified(p);
+        if (!RunDirectory.isPublished(storage, p) || !storage.exists(new Path(p, summary))) {
+            throw new IOException("no published " + what + " at " + p + " (" + key + "; no " + RunDirectory.MARKER + " or "
+                    + summary + " there): run the " + job + " job with --output " + location + ", or let it finish");
+        }
+        JsonNode info = new ObjectMapper().readTree(storage.readString(new Path(p, summary)));
+        if (info.path("format").asInt() != format) {
+            throw new IOException(what + " " + p + " has format " + info.path("format") + "; this version reads format "
+                    + format + " (run the " + job + " job again)");
+        }
+        return new Derived(p, info);
+    }
+
     public Dataset<Row> manifest(SparkSession spark) {
         return spark.read().parquet(new Path(location, MANIFEST).toString());
     }
