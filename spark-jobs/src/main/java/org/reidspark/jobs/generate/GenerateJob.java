@@ -24,7 +24,9 @@ import org.reidspark.jobs.PartitionedWork;
 import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.SparkSessions;
 import org.reidspark.jobs.shard.ShardSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.method.dgnet.AppearanceCodes;
+import org.reidspark.method.dgnet.DgNetGeneration;
 import org.reidspark.method.dgnet.DgNetMethod;
 import org.reidspark.run.TestModel;
 import org.reidspark.run.TrainedModel;
@@ -128,6 +130,11 @@ public final class GenerateJob implements Job {
         NetworkSet networks = new NetworkSet();
         for (String n : List.of(DgNetMethod.APPEARANCE, DgNetMethod.STRUCTURE, DgNetMethod.DECODER)) networks.put(n, model.networks().get(n));
         int identities = shards.trainIdentities();
+        long classes = new DgNetGeneration(networks, input).softLabels(Nd4j.zeros(1, 3, input.height(), input.width())).size(1);
+        if (classes != identities) {
+            throw new IOException("the model " + config.model() + " was trained on " + classes + " identities; the shard set "
+                    + shards.location() + " has " + identities + " training identities: give the shard set of its training data");
+        }
         if (!dgnet.config().teacher().isEmpty()) {
             ComputationGraph teacher = explained("read the model's teacher (reid.dgnet.teacher)", dgnet.config().teacher(), s3,
                     () -> dgnet.teacher(storage, identities));
