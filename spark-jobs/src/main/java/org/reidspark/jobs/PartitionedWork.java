@@ -126,6 +126,29 @@ public final class PartitionedWork {
         commit(storage, markerTmp, markerFile);
     }
 
+    /**
+     * The end of partition {@code k}'s task: {@code temporary} committed as {@code file}; then, when {@code k} is
+     * {@code faultPartition} (resilience tests only, set by {@code faultKey}), a failure after the file and before the
+     * marker; else the marker with the partition, {@code facts} and the seconds since {@code startNanos}, which it returns.
+     *
+     * @param wrote what the file holds, for the fault's message ("surrogates", "images", ...)
+     */
+    public static double finish(Storage storage, Path work, int k, long attempt, Path temporary, Path file, int faultPartition,
+                                String faultKey, String wrote, Map<String, Object> facts, long startNanos) throws IOException {
+        commit(storage, temporary, file);
+        if (k == faultPartition) {
+            throw new IllegalStateException("injected fault (" + faultKey + " = " + k + "): partition " + k + " wrote its " + wrote
+                    + " but fails before it is marked complete");
+        }
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        Map<String, Object> marker = new java.util.LinkedHashMap<>();
+        marker.put("partition", k);
+        marker.putAll(facts);
+        marker.put("seconds", seconds);
+        writeMarker(storage, work, k, attempt, marker);
+        return seconds;
+    }
+
     /** Partitions with a {@code done/} marker and a part file in every one of {@code folders}. */
     public static Set<Integer> complete(Storage storage, Path work, int partitions, List<String> folders) throws IOException {
         Set<Integer> markers = names(storage, new Path(work, DONE), partitions, PartitionedWork::markerPartition);

@@ -221,7 +221,8 @@ public final class DgNetGroundTruth {
             }
             List<List<RgbImage>> kinds = List.of(cf, xj, g.cross(), g.self(), g.shuffled());
             for (int kind = 0; kind < kinds.size(); kind++) {
-                float[][] e = embed(judge, kinds.get(kind));
+                // the structure images are test images: their embeddings are already at hand
+                float[][] e = KINDS.get(kind).equals("structure") ? structureEmbeddings(testEmbedding, drawn, from, n) : embed(judge, kinds.get(kind));
                 for (int q = 0; q < n; q++) {
                     int[] t = drawn[from + q];
                     int c = nearestClass(e[q], classSum, classCount, testEmbedding, test, classOf, t);
@@ -253,12 +254,22 @@ public final class DgNetGroundTruth {
     }
 
     static Generated generate(DgNetGeneration generation, List<RgbImage> xi, List<RgbImage> xj, List<RgbImage> xk) {
-        INDArray s = generation.structure(generation.batch(xj));
-        INDArray ai = generation.appearance(generation.batch(xi));
-        INDArray aj = generation.appearance(generation.batch(xj));
-        INDArray ak = generation.appearance(generation.batch(xk));
-        return new Generated(generation.images(generation.decode(s, ai)), generation.images(generation.decode(s, aj)),
-                generation.images(generation.decode(s, ak)));
+        INDArray structure = generation.batch(xj);
+        INDArray s = generation.structure(structure);
+        return new Generated(cross(generation, s, xi), generation.images(generation.decode(s, generation.appearance(structure))),
+                cross(generation, s, xk));
+    }
+
+    /** {@code G(a, s)} as 8-bit RGB: the appearance of each of {@code donors} on the structure codes {@code s}. */
+    private static List<RgbImage> cross(DgNetGeneration generation, INDArray s, List<RgbImage> donors) {
+        return generation.images(generation.decode(s, generation.appearance(generation.batch(donors))));
+    }
+
+    /** The test embeddings of the structure images x_j of pairs {@code [from, from + n)}. */
+    private static float[][] structureEmbeddings(float[][] testEmbedding, int[][] drawn, int from, int n) {
+        float[][] out = new float[n][];
+        for (int q = 0; q < n; q++) out[q] = testEmbedding[drawn[from + q][1]];
+        return out;
     }
 
     /** The judge's unit embeddings of 8-bit images. */
@@ -380,7 +391,7 @@ public final class DgNetGroundTruth {
                 xj.add(images.image(s.uri()));
             }
         }
-        List<RgbImage> cells = generate(generation, xi, xj, xj).cross();
+        List<RgbImage> cells = cross(generation, generation.structure(generation.batch(xj)), xi);
         int h = input.height();
         int w = input.width();
         int gap = 4;

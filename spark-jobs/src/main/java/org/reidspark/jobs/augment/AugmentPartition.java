@@ -98,18 +98,11 @@ final class AugmentPartition {
                 }
             }
         }
-        PartitionedWork.commit(storage, tmp, file);
-        if (k == settings.faultPartition()) {
-            throw new IllegalStateException("injected fault (" + AugmentJobConfig.SECTION + ".fault-partition = " + k
-                    + "): partition " + k + " wrote its surrogates but fails before it is marked complete");
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        Map<String, Object> marker = new LinkedHashMap<>();
-        marker.put("partition", k);
-        marker.put("images", shard.size());
-        marker.put("copies", settings.copies());
-        marker.put("seconds", seconds);
-        PartitionedWork.writeMarker(storage, work, k, attempt, marker);
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("images", shard.size());
+        facts.put("copies", settings.copies());
+        double seconds = PartitionedWork.finish(storage, work, k, attempt, tmp, file, settings.faultPartition(),
+                AugmentJobConfig.SECTION + ".fault-partition", "surrogates", facts, start);
         LOG.info("augment partition {} of {}: {} images x {} copies in {} s", k, settings.partitions(), shard.size(),
                 settings.copies(), String.format(Locale.ROOT, "%.1f", seconds));
         return new Outcome(k, shard.size(), seconds);

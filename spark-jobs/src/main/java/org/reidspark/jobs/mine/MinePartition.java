@@ -111,18 +111,11 @@ final class MinePartition {
                 out.write(g);
             }
         }
-        PartitionedWork.commit(storage, tmp, file);
-        if (k == settings.faultPartition()) {
-            throw new IllegalStateException("injected fault (reid.mine.fault-partition = " + k + "): partition " + k
-                    + " wrote its neighbours but fails before it is marked complete");
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        Map<String, Object> marker = new LinkedHashMap<>();
-        marker.put("partition", k);
-        marker.put("from", task.from());
-        marker.put("to", task.to());
-        marker.put("seconds", seconds);
-        PartitionedWork.writeMarker(storage, work, k, attempt, marker);
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("from", task.from());
+        facts.put("to", task.to());
+        double seconds = PartitionedWork.finish(storage, work, k, attempt, tmp, file, settings.faultPartition(),
+                "reid.mine.fault-partition", "neighbours", facts, start);
         LOG.info("mine partition {} of {}: anchors [{}, {}) against {} images in {} s", k, settings.partitions(), task.from(),
                 task.to(), set.size(), String.format(Locale.ROOT, "%.1f", seconds));
         return new Outcome(k, task.to() - task.from(), seconds);
