@@ -53,8 +53,12 @@ import java.util.Random;
 public final class NetworkBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(NetworkBenchmark.class);
 
-    /** Every case name, the shapes of issue 7 (PyTorch's figures for the same shapes are in docs/performance.md). */
-    public static final List<String> CASES = List.of("resnet18-train", "resnet50-train", "resnet50-infer", "resnet18-infer");
+    /**
+     * Every case name: the shapes of issue 7 (PyTorch's figures for the same shapes are in docs/performance.md), and the
+     * main job's network ({@code conf/local.conf}: ResNet-18 of width 0.25, last stride 1, 3x64x32, batch 32).
+     */
+    public static final List<String> CASES = List.of("resnet18-train", "resnet50-train", "resnet50-infer", "resnet18-infer",
+            "main-train", "main-infer");
 
     private NetworkBenchmark() {
     }
@@ -62,18 +66,23 @@ public final class NetworkBenchmark {
     /**
      * A benchmark case: network and input shape.
      *
-     * @param training training steps (true) or inference (false)
+     * @param widthMultiplier the backbone's width multiplier ({@code reid.model.width})
+     * @param lastStride      layer4's stride, or 0 for {@code reid.bench.last-stride}
+     * @param training        training steps (true) or inference (false)
      */
-    public record Case(String name, String backbone, int height, int width, int batch, boolean training) {
+    public record Case(String name, String backbone, double widthMultiplier, int lastStride, int height, int width, int batch,
+                       boolean training) {
     }
 
     /** The case named {@code name}; an unknown name fails listing the known ones. */
     public static Case byName(String name) {
         return switch (name) {
-            case "resnet18-train" -> new Case(name, "resnet18", 128, 64, 32, true);
-            case "resnet50-train" -> new Case(name, "resnet50", 256, 128, 16, true);
-            case "resnet50-infer" -> new Case(name, "resnet50", 256, 128, 32, false);
-            case "resnet18-infer" -> new Case(name, "resnet18", 128, 64, 32, false);
+            case "resnet18-train" -> new Case(name, "resnet18", 1.0, 0, 128, 64, 32, true);
+            case "resnet50-train" -> new Case(name, "resnet50", 1.0, 0, 256, 128, 16, true);
+            case "resnet50-infer" -> new Case(name, "resnet50", 1.0, 0, 256, 128, 32, false);
+            case "resnet18-infer" -> new Case(name, "resnet18", 1.0, 0, 128, 64, 32, false);
+            case "main-train" -> new Case(name, "resnet18", 0.25, 1, 64, 32, 32, true);
+            case "main-infer" -> new Case(name, "resnet18", 0.25, 1, 64, 32, 32, false);
             default -> throw Check.unknownName("benchmark case", name, CASES);
         };
     }
@@ -127,7 +136,8 @@ public final class NetworkBenchmark {
 
     /** Runs one case with each configured layer implementation, iterations interleaved. */
     public static List<Result> run(Case c, BenchConfig config) {
-        ModelConfig model = new ModelConfig(c.backbone(), 1.0, config.lastStride(), c.height(), c.width(), true, "");
+        ModelConfig model = new ModelConfig(c.backbone(), c.widthMultiplier(), c.lastStride() > 0 ? c.lastStride() : config.lastStride(),
+                c.height(), c.width(), true, "");
         Map<String, ComputationGraph> nets = new LinkedHashMap<>();
         for (String conv : config.implementations()) {
             ComputationGraph g = ReidNetwork.build(model.withImplementation(conv), config.classes(),

@@ -47,6 +47,11 @@ public final class InputBatches implements BatchSource {
     }
 
     @Override
+    public int batchesInEpoch(int epoch) {
+        return sampler.epoch(epoch).size();
+    }
+
+    @Override
     public Iterator<Batch> epoch(int epoch) {
         return loader.epoch(epoch, sampler.epoch(epoch));
     }

@@ -45,6 +45,7 @@ public final class LocalTrainer {
         return new EpochLoop(config, checkpoints, evaluator).run(state, new EpochLoop.Rounds() {
             private Iterator<Batch> batches;
             private int done;
+            private int inEpoch;
 
             @Override
             public int roundsPerEpoch() {
@@ -55,6 +56,7 @@ public final class LocalTrainer {
             public void startEpoch(TrainingState s, int epoch) {
                 step.startEpoch(s, epoch, null); // no workers: the driver does it all
                 batches = source.epoch(epoch);
+                inEpoch = source.batchesInEpoch(epoch);
                 done = 0;
             }
 
@@ -63,7 +65,7 @@ public final class LocalTrainer {
                 if (!batches.hasNext()) return null;
                 Round.Result result = round.run(s, epoch, lrFactor, batches, perRound, seed, null);
                 done += (int) result.steps();
-                return new EpochLoop.Outcome(result, "step " + done + "/" + perEpoch, "", Double.NaN, -1);
+                return new EpochLoop.Outcome(result, "step " + done + "/" + inEpoch, "", Double.NaN, -1);
             }
         });
     }

@@ -118,6 +118,13 @@ public abstract class MethodContract {
         assertTrue(inputs.views().containsKey(Batch.IMAGES));
         Batch b = batch(m, d, 0);
         assertEquals(inputs.sampling().batchSize(), b.size());
+        try (InputBatches all = batches(m, d, SEED)) {
+            for (int e = 0; e < 3; e++) {
+                int n = 0;
+                for (Iterator<Batch> it = all.epoch(e); it.hasNext(); it.next()) n++;
+                assertEquals(all.batchesInEpoch(e), n, "batches of epoch " + e + " (the progress line's step count)");
+            }
+        }
         for (SampleField f : inputs.fields()) assertEquals(b.size(), b.field(f.name()).size(0), f.name());
         for (String view : inputs.views().keySet()) assertEquals(b.size(), b.view(view).size(0), view);
         Map<Long, Sample> byKey = new LinkedHashMap<>();

@@ -26,7 +26,7 @@ class NetworkBenchmarkTest {
     void countsResNet50WorkLikeThePublishedFigure() {
         ModelConfig model = new ModelConfig("resnet50", 1.0, 2, 224, 224, true, "", "dl4j");
         ComputationGraph g = ReidNetwork.build(model, 1000, NetworkOptions.bot(1), null);
-        NetworkBenchmark.Case c = new NetworkBenchmark.Case("imagenet", "resnet50", 224, 224, 1, false);
+        NetworkBenchmark.Case c = new NetworkBenchmark.Case("imagenet", "resnet50", 1.0, 2, 224, 224, 1, false);
         double gflop = NetworkBenchmark.forwardGflopPerImage(g.getConfiguration(), c);
         assertEquals(8.18, gflop, 0.05, "GFLOP of one 224x224 image");
     }
@@ -60,5 +60,28 @@ class NetworkBenchmarkTest {
         assertTrue(NetworkBenchmark.peakRss() >= 64L << 20, "64 MB were just touched: " + NetworkBenchmark.peakRss());
         assertEquals(1, blocks[63][0]);
         assertTrue(NetworkBenchmark.processCpuNanos() > 0);
+    }
+
+    /**
+     * The main job's network as a case: it runs with both layer implementations, training counts 3 x the forward work,
+     * and its last stride is the main job's 1 whatever {@code reid.bench.last-stride} says (stride 2 would quarter
+     * layer4's work).
+     */
+    @Test
+    void mainJobCasesRunTheWidthQuarterNetworkAtStrideOne() {
+        BenchConfig config = new BenchConfig(List.of("main-train", "main-infer"), List.of("native", "dl4j"), 0, 1, 0, 50, 2, 1);
+        List<NetworkBenchmark.Result> results = NetworkBenchmark.run(config);
+        assertEquals(4, results.size());
+        for (NetworkBenchmark.Result r : results) {
+            assertTrue(r.medianSeconds() > 0 && Double.isFinite(r.medianSeconds()), r.toString());
+            assertEquals(32, r.benchCase().batch());
+        }
+        double train = results.get(0).gflopPerImage();
+        double infer = results.get(2).gflopPerImage();
+        assertEquals(3 * infer, train, 1e-9);
+        ComputationGraph stride2 = ReidNetwork.build(new ModelConfig("resnet18", 0.25, 2, 64, 32, true, "", "dl4j"), 50,
+                NetworkOptions.bot(1), null);
+        double strideTwo = NetworkBenchmark.forwardGflopPerImage(stride2.getConfiguration(), NetworkBenchmark.byName("main-infer"));
+        assertTrue(infer > strideTwo * 1.2, "stride 1: " + infer + " GFLOP, stride 2: " + strideTwo);
     }
 }

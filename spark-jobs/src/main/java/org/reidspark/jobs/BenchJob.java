@@ -30,7 +30,7 @@ public final class BenchJob implements Job {
     public List<JobOption> options() {
         return List.of(
                 JobOption.config("--cases", "A,B", "reid.bench.cases",
-                        "resnet18-train, resnet50-train, resnet50-infer, resnet18-infer (comma-separated)"),
+                        "resnet18-train, resnet50-train, resnet50-infer, resnet18-infer, main-train, main-infer (comma-separated)"),
                 JobOption.config("--implementations", "A,B", "reid.bench.implementations",
                         "layer implementations side by side: native, dl4j (comma-separated)"),
                 JobOption.config("--warmup", "N", "reid.bench.warmup", "untimed iterations per implementation"),
