@@ -259,7 +259,7 @@ public final class NetworkBenchmark {
         sb.append("| case | layers | batch | s/iteration (median) | best s | CPU-s/iteration | img/s | GFLOP/image | GFLOP/s | sgemm GFLOP/s | fraction of sgemm | peak RSS MB | iterations (s) |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Result r : results) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f | %.3f | %d | %s |%n",
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f | %.3f | %.3f | %.2f | %.3f | %.1f | %.0f | %.3f | %d | %s |%n",
                     r.benchCase().name(), r.implementation(), r.benchCase().batch(), r.medianSeconds(), r.bestSeconds(),
                     r.medianCpuSeconds(), r.imagesPerSecond(),
                     r.gflopPerImage(), r.gflops(), r.gemmGflops(), r.fractionOfGemm(), r.peakRssBytes() >> 20,
@@ -268,20 +268,35 @@ public final class NetworkBenchmark {
         return sb.toString();
     }
 
+    /**
+     * One machine-readable line per result, as the PyTorch reference harness prints them ({@code RESULT case=...
+     * median_s=...}), for scripts that set the two side by side ({@code submit/pytorch-parity}).
+     */
+    public static String resultLines(List<Result> results) {
+        StringBuilder sb = new StringBuilder();
+        for (Result r : results) {
+            sb.append(String.format(Locale.ROOT, "RESULT case=%s layers=%s median_s=%.4f best_s=%.4f cpu_s=%.3f img_s=%.3f gflop_img=%.4f "
+                            + "gflops=%.2f sgemm=%.1f peak_rss_mb=%d%n", r.benchCase().name(), r.implementation(), r.medianSeconds(),
+                    r.bestSeconds(), r.medianCpuSeconds(), r.imagesPerSecond(), r.gflopPerImage(), r.gflops(), r.gemmGflops(),
+                    r.peakRssBytes() >> 20));
+        }
+        return sb.toString();
+    }
+
     private static String row(Result r) {
-        return String.format(Locale.ROOT, "median %.2f s (%.2f CPU-s), %.2f img/s, %.2f GFLOP/image, %.1f GFLOP/s (%.3f of sgemm %.0f), peak RSS %d MB",
+        return String.format(Locale.ROOT, "median %.3f s (%.3f CPU-s), %.2f img/s, %.2f GFLOP/image, %.1f GFLOP/s (%.3f of sgemm %.0f), peak RSS %d MB",
                 r.medianSeconds(), r.medianCpuSeconds(), r.imagesPerSecond(), r.gflopPerImage(), r.gflops(), r.fractionOfGemm(), r.gemmGflops(),
                 r.peakRssBytes() >> 20);
     }
 
     private static String seconds(double[] s) {
         StringBuilder sb = new StringBuilder();
-        for (double v : s) sb.append(sb.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", v));
+        for (double v : s) sb.append(sb.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3f", v));
         return sb.toString();
     }
 
     private static String fmt(double v) {
-        return String.format(Locale.ROOT, "%.2f", v);
+        return String.format(Locale.ROOT, "%.3f", v);
     }
 
     /** The median of {@code values} (NaN when empty). */

@@ -83,5 +83,10 @@ class NetworkBenchmarkTest {
                 NetworkOptions.bot(1), null);
         double strideTwo = NetworkBenchmark.forwardGflopPerImage(stride2.getConfiguration(), NetworkBenchmark.byName("main-infer"));
         assertTrue(infer > strideTwo * 1.2, "stride 1: " + infer + " GFLOP, stride 2: " + strideTwo);
+        List<String> lines = NetworkBenchmark.resultLines(results).lines().toList();
+        assertEquals(4, lines.size());
+        for (String line : lines) {
+            assertTrue(line.matches("RESULT case=main-(train|infer) layers=(native|dl4j) median_s=[0-9.]+ best_s=[0-9.]+ .* peak_rss_mb=[0-9]+"), line);
+        }
     }
 }

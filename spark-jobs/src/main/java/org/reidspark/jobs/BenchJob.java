@@ -47,6 +47,7 @@ public final class BenchJob implements Job {
         List<NetworkBenchmark.Result> results = NetworkBenchmark.run(config);
         System.out.println(NetworkBenchmark.environment());
         System.out.print(NetworkBenchmark.table(results));
+        System.out.print(NetworkBenchmark.resultLines(results));
         return 0;
     }
 }
