@@ -217,7 +217,8 @@ public final class ExternalBackprop {
 
     /**
      * One optimizer step with the graph's own updater on {@code gradient} (from {@link #backward} on this graph):
-     * L2 and the updater turn the gradient into an update in place, the parameters move by it, the iteration count
+     * L2 and the updater turn the gradient into an update in place, the parameters move by it (in one pass,
+     * {@link FusedUpdate}, for FLOAT graphs with Adam and L2; DL4J's updater otherwise), the iteration count
      * goes up by one, and layer constraints (such as BNNeck's zero shift) are applied. Then the step's off-heap
      * garbage is freed when the process has grown enough ({@link OffHeapCollector}).
      */
@@ -228,9 +229,11 @@ public final class ExternalBackprop {
         }
         int iteration = graph.getIterationCount();
         int epoch = graph.getEpochCount();
-        ComputationGraphUpdater updater = graph.getUpdater(true);
-        updater.update(gradient, iteration, epoch, 1, LayerWorkspaceMgr.noWorkspaces());
-        graph.params().subi(gradient.gradient());
+        if (!FusedUpdate.apply(graph, gradient, iteration, epoch)) {
+            ComputationGraphUpdater updater = graph.getUpdater(true);
+            updater.update(gradient, iteration, epoch, 1, LayerWorkspaceMgr.noWorkspaces());
+            graph.params().subi(gradient.gradient());
+        }
         graph.getConfiguration().setIterationCount(iteration + 1);
         graph.applyConstraints(iteration + 1, epoch);
         OffHeapCollector.process().afterStep();

@@ -24,7 +24,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * takes the batch statistics from ND4J's native {@code moments} (one pass, 2-3x faster than {@code mean} and
  * {@code var} along three axes, same values), normalizes with the native {@code batchnorm} (oneDNN's kernel in an ND4J
  * build with oneDNN), and backpropagates with {@link #backward}; DL4J's layer runs a dozen broadcast and reduction
- * operations each way and recomputes the normalization during backprop.
+ * operations each way and recomputes the normalization during backprop. Small float activations (up to
+ * {@link BatchNormKernels#MAX_VALUES} values, NCHW) take {@link BatchNormKernels}' Java loops instead, the same
+ * formulas without a native call.
  *
  * <p>Training mode: {@code y = gamma * (x - m) / sqrt(v + eps) + beta} with the batch mean {@code m} and biased
  * variance {@code v} per channel (over batch, height and width); the running statistics' "gradients" are
@@ -74,11 +76,31 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
         }
         nativePass = true;
         INDArray x = input.castTo(dataType);
+        INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
+        INDArray xv = channelView(x);
+        if (BatchNormKernels.applies(xv)) {
+            int channels = (int) xv.size(1);
+            float[] mean;
+            float[] var;
+            if (training) {
+                mean = new float[channels];
+                var = new float[channels];
+                BatchNormKernels.moments(xv, mean, var);
+                batchMean = Nd4j.createFromArray(mean);
+                batchVar = Nd4j.createFromArray(var);
+            } else {
+                mean = param(BatchNormalizationParamInitializer.GLOBAL_MEAN).toFloatVector();
+                var = param(BatchNormalizationParamInitializer.GLOBAL_VAR).toFloatVector();
+            }
+            BatchNormKernels.normalize(xv, mean, var, param(BatchNormalizationParamInitializer.GAMMA).toFloatVector(),
+                    param(BatchNormalizationParamInitializer.BETA).toFloatVector(), cfg().getEps(), channelView(y));
+            return y;
+        }
         INDArray mean;
         INDArray var;
         if (training) {
             INDArray[] moments = Nd4j.exec(DynamicCustomOp.builder("moments")
-                    .addInputs(channelView(x))
+                    .addInputs(xv)
                     .addIntegerArguments(0, 2)
                     .build());
             batchMean = moments[0];
@@ -89,7 +111,6 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
             mean = param(BatchNormalizationParamInitializer.GLOBAL_MEAN);
             var = param(BatchNormalizationParamInitializer.GLOBAL_VAR);
         }
-        INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
         Nd4j.exec(DynamicCustomOp.builder("batchnorm")
                 .addInputs(x, mean, var, param(BatchNormalizationParamInitializer.GAMMA),
                         param(BatchNormalizationParamInitializer.BETA))
@@ -114,8 +135,19 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
         INDArray dMean = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_MEAN);
         INDArray dVar = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_VAR);
         INDArray epsOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
-        backward(channelView(x), channelView(epsilon.castTo(dataType)), batchMean, batchVar,
-                param(BatchNormalizationParamInitializer.GAMMA), c.getEps(), channelView(epsOut), flat(dGamma), flat(dBeta));
+        INDArray xv = channelView(x);
+        INDArray dyv = channelView(epsilon.castTo(dataType));
+        INDArray gamma = param(BatchNormalizationParamInitializer.GAMMA);
+        if (BatchNormKernels.applies(xv) && BatchNormKernels.applies(dyv)) {
+            float[] gradGamma = new float[(int) xv.size(1)];
+            float[] gradBeta = new float[gradGamma.length];
+            BatchNormKernels.backward(xv, dyv, batchMean.toFloatVector(), batchVar.toFloatVector(), gamma.toFloatVector(),
+                    c.getEps(), channelView(epsOut), gradGamma, gradBeta);
+            flat(dGamma).assign(Nd4j.createFromArray(gradGamma));
+            flat(dBeta).assign(Nd4j.createFromArray(gradBeta));
+        } else {
+            backward(xv, dyv, batchMean, batchVar, gamma, c.getEps(), channelView(epsOut), flat(dGamma), flat(dBeta));
+        }
         // running statistics: DL4J's no-op updater subtracts these, giving decay * running + (1 - decay) * batch
         double rate = 1 - c.getDecay();
         flat(dMean).assign(param(BatchNormalizationParamInitializer.GLOBAL_MEAN).sub(batchMean).muli(rate));

@@ -1,0 +1,84 @@
+package org.reidspark.model.backbone;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link BatchNormKernels} against the ND4J path of {@link NativeBatchNormalizationLayer} in float, on the main
+ * job's kinds of shapes: batch statistics against the same statistics in double, normalization against {@code batchnorm}, the
+ * backward pass against {@link NativeBatchNormalizationLayer#backward} (which NativeLayersTest checks against
+ * central differences in double and against DL4J's layer), and which views the loops take.
+ */
+class BatchNormKernelsTest {
+    private static final double EPS = 1e-5;
+
+    /** {@code [outer, C, inner]} shapes: tiny, the main network's stem and deepest maps, an odd row length. */
+    private static final int[][] SHAPES = {{4, 5, 12}, {32, 16, 512}, {32, 128, 8}, {3, 7, 5}};
+
+    private static void assertClose(INDArray expected, INDArray actual, double relTol, String what) {
+        double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-30);
+        double diff = expected.sub(actual).amaxNumber().doubleValue() / scale;
+        assertTrue(diff < relTol, what + ": relative difference " + diff);
+    }
+
+    @Test
+    void sameResultsAsTheNd4jPathInFloat() {
+        Nd4j.getRandom().setSeed(11);
+        for (int[] s : SHAPES) {
+            String shape = java.util.Arrays.toString(s);
+            // a mean far from 0, so that the variance is not the mean square
+            INDArray x = Nd4j.randn(DataType.FLOAT, s[0], s[1], s[2]).muli(2).addi(3);
+            INDArray dy = Nd4j.randn(DataType.FLOAT, s[0], s[1], s[2]);
+            INDArray gamma = Nd4j.rand(DataType.FLOAT, s[1]).addi(0.5);
+            INDArray beta = Nd4j.randn(DataType.FLOAT, s[1]);
+            assertTrue(BatchNormKernels.applies(x), shape);
+
+            float[] mean = new float[s[1]];
+            float[] var = new float[s[1]];
+            BatchNormKernels.moments(x, mean, var);
+            // against the statistics in double (ND4J's float moments are off by up to ~1e-5 at 16 K values per channel)
+            INDArray xd = x.castTo(DataType.DOUBLE);
+            assertClose(xd.mean(0, 2), Nd4j.createFromArray(mean).castTo(DataType.DOUBLE), 1e-6, "mean " + shape);
+            assertClose(xd.var(false, 0, 2), Nd4j.createFromArray(var).castTo(DataType.DOUBLE), 1e-6, "variance " + shape);
+            INDArray[] moments = {Nd4j.createFromArray(mean), Nd4j.createFromArray(var)};
+
+            INDArray y = x.ulike();
+            BatchNormKernels.normalize(x, mean, var, gamma.toFloatVector(), beta.toFloatVector(), EPS, y);
+            INDArray expectedY = x.ulike();
+            INDArray x4 = x.reshape(s[0], s[1], s[2], 1);
+            Nd4j.exec(DynamicCustomOp.builder("batchnorm").addInputs(x4, moments[0], moments[1], gamma, beta)
+                    .addOutputs(expectedY.reshape(s[0], s[1], s[2], 1)).addIntegerArguments(1, 1, 1)
+                    .addFloatingPointArguments(EPS).build());
+            assertClose(expectedY, y, 1e-5, "normalized " + shape);
+
+            INDArray dx = x.ulike();
+            float[] dGamma = new float[s[1]];
+            float[] dBeta = new float[s[1]];
+            BatchNormKernels.backward(x, dy, mean, var, gamma.toFloatVector(), EPS, dx, dGamma, dBeta);
+            INDArray expectedDx = x.ulike();
+            INDArray expectedDGamma = Nd4j.create(DataType.FLOAT, s[1]);
+            INDArray expectedDBeta = Nd4j.create(DataType.FLOAT, s[1]);
+            NativeBatchNormalizationLayer.backward(x, dy, moments[0], moments[1], gamma, EPS, expectedDx, expectedDGamma,
+                    expectedDBeta);
+            assertClose(expectedDx, dx, 1e-4, "input gradient " + shape);
+            assertClose(expectedDGamma, Nd4j.createFromArray(dGamma), 1e-4, "scale gradient " + shape);
+            assertClose(expectedDBeta, Nd4j.createFromArray(dBeta), 1e-5, "shift gradient " + shape);
+        }
+    }
+
+    @Test
+    void takesOnlySmallContiguousFloatRows() {
+        assertTrue(BatchNormKernels.applies(Nd4j.create(DataType.FLOAT, 2, 3, 8)));
+        assertFalse(BatchNormKernels.applies(Nd4j.create(DataType.DOUBLE, 2, 3, 8)), "double");
+        assertFalse(BatchNormKernels.applies(Nd4j.create(DataType.FLOAT, 16, 3, 1)), "NHWC's rows of one value");
+        assertFalse(BatchNormKernels.applies(Nd4j.create(DataType.FLOAT, 2, 3, 8).permute(0, 2, 1)), "not C order");
+        long big = BatchNormKernels.MAX_VALUES / 8 + 1;
+        assertFalse(BatchNormKernels.applies(Nd4j.create(DataType.FLOAT, big, 1, 8)), "over the size limit");
+    }
+}
