@@ -24,8 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * takes the batch statistics from ND4J's native {@code moments} (one pass, 2-3x faster than {@code mean} and
  * {@code var} along three axes, same values), normalizes with the native {@code batchnorm} (oneDNN's kernel in an ND4J
  * build with oneDNN), and backpropagates with {@link #backward}; DL4J's layer runs a dozen broadcast and reduction
- * operations each way and recomputes the normalization during backprop. Small float activations (up to
- * {@link BatchNormKernels#MAX_VALUES} values, NCHW) take {@link BatchNormKernels}' Java loops instead, the same
+ * operations each way and recomputes the normalization during backprop. In training, small float activations (up
+ * to {@link BatchNormKernels#MAX_VALUES} values, NCHW) take {@link BatchNormKernels}' Java loops instead, the same
  * formulas without a native call.
  *
  * <p>Training mode: {@code y = gamma * (x - m) / sqrt(v + eps) + beta} with the batch mean {@code m} and biased
@@ -78,22 +78,15 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
         INDArray x = input.castTo(dataType);
         INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
         INDArray xv = channelView(x);
-        if (BatchNormKernels.applies(xv)) {
+        if (training && BatchNormKernels.applies(xv)) {
             int channels = (int) xv.size(1);
-            float[] mean;
-            float[] var;
-            if (training) {
-                mean = new float[channels];
-                var = new float[channels];
-                BatchNormKernels.moments(xv, mean, var);
-                batchMean = Nd4j.createFromArray(mean);
-                batchVar = Nd4j.createFromArray(var);
-            } else {
-                mean = param(BatchNormalizationParamInitializer.GLOBAL_MEAN).toFloatVector();
-                var = param(BatchNormalizationParamInitializer.GLOBAL_VAR).toFloatVector();
-            }
-            BatchNormKernels.normalize(xv, mean, var, param(BatchNormalizationParamInitializer.GAMMA).toFloatVector(),
-                    param(BatchNormalizationParamInitializer.BETA).toFloatVector(), cfg().getEps(), channelView(y));
+            float[] mean = new float[channels];
+            float[] var = new float[channels];
+            BatchNormKernels.train(xv, BatchNormKernels.values(param(BatchNormalizationParamInitializer.GAMMA)),
+                    BatchNormKernels.values(param(BatchNormalizationParamInitializer.BETA)), cfg().getEps(),
+                    channelView(y), mean, var);
+            batchMean = Nd4j.createFromArray(mean);
+            batchVar = Nd4j.createFromArray(var);
             return y;
         }
         INDArray mean;
@@ -141,8 +134,8 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
         if (BatchNormKernels.applies(xv) && BatchNormKernels.applies(dyv)) {
             float[] gradGamma = new float[(int) xv.size(1)];
             float[] gradBeta = new float[gradGamma.length];
-            BatchNormKernels.backward(xv, dyv, batchMean.toFloatVector(), batchVar.toFloatVector(), gamma.toFloatVector(),
-                    c.getEps(), channelView(epsOut), gradGamma, gradBeta);
+            BatchNormKernels.backward(xv, dyv, BatchNormKernels.values(batchMean), BatchNormKernels.values(batchVar),
+                    BatchNormKernels.values(gamma), c.getEps(), channelView(epsOut), gradGamma, gradBeta);
             flat(dGamma).assign(Nd4j.createFromArray(gradGamma));
             flat(dBeta).assign(Nd4j.createFromArray(gradBeta));
         } else {

@@ -41,15 +41,13 @@ class BatchNormKernelsTest {
 
             float[] mean = new float[s[1]];
             float[] var = new float[s[1]];
-            BatchNormKernels.moments(x, mean, var);
+            INDArray y = x.ulike();
+            BatchNormKernels.train(x, BatchNormKernels.values(gamma), BatchNormKernels.values(beta), EPS, y, mean, var);
             // against the statistics in double (ND4J's float moments are off by up to ~1e-5 at 16 K values per channel)
             INDArray xd = x.castTo(DataType.DOUBLE);
             assertClose(xd.mean(0, 2), Nd4j.createFromArray(mean).castTo(DataType.DOUBLE), 1e-6, "mean " + shape);
             assertClose(xd.var(false, 0, 2), Nd4j.createFromArray(var).castTo(DataType.DOUBLE), 1e-6, "variance " + shape);
             INDArray[] moments = {Nd4j.createFromArray(mean), Nd4j.createFromArray(var)};
-
-            INDArray y = x.ulike();
-            BatchNormKernels.normalize(x, mean, var, gamma.toFloatVector(), beta.toFloatVector(), EPS, y);
             INDArray expectedY = x.ulike();
             INDArray x4 = x.reshape(s[0], s[1], s[2], 1);
             Nd4j.exec(DynamicCustomOp.builder("batchnorm").addInputs(x4, moments[0], moments[1], gamma, beta)
@@ -60,7 +58,7 @@ class BatchNormKernelsTest {
             INDArray dx = x.ulike();
             float[] dGamma = new float[s[1]];
             float[] dBeta = new float[s[1]];
-            BatchNormKernels.backward(x, dy, mean, var, gamma.toFloatVector(), EPS, dx, dGamma, dBeta);
+            BatchNormKernels.backward(x, dy, mean, var, BatchNormKernels.values(gamma), EPS, dx, dGamma, dBeta);
             INDArray expectedDx = x.ulike();
             INDArray expectedDGamma = Nd4j.create(DataType.FLOAT, s[1]);
             INDArray expectedDBeta = Nd4j.create(DataType.FLOAT, s[1]);
@@ -70,6 +68,13 @@ class BatchNormKernelsTest {
             assertClose(expectedDGamma, Nd4j.createFromArray(dGamma), 1e-4, "scale gradient " + shape);
             assertClose(expectedDBeta, Nd4j.createFromArray(dBeta), 1e-5, "shift gradient " + shape);
         }
+    }
+
+    @Test
+    void readsParameterViewsAtTheirOffset() {
+        INDArray all = Nd4j.createFromArray(1f, 2f, 3f, 4f, 5f, 6f);
+        INDArray view = all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 5));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[]{3f, 4f, 5f}, BatchNormKernels.values(view));
     }
 
     @Test
