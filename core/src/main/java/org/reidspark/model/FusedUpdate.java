@@ -158,6 +158,7 @@ final class FusedUpdate {
         INDArray grads = gradient.gradient();
         INDArray params = graph.params();
         INDArray state = updater.getStateViewArray();
+        if (grads == null || params == null) return "no flattened gradient or parameters";
         if (!flat(grads) || !flat(params) || grads.length() != params.length() || (state != null && !flat(state))) {
             return "arrays not contiguous";
         }

@@ -64,6 +64,15 @@ final class BatchNormKernels {
         return out;
     }
 
+    /** Writes {@code values} into a contiguous float array (a gradient view) without a native call. */
+    static void write(float[] values, INDArray into) {
+        checkLayout(into, "gradient");
+        if (into.length() != values.length) {
+            throw new IllegalArgumentException(values.length + " values for an array of " + into.length());
+        }
+        into.data().asNioFloat().put((int) into.offset(), values, 0, values.length);
+    }
+
     /**
      * The training-mode forward pass: per-channel batch mean and biased variance of {@code x} into {@code mean} and
      * {@code var}, and {@code y = gamma (x - mean) / sqrt(var + eps) + beta}; {@code x}, {@code y}

@@ -38,6 +38,9 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
     /** Batch statistics of the last training-mode forward pass, for backprop. */
     private INDArray batchMean;
     private INDArray batchVar;
+    /** The same, when the forward pass ran {@link BatchNormKernels}' loops (then the fields above are null). */
+    private float[] kernelMean;
+    private float[] kernelVar;
     /** Whether the last forward pass ran here (true) or in DL4J's implementation. */
     private boolean nativePass;
 
@@ -85,8 +88,10 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
             BatchNormKernels.train(xv, BatchNormKernels.values(param(BatchNormalizationParamInitializer.GAMMA)),
                     BatchNormKernels.values(param(BatchNormalizationParamInitializer.BETA)), cfg().getEps(),
                     channelView(y), mean, var);
-            batchMean = Nd4j.createFromArray(mean);
-            batchVar = Nd4j.createFromArray(var);
+            kernelMean = mean;
+            kernelVar = var;
+            batchMean = null;
+            batchVar = null;
             return y;
         }
         INDArray mean;
@@ -98,6 +103,8 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
                     .build());
             batchMean = moments[0];
             batchVar = moments[1];
+            kernelMean = null;
+            kernelVar = null;
             mean = batchMean;
             var = batchVar;
         } else {
@@ -118,7 +125,7 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         if (!nativePass) return super.backpropGradient(epsilon, workspaceMgr);
-        if (batchMean == null) {
+        if (batchMean == null && kernelMean == null) {
             throw new IllegalStateException("layer " + layerId() + ": backprop needs a training-mode forward pass first");
         }
         org.deeplearning4j.nn.conf.layers.BatchNormalization c = cfg();
@@ -131,20 +138,35 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
         INDArray xv = channelView(x);
         INDArray dyv = channelView(epsilon.castTo(dataType));
         INDArray gamma = param(BatchNormalizationParamInitializer.GAMMA);
-        if (BatchNormKernels.applies(xv) && BatchNormKernels.applies(dyv)) {
-            float[] gradGamma = new float[(int) xv.size(1)];
-            float[] gradBeta = new float[gradGamma.length];
-            BatchNormKernels.backward(xv, dyv, BatchNormKernels.values(batchMean), BatchNormKernels.values(batchVar),
-                    BatchNormKernels.values(gamma), c.getEps(), channelView(epsOut), gradGamma, gradBeta);
-            flat(dGamma).assign(Nd4j.createFromArray(gradGamma));
-            flat(dBeta).assign(Nd4j.createFromArray(gradBeta));
-        } else {
-            backward(xv, dyv, batchMean, batchVar, gamma, c.getEps(), channelView(epsOut), flat(dGamma), flat(dBeta));
-        }
         // running statistics: DL4J's no-op updater subtracts these, giving decay * running + (1 - decay) * batch
         double rate = 1 - c.getDecay();
-        flat(dMean).assign(param(BatchNormalizationParamInitializer.GLOBAL_MEAN).sub(batchMean).muli(rate));
-        flat(dVar).assign(param(BatchNormalizationParamInitializer.GLOBAL_VAR).sub(batchVar).muli(rate));
+        if (kernelMean != null && BatchNormKernels.applies(dyv)) {
+            int channels = kernelMean.length;
+            float[] gradGamma = new float[channels];
+            float[] gradBeta = new float[channels];
+            BatchNormKernels.backward(xv, dyv, kernelMean, kernelVar, BatchNormKernels.values(gamma), c.getEps(),
+                    channelView(epsOut), gradGamma, gradBeta);
+            float[] runningMean = BatchNormKernels.values(param(BatchNormalizationParamInitializer.GLOBAL_MEAN));
+            float[] runningVar = BatchNormKernels.values(param(BatchNormalizationParamInitializer.GLOBAL_VAR));
+            float[] stepMean = new float[channels];
+            float[] stepVar = new float[channels];
+            for (int i = 0; i < channels; i++) {
+                stepMean[i] = (float) ((runningMean[i] - kernelMean[i]) * rate);
+                stepVar[i] = (float) ((runningVar[i] - kernelVar[i]) * rate);
+            }
+            BatchNormKernels.write(gradGamma, flat(dGamma));
+            BatchNormKernels.write(gradBeta, flat(dBeta));
+            BatchNormKernels.write(stepMean, flat(dMean));
+            BatchNormKernels.write(stepVar, flat(dVar));
+        } else {
+            if (kernelMean != null) {
+                batchMean = Nd4j.createFromArray(kernelMean);
+                batchVar = Nd4j.createFromArray(kernelVar);
+            }
+            backward(xv, dyv, batchMean, batchVar, gamma, c.getEps(), channelView(epsOut), flat(dGamma), flat(dBeta));
+            flat(dMean).assign(param(BatchNormalizationParamInitializer.GLOBAL_MEAN).sub(batchMean).muli(rate));
+            flat(dVar).assign(param(BatchNormalizationParamInitializer.GLOBAL_VAR).sub(batchVar).muli(rate));
+        }
         Gradient g = new DefaultGradient();
         g.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGamma);
         g.setGradientFor(BatchNormalizationParamInitializer.BETA, dBeta);
@@ -152,6 +174,8 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
         g.setGradientFor(BatchNormalizationParamInitializer.GLOBAL_VAR, dVar);
         batchMean = null;
         batchVar = null;
+        kernelMean = null;
+        kernelVar = null;
         return new Pair<>(g, epsOut);
     }
 
@@ -226,5 +250,7 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
         super.clear();
         batchMean = null;
         batchVar = null;
+        kernelMean = null;
+        kernelVar = null;
     }
 }

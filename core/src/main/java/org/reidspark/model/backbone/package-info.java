@@ -6,6 +6,7 @@
  * native ones ({@link org.reidspark.model.backbone.NativeConvolution},
  * {@link org.reidspark.model.backbone.NativeBatchNormalization}, {@link org.reidspark.model.backbone.NativeRelu},
  * {@link org.reidspark.model.backbone.NativeSubsampling}: a configuration class and its layer class each), which run
- * ND4J's native operations, on oneDNN where that is faster (docs/performance.md).
+ * ND4J's native operations, on oneDNN where that is faster, and BatchNorm's training passes on small maps as Java
+ * loops ({@link org.reidspark.model.backbone.BatchNormKernels}; docs/performance.md).
  */
 package org.reidspark.model.backbone;
