@@ -39,7 +39,8 @@ import java.util.List;
  * main job's network where DL4J's updater took 10-14 ms (docs/performance.md).
  *
  * <p>It covers FLOAT graphs whose blocks use Adam or no-op updaters, L2 as the only regularization, no gradient
- * normalization, and the gradient array the updater was built on (what {@link ExternalBackprop#backward} returns);
+ * normalization, and a contiguous gradient array laid out as the parameters (what {@link ExternalBackprop#backward}
+ * returns; DL4J's updater takes each block at the same offsets of whatever array it is given);
  * for anything else {@link #apply} changes nothing and returns false, and {@link ExternalBackprop#update} runs
  * DL4J's updater. Shapes: parameters, gradient and update {@code [P]} (the graph's flattened arrays), optimizer
  * state {@code [2 P_adam]}.
@@ -50,7 +51,7 @@ final class FusedUpdate {
 
     /** One updater block: where its values lie in the three buffers, and its optimizer. */
     record Block(int gradientStart, int paramStart, int length, AdamUpdater adam, int mStart, int vStart,
-                         List<L2Range> l2) {
+                 List<L2Range> l2) {
     }
 
     /** A parameter array of a block with L2: its coefficient schedule and where it lies. */
@@ -110,7 +111,8 @@ final class FusedUpdate {
     }
 
     /** Adam on one block, in libnd4j's float arithmetic; the update stays in the gradient array. */
-    private static void adam(Block b, FloatBuffer g, FloatBuffer p, FloatBuffer s, int iteration, int epoch, float[][] chunk) {
+    private static void adam(Block b, FloatBuffer g, FloatBuffer p, FloatBuffer s, int iteration, int epoch,
+                             float[][] chunk) {
         Adam config = b.adam().getConfig();
         float lr = (float) config.getLearningRate(iteration, epoch);
         float beta1 = (float) config.getBeta1();
@@ -153,7 +155,8 @@ final class FusedUpdate {
      */
     static String declined(ComputationGraph graph, Gradient gradient, List<Block> blocks) {
         blocks.clear();
-        if (graph.getConfiguration().getDataType() != DataType.FLOAT) return "data type " + graph.getConfiguration().getDataType();
+        DataType type = graph.getConfiguration().getDataType();
+        if (type != DataType.FLOAT) return "data type " + type;
         ComputationGraphUpdater updater = graph.getUpdater(true);
         INDArray grads = gradient.gradient();
         INDArray params = graph.params();

@@ -52,6 +52,10 @@ class FusedUpdateTest {
         g.applyConstraints(iteration + 1, epoch);
     }
 
+    private static INDArray state(ComputationGraph g) {
+        return g.getUpdater().getStateViewArray();
+    }
+
     /** Largest absolute difference over the largest absolute value of {@code expected}. */
     private static double relativeDifference(INDArray expected, INDArray actual) {
         double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-30);
@@ -73,15 +77,15 @@ class FusedUpdateTest {
             Gradient gr = gradient(reference, images);
             assertTrue(relativeDifference(gr.gradient(), gf.gradient()) < 1e-4, "same gradients before the step " + step);
             int iteration = fused.getIterationCount();
-            assertNull(FusedUpdate.declined(fused, gf, new ArrayList<>()), "the bot network (Adam, L2, BatchNorm) is covered");
+            assertNull(FusedUpdate.declined(fused, gf, new ArrayList<>()),
+                    "the bot network (Adam, L2, BatchNorm) is covered");
             assertTrue(FusedUpdate.apply(fused, gf, iteration, fused.getEpochCount()));
             fused.getConfiguration().setIterationCount(iteration + 1);
             fused.applyConstraints(iteration + 1, fused.getEpochCount());
             dl4jUpdate(reference, gr);
             assertTrue(relativeDifference(gr.gradient(), gf.gradient()) < 1e-4,
                     "same update at step " + step + ": " + relativeDifference(gr.gradient(), gf.gradient()));
-            assertTrue(relativeDifference(reference.getUpdater().getStateViewArray(), fused.getUpdater().getStateViewArray()) < 1e-4,
-                    "same Adam moments at step " + step);
+            assertTrue(relativeDifference(state(reference), state(fused)) < 1e-4, "same Adam moments at step " + step);
             assertTrue(relativeDifference(reference.params(), fused.params()) < 1e-5, "same parameters at step " + step);
         }
         // and the parameters did move
@@ -101,7 +105,7 @@ class FusedUpdateTest {
         dl4jUpdate(reference, gr);
         assertEquals(1, fused.getIterationCount());
         assertTrue(relativeDifference(reference.params(), fused.params()) < 1e-5);
-        assertTrue(relativeDifference(reference.getUpdater().getStateViewArray(), fused.getUpdater().getStateViewArray()) < 1e-4);
+        assertTrue(relativeDifference(state(reference), state(fused)) < 1e-4);
     }
 
     @Test

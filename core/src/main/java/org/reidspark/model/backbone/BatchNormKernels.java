@@ -11,10 +11,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Why: on small maps a BatchNorm layer's ND4J path (the {@code moments} and {@code batchnorm} operations forward,
  * seven passes backward, each a native call with its own shape buffers) costs mostly per-call overhead, and the main
- * job's network has 20 such layers with 8 K to 262 K values each (docs/performance.md). Measured per layer against the ND4J path (single thread against ND4J's two): 1.7-2.5x faster
- * forward and 3-5x backward from 8 K to 262 K values; at 2 M values forward is 1.2x slower and backward 1.3x faster,
- * at 4 M both about even or slower, so the layer uses them up to {@link #MAX_VALUES} values only (scratch of at most
- * 8 MB per training thread).
+ * job's network has 20 such layers with 8 K to 262 K values each (docs/performance.md). Measured per layer against
+ * the ND4J path (single thread against ND4J's two): 1.7-2.5x faster forward and 3-5x backward from 8 K to 262 K
+ * values; at 2 M values forward is 1.2x slower and backward 1.3x faster, at 4 M both about even or slower, so the
+ * layer uses them up to {@link #MAX_VALUES} values only (scratch of at most 8 MB per training thread).
  *
  * <p>Shapes: activations and their gradients as {@code [outer, C, inner]} C-order views ({@code [B, C, H*W]} of
  * NCHW), per-channel values {@code [C]}. Sums run in float within a row and in double across rows. The layer's
@@ -37,7 +37,8 @@ final class BatchNormKernels {
     }
 
     private static boolean contiguous(INDArray a) {
-        return (a.ordering() == 'c' || a.isVector()) && a.elementWiseStride() == 1 && a.offset() + a.length() <= Integer.MAX_VALUE;
+        return (a.ordering() == 'c' || a.isVector()) && a.elementWiseStride() == 1
+                && a.offset() + a.length() <= Integer.MAX_VALUE;
     }
 
     private static void checkLayout(INDArray a, String what) {
