@@ -70,9 +70,9 @@ final class FusedUpdate {
         INDArray grads = gradient.gradient();
         INDArray params = graph.params();
         INDArray state = graph.getUpdater(true).getStateViewArray();
-        FloatBuffer g = grads.data().asNioFloat();
-        FloatBuffer p = params.data().asNioFloat();
-        FloatBuffer s = state == null ? null : state.data().asNioFloat();
+        FloatBuffer g = FloatMemory.buffer(grads, "gradient");
+        FloatBuffer p = FloatMemory.buffer(params, "parameters");
+        FloatBuffer s = state == null ? null : FloatMemory.buffer(state, "optimizer state");
         float[][] chunk = CHUNKS.get();
         for (Block b : blocks) {
             for (L2Range r : b.l2()) {
@@ -162,7 +162,8 @@ final class FusedUpdate {
         INDArray params = graph.params();
         INDArray state = updater.getStateViewArray();
         if (grads == null || params == null) return "no flattened gradient or parameters";
-        if (!flat(grads) || !flat(params) || grads.length() != params.length() || (state != null && !flat(state))) {
+        if (!FloatMemory.contiguous(grads) || !FloatMemory.contiguous(params) || grads.length() != params.length()
+                || (state != null && !FloatMemory.contiguous(state))) {
             return "arrays not contiguous";
         }
         // offsets in the flattened arrays, as DL4J's UpdaterBlock takes them from a gradient array it was given
@@ -189,8 +190,8 @@ final class FusedUpdate {
             if (u instanceof AdamUpdater adam) {
                 INDArray m = adam.getM();
                 INDArray v = adam.getV();
-                if (state == null || m == null || v == null || !flat(m) || !flat(v) || m.length() != length
-                        || v.length() != length) {
+                if (state == null || m == null || v == null || !FloatMemory.contiguous(m) || !FloatMemory.contiguous(v)
+                        || m.length() != length || v.length() != length) {
                     return "Adam's state not laid out as expected";
                 }
                 blocks.add(new Block(gStart, pStart, length, adam, (int) m.offset(), (int) v.offset(), l2));
@@ -201,11 +202,5 @@ final class FusedUpdate {
             }
         }
         return null;
-    }
-
-    /** Whether {@code a} lies in its buffer as one contiguous run (offsets below then index its NIO view). */
-    private static boolean flat(INDArray a) {
-        return a.dataType() == DataType.FLOAT && (a.length() <= 1 || a.elementWiseStride() == 1)
-                && a.offset() + a.length() <= Integer.MAX_VALUE;
     }
 }

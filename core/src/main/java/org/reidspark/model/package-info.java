@@ -3,7 +3,8 @@
  * {@link org.reidspark.model.ReidNetwork} (backbone + head as one DL4J {@code ComputationGraph} with outputs
  * feature, logits and embedding), {@link org.reidspark.model.ExternalBackprop} (losses computed outside the graph fed
  * back as external errors and applied with the graph's own updater, as one pass over the flat arrays for Adam with L2,
- * {@link org.reidspark.model.FusedUpdate}; after each update
+ * {@link org.reidspark.model.FusedUpdate}; {@link org.reidspark.model.FloatMemory} reads and writes FLOAT arrays
+ * without a native call for such passes; after each update
  * {@link org.reidspark.model.OffHeapCollector} frees the step's off-heap garbage when due) and
  * {@link org.reidspark.model.PretrainedWeights} (backbone weights from a DL4J zip or a torchvision {@code .npz}).
  * Backbones live in {@code backbone}, heads in {@code head}.

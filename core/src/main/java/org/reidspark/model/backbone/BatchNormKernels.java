@@ -1,7 +1,7 @@
 package org.reidspark.model.backbone;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.reidspark.model.FloatMemory;
 
 /**
  * BatchNorm's training-mode passes (Ioffe and Szegedy, https://arxiv.org/abs/1502.03167) over small float
@@ -32,20 +32,7 @@ final class BatchNormKernels {
 
     /** Whether {@code view} ({@code [outer, C, inner]}) is one these loops take. */
     static boolean applies(INDArray view) {
-        return view.dataType() == DataType.FLOAT && view.length() <= MAX_VALUES && view.size(2) >= MIN_INNER
-                && contiguous(view);
-    }
-
-    private static boolean contiguous(INDArray a) {
-        return (a.ordering() == 'c' || a.isVector()) && a.elementWiseStride() == 1
-                && a.offset() + a.length() <= Integer.MAX_VALUE;
-    }
-
-    private static void checkLayout(INDArray a, String what) {
-        if (a.dataType() != DataType.FLOAT || !contiguous(a)) {
-            throw new IllegalArgumentException(what + " must be contiguous C-order FLOAT, got " + a.dataType() + " "
-                    + a.ordering() + " with element stride " + a.elementWiseStride());
-        }
+        return view.length() <= MAX_VALUES && view.size(2) >= MIN_INNER && FloatMemory.contiguous(view);
     }
 
     /** Per-thread scratch: two float arrays as long as the largest activation seen (at most {@link #MAX_VALUES}). */
@@ -59,19 +46,15 @@ final class BatchNormKernels {
 
     /** The values of a contiguous float array (a parameter), read from its memory without a native call. */
     static float[] values(INDArray a) {
-        checkLayout(a, "parameter");
-        float[] out = new float[(int) a.length()];
-        a.data().asNioFloat().get((int) a.offset(), out, 0, out.length);
-        return out;
+        return FloatMemory.read(a, "parameter");
     }
 
     /** Writes {@code values} into a contiguous float array (a gradient view) without a native call. */
     static void write(float[] values, INDArray into) {
-        checkLayout(into, "gradient");
         if (into.length() != values.length) {
             throw new IllegalArgumentException(values.length + " values for an array of " + into.length());
         }
-        into.data().asNioFloat().put((int) into.offset(), values, 0, values.length);
+        FloatMemory.write(values, into, "gradient");
     }
 
     /**
@@ -80,14 +63,11 @@ final class BatchNormKernels {
      * {@code [outer, C, inner]}. Three sweeps over a copy of {@code x} (mean, variance about the mean, output).
      */
     static void train(INDArray x, float[] gamma, float[] beta, double eps, INDArray y, float[] mean, float[] var) {
-        checkLayout(x, "input");
-        checkLayout(y, "output");
+        FloatMemory.buffer(y, "output");
         int outer = (int) x.size(0);
         int channels = (int) x.size(1);
         int inner = (int) x.size(2);
-        int n = (int) x.length();
-        float[] v = scratch(0, n);
-        x.data().asNioFloat().get((int) x.offset(), v, 0, n);
+        float[] v = FloatMemory.read(x, scratch(0, (int) x.length()), "input");
         double[] sums = new double[channels];
         for (int o = 0, at = 0; o < outer; o++) {
             for (int c = 0; c < channels; c++, at += inner) {
@@ -125,7 +105,7 @@ final class BatchNormKernels {
                 for (int i = at; i < at + inner; i++) v[i] = a * v[i] + b;
             }
         }
-        y.data().asNioFloat().put((int) y.offset(), v, 0, n);
+        FloatMemory.write(v, y, "output");
     }
 
     /**
@@ -137,17 +117,12 @@ final class BatchNormKernels {
      */
     static void backward(INDArray x, INDArray dy, float[] mean, float[] var, float[] gamma, double eps,
                          INDArray dx, float[] dGamma, float[] dBeta) {
-        checkLayout(x, "input");
-        checkLayout(dy, "output gradient");
-        checkLayout(dx, "input gradient");
+        FloatMemory.buffer(dx, "input gradient");
         int outer = (int) x.size(0);
         int channels = (int) x.size(1);
         int inner = (int) x.size(2);
-        int n = (int) x.length();
-        float[] xs = scratch(0, n);
-        float[] dys = scratch(1, n);
-        x.data().asNioFloat().get((int) x.offset(), xs, 0, n);
-        dy.data().asNioFloat().get((int) dy.offset(), dys, 0, n);
+        float[] xs = FloatMemory.read(x, scratch(0, (int) x.length()), "input");
+        float[] dys = FloatMemory.read(dy, scratch(1, (int) dy.length()), "output gradient");
         double[] sumDy = new double[channels];
         double[] sumDyXc = new double[channels];
         for (int o = 0, at = 0; o < outer; o++) {
@@ -186,6 +161,6 @@ final class BatchNormKernels {
                 for (int i = at; i < at + inner; i++) xs[i] = a * dys[i] + k * (xs[i] - m) + b;
             }
         }
-        dx.data().asNioFloat().put((int) dx.offset(), xs, 0, n);
+        FloatMemory.write(xs, dx, "input gradient");
     }
 }
