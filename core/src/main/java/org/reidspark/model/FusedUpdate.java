@@ -65,8 +65,8 @@ final class FusedUpdate {
      * @return false, with nothing changed, when the graph's configuration is not one this pass covers
      */
     static boolean apply(ComputationGraph graph, Gradient gradient, int iteration, int epoch) {
-        List<Block> blocks = new ArrayList<>();
-        if (declined(graph, gradient, blocks) != null) return false;
+        Plan plan = plan(graph, gradient);
+        if (plan.declined() != null) return false;
         INDArray grads = gradient.gradient();
         INDArray params = graph.params();
         INDArray state = graph.getUpdater(true).getStateViewArray();
@@ -74,7 +74,7 @@ final class FusedUpdate {
         FloatBuffer p = FloatMemory.buffer(params, "parameters");
         FloatBuffer s = state == null ? null : FloatMemory.buffer(state, "optimizer state");
         float[][] chunk = CHUNKS.get();
-        for (Block b : blocks) {
+        for (Block b : plan.blocks()) {
             for (L2Range r : b.l2()) {
                 float c = (float) r.l2().getL2().valueAt(iteration, epoch);
                 for (int at = 0; at < r.length(); at += CHUNK) {
@@ -150,36 +150,49 @@ final class FusedUpdate {
     }
 
     /**
-     * Why the pass does not cover this graph and gradient, or null when it does (then {@code blocks} holds the
-     * updater blocks with their offsets in the buffers).
+     * What the pass would do for a graph and gradient.
+     *
+     * @param declined why the pass does not cover them, or null when it does
+     * @param blocks   the updater blocks with their offsets in the buffers (empty when declined)
      */
-    static String declined(ComputationGraph graph, Gradient gradient, List<Block> blocks) {
-        blocks.clear();
+    record Plan(String declined, List<Block> blocks) {
+        static Plan decline(String why) {
+            return new Plan(why, List.of());
+        }
+    }
+
+    /** The plan for {@code graph} and {@code gradient}. */
+    static Plan plan(ComputationGraph graph, Gradient gradient) {
         DataType type = graph.getConfiguration().getDataType();
-        if (type != DataType.FLOAT) return "data type " + type;
+        if (type != DataType.FLOAT) return Plan.decline("data type " + type);
         ComputationGraphUpdater updater = graph.getUpdater(true);
         INDArray grads = gradient.gradient();
         INDArray params = graph.params();
         INDArray state = updater.getStateViewArray();
-        if (grads == null || params == null) return "no flattened gradient or parameters";
+        if (grads == null || params == null) return Plan.decline("no flattened gradient or parameters");
         if (!FloatMemory.contiguous(grads) || !FloatMemory.contiguous(params) || grads.length() != params.length()
                 || (state != null && !FloatMemory.contiguous(state))) {
-            return "arrays not contiguous";
+            return Plan.decline("arrays not contiguous");
         }
         // offsets in the flattened arrays, as DL4J's UpdaterBlock takes them from a gradient array it was given
         long g0 = grads.offset();
         long p0 = params.offset();
+        List<Block> blocks = new ArrayList<>();
         for (UpdaterBlock block : updater.getUpdaterBlocks()) {
-            if (block.isPretrainUpdaterBlock()) return "a pretraining block";
+            if (block.isPretrainUpdaterBlock()) return Plan.decline("a pretraining block");
             int length = block.getParamOffsetEnd() - block.getParamOffsetStart();
             List<L2Range> l2 = new ArrayList<>();
             for (UpdaterBlock.ParamState ps : block.getLayersAndVariablesInBlock()) {
                 Trainable layer = ps.getLayer();
                 GradientNormalization norm = layer.getConfig().getGradientNormalization();
-                if (norm != null && norm != GradientNormalization.None) return "gradient normalization " + norm;
+                if (norm != null && norm != GradientNormalization.None) {
+                    return Plan.decline("gradient normalization " + norm);
+                }
                 List<Regularization> regs = layer.getConfig().getRegularizationByParam(ps.getParamName());
                 if (regs == null || regs.isEmpty()) continue;
-                if (regs.size() != 1 || !(regs.get(0) instanceof L2Regularization r)) return "regularization " + regs;
+                if (regs.size() != 1 || !(regs.get(0) instanceof L2Regularization r)) {
+                    return Plan.decline("regularization " + regs);
+                }
                 int start = ps.getParamOffsetStart();
                 l2.add(new L2Range(r, (int) (g0 + start), (int) (p0 + start), ps.getParamOffsetEnd() - start));
             }
@@ -192,15 +205,15 @@ final class FusedUpdate {
                 INDArray v = adam.getV();
                 if (state == null || m == null || v == null || !FloatMemory.contiguous(m) || !FloatMemory.contiguous(v)
                         || m.length() != length || v.length() != length) {
-                    return "Adam's state not laid out as expected";
+                    return Plan.decline("Adam's state not laid out as expected");
                 }
                 blocks.add(new Block(gStart, pStart, length, adam, (int) m.offset(), (int) v.offset(), l2));
             } else if (u instanceof NoOpUpdater) {
                 blocks.add(new Block(gStart, pStart, length, null, 0, 0, l2));
             } else {
-                return "updater " + u.getClass().getSimpleName();
+                return Plan.decline("updater " + u.getClass().getSimpleName());
             }
         }
-        return null;
+        return new Plan(null, List.copyOf(blocks));
     }
 }

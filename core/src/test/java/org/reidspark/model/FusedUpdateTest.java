@@ -15,7 +15,6 @@ import org.reidspark.loss.LabelSmoothingCrossEntropy;
 import org.reidspark.loss.LossResult;
 import org.reidspark.model.head.BNNeck;
 
-import java.util.ArrayList;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -77,7 +76,7 @@ class FusedUpdateTest {
             Gradient gr = gradient(reference, images);
             assertTrue(relativeDifference(gr.gradient(), gf.gradient()) < 1e-4, "same gradients before the step " + step);
             int iteration = fused.getIterationCount();
-            assertNull(FusedUpdate.declined(fused, gf, new ArrayList<>()),
+            assertNull(FusedUpdate.plan(fused, gf).declined(),
                     "the bot network (Adam, L2, BatchNorm) is covered");
             assertTrue(FusedUpdate.apply(fused, gf, iteration, fused.getEpochCount()));
             fused.getConfiguration().setIterationCount(iteration + 1);
@@ -100,7 +99,7 @@ class FusedUpdateTest {
         INDArray images = Nd4j.randn(DataType.FLOAT, 8, 3, 32, 16);
         Gradient gf = gradient(fused, images);
         Gradient gr = gradient(reference, images);
-        assertNull(FusedUpdate.declined(fused, gf, new ArrayList<>()));
+        assertNull(FusedUpdate.plan(fused, gf).declined());
         ExternalBackprop.update(fused, gf);
         dl4jUpdate(reference, gr);
         assertEquals(1, fused.getIterationCount());
@@ -113,13 +112,13 @@ class FusedUpdateTest {
         ComputationGraph sgd = network(NetworkOptions.bot(1).withUpdater(new Nesterovs(0.01, 0.9)));
         Gradient g = gradient(sgd, Nd4j.randn(DataType.FLOAT, 8, 3, 32, 16));
         INDArray before = sgd.params().dup();
-        assertEquals("updater NesterovsUpdater", FusedUpdate.declined(sgd, g, new ArrayList<>()));
+        assertEquals("updater NesterovsUpdater", FusedUpdate.plan(sgd, g).declined());
         assertFalse(FusedUpdate.apply(sgd, g, 0, 0), "Nesterov momentum is DL4J's");
         assertEquals(before, sgd.params(), "nothing changed when the pass declines");
 
         ComputationGraph dbl = network(NetworkOptions.bot(1).withDataType(DataType.DOUBLE));
         Gradient gd = gradient(dbl, Nd4j.randn(DataType.DOUBLE, 8, 3, 32, 16));
-        assertEquals("data type DOUBLE", FusedUpdate.declined(dbl, gd, new ArrayList<>()));
+        assertEquals("data type DOUBLE", FusedUpdate.plan(dbl, gd).declined());
         assertFalse(FusedUpdate.apply(dbl, gd, 0, 0), "DOUBLE graphs are DL4J's");
     }
 }
