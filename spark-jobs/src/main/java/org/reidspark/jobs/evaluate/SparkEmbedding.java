@@ -20,6 +20,7 @@ import org.reidspark.eval.TestFeatures;
 import org.reidspark.eval.baseline.ColorHistogramEmbedder;
 import org.reidspark.eval.baseline.HistogramBaseline;
 import org.reidspark.jobs.TaskGpu;
+import org.reidspark.jobs.TaskThreads;
 import org.reidspark.run.TestModel;
 
 import java.io.Serializable;
@@ -56,6 +57,7 @@ public final class SparkEmbedding {
         try {
             List<Embedded> all = new ArrayList<>(shards.mapPartitions((Iterator<Shard> it) -> {
                 TaskGpu.bindTask();
+                TaskThreads.apply();
                 List<Embedded> out = new ArrayList<>();
                 TestNetwork network = shipped.value().open();
                 while (it.hasNext()) {

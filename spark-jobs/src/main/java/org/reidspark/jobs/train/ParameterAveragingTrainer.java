@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.shard.Shard;
 import org.reidspark.jobs.TaskGpu;
+import org.reidspark.jobs.TaskThreads;
 import org.reidspark.method.Method;
 import org.reidspark.method.TrainingData;
 import org.reidspark.train.Checkpoints;
@@ -164,6 +165,7 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
                     try {
                         result = shards.mapPartitions((Iterator<Shard> it) -> {
                             int device = TaskGpu.bindTask().device();
+                            TaskThreads.apply();
                             injectFault(worker.faultRound(), round);
                             Shard shard = it.next();
                             long t0 = System.nanoTime();

@@ -1,0 +1,105 @@
+package org.reidspark.jobs;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How many native (OpenMP) threads a Spark task's network work uses on ND4J's CPU backend. ND4J starts as many OpenMP
+ * threads per operation as the machine has cores, whoever calls it; with several task slots in one executor (the default
+ * {@code local[*]}: one slot per core, all in one JVM) every concurrent task does so, the cores are oversubscribed and
+ * OpenMP's waiting threads spin against each other. {@link #apply()}, first thing in a task that runs a network, gives
+ * the task's own thread the cores that are its share instead ({@code omp_set_num_threads} acts on the calling thread
+ * only: the driver's thread and other tasks keep theirs):
+ * <ul>
+ *   <li>{@code local[N]}: the machine's cores / the concurrent tasks (N / {@code spark.task.cpus}); {@code local[1]}
+ *       keeps every core for its one task;</li>
+ *   <li>{@code local-cluster[n, c, m]}: the machine's cores / all executors' slots (n x c / {@code spark.task.cpus});</li>
+ *   <li>a cluster (standalone, YARN, Kubernetes): {@code spark.task.cpus}, the cores Spark reserves for a task.</li>
+ * </ul>
+ * An {@code OMP_NUM_THREADS} in the executor's environment ({@code spark.executorEnv.OMP_NUM_THREADS}, or the
+ * launcher's environment in local mode) is the user's choice and is left as it is; so is the CUDA backend.
+ *
+ * <p>Measured (docs/performance.md, "One OpenMP thread per task slot"): two concurrent training tasks of the default
+ * network on 2 cores take 0.05-0.06 s per step with one thread each against 0.09-0.12 s with ND4J's default.
+ */
+public final class TaskThreads {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskThreads.class);
+    private static final AtomicBoolean LOGGED = new AtomicBoolean();
+    private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
+    private static final Pattern LOCAL_CLUSTER = Pattern.compile("local-cluster\\[\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,\\s*\\d+\\s*]");
+
+    /**
+     * @param threads the OpenMP threads a task uses; 0 = left as they are (ND4J's default or the user's setting)
+     * @param reason  one line saying why
+     */
+    public record Choice(int threads, String reason) {
+        public Choice {
+            if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+        }
+    }
+
+    private TaskThreads() {
+    }
+
+    /**
+     * Sets the calling task thread's OpenMP threads to its share of the cores (see the class comment); outside a Spark
+     * task, on the CUDA backend, or with {@code OMP_NUM_THREADS} set, does nothing. Returns what was decided.
+     */
+    public static Choice apply() {
+        TaskContext task = TaskContext.get();
+        SparkEnv env = SparkEnv.get();
+        if (task == null || env == null) return new Choice(0, "not in a Spark task");
+        if (!Nd4j.getEnvironment().isCPU()) return new Choice(0, "ND4J's CUDA backend");
+        SparkConf conf = env.conf();
+        Choice choice = choose(conf.get("spark.master", ""), task.cpus(), Runtime.getRuntime().availableProcessors(),
+                System.getenv("OMP_NUM_THREADS"));
+        if (choice.threads() > 0) NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(choice.threads());
+        if (LOGGED.compareAndSet(false, true)) LOG.info("native threads per task: {}", choice.reason());
+        return choice;
+    }
+
+    /**
+     * The decision, without touching Spark or ND4J.
+     *
+     * @param master     {@code spark.master}
+     * @param taskCpus   {@code spark.task.cpus} (the task's {@link TaskContext#cpus()})
+     * @param processors the cores this JVM sees
+     * @param ompEnv     the process's {@code OMP_NUM_THREADS}, or null
+     */
+    public static Choice choose(String master, int taskCpus, int processors, String ompEnv) {
+        if (ompEnv != null && !ompEnv.isBlank()) {
+            return new Choice(0, "OMP_NUM_THREADS=" + ompEnv.trim() + " is set, so ND4J's threads are left as set");
+        }
+        int perTask = Math.max(1, taskCpus);
+        String m = master == null ? "" : master.trim();
+        Matcher local = LOCAL.matcher(m);
+        if (local.matches()) {
+            int cores = local.group(1) == null ? 1 : local.group(1).equals("*") ? processors : Integer.parseInt(local.group(1));
+            return share(m, Math.max(1, cores / perTask), processors);
+        }
+        Matcher cluster = LOCAL_CLUSTER.matcher(m);
+        if (cluster.matches()) {
+            int slots = Integer.parseInt(cluster.group(1)) * Math.max(1, Integer.parseInt(cluster.group(2)) / perTask);
+            return share(m, Math.max(1, slots), processors);
+        }
+        int threads = Math.min(perTask, Math.max(1, processors));
+        return new Choice(threads, String.format(Locale.ROOT, "%d (spark.task.cpus = %d on %s)", threads, taskCpus,
+                m.isEmpty() ? "a cluster" : m));
+    }
+
+    private static Choice share(String master, int slots, int processors) {
+        int threads = Math.max(1, processors / slots);
+        return new Choice(threads, String.format(Locale.ROOT, "%d (%d cores shared by %d concurrent task%s on %s)", threads,
+                processors, slots, slots == 1 ? "" : "s", master));
+    }
+}

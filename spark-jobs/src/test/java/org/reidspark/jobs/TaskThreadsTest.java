@@ -1,0 +1,82 @@
+package org.reidspark.jobs;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A task's share of the cores: the rule for each kind of master, the user's OMP_NUM_THREADS left alone, and on local
+ * Spark the setting reaching the task's own thread while the driver's thread keeps ND4J's default.
+ */
+class TaskThreadsTest {
+
+    @Test
+    void localModeSharesTheMachineAmongTheConcurrentTasks() {
+        assertEquals(1, TaskThreads.choose("local[*]", 1, 2, null).threads());
+        assertEquals(1, TaskThreads.choose("local[2]", 1, 2, null).threads());
+        assertEquals(4, TaskThreads.choose("local[2]", 1, 8, null).threads());
+        assertEquals(2, TaskThreads.choose("local[1]", 1, 2, null).threads(), "one task keeps every core");
+        assertEquals(2, TaskThreads.choose("local", 1, 2, null).threads());
+        assertEquals(2, TaskThreads.choose("local[4,3]", 2, 4, null).threads(), "4 cores, 2 per task: 2 slots");
+        assertEquals(1, TaskThreads.choose("local[16]", 1, 2, null).threads(), "more slots than cores: still one thread");
+        assertEquals(1, TaskThreads.choose("local-cluster[2,1,1024]", 1, 2, null).threads());
+        assertEquals(3, TaskThreads.choose("local-cluster[2, 2, 1024]", 1, 12, null).threads());
+        TaskThreads.Choice c = TaskThreads.choose("local[*]", 1, 2, null);
+        assertTrue(c.reason().contains("2 cores shared by 2 concurrent tasks on local[*]"), c.reason());
+    }
+
+    @Test
+    void aClusterTaskGetsTheCoresSparkReservesForIt() {
+        assertEquals(1, TaskThreads.choose("spark://host:7077", 1, 32, null).threads());
+        assertEquals(8, TaskThreads.choose("yarn", 8, 32, null).threads());
+        assertEquals(4, TaskThreads.choose("k8s://https://api:6443", 8, 4, null).threads(), "never more than the cores seen");
+        assertTrue(TaskThreads.choose("yarn", 8, 32, null).reason().contains("spark.task.cpus = 8"));
+    }
+
+    @Test
+    void theUsersOmpNumThreadsIsLeftAsSet() {
+        TaskThreads.Choice c = TaskThreads.choose("local[*]", 1, 2, "3");
+        assertEquals(0, c.threads());
+        assertTrue(c.reason().contains("OMP_NUM_THREADS=3"), c.reason());
+        assertEquals(1, TaskThreads.choose("local[*]", 1, 2, " ").threads(), "a blank value is not a choice");
+    }
+
+    @Test
+    void outsideATaskNothingChanges() {
+        assertEquals(0, TaskThreads.apply().threads());
+    }
+
+    @Test
+    void theTaskThreadGetsItsShareAndTheDriverKeepsItsThreads() {
+        Nd4j.create(1); // ND4J initialized: its default on this thread
+        int driverBefore = ompMaxThreads();
+        SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("task-threads")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1");
+        try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
+            List<int[]> seen = jsc.parallelize(List.of(1, 2), 2).map(i -> {
+                int before = ompMaxThreads();
+                TaskThreads.Choice choice = TaskThreads.apply();
+                return new int[]{before, choice.threads(), ompMaxThreads()};
+            }).collect();
+            int processors = Runtime.getRuntime().availableProcessors();
+            TaskThreads.Choice expected = TaskThreads.choose("local[2]", 1, processors, System.getenv("OMP_NUM_THREADS"));
+            for (int[] s : seen) {
+                assertEquals(expected.threads(), s[1]);
+                // with a choice the task's thread runs with it; without one (OMP_NUM_THREADS set) with what it had
+                assertEquals(expected.threads() > 0 ? expected.threads() : s[0], s[2]);
+            }
+        }
+        assertEquals(driverBefore, ompMaxThreads(), "the driver's thread keeps its OpenMP threads");
+    }
+
+    private static int ompMaxThreads() {
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    }
+}
