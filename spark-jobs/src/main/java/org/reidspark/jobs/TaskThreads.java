@@ -21,13 +21,15 @@ import java.util.regex.Pattern;
  * the task's own thread the cores that are its share instead ({@code omp_set_num_threads} acts on the calling thread
  * only: the driver's thread and other tasks keep theirs):
  * <ul>
- *   <li>{@code local[N]}: the machine's cores / the concurrent tasks (N / {@code spark.task.cpus}); {@code local[1]}
- *       keeps every core for its one task;</li>
- *   <li>{@code local-cluster[n, c, m]}: the machine's cores / all executors' slots (n x c / {@code spark.task.cpus});</li>
+ *   <li>{@code local[N]}: the machine's cores / the concurrent tasks, the fewer of the slots (N / {@code spark.task.cpus})
+ *       and the stage's tasks; {@code local[1]}, or a stage of one task, keeps every core;</li>
+ *   <li>{@code local-cluster[n, c, m]}: the same with all executors' slots (n x c / {@code spark.task.cpus});</li>
  *   <li>a cluster (standalone, YARN, Kubernetes): {@code spark.task.cpus}, the cores Spark reserves for a task.</li>
  * </ul>
  * An {@code OMP_NUM_THREADS} in the executor's environment ({@code spark.executorEnv.OMP_NUM_THREADS}, or the
- * launcher's environment in local mode) is the user's choice and is left as it is; so is the CUDA backend.
+ * launcher's environment in local mode) is the user's choice and is left as it is; so is the CUDA backend. Not for
+ * tasks that share one network one forward pass at a time ({@code extract}'s executor-wide network): that pass should
+ * keep every core.
  *
  * <p>Measured (docs/performance.md, "One OpenMP thread per task slot"): two concurrent training tasks of the default
  * network on 2 cores take 0.05-0.06 s per step with one thread each against 0.09-0.12 s with ND4J's default.
@@ -54,15 +56,17 @@ public final class TaskThreads {
     /**
      * Sets the calling task thread's OpenMP threads to its share of the cores (see the class comment); outside a Spark
      * task, on the CUDA backend, or with {@code OMP_NUM_THREADS} set, does nothing. Returns what was decided.
+     *
+     * @param tasks the tasks of the calling task's stage (its RDD's partitions): no more than these run at once
      */
-    public static Choice apply() {
+    public static Choice apply(int tasks) {
         TaskContext task = TaskContext.get();
         SparkEnv env = SparkEnv.get();
         if (task == null || env == null) return new Choice(0, "not in a Spark task");
         if (!Nd4j.getEnvironment().isCPU()) return new Choice(0, "ND4J's CUDA backend");
         SparkConf conf = env.conf();
         Choice choice = choose(conf.get("spark.master", ""), task.cpus(), Runtime.getRuntime().availableProcessors(),
-                System.getenv("OMP_NUM_THREADS"));
+                System.getenv("OMP_NUM_THREADS"), tasks);
         if (choice.threads() > 0) NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(choice.threads());
         if (LOGGED.compareAndSet(false, true)) LOG.info("native threads per task: {}", choice.reason());
         return choice;
@@ -75,8 +79,9 @@ public final class TaskThreads {
      * @param taskCpus   {@code spark.task.cpus} (the task's {@link TaskContext#cpus()})
      * @param processors the cores this JVM sees
      * @param ompEnv     the process's {@code OMP_NUM_THREADS}, or null
+     * @param tasks      the stage's tasks
      */
-    public static Choice choose(String master, int taskCpus, int processors, String ompEnv) {
+    public static Choice choose(String master, int taskCpus, int processors, String ompEnv, int tasks) {
         if (ompEnv != null && !ompEnv.isBlank()) {
             return new Choice(0, "OMP_NUM_THREADS=" + ompEnv.trim() + " is set, so ND4J's threads are left as set");
         }
@@ -85,21 +90,22 @@ public final class TaskThreads {
         Matcher local = LOCAL.matcher(m);
         if (local.matches()) {
             int cores = local.group(1) == null ? 1 : local.group(1).equals("*") ? processors : Integer.parseInt(local.group(1));
-            return share(m, Math.max(1, cores / perTask), processors);
+            return share(m, Math.max(1, cores / perTask), tasks, processors);
         }
         Matcher cluster = LOCAL_CLUSTER.matcher(m);
         if (cluster.matches()) {
             int slots = Integer.parseInt(cluster.group(1)) * Math.max(1, Integer.parseInt(cluster.group(2)) / perTask);
-            return share(m, Math.max(1, slots), processors);
+            return share(m, Math.max(1, slots), tasks, processors);
         }
         int threads = Math.min(perTask, Math.max(1, processors));
         return new Choice(threads, String.format(Locale.ROOT, "%d (spark.task.cpus = %d on %s)", threads, taskCpus,
                 m.isEmpty() ? "a cluster" : m));
     }
 
-    private static Choice share(String master, int slots, int processors) {
-        int threads = Math.max(1, processors / slots);
+    private static Choice share(String master, int slots, int tasks, int processors) {
+        int concurrent = Math.max(1, Math.min(slots, tasks));
+        int threads = Math.max(1, processors / concurrent);
         return new Choice(threads, String.format(Locale.ROOT, "%d (%d cores shared by %d concurrent task%s on %s)", threads,
-                processors, slots, slots == 1 ? "" : "s", master));
+                processors, concurrent, concurrent == 1 ? "" : "s", master));
     }
 }

@@ -19,38 +19,41 @@ class TaskThreadsTest {
 
     @Test
     void localModeSharesTheMachineAmongTheConcurrentTasks() {
-        assertEquals(1, TaskThreads.choose("local[*]", 1, 2, null).threads());
-        assertEquals(1, TaskThreads.choose("local[2]", 1, 2, null).threads());
-        assertEquals(4, TaskThreads.choose("local[2]", 1, 8, null).threads());
-        assertEquals(2, TaskThreads.choose("local[1]", 1, 2, null).threads(), "one task keeps every core");
-        assertEquals(2, TaskThreads.choose("local", 1, 2, null).threads());
-        assertEquals(2, TaskThreads.choose("local[4,3]", 2, 4, null).threads(), "4 cores, 2 per task: 2 slots");
-        assertEquals(1, TaskThreads.choose("local[16]", 1, 2, null).threads(), "more slots than cores: still one thread");
-        assertEquals(1, TaskThreads.choose("local-cluster[2,1,1024]", 1, 2, null).threads());
-        assertEquals(3, TaskThreads.choose("local-cluster[2, 2, 1024]", 1, 12, null).threads());
-        TaskThreads.Choice c = TaskThreads.choose("local[*]", 1, 2, null);
+        assertEquals(1, TaskThreads.choose("local[*]", 1, 2, null, 100).threads());
+        assertEquals(1, TaskThreads.choose("local[2]", 1, 2, null, 100).threads());
+        assertEquals(4, TaskThreads.choose("local[2]", 1, 8, null, 100).threads());
+        assertEquals(2, TaskThreads.choose("local[1]", 1, 2, null, 100).threads(), "one task keeps every core");
+        assertEquals(2, TaskThreads.choose("local", 1, 2, null, 100).threads());
+        assertEquals(2, TaskThreads.choose("local[4,3]", 2, 4, null, 100).threads(), "4 cores, 2 per task: 2 slots");
+        assertEquals(1, TaskThreads.choose("local[16]", 1, 2, null, 100).threads(), "more slots than cores: still one thread");
+        assertEquals(4, TaskThreads.choose("local[*]", 1, 8, null, 2).threads(), "2 tasks on 8 slots: 4 cores each");
+        assertEquals(8, TaskThreads.choose("local[*]", 1, 8, null, 1).threads(), "a stage of one task keeps every core");
+        assertEquals(2, TaskThreads.choose("local-cluster[2,2,1024]", 1, 4, null, 2).threads());
+        assertEquals(1, TaskThreads.choose("local-cluster[2,1,1024]", 1, 2, null, 100).threads());
+        assertEquals(3, TaskThreads.choose("local-cluster[2, 2, 1024]", 1, 12, null, 100).threads());
+        TaskThreads.Choice c = TaskThreads.choose("local[*]", 1, 2, null, 100);
         assertTrue(c.reason().contains("2 cores shared by 2 concurrent tasks on local[*]"), c.reason());
     }
 
     @Test
     void aClusterTaskGetsTheCoresSparkReservesForIt() {
-        assertEquals(1, TaskThreads.choose("spark://host:7077", 1, 32, null).threads());
-        assertEquals(8, TaskThreads.choose("yarn", 8, 32, null).threads());
-        assertEquals(4, TaskThreads.choose("k8s://https://api:6443", 8, 4, null).threads(), "never more than the cores seen");
-        assertTrue(TaskThreads.choose("yarn", 8, 32, null).reason().contains("spark.task.cpus = 8"));
+        assertEquals(1, TaskThreads.choose("spark://host:7077", 1, 32, null, 100).threads());
+        assertEquals(8, TaskThreads.choose("yarn", 8, 32, null, 100).threads());
+        assertEquals(4, TaskThreads.choose("k8s://https://api:6443", 8, 4, null, 100).threads(), "never more than the cores seen");
+        assertTrue(TaskThreads.choose("yarn", 8, 32, null, 100).reason().contains("spark.task.cpus = 8"));
     }
 
     @Test
     void theUsersOmpNumThreadsIsLeftAsSet() {
-        TaskThreads.Choice c = TaskThreads.choose("local[*]", 1, 2, "3");
+        TaskThreads.Choice c = TaskThreads.choose("local[*]", 1, 2, "3", 100);
         assertEquals(0, c.threads());
         assertTrue(c.reason().contains("OMP_NUM_THREADS=3"), c.reason());
-        assertEquals(1, TaskThreads.choose("local[*]", 1, 2, " ").threads(), "a blank value is not a choice");
+        assertEquals(1, TaskThreads.choose("local[*]", 1, 2, " ", 100).threads(), "a blank value is not a choice");
     }
 
     @Test
     void outsideATaskNothingChanges() {
-        assertEquals(0, TaskThreads.apply().threads());
+        assertEquals(0, TaskThreads.apply(2).threads());
     }
 
     @Test
@@ -62,11 +65,11 @@ class TaskThreadsTest {
         try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
             List<int[]> seen = jsc.parallelize(List.of(1, 2), 2).map(i -> {
                 int before = ompMaxThreads();
-                TaskThreads.Choice choice = TaskThreads.apply();
+                TaskThreads.Choice choice = TaskThreads.apply(2);
                 return new int[]{before, choice.threads(), ompMaxThreads()};
             }).collect();
             int processors = Runtime.getRuntime().availableProcessors();
-            TaskThreads.Choice expected = TaskThreads.choose("local[2]", 1, processors, System.getenv("OMP_NUM_THREADS"));
+            TaskThreads.Choice expected = TaskThreads.choose("local[2]", 1, processors, System.getenv("OMP_NUM_THREADS"), 2);
             for (int[] s : seen) {
                 assertEquals(expected.threads(), s[1]);
                 // with a choice the task's thread runs with it; without one (OMP_NUM_THREADS set) with what it had

@@ -55,9 +55,10 @@ public final class SparkEmbedding {
     public static List<Embedded> embed(JavaSparkContext jsc, JavaRDD<Shard> shards, TestModel model, Settings settings) {
         Broadcast<TestModel> shipped = jsc.broadcast(model);
         try {
+            int tasks = shards.getNumPartitions();
             List<Embedded> all = new ArrayList<>(shards.mapPartitions((Iterator<Shard> it) -> {
                 TaskGpu.bindTask();
-                TaskThreads.apply();
+                TaskThreads.apply(tasks);
                 List<Embedded> out = new ArrayList<>();
                 TestNetwork network = shipped.value().open();
                 while (it.hasNext()) {

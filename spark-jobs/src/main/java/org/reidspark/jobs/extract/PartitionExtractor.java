@@ -19,7 +19,6 @@ import org.reidspark.data.image.RgbImage;
 import org.reidspark.embed.Embedder;
 import org.reidspark.embed.TestNetwork;
 import org.reidspark.jobs.ExecutorHadoop;
-import org.reidspark.jobs.TaskThreads;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
 import org.reidspark.run.TestModel;
 import org.slf4j.Logger;
@@ -83,7 +82,6 @@ final class PartitionExtractor {
     }
 
     static Outcome run(Task task, Settings settings, TestModel model) throws IOException {
-        TaskThreads.apply();
         long start = System.nanoTime();
         Storage storage = ExecutorHadoop.storage(); // the executor's own Hadoop settings: no credentials in the closure
         InputConfig input = settings.embedding().input();

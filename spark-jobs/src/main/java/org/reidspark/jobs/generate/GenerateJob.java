@@ -23,6 +23,7 @@ import org.reidspark.jobs.JobOption;
 import org.reidspark.jobs.PartitionedWork;
 import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.SparkSessions;
+import org.reidspark.jobs.TaskThreads;
 import org.reidspark.jobs.shard.ShardSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.method.dgnet.AppearanceCodes;
@@ -210,8 +211,12 @@ public final class GenerateJob implements Job {
         if (!todo.isEmpty()) {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Broadcast<TestModel> shipped = jsc.broadcast(model);
-            List<AppearanceCodes> parts = shards.shards(spark, Split.TRAIN)
-                    .map(s -> GeneratePartition.codes(s, shipped.value(), input, batchSize)).collect();
+            JavaRDD<Shard> trainShards = shards.shards(spark, Split.TRAIN);
+            int codeTasks = trainShards.getNumPartitions();
+            List<AppearanceCodes> parts = trainShards.map(s -> {
+                TaskThreads.apply(codeTasks);
+                return GeneratePartition.codes(s, shipped.value(), input, batchSize);
+            }).collect();
             AppearanceCodes all = AppearanceCodes.merge(parts);
             LOG.info("generate: appearance codes of {} training images", all.size());
             Broadcast<AppearanceCodes> codes = jsc.broadcast(all);
@@ -229,6 +234,7 @@ public final class GenerateJob implements Job {
                 outcomes = inputShards.mapPartitionsWithIndex((Integer k, java.util.Iterator<Shard> it) -> {
                     Shard shard = it.next();
                     if (!only.contains(k)) return Collections.<GeneratePartition.Outcome>emptyIterator();
+                    TaskThreads.apply(only.size());
                     return List.of(GeneratePartition.run(shard, settings, codes.value(), shipped.value())).iterator();
                 }, false).collect();
             }

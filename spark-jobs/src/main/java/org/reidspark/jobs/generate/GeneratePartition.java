@@ -16,7 +16,6 @@ import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.image.RgbImage;
 import org.reidspark.data.shard.Shard;
 import org.reidspark.jobs.ExecutorHadoop;
-import org.reidspark.jobs.TaskThreads;
 import org.reidspark.jobs.PartitionedWork;
 import org.reidspark.method.dgnet.AppearanceCodes;
 import org.reidspark.method.dgnet.DgNetGeneration;
@@ -99,7 +98,6 @@ final class GeneratePartition {
 
     /** The appearance codes {@code Ea(x)} of a shard's images (keys, labels, codes), in inference mode. */
     static AppearanceCodes codes(Shard shard, TestModel model, InputConfig input, int batchSize) {
-        TaskThreads.apply();
         DgNetGeneration g = new DgNetGeneration(model.networkSet(), input);
         int n = shard.size();
         long[] keys = shard.keys();
@@ -119,7 +117,6 @@ final class GeneratePartition {
     }
 
     static Outcome run(Shard shard, Settings settings, AppearanceCodes codes, TestModel model) throws IOException {
-        TaskThreads.apply();
         long start = System.nanoTime();
         Storage storage = ExecutorHadoop.storage(); // the executor's own Hadoop settings: no credentials in the closure
         Path work = Storage.path(settings.work());

@@ -165,7 +165,7 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
                     try {
                         result = shards.mapPartitions((Iterator<Shard> it) -> {
                             int device = TaskGpu.bindTask().device();
-                            TaskThreads.apply();
+                            TaskThreads.apply(workers);
                             injectFault(worker.faultRound(), round);
                             Shard shard = it.next();
                             long t0 = System.nanoTime();
