@@ -1,6 +1,12 @@
 package org.reidspark.train;
 
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.schedule.ISchedule;
 
 import java.io.Serializable;
 import java.util.Collections;
@@ -77,20 +83,31 @@ public record LearningRates(Map<String, Double> base, Map<String, Map<String, Do
         return new LearningRates(base, f, unscheduled);
     }
 
-    /** Sets every network's (and listed layer's) rate to its base times {@code factor} (an unscheduled one's to its base). */
+    /**
+     * Sets every network's (and listed layer's) rate to its base times {@code factor} (an unscheduled one's to its base).
+     * A network whose layers all have their rates already is left as it is: DL4J rebuilds a network's whole updater
+     * (and copies its state) on every change of rate, 30 ms a round for the main job's network, while the rates change
+     * only when the schedule's factor does.
+     */
     public void apply(NetworkSet networks, double scheduleFactor) {
         for (Map.Entry<String, Double> e : base.entrySet()) {
             double factor = unscheduled.contains(e.getKey()) ? 1.0 : scheduleFactor;
-            networks.setLearningRate(e.getKey(), e.getValue() * factor);
-            Map<String, Double> layers = layerFactors.get(e.getKey());
-            if (layers == null) continue;
+            if (networks.frozen(e.getKey())) {
+                throw new IllegalArgumentException("network " + e.getKey() + " is frozen: it has no learning rate");
+            }
             ComputationGraph g = networks.get(e.getKey());
-            for (Map.Entry<String, Double> l : layers.entrySet()) {
-                if (!g.getConfiguration().getVertices().containsKey(l.getKey())) {
-                    throw new IllegalArgumentException("network " + e.getKey() + " has no layer " + l.getKey());
+            double lr = e.getValue() * factor;
+            Map<String, Double> layers = layerFactors.getOrDefault(e.getKey(), Map.of());
+            for (String layer : layers.keySet()) {
+                if (!g.getConfiguration().getVertices().containsKey(layer)) {
+                    throw new IllegalArgumentException("network " + e.getKey() + " has no layer " + layer);
                 }
+            }
+            if (atRates(g, lr, layers)) continue;
+            networks.setLearningRate(e.getKey(), lr);
+            for (Map.Entry<String, Double> l : layers.entrySet()) {
                 try {
-                    g.setLearningRate(l.getKey(), e.getValue() * factor * l.getValue());
+                    g.setLearningRate(l.getKey(), lr * l.getValue());
                 } catch (NullPointerException dl4j) {
                     throw new IllegalArgumentException("DL4J cannot give layer " + l.getKey() + " of network " + e.getKey()
                             + " a learning rate of its own: DL4J 1.0.0-M2.1 fails (NetworkUtils.rebuildUpdaterStateArray) when"
@@ -100,5 +117,30 @@ public record LearningRates(Map<String, Double> base, Map<String, Map<String, Do
                 }
             }
         }
+    }
+
+    /**
+     * Whether every layer of {@code g} that DL4J would give a rate already has {@code lr} (times its factor in
+     * {@code layers}) as a fixed rate: no learning-rate schedule, on its weights' and its bias's updater. An updater of
+     * a kind not known here counts as not at its rate.
+     */
+    static boolean atRates(ComputationGraph g, double lr, Map<String, Double> layers) {
+        for (org.deeplearning4j.nn.api.Layer l : g.getLayers()) {
+            if (!(l.conf().getLayer() instanceof BaseLayer b)) continue;
+            Double layerFactor = layers.get(b.getLayerName());
+            double target = layerFactor == null ? lr : lr * layerFactor;
+            if (!fixedAt(b.getIUpdater(), target) || !fixedAt(b.getBiasUpdater(), target)) return false;
+        }
+        return true;
+    }
+
+    private static boolean fixedAt(IUpdater u, double target) {
+        if (u == null || !u.hasLearningRate()) return true;
+        ISchedule schedule;
+        if (u instanceof Adam a) schedule = a.getLearningRateSchedule();
+        else if (u instanceof Nesterovs n) schedule = n.getLearningRateSchedule();
+        else if (u instanceof Sgd sgd) schedule = sgd.getLearningRateSchedule();
+        else return false;
+        return schedule == null && u.getLearningRate(0, 0) == target;
     }
 }

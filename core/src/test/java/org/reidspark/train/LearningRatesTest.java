@@ -3,7 +3,12 @@ package org.reidspark.train;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 
+import org.nd4j.linalg.schedule.ScheduleType;
+import org.nd4j.linalg.schedule.StepSchedule;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,6 +32,30 @@ class LearningRatesTest {
         rates.apply(nets, 0.1);
         assertEquals(0.01, lr(a, "d1"), 1e-12, "the next epoch's factor");
         assertEquals(0.1, lr(a, "out"), 1e-12);
+    }
+
+    @Test
+    void aNetworkAlreadyAtItsRatesIsLeftAsItIs() {
+        ComputationGraph a = TrainingStateTest.tinyNet(1);
+        NetworkSet nets = new NetworkSet().put("a", a);
+        LearningRates rates = LearningRates.of("a", 0.1).withLayer("a", "out", 10);
+        rates.apply(nets, 0.5);
+        Object updater = a.getUpdater();
+        org.nd4j.linalg.api.ndarray.INDArray state = a.getUpdater().getStateViewArray().dup();
+        rates.apply(nets, 0.5);
+        assertSame(updater, a.getUpdater(), "the same rates: DL4J's updater is not rebuilt");
+        assertEquals(state, a.getUpdater().getStateViewArray());
+        rates.apply(nets, 0.1);
+        assertNotSame(updater, a.getUpdater(), "a new factor rebuilds it");
+        assertEquals(0.01, lr(a, "d1"), 1e-12);
+        assertEquals(0.1, lr(a, "out"), 1e-12);
+        // a schedule at the same rate for now is not a fixed rate: it is replaced
+        a.setLearningRate(new StepSchedule(ScheduleType.ITERATION, 0.01, 0.5, 1));
+        Object scheduled = a.getUpdater();
+        rates.apply(nets, 0.1);
+        assertNotSame(scheduled, a.getUpdater());
+        a.getConfiguration().setIterationCount(100);
+        assertEquals(0.01, lr(a, "d1"), 1e-12, "no schedule left to decay it");
     }
 
     @Test
