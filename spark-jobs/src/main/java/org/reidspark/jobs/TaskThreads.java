@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * How many native (OpenMP) threads a Spark task's network work uses on ND4J's CPU backend. ND4J starts as many OpenMP
  * threads per operation as the machine has cores, whoever calls it; with several task slots in one executor (the default
  * {@code local[*]}: one slot per core, all in one JVM) every concurrent task does so, the cores are oversubscribed and
- * OpenMP's waiting threads spin against each other. {@link #apply()}, first thing in a task that runs a network, gives
+ * OpenMP's waiting threads spin against each other. {@link #apply(int)}, first thing in a task that runs a network, gives
  * the task's own thread the cores that are its share instead ({@code omp_set_num_threads} acts on the calling thread
  * only: the driver's thread and other tasks keep theirs):
  * <ul>
