@@ -3,11 +3,13 @@ package org.reidspark.train;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.FloatMemory;
 
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 
 /**
  * FLOAT and DOUBLE arrays as their raw numbers (a length, a type byte, the values in bulk): what the training state's
@@ -20,6 +22,8 @@ final class RawArrays {
     private static final byte FLOAT = 0;
     private static final byte DOUBLE = 1;
     private static final byte HALF = 2;
+    /** Values per chunk of {@link #writeFloats} and {@link #readFloats}. */
+    private static final int CHUNK = 16_384;
 
     private RawArrays() {
     }
@@ -46,6 +50,12 @@ final class RawArrays {
             ByteBuffer b = ByteBuffer.allocate(2 * f.length);
             for (float v : f) b.putShort(toHalf(v));
             out.write(b.array());
+            return;
+        }
+        if (FloatMemory.contiguous(a)) {
+            out.writeLong(a.length());
+            out.writeByte(FLOAT);
+            writeFloats(out, a);
             return;
         }
         INDArray flat = a.reshape(new long[]{a.length()});
@@ -75,6 +85,16 @@ final class RawArrays {
             return;
         }
         if (n != target.length()) throw new IOException("values hold " + n + " numbers for an array of " + target.length());
+        if (FloatMemory.contiguous(target)) {
+            byte type = in.readByte();
+            if (type == FLOAT) {
+                readFloats(in, target);
+                return;
+            }
+            if (type == DOUBLE) throw new IOException("values are DOUBLE, the array FLOAT");
+            target.assign(halves(in, n).reshape(target.shape()));
+            return;
+        }
         INDArray values = values(in, n);
         if (values.dataType() != target.dataType()) {
             throw new IOException("values are " + values.dataType() + ", the array " + target.dataType());
@@ -104,14 +124,54 @@ final class RawArrays {
             ByteBuffer.wrap(raw).asDoubleBuffer().get(d);
             return Nd4j.createFromArray(d);
         } else if (type == HALF) {
-            byte[] raw = new byte[Math.toIntExact(2 * n)];
-            in.readFully(raw);
-            float[] f = new float[(int) n];
-            ByteBuffer b = ByteBuffer.wrap(raw);
-            for (int i = 0; i < f.length; i++) f[i] = fromHalf(b.getShort());
-            return Nd4j.createFromArray(f);
+            return halves(in, n);
         }
         throw new IOException("unknown array type " + type + " in raw arrays");
+    }
+
+    private static INDArray halves(DataInput in, long n) throws IOException {
+        byte[] raw = new byte[Math.toIntExact(2 * n)];
+        in.readFully(raw);
+        float[] f = new float[(int) n];
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        for (int i = 0; i < f.length; i++) f[i] = fromHalf(b.getShort());
+        return Nd4j.createFromArray(f);
+    }
+
+    /**
+     * A contiguous FLOAT array's values, big-endian as {@code ByteBuffer} writes them, in chunks straight from its
+     * buffer: no whole-array copies on the Java heap (a round's state is megabytes, and each such array is a humongous
+     * allocation for the collector).
+     */
+    private static void writeFloats(DataOutput out, INDArray a) throws IOException {
+        FloatBuffer src = FloatMemory.buffer(a, "a training state array");
+        int offset = (int) a.offset();
+        int n = (int) a.length();
+        float[] floats = new float[Math.min(CHUNK, n)];
+        byte[] bytes = new byte[4 * floats.length];
+        FloatBuffer view = ByteBuffer.wrap(bytes).asFloatBuffer();
+        for (int from = 0; from < n; from += CHUNK) {
+            int k = Math.min(CHUNK, n - from);
+            src.get(offset + from, floats, 0, k);
+            view.put(0, floats, 0, k);
+            out.write(bytes, 0, 4 * k);
+        }
+    }
+
+    /** {@link #writeFloats}' values into a contiguous FLOAT array of their length, in chunks. */
+    private static void readFloats(DataInput in, INDArray target) throws IOException {
+        FloatBuffer dst = FloatMemory.buffer(target, "a training state array");
+        int offset = (int) target.offset();
+        int n = (int) target.length();
+        float[] floats = new float[Math.min(CHUNK, n)];
+        byte[] bytes = new byte[4 * floats.length];
+        FloatBuffer view = ByteBuffer.wrap(bytes).asFloatBuffer();
+        for (int from = 0; from < n; from += CHUNK) {
+            int k = Math.min(CHUNK, n - from);
+            in.readFully(bytes, 0, 4 * k);
+            view.get(0, floats, 0, k);
+            dst.put(offset + from, floats, 0, k);
+        }
     }
 
     /** The binary16 nearest to {@code f} (ties to even; overflow to infinity; NaN stays NaN). */

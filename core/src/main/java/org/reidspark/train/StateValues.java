@@ -73,7 +73,7 @@ public final class StateValues {
      */
     public static byte[] encode(TrainingState s, boolean optimizer) {
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(sizeHint(s, optimizer));
             DataOutputStream out = new DataOutputStream(bytes);
             out.writeInt(MAGIC);
             out.writeUTF(layout(s));
@@ -102,6 +102,24 @@ public final class StateValues {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** About the bytes {@link #encode} writes (its buffer then grows by copying at most once). */
+    private static int sizeHint(TrainingState s, boolean optimizer) {
+        long bytes = 4096;
+        for (Map.Entry<String, ComputationGraph> e : trained(s)) {
+            bytes += bytes(e.getValue().params());
+            if (optimizer) bytes += bytes(e.getValue().getUpdater(true).getStateViewArray());
+        }
+        for (Map.Entry<String, AuxState> e : merged(s)) {
+            if (e.getValue() instanceof DenseState d) bytes += bytes(d.value());
+            else if (e.getValue() instanceof KeyedState k) bytes += bytes(k.rows()) + k.keys().length / 8 + 16;
+        }
+        return (int) Math.min(Integer.MAX_VALUE - 16, bytes);
+    }
+
+    private static long bytes(INDArray a) {
+        return a == null ? 8 : 9 + a.length() * a.dataType().width();
     }
 
     /** The layout the values of {@code bytes} were taken from. */

@@ -9,6 +9,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,6 +45,35 @@ class RawArraysTest {
         for (int i = 0; i < f.length; i++) {
             assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(got[i]), "value " + i + ": " + f[i]);
         }
+    }
+
+    @Test
+    void floatsGoInChunksStraightFromAndIntoTheArraysBuffer() throws Exception {
+        int n = 40_000; // two whole chunks and a part of one
+        INDArray m = Nd4j.rand(DataType.FLOAT, 3, n);
+        INDArray row = m.getRow(1); // contiguous, at an offset in its buffer
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        RawArrays.write(new DataOutputStream(bytes), row);
+        java.nio.ByteBuffer expected = java.nio.ByteBuffer.allocate(8 + 1 + 4 * n); // the format: length, type, big-endian values
+        expected.putLong(n).put((byte) 0).asFloatBuffer().put(row.toFloatVector());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected.array(), bytes.toByteArray());
+        INDArray into = Nd4j.zeros(DataType.FLOAT, 2, n);
+        RawArrays.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), into.getRow(1));
+        assertEquals(row, into.getRow(1));
+        assertEquals(0, into.getRow(0).sumNumber().doubleValue(), 0, "nothing written outside the target");
+        // a strided view (a column) takes the general path, into a plain array and back
+        INDArray column = m.getColumn(7);
+        ByteArrayOutputStream c = new ByteArrayOutputStream();
+        RawArrays.write(new DataOutputStream(c), column);
+        INDArray back = Nd4j.zeros(DataType.FLOAT, 3);
+        RawArrays.read(new DataInputStream(new ByteArrayInputStream(c.toByteArray())), back);
+        assertEquals(column.reshape(3), back);
+        IOException wrongType = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> {
+            ByteArrayOutputStream d = new ByteArrayOutputStream();
+            RawArrays.write(new DataOutputStream(d), Nd4j.rand(DataType.DOUBLE, 5));
+            RawArrays.read(new DataInputStream(new ByteArrayInputStream(d.toByteArray())), Nd4j.zeros(DataType.FLOAT, 5));
+        });
+        org.junit.jupiter.api.Assertions.assertTrue(wrongType.getMessage().contains("DOUBLE"), wrongType.getMessage());
     }
 
     @Test
