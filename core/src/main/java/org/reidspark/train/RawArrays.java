@@ -91,9 +91,12 @@ final class RawArrays {
                 readFloats(in, target);
                 return;
             }
+            if (type == HALF) {
+                target.assign(halves(in, n).reshape(target.shape()));
+                return;
+            }
             if (type == DOUBLE) throw new IOException("values are DOUBLE, the array FLOAT");
-            target.assign(halves(in, n).reshape(target.shape()));
-            return;
+            throw new IOException("unknown array type " + type + " in raw arrays");
         }
         INDArray values = values(in, n);
         if (values.dataType() != target.dataType()) {

@@ -74,6 +74,15 @@ class RawArraysTest {
             RawArrays.read(new DataInputStream(new ByteArrayInputStream(d.toByteArray())), Nd4j.zeros(DataType.FLOAT, 5));
         });
         org.junit.jupiter.api.Assertions.assertTrue(wrongType.getMessage().contains("DOUBLE"), wrongType.getMessage());
+        IOException unknown = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> {
+            ByteArrayOutputStream d = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(d);
+            out.writeLong(5);
+            out.writeByte(7); // no such type
+            out.write(new byte[20]);
+            RawArrays.read(new DataInputStream(new ByteArrayInputStream(d.toByteArray())), Nd4j.zeros(DataType.FLOAT, 5));
+        });
+        org.junit.jupiter.api.Assertions.assertTrue(unknown.getMessage().contains("unknown array type 7"), unknown.getMessage());
     }
 
     @Test
