@@ -52,14 +52,13 @@ final class RawArrays {
             out.write(b.array());
             return;
         }
+        out.writeLong(a.length());
         if (FloatMemory.contiguous(a)) {
-            out.writeLong(a.length());
             out.writeByte(FLOAT);
             writeFloats(out, a);
             return;
         }
         INDArray flat = a.reshape(new long[]{a.length()});
-        out.writeLong(a.length());
         if (a.dataType() == DataType.FLOAT) {
             float[] f = flat.toFloatVector();
             out.writeByte(FLOAT);
@@ -85,20 +84,12 @@ final class RawArrays {
             return;
         }
         if (n != target.length()) throw new IOException("values hold " + n + " numbers for an array of " + target.length());
-        if (FloatMemory.contiguous(target)) {
-            byte type = in.readByte();
-            if (type == FLOAT) {
-                readFloats(in, target);
-                return;
-            }
-            if (type == HALF) {
-                target.assign(halves(in, n).reshape(target.shape()));
-                return;
-            }
-            if (type == DOUBLE) throw new IOException("values are DOUBLE, the array FLOAT");
-            throw new IOException("unknown array type " + type + " in raw arrays");
+        byte type = in.readByte();
+        if (type == FLOAT && FloatMemory.contiguous(target)) {
+            readFloats(in, target);
+            return;
         }
-        INDArray values = values(in, n);
+        INDArray values = values(in, n, type);
         if (values.dataType() != target.dataType()) {
             throw new IOException("values are " + values.dataType() + ", the array " + target.dataType());
         }
@@ -109,11 +100,11 @@ final class RawArrays {
     static INDArray read(DataInput in) throws IOException {
         long n = in.readLong();
         if (n == 0) return null;
-        return values(in, n);
+        return values(in, n, in.readByte());
     }
 
-    private static INDArray values(DataInput in, long n) throws IOException {
-        byte type = in.readByte();
+    /** The {@code n} values of type {@code type} (its byte already read) as a new vector. */
+    private static INDArray values(DataInput in, long n, byte type) throws IOException {
         if (type == FLOAT) {
             byte[] raw = new byte[Math.toIntExact(4 * n)];
             in.readFully(raw);
@@ -127,18 +118,14 @@ final class RawArrays {
             ByteBuffer.wrap(raw).asDoubleBuffer().get(d);
             return Nd4j.createFromArray(d);
         } else if (type == HALF) {
-            return halves(in, n);
+            byte[] raw = new byte[Math.toIntExact(2 * n)];
+            in.readFully(raw);
+            float[] f = new float[(int) n];
+            ByteBuffer b = ByteBuffer.wrap(raw);
+            for (int i = 0; i < f.length; i++) f[i] = fromHalf(b.getShort());
+            return Nd4j.createFromArray(f);
         }
         throw new IOException("unknown array type " + type + " in raw arrays");
-    }
-
-    private static INDArray halves(DataInput in, long n) throws IOException {
-        byte[] raw = new byte[Math.toIntExact(2 * n)];
-        in.readFully(raw);
-        float[] f = new float[(int) n];
-        ByteBuffer b = ByteBuffer.wrap(raw);
-        for (int i = 0; i < f.length; i++) f[i] = fromHalf(b.getShort());
-        return Nd4j.createFromArray(f);
     }
 
     /**
