@@ -92,10 +92,7 @@ public record LearningRates(Map<String, Double> base, Map<String, Map<String, Do
     public void apply(NetworkSet networks, double scheduleFactor) {
         for (Map.Entry<String, Double> e : base.entrySet()) {
             double factor = unscheduled.contains(e.getKey()) ? 1.0 : scheduleFactor;
-            if (networks.frozen(e.getKey())) {
-                throw new IllegalArgumentException("network " + e.getKey() + " is frozen: it has no learning rate");
-            }
-            ComputationGraph g = networks.get(e.getKey());
+            ComputationGraph g = networks.trained(e.getKey());
             double lr = e.getValue() * factor;
             Map<String, Double> layers = layerFactors.getOrDefault(e.getKey(), Map.of());
             for (String layer : layers.keySet()) {
@@ -104,7 +101,7 @@ public record LearningRates(Map<String, Double> base, Map<String, Map<String, Do
                 }
             }
             if (atRates(g, lr, layers)) continue;
-            networks.setLearningRate(e.getKey(), lr);
+            g.setLearningRate(lr);
             for (Map.Entry<String, Double> l : layers.entrySet()) {
                 try {
                     g.setLearningRate(l.getKey(), lr * l.getValue());

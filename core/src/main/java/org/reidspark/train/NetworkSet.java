@@ -66,9 +66,10 @@ public final class NetworkSet {
         return n;
     }
 
-    /** Sets the learning rate of every layer of one network (schedules call this before each step). */
-    public void setLearningRate(String name, double lr) {
+    /** The trained network called {@code name}; an error for a frozen one, which has no learning rate. */
+    public ComputationGraph trained(String name) {
         if (frozen(name)) throw new IllegalArgumentException("network " + name + " is frozen: it has no learning rate");
-        get(name).setLearningRate(lr);
+        return get(name);
     }
+
 }
