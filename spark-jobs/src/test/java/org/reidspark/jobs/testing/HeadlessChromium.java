@@ -185,10 +185,21 @@ public final class HeadlessChromium implements AutoCloseable {
         int seen = events.size();
         send("Page.navigate", JSON.createObjectNode().put("url", url));
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (events.subList(seen, events.size()).stream().noneMatch(e -> e.path("method").asText().equals("Page.loadEventFired"))) {
+        while (!loadFiredSince(seen)) {
             if (System.nanoTime() > deadline) throw new IOException(url + " did not finish loading in " + TIMEOUT.toSeconds() + " s");
             Thread.sleep(20);
         }
+    }
+
+    /**
+     * Whether a load event arrived at or after event {@code from}. Reads the events one by one: a sub-list view of the
+     * copy-on-write list fails when the socket's thread adds an event while it is read.
+     */
+    private boolean loadFiredSince(int from) {
+        for (int i = from; i < events.size(); i++) {
+            if (events.get(i).path("method").asText().equals("Page.loadEventFired")) return true;
+        }
+        return false;
     }
 
     /** The value of a JavaScript expression in the page (promises awaited), as JSON. */
