@@ -22,6 +22,7 @@ public final class InputBatches implements BatchSource {
     private final BatchSampler sampler;
     private final BatchLoader loader;
     private final int batchesPerEpoch;
+    private final long seed;
 
     /**
      * @param samples the samples to train on, in a fixed order
@@ -34,6 +35,12 @@ public final class InputBatches implements BatchSource {
         this.sampler = inputs.sampling().over(samples, seed);
         this.loader = new BatchLoader(samples, keys, images, inputs.views(), inputs.fields(), loader, seed);
         this.batchesPerEpoch = sampler.epoch(0).size();
+        this.seed = seed;
+    }
+
+    /** The seed sampling and augmentation derive from. */
+    public long seed() {
+        return seed;
     }
 
     /** Samples per batch. */

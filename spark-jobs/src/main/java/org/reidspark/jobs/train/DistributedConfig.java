@@ -15,26 +15,48 @@ import org.reidspark.config.Check;
  *                       worker keeps its own optimizer state)
  * @param optimizerEvery compact only: every this many rounds the workers' optimizer states are averaged too (their
  *                       whole state comes back, and the average goes out with the next round's parameters); 0 = never
+ * @param rounds         how rounds run: {@code resident} (one long-lived task per worker exchanging rounds with the
+ *                       driver over a socket, {@link ResidentWorkers}) or {@code jobs} (a Spark job per round)
+ * @param port           resident rounds: the driver's port the workers connect to (0 = any free port)
  */
 public record DistributedConfig(int workers, int averagingSteps, String lrScaling, int faultRound, String exchange,
-                                int optimizerEvery) {
+                                int optimizerEvery, String rounds, int port) {
     public DistributedConfig {
         Check.positive("reid.distributed.workers", workers);
         Check.positive("reid.distributed.averaging-steps", averagingSteps);
         Check.oneOf("reid.distributed.lr-scaling", lrScaling, "none", "linear", "sqrt");
         Check.oneOf("reid.distributed.exchange", exchange, "full", "compact");
         Check.nonNegative("reid.distributed.optimizer-every", optimizerEvery);
+        Check.oneOf("reid.distributed.rounds", rounds, "resident", "jobs");
+        Check.inRange("reid.distributed.port", port, 0, 65535);
     }
 
-    /** The full exchange. */
+    /** The full exchange, resident rounds. */
     public DistributedConfig(int workers, int averagingSteps, String lrScaling, int faultRound) {
         this(workers, averagingSteps, lrScaling, faultRound, "full", 0);
+    }
+
+    /** Resident rounds on any free port. */
+    public DistributedConfig(int workers, int averagingSteps, String lrScaling, int faultRound, String exchange,
+                             int optimizerEvery) {
+        this(workers, averagingSteps, lrScaling, faultRound, exchange, optimizerEvery, "resident", 0);
+    }
+
+    /** This configuration with rounds run as {@code rounds} ({@code resident} or {@code jobs}). */
+    public DistributedConfig withRounds(String rounds) {
+        return new DistributedConfig(workers, averagingSteps, lrScaling, faultRound, exchange, optimizerEvery, rounds, port);
     }
 
     public static DistributedConfig from(Config c) {
         Config d = c.getConfig("reid.distributed");
         return new DistributedConfig(d.getInt("workers"), d.getInt("averaging-steps"), d.getString("lr-scaling"),
-                d.getInt("fault-round"), d.getString("exchange"), d.getInt("optimizer-every"));
+                d.getInt("fault-round"), d.getString("exchange"), d.getInt("optimizer-every"), d.getString("rounds"),
+                d.getInt("port"));
+    }
+
+    /** Whether rounds run in long-lived worker tasks ({@link ResidentWorkers}) rather than a Spark job each. */
+    public boolean resident() {
+        return rounds.equals("resident");
     }
 
     /** Whether rounds use the compact exchange. */

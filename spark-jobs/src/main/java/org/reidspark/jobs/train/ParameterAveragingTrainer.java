@@ -34,13 +34,13 @@ import java.util.Map;
  * Parameter averaging across Spark executors with the method's own step: every partition (one identity shard, so
  * P x K batches and in-batch losses form locally) runs a {@link Round} of {@code reid.distributed.averaging-steps}
  * steps from the round's state with the batches the method's inputs declare; the workers' states are combined
- * pairwise with {@code treeReduce} and merged into the driver's state by each component's declared rule
+ * and merged into the driver's state by each component's declared rule
  * ({@link MergeAccumulator}). The frozen components (a teacher, fixed tables) are broadcast once per training and kept
  * by each executor with its resident states ({@link ResidentStates}): never re-sent, averaged or returned.
  *
  * <p>Executors keep their training states resident between rounds ({@link ResidentStates}): the trainable part's
  * template (graphs and all) is broadcast once per training, and again only when the state's layout changes; a round
- * broadcasts the values alone ({@link StateValues}: raw arrays, no model zip) and each task writes them into its
+ * sends the values alone ({@link StateValues}: raw arrays, no model zip) and each worker writes them into its
  * resident state. What a round moves is {@code reid.distributed.exchange}:
  * <ul>
  *   <li>{@code full}: the whole trainable state out, the whole state back, all averaged (parameters, optimizer state,
@@ -53,6 +53,13 @@ import java.util.Map;
  *       (a lost executor, a retry after a failure) starts its optimizer state again from the driver's: the training
  *       goes on, though not bit for bit as without the failure.</li>
  * </ul>
+ *
+ * <p>How the rounds run is {@code reid.distributed.rounds}: {@code resident} (the default) keeps one long-lived Spark
+ * task per worker for a run of rounds, each taking the round's values from the driver and returning its result over a
+ * connection of its own ({@link ResidentWorkers}; the workers stop for any Spark job the driver runs meanwhile, a
+ * periodic evaluation or a search on the executors, and start again); {@code jobs} runs each round as a Spark job (the
+ * values broadcast, the results combined by {@code treeReduce}). Both give the same state. Resident workers need a task
+ * slot each at once: with fewer slots, or with {@code spark.speculation}, the rounds run as jobs.
  *
  * <p>The method (with its typed settings), the training data facts and the loader settings travel to the executors
  * as Java objects; no config text is re-parsed there. On GPU executors each task first binds its thread to the GPU
@@ -94,7 +101,8 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
 
     /**
      * One worker's round: its steps' figures, its state for merging, and the slowest worker's seconds writing the
-     * round's values into its resident state and adding its state up for the merge.
+     * round's values into its resident state, adding its state up for the merge, and in the rest of its round outside
+     * the steps (the round's sampler and loader set up and closed).
      */
     record WorkerResult(Round.Result round, MergeAccumulator states, double[] seconds) implements Serializable {
         WorkerResult combine(WorkerResult o) {
@@ -131,9 +139,20 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
         Broadcast<byte[]> frozenParts = frozen;
         Step driverStep = method.step(data, seed);
         boolean[] optimizerAveraged = {false}; // the last round averaged the workers' optimizer states (compact)
-        org.reidspark.train.NeighbourSearch search = new org.reidspark.jobs.mine.SparkNeighbourSearch(jsc);
+        ResidentWorkers resident = residentWorkers(shards);
+        // a Spark job the driver runs meanwhile needs the slots the resident workers hold: they stop first
+        org.reidspark.train.NeighbourSearch sparkSearch = new org.reidspark.jobs.mine.SparkNeighbourSearch(jsc);
+        org.reidspark.train.NeighbourSearch search = (rows, n, d, nearest) -> {
+            if (resident != null) resident.suspend();
+            return sparkSearch.neighbours(rows, n, d, nearest);
+        };
+        EpochLoop.Evaluator evaluate = evaluator == null || resident == null ? evaluator : (s, epoch) -> {
+            resident.suspend();
+            return evaluator.evaluate(s, epoch);
+        };
+        boolean done = false;
         try {
-            return new EpochLoop(train, checkpoints, evaluator).run(state, new EpochLoop.Rounds() {
+            List<EpochLoop.EpochRecord> curve = new EpochLoop(train, checkpoints, evaluate).run(state, new EpochLoop.Rounds() {
                 @Override
                 public int roundsPerEpoch() {
                     return roundsPerEpoch;
@@ -158,45 +177,93 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
                     byte[] bytes = StateValues.encode(s, !compact || optimizerAveraged[0]);
                     optimizerAveraged[0] = sync;
                     double encode = (System.nanoTime() - start) / 1e9;
-                    Broadcast<byte[]> bc = jsc.broadcast(bytes);
-                    Broadcast<byte[]> tb = template.broadcast;
-                    double lrFactor = factor * lrScale;
-                    WorkerResult result;
-                    try {
-                        result = shards.mapPartitions((Iterator<Shard> it) -> {
-                            int device = TaskGpu.bindTask().device();
-                            TaskThreads.apply(workers);
-                            injectFault(worker.faultRound(), round);
-                            Shard shard = it.next();
-                            long t0 = System.nanoTime();
-                            int slot = compact ? org.apache.spark.TaskContext.getPartitionId() : -1; // its own optimizer state
-                            TrainingState resident = ResidentStates.borrow(tb, frozenParts, device, slot);
-                            StateValues.assign(bc.value(), resident);
-                            Map<String, INDArray> base = compact && !sync ? StateValues.snapshot(resident) : null;
-                            double assign = (System.nanoTime() - t0) / 1e9;
-                            WorkerResult out = runRound(shard, resident, base, worker, epoch, round, lrFactor);
-                            out.seconds()[0] = assign;
-                            ResidentStates.release(tb, device, slot, resident);
-                            return List.of(out).iterator();
-                        }).treeReduce(WorkerResult::combine);
-                    } finally {
-                        bc.destroy();
-                    }
+                    ResidentWorkers.Order order = new ResidentWorkers.Order(epoch, round, factor * lrScale, compact, sync);
+                    WorkerResult result = resident != null
+                            ? resident.round(worker, template.broadcast, frozenParts, compact, order, bytes)
+                            : roundJob(shards, worker, template.broadcast, frozenParts, order, bytes);
                     long merged = System.nanoTime();
                     if (result.round().diverged() == null) result.states().applyTo(s);
                     double merge = (System.nanoTime() - merged) / 1e9;
                     double wall = (System.nanoTime() - start) / 1e9;
                     double compute = result.round().seconds();
                     String detail = String.format(" across %d workers | compute %.2fs, averaging+broadcast %.2fs (values %.2fs,"
-                                    + " workers' assign %.2fs and sums %.2fs, merge %.2fs)", workers, compute,
-                            Math.max(0, wall - compute), encode, result.seconds()[0], result.seconds()[1], merge);
+                                    + " workers' assign %.2fs, sums %.2fs and batches %.2fs, merge %.2fs)", workers, compute,
+                            Math.max(0, wall - compute), encode, result.seconds()[0], result.seconds()[1], result.seconds()[2], merge);
                     return new EpochLoop.Outcome(result.round(), "round " + (r + 1) + "/" + roundsPerEpoch, detail, compute,
                             bytes.length + templateBytes);
                 }
             });
+            done = true;
+            return curve;
         } finally {
+            if (resident != null) {
+                if (done) resident.close();
+                else resident.abort();
+            }
             if (frozen != null) frozen.destroy();
         }
+    }
+
+    /**
+     * The resident workers of {@code reid.distributed.rounds = resident}, or null for a Spark job per round: chosen,
+     * or where Spark cannot run a task per worker at once (fewer task slots registered) or runs speculative copies of
+     * tasks (a second copy of a worker).
+     */
+    private ResidentWorkers residentWorkers(JavaRDD<Shard> shards) {
+        if (!distributed.resident()) return null;
+        int workers = shards.getNumPartitions();
+        int slots = ResidentWorkers.concurrentSlots(jsc);
+        if (slots < workers) {
+            LOG.warn("a Spark job per round: {} workers need as many task slots at once for reid.distributed.rounds = resident,"
+                    + " and Spark has {} now", workers, slots);
+            return null;
+        }
+        if (jsc.getConf().getBoolean("spark.speculation", false)) {
+            LOG.warn("a Spark job per round: reid.distributed.rounds = resident does not run with spark.speculation");
+            return null;
+        }
+        return new ResidentWorkers(jsc, shards, distributed.port());
+    }
+
+    /** One round as a Spark job: the values broadcast, one task per worker, the results tree-reduced. */
+    private WorkerResult roundJob(JavaRDD<Shard> shards, Worker worker, Broadcast<byte[]> tb, Broadcast<byte[]> frozenParts,
+                                  ResidentWorkers.Order order, byte[] bytes) {
+        int workers = shards.getNumPartitions();
+        Broadcast<byte[]> bc = jsc.broadcast(bytes);
+        try {
+            return shards.mapPartitions((Iterator<Shard> it) -> {
+                int device = TaskGpu.bindTask().device();
+                TaskThreads.apply(workers);
+                injectFault(worker.faultRound(), order.round());
+                Shard shard = it.next();
+                int slot = order.compact() ? org.apache.spark.TaskContext.getPartitionId() : -1; // its own optimizer state
+                TrainingState resident = ResidentStates.borrow(tb, frozenParts, device, slot);
+                WorkerResult out = workerRound(shard, null, resident, bc.value(), order, worker);
+                ResidentStates.release(tb, device, slot, resident);
+                return List.of(out).iterator();
+            }).treeReduce(WorkerResult::combine);
+        } finally {
+            bc.destroy();
+        }
+    }
+
+    /**
+     * One worker's round on its resident state, in a round's task or a resident worker: the round's values written
+     * into the state, then {@link #runRound(Shard, TrainingState, Map, Worker, int, int, double)} (the compact exchange's
+     * change taken against the values unless the round averages the optimizer states).
+     */
+    static WorkerResult workerRound(Shard shard, InputBatches batches, TrainingState resident, byte[] values,
+                                    ResidentWorkers.Order order, Worker worker) {
+        long t0 = System.nanoTime();
+        StateValues.assign(values, resident);
+        Map<String, INDArray> base = order.compact() && !order.sync() ? StateValues.snapshot(resident) : null;
+        double assign = (System.nanoTime() - t0) / 1e9;
+        WorkerResult out = batches == null
+                ? runRound(shard, resident, base, worker, order.epoch(), order.round(), order.lrFactor())
+                : runRound(batches, resident, base, worker, order.epoch(), order.round(), order.lrFactor());
+        out.seconds()[0] = assign;
+        out.seconds()[2] = (System.nanoTime() - t0) / 1e9 - assign - out.round().seconds() - out.seconds()[1];
+        return out;
     }
 
     /** Frees the executors' resident states' template (kept between {@link #train} calls on the same state). */
@@ -279,17 +346,33 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
      */
     static WorkerResult runRound(Shard shard, TrainingState state, Map<String, INDArray> base, Worker worker, int epoch,
                                  int round, double lrFactor) {
-        Method method = worker.method();
-        long shardSeed = Round.mix(worker.seed(), 1_000_003L * (shard.id() + 1));
-        Round.Result result;
-        try (InputBatches batches = new InputBatches(method.trainingInputs(), shard.samples(), shard.keys(), shard.images(),
-                worker.loader(), shardSeed)) {
-            result = new Round(method.step(worker.data(), worker.seed()), method.learningRates(), worker.epochs(),
-                    worker.stepsPerEpoch()).run(state, epoch, lrFactor, batches.round(round, worker.steps()),
-                    worker.steps(), shardSeed, null);
+        try (InputBatches batches = batches(shard, worker)) {
+            return runRound(batches, state, base, worker, epoch, round, lrFactor);
         }
+    }
+
+    /**
+     * A worker's batches over its shard: the sampler and loader every round of the shard draws from (a round's batches
+     * and augmentation derive from the seed, the shard and the round alone, so one set serves every round).
+     */
+    static InputBatches batches(Shard shard, Worker worker) {
+        return new InputBatches(worker.method().trainingInputs(), shard.samples(), shard.keys(), shard.images(),
+                worker.loader(), shardSeed(shard, worker));
+    }
+
+    private static long shardSeed(Shard shard, Worker worker) {
+        return Round.mix(worker.seed(), 1_000_003L * (shard.id() + 1));
+    }
+
+    /** {@link #runRound(Shard, TrainingState, Map, Worker, int, int, double)} with the shard's {@link #batches}. */
+    static WorkerResult runRound(InputBatches batches, TrainingState state, Map<String, INDArray> base, Worker worker,
+                                 int epoch, int round, double lrFactor) {
+        Method method = worker.method();
+        Round.Result result = new Round(method.step(worker.data(), worker.seed()), method.learningRates(), worker.epochs(),
+                worker.stepsPerEpoch()).run(state, epoch, lrFactor, batches.round(round, worker.steps()),
+                worker.steps(), batches.seed(), null);
         long t0 = System.nanoTime();
         MergeAccumulator sums = base == null ? new MergeAccumulator().add(state) : new MergeAccumulator().addChange(state, base);
-        return new WorkerResult(result, sums, new double[]{0, (System.nanoTime() - t0) / 1e9});
+        return new WorkerResult(result, sums, new double[]{0, (System.nanoTime() - t0) / 1e9, 0});
     }
 }

@@ -92,6 +92,8 @@ public final class ScalingBenchJob implements Job {
                 JobOption.plain("--workers", "A,B", "worker counts to compare, the first is the reference (default 1,2)"),
                 JobOption.plain("--averaging-steps", "A,B", "local steps per round to try (default reid.distributed.averaging-steps)"),
                 JobOption.plain("--rounds", "N", "timed rounds per configuration and pass (default 4)"),
+                JobOption.plain("--rounds-as", "jobs,resident", "how rounds run (reid.distributed.rounds) to compare: a Spark job "
+                        + "per round, resident worker tasks, or both (default the config's)"),
                 JobOption.plain("--repeats", "N", "interleaved passes over all configurations (default 2)"),
                 JobOption.plain("--warmup-rounds", "N", "untimed rounds per configuration first (default 1)"),
                 JobOption.plain("--resnet50-workers", "A,B", "worker counts for the computed ResNet-50 traffic, or none (default 2,4,16)"),
@@ -101,10 +103,10 @@ public final class ScalingBenchJob implements Job {
                 JobOption.plain("--json", "FILE", "also write the figures as JSON to this local file"));
     }
 
-    /** One configuration: worker count and local steps per round. */
-    record Setting(int workers, int steps) {
+    /** One configuration: worker count, local steps per round and how rounds run ({@code reid.distributed.rounds}). */
+    record Setting(int workers, int steps, String rounds) {
         String label() {
-            return workers + (workers == 1 ? " worker" : " workers") + ", K=" + steps;
+            return workers + (workers == 1 ? " worker" : " workers") + ", K=" + steps + ", " + rounds;
         }
     }
 
@@ -120,6 +122,10 @@ public final class ScalingBenchJob implements Job {
         List<Integer> stepsList = ints(ctx, "--averaging-steps", String.valueOf(DistributedConfig.from(config).averagingSteps()), 1);
         int rounds = ints(ctx, "--rounds", "4", 1).get(0);
         int repeats = ints(ctx, "--repeats", "2", 1).get(0);
+        List<String> roundsAs = new ArrayList<>();
+        for (String r : ctx.args().plain("--rounds-as").orElse(DistributedConfig.from(config).rounds()).split(",")) {
+            roundsAs.add(DistributedConfig.from(config).withRounds(r.trim()).rounds()); // an unknown name fails naming the known
+        }
         int warmup = ints(ctx, "--warmup-rounds", "1", 0).get(0);
         String r50Text = ctx.args().plain("--resnet50-workers").orElse("2,4,16");
         List<Integer> r50Workers = r50Text.trim().equals("none") ? List.of() : ints(ctx, "--resnet50-workers", "2,4,16", 1);
@@ -153,7 +159,7 @@ public final class ScalingBenchJob implements Job {
 
             TrainingState initial = method.initialize(data, seed, storage);
             List<Setting> settings = new ArrayList<>();
-            for (int k : stepsList) for (int w : workers) settings.add(new Setting(w, k));
+            for (String via : roundsAs) for (int k : stepsList) for (int w : workers) settings.add(new Setting(w, k, via));
             Map<Setting, TrainingState> states = new LinkedHashMap<>();
             Map<Setting, ParameterAveragingTrainer> trainers = new LinkedHashMap<>(); // one per setting: its executors keep their states
             for (Setting s : settings) {
@@ -239,7 +245,8 @@ public final class ScalingBenchJob implements Job {
     private static ParameterAveragingTrainer trainer(JavaSparkContext jsc, Config config, Setting s) {
         Config c = config.withValue("reid.train.epochs", ConfigValueFactory.fromAnyRef(1))
                 .withValue("reid.distributed.averaging-steps", ConfigValueFactory.fromAnyRef(s.steps()))
-                .withValue("reid.distributed.workers", ConfigValueFactory.fromAnyRef(s.workers()));
+                .withValue("reid.distributed.workers", ConfigValueFactory.fromAnyRef(s.workers()))
+                .withValue("reid.distributed.rounds", ConfigValueFactory.fromAnyRef(s.rounds()));
         return new ParameterAveragingTrainer(jsc, TrainConfig.from(c), DistributedConfig.from(c), LoaderConfig.from(c), null, null);
     }
 
@@ -251,7 +258,7 @@ public final class ScalingBenchJob implements Job {
     private static Block block(JavaSparkContext jsc, BlockListener listener, ParameterAveragingTrainer trainer, Method method,
                                TrainingData data, long seed, TrainingState state, JavaRDD<Shard> shards, Setting s, int pass,
                                int rounds) throws IOException {
-        String tag = "w" + s.workers() + "-k" + s.steps() + "-p" + pass;
+        String tag = "w" + s.workers() + "-k" + s.steps() + "-" + s.rounds() + "-p" + pass;
         state.setPosition(0, state.iteration());
         jsc.setLocalProperty(TAG, tag);
         List<EpochLoop.EpochRecord> curve;
@@ -262,7 +269,7 @@ public final class ScalingBenchJob implements Job {
             jsc.setLocalProperty(TAG, null);
         }
         double cpu = (cpuNanos() - cpu0) / 1e9;
-        Traffic t = listener.await(tag, rounds);
+        Traffic t = listener.await(tag, s.rounds().equals("jobs") ? rounds : 1); // resident: one job for the block's rounds
         EpochLoop.EpochRecord e = curve.get(curve.size() - 1); // this block's epoch: the state's curve holds the earlier blocks' too
         return new Block(s, pass, rounds, Math.round(e.imagesPerSecond() * e.seconds()), e.seconds(), e.computeSeconds(),
                 cpu, e.broadcastBytes(), t, load());
@@ -310,7 +317,8 @@ public final class ScalingBenchJob implements Job {
                                                            AveragingTraffic small, double[] serde) {
         ctx.out().println();
         ctx.out().println("Measured, summed over the passes (compute = the slowest worker's time in each round, reading the broadcast "
-                + "state included; the rest of the wall time = serializing, broadcasting, scheduling, returning and merging the states):");
+                + "state included; the rest of the wall time = serializing, broadcasting, scheduling, returning and merging the states; "
+                + "resident rounds send their values and results over the workers' own connections, which Spark's task metrics do not count):");
         ctx.out().println("| configuration | rounds | images | wall s | img/s | compute s | averaging + broadcast s | fraction averaging "
                 + "| CPU s (cores busy) | broadcast state B/round | returned B/round (task results) | shuffle B/round | partial sums to the driver |");
         ctx.out().println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -332,6 +340,7 @@ public final class ScalingBenchJob implements Job {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("workers", s.workers());
             row.put("averagingSteps", s.steps());
+            row.put("roundsAs", s.rounds());
             row.put("rounds", rounds);
             row.put("images", images);
             row.put("wallSeconds", wall);
@@ -365,17 +374,17 @@ public final class ScalingBenchJob implements Job {
         List<Map<String, Object>> out = new ArrayList<>();
         if (workers.size() < 2) return out;
         ctx.out().println();
-        for (int k : stepsList) {
-            Setting ref = new Setting(workers.get(0), k);
+        for (String via : blocks.stream().map(b -> b.setting().rounds()).distinct().toList()) for (int k : stepsList) {
+            Setting ref = new Setting(workers.get(0), k, via);
             for (int w : workers.subList(1, workers.size())) {
-                Setting s = new Setting(w, k);
+                Setting s = new Setting(w, k, via);
                 double overall = rate(blocks, s, -1) / rate(blocks, ref, -1);
                 List<Double> perPass = IntStream.range(0, repeats).mapToObj(p -> rate(blocks, s, p) / rate(blocks, ref, p)).toList();
                 double perCpu = perCpuSecond(blocks, s) / perCpuSecond(blocks, ref);
-                ctx.out().printf(Locale.ROOT, "speed-up %d vs %d workers, K=%d: %.2fx img/s (per pass: %s); images per CPU-second %.2fx%n",
-                        w, ref.workers(), k, overall,
+                ctx.out().printf(Locale.ROOT, "speed-up %d vs %d workers, K=%d, %s: %.2fx img/s (per pass: %s); images per CPU-second %.2fx%n",
+                        w, ref.workers(), k, via, overall,
                         String.join(", ", perPass.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList()), perCpu);
-                out.add(Map.of("workers", w, "reference", ref.workers(), "averagingSteps", k, "ratio", overall, "perPass", perPass,
+                out.add(Map.of("workers", w, "reference", ref.workers(), "averagingSteps", k, "roundsAs", via, "ratio", overall, "perPass", perPass,
                         "imagesPerCpuSecondRatio", perCpu));
             }
         }

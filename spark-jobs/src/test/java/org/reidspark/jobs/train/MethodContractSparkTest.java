@@ -255,6 +255,65 @@ class MethodContractSparkTest {
     }
 
     /**
+     * Resident workers ({@code reid.distributed.rounds = resident}, {@link ResidentWorkers}) and a Spark job per round
+     * give the same state over two epochs of two rounds; a Spark job the driver runs between epochs (the periodic
+     * evaluation here, which on {@code local[2]} needs the two slots the workers hold) runs because the workers stop
+     * for it, and they start again for the next epoch's rounds.
+     */
+    @org.junit.jupiter.api.Test
+    @org.junit.jupiter.api.Timeout(300) // an evaluation waiting for the slots the workers hold would wait for ever
+    void residentWorkersGiveTheRoundJobsStateAndMakeWayForTheDriversSparkJobs() throws Exception {
+        Setup setup = setup(BotContractTest.tiny());
+        TrainConfig train = new TrainConfig(2, 1, 1, 1, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
+        Map<String, TrainingState> out = new java.util.LinkedHashMap<>();
+        Map<String, Integer> starts = new java.util.LinkedHashMap<>();
+        for (String rounds : List.of("jobs", "resident")) {
+            TrainingState s = setup.initial().copy();
+            List<Long> counted = new java.util.ArrayList<>();
+            EpochLoop.Evaluator evaluator = (state, epoch) -> {
+                counted.add(jsc.parallelize(List.of(1, 2, 3, 4), 2).map(x -> x * 2).count());
+                return Map.of("count", (double) counted.get(counted.size() - 1));
+            };
+            int before = ResidentWorkers.starts();
+            DistributedConfig dc = new DistributedConfig(2, STEPS, "none", -1).withRounds(rounds);
+            try (ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, train, dc, new LoaderConfig(1, 2), null, evaluator)) {
+                List<EpochLoop.EpochRecord> curve = trainer.train(setup.method(), setup.data(), SEED, s, setup.shards(), 2 * STEPS);
+                assertEquals(2, curve.size(), rounds);
+                assertEquals(4.0, curve.get(1).metrics().get("count"), rounds + ": the evaluation's Spark job ran");
+            }
+            assertEquals(List.of(4L, 4L), counted, rounds);
+            starts.put(rounds, ResidentWorkers.starts() - before);
+            out.put(rounds, s);
+        }
+        assertEquals(Map.of("jobs", 0, "resident", 2), starts, "the resident workers stopped for the evaluation and started again");
+        assertSameState("resident workers against a Spark job per round", out.get("jobs"), out.get("resident"));
+        setup.shards().unpersist();
+
+        // three workers on local[2]'s two slots: a Spark job per round instead (resident workers would wait for ever)
+        InputConfig input = InputConfig.from(BotContractTest.tiny());
+        int h = input.height();
+        int w = input.width();
+        JavaRDD<Shard> three = jsc.parallelize(List.of(0, 1, 2), 3).map(i -> new ContractData(12, h, w).trainShard(i, 3)).cache();
+        TrainingData twelve = TrainingData.of(new ContractData(12, h, w).manifest());
+        int before = ResidentWorkers.starts();
+        TrainConfig one = new TrainConfig(1, 1, 1, 0, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
+        try (ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, one,
+                new DistributedConfig(3, STEPS, "none", -1), new LoaderConfig(1, 2), null, null)) {
+            assertEquals(1, trainer.train(setup.method(), twelve, SEED, setup.method().initialize(twelve, SEED, null), three,
+                    2 * STEPS).size());
+        }
+        assertEquals(before, ResidentWorkers.starts(), "3 workers do not fit local[2]'s slots");
+        three.unpersist();
+
+        RuntimeException bad = org.junit.jupiter.api.Assertions.assertThrows(org.reidspark.config.ConfigError.class,
+                () -> new DistributedConfig(2, 1, "none", -1).withRounds("resident-workers"));
+        assertTrue(bad.getMessage().contains("reid.distributed.rounds") && bad.getMessage().contains("jobs"), bad.getMessage());
+        bad = org.junit.jupiter.api.Assertions.assertThrows(org.reidspark.config.ConfigError.class,
+                () -> new DistributedConfig(2, 1, "none", -1, "full", 0, "resident", 70000));
+        assertTrue(bad.getMessage().contains("reid.distributed.port"), bad.getMessage());
+    }
+
+    /**
      * A step's work before an epoch runs on the driver with the merged state and reaches the workers: PAUL's global
      * negatives ({@code reid.paul.ipfl.negatives = global}), mined over the image memory that epoch 0 filled, are in the
      * state the workers train epoch 1 with; two epochs on Spark give the local reference that mines between the epochs

@@ -1,0 +1,439 @@
+package org.reidspark.jobs.train;
+
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.reidspark.data.shard.Shard;
+import org.reidspark.jobs.TaskGpu;
+import org.reidspark.jobs.TaskThreads;
+import org.reidspark.train.InputBatches;
+import org.reidspark.train.TrainingState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The rounds of a parameter-averaging training without a Spark job per round ({@code reid.distributed.rounds =
+ * resident}): one long-lived Spark task per worker (one Spark job for a run of rounds) keeps its resident state
+ * ({@link ResidentStates}) and takes round after round from the driver over a TCP connection of its own: the driver
+ * sends each worker the round's order and values ({@link org.reidspark.train.StateValues}), each worker runs the round
+ * exactly as a per-round task would ({@link ParameterAveragingTrainer#workerRound}) and sends its result back; the
+ * driver combines the results in worker order. A round so costs the values' and results' bytes on a socket instead of
+ * a Spark job's scheduling, closure and broadcast machinery, and its arithmetic is the per-round job's.
+ *
+ * <p>The driver listens on {@code spark.driver.bindAddress} (else {@code spark.driver.host}) at
+ * {@code reid.distributed.port} (0: any free port); a worker presents a random token drawn for the training before it
+ * is heard. A worker's task that fails closes its connection; Spark runs the task again, the new attempt connects, and
+ * the driver sends it the round it had not answered, so a retried round is computed again from the same values as in
+ * a per-round job (the full exchange gives the same result; the compact one starts that worker's optimizer state
+ * again from the driver's). When Spark gives up on the task the driver fails with the task's error. A Spark job the
+ * driver needs meanwhile (a periodic evaluation, a search on the executors) would wait for the slots the workers hold,
+ * so the trainer calls {@link #suspend} first: the workers return (keeping their resident states) and the next round
+ * starts them again.
+ *
+ * <p>Needs a task slot per worker at once: the trainer checks Spark's count of concurrent task slots first and runs a
+ * job per round where there are fewer (a warning says so).
+ */
+final class ResidentWorkers implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ResidentWorkers.class);
+    private static final byte STOP = 0;
+    private static final byte ROUND = 1;
+    /** How long the driver waits for every worker to connect after starting them, or for a failed worker's new attempt. */
+    static final long JOIN_SECONDS = 300;
+
+    /** What a round asks of every worker besides the values. */
+    record Order(int epoch, int round, double lrFactor, boolean compact, boolean sync) implements Serializable {
+    }
+
+    /** What the long-lived tasks need besides their shard. */
+    record Task(ParameterAveragingTrainer.Worker worker, Broadcast<byte[]> template, Broadcast<byte[]> frozen, int workers,
+                boolean compact, String host, int port, long token) implements Serializable {
+    }
+
+    /** Times resident workers were started in this JVM (for tests). */
+    private static final java.util.concurrent.atomic.AtomicInteger STARTS = new java.util.concurrent.atomic.AtomicInteger();
+
+    private final JavaSparkContext jsc;
+    private final JavaRDD<Shard> shards;
+    private final int workers;
+    private final int port;
+    private Running running;
+
+    ResidentWorkers(JavaSparkContext jsc, JavaRDD<Shard> shards, int port) {
+        this.jsc = jsc;
+        this.shards = shards;
+        this.workers = shards.getNumPartitions();
+        this.port = port;
+    }
+
+    /** How many times resident workers were started in this JVM. */
+    static int starts() {
+        return STARTS.get();
+    }
+
+    /**
+     * Whether Spark can run {@code workers} tasks at once now (its count of the registered executors' task slots);
+     * resident workers need one slot each for the whole run of rounds.
+     */
+    static int concurrentSlots(JavaSparkContext jsc) {
+        return jsc.sc().maxNumConcurrentTasks(jsc.sc().resourceProfileManager().defaultResourceProfile());
+    }
+
+    /**
+     * Runs one round on every worker, starting the workers (a Spark job) if they are not running or run another
+     * template, and returns their results combined in worker order.
+     */
+    ParameterAveragingTrainer.WorkerResult round(ParameterAveragingTrainer.Worker worker, Broadcast<byte[]> template,
+                                                 Broadcast<byte[]> frozen, boolean compact, Order order, byte[] values) throws IOException {
+        if (running != null && running.task.template().id() != template.id()) suspend();
+        if (running == null) running = new Running(new Task(worker, template, frozen, workers, compact, null, 0, 0));
+        return running.round(order, values);
+    }
+
+    /** Stops the workers, if running, after their last round; their resident states stay on the executors. */
+    void suspend() {
+        if (running == null) return;
+        Running r = running;
+        running = null;
+        r.stop();
+    }
+
+    /** Stops the workers after their last round. */
+    @Override
+    public void close() {
+        suspend();
+    }
+
+    /** After a failure on the driver: cancels the workers' job without waiting for their round. */
+    void abort() {
+        if (running == null) return;
+        Running r = running;
+        running = null;
+        r.cancel();
+    }
+
+    /** The workers of one Spark job: the driver's end of their connections. */
+    private final class Running {
+        final Task task;
+        final ServerSocket server;
+        final JavaFutureAction<Void> job;
+        final Link[] links = new Link[workers];
+        final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        final List<Link> all = new ArrayList<>();
+        final Thread acceptor;
+        final long started = System.nanoTime();
+        volatile boolean closing;
+
+        Running(Task base) throws IOException {
+            String host = jsc.getConf().get("spark.driver.host", InetAddress.getLocalHost().getHostAddress());
+            String bind = jsc.getConf().get("spark.driver.bindAddress", host);
+            server = new ServerSocket();
+            server.bind(new InetSocketAddress(InetAddress.getByName(bind), port), workers * 2);
+            long token = new SecureRandom().nextLong();
+            task = new Task(base.worker(), base.template(), base.frozen(), base.workers(), base.compact(), host,
+                    server.getLocalPort(), token);
+            acceptor = new Thread(this::accept, "reid-resident-workers-accept");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Task t = task;
+            jsc.setJobDescription("reid: resident workers (" + workers + " tasks, one per worker)");
+            try {
+                job = shards.foreachPartitionAsync(it -> serve(it, t));
+            } finally {
+                jsc.setJobDescription(null);
+            }
+            STARTS.incrementAndGet();
+            LOG.info("{} resident workers started (one Spark task each), exchanging rounds with the driver at {}:{}",
+                    workers, host, server.getLocalPort());
+        }
+
+        private void accept() {
+            while (!closing) {
+                Socket s;
+                try {
+                    s = server.accept();
+                } catch (IOException e) {
+                    return; // closed
+                }
+                try {
+                    s.setTcpNoDelay(true);
+                    s.setSoTimeout(30_000);
+                    DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
+                    long token = in.readLong();
+                    int partition = in.readInt();
+                    int attempt = in.readInt();
+                    if (token != task.token() || partition < 0 || partition >= workers) {
+                        LOG.warn("a connection from {} that is not one of this training's workers was refused", s.getRemoteSocketAddress());
+                        s.close();
+                        continue;
+                    }
+                    s.setSoTimeout(0);
+                    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
+                    events.add(new Joined(new Link(partition, attempt, s, in, out)));
+                } catch (IOException e) {
+                    closeQuietly(s);
+                }
+            }
+        }
+
+        ParameterAveragingTrainer.WorkerResult round(Order order, byte[] values) throws IOException {
+            ParameterAveragingTrainer.WorkerResult[] results = new ParameterAveragingTrainer.WorkerResult[workers];
+            int pending = workers;
+            List<Thread> senders = new ArrayList<>(); // one sender per worker: they read and start at the same time
+            for (Link link : links) {
+                if (link == null) continue;
+                Thread t = new Thread(() -> send(link, order, values), "reid-resident-send-" + link.partition);
+                t.start();
+                senders.add(t);
+            }
+            for (Thread t : senders) {
+                try {
+                    t.join();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while sending round " + order.round(), ie);
+                }
+            }
+            long waitingSince = System.nanoTime();
+            while (pending > 0) {
+                Event e;
+                try {
+                    e = events.poll(1, TimeUnit.SECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting for the workers' round " + order.round(), ie);
+                }
+                if (e == null) {
+                    checkJob(order);
+                    if (missing() > 0 && (System.nanoTime() - Math.max(waitingSince, started)) / 1e9 > JOIN_SECONDS) {
+                        throw new IOException(missing() + " of " + workers + " resident workers did not connect to the driver within "
+                                + JOIN_SECONDS + " s (round " + order.round() + "): are there " + workers
+                                + " task slots free, and can the executors reach the driver at " + task.host() + ":"
+                                + task.port() + " (reid.distributed.port)? reid.distributed.rounds = jobs runs a Spark job per round instead");
+                    }
+                    continue;
+                }
+                if (e instanceof Joined j) {
+                    Link old = links[j.link.partition];
+                    if (old != null) old.close();
+                    links[j.link.partition] = j.link;
+                    all.add(j.link);
+                    j.link.startReading(events);
+                    if (results[j.link.partition] == null) send(j.link, order, values);
+                    if (j.link.attempt > 0) {
+                        LOG.warn("worker {} connected again (task attempt {}): it runs round {} again", j.link.partition,
+                                j.link.attempt, order.round());
+                    }
+                } else if (e instanceof Reply r) {
+                    if (links[r.link.partition] == r.link && results[r.link.partition] == null) {
+                        results[r.link.partition] = r.result;
+                        pending--;
+                    }
+                } else if (e instanceof Lost l) {
+                    if (links[l.link.partition] == l.link) {
+                        links[l.link.partition] = null;
+                        waitingSince = System.nanoTime();
+                        LOG.info("worker {}'s connection closed ({}); waiting for Spark to run its task again",
+                                l.link.partition, l.cause == null ? "its task ended" : l.cause.getMessage());
+                    }
+                }
+            }
+            ParameterAveragingTrainer.WorkerResult combined = results[0];
+            for (int i = 1; i < workers; i++) combined = combined.combine(results[i]);
+            return combined;
+        }
+
+        private int missing() {
+            int n = 0;
+            for (Link l : links) if (l == null) n++;
+            return n;
+        }
+
+        /** Fails with the workers' job's error when Spark gave up on it. */
+        private void checkJob(Order order) throws IOException {
+            if (!job.isDone()) return;
+            try {
+                job.get();
+                throw new IOException("the resident workers' Spark job ended before round " + order.round() + " was answered");
+            } catch (ExecutionException ex) {
+                Throwable cause = ex.getCause() == null ? ex : ex.getCause();
+                throw new IOException("the resident workers' Spark job failed in round " + order.round() + ": " + cause.getMessage(), cause);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", ie);
+            } catch (java.util.concurrent.CancellationException ce) {
+                throw new IOException("the resident workers' Spark job was cancelled before round " + order.round() + " was answered", ce);
+            }
+        }
+
+        private void send(Link link, Order order, byte[] values) {
+            try {
+                link.out.writeByte(ROUND);
+                link.out.writeInt(order.epoch());
+                link.out.writeInt(order.round());
+                link.out.writeDouble(order.lrFactor());
+                link.out.writeBoolean(order.compact());
+                link.out.writeBoolean(order.sync());
+                link.out.writeInt(values.length);
+                link.out.write(values);
+                link.out.flush();
+            } catch (IOException e) {
+                link.close(); // its reader reports it lost
+            }
+        }
+
+        /** Sends every worker the stop and waits for their job; cancels it when they do not end. */
+        void stop() {
+            closing = true;
+            for (Link link : links) {
+                if (link == null) continue;
+                try {
+                    link.out.writeByte(STOP);
+                    link.out.flush();
+                } catch (IOException ignored) {
+                    // its task failed; the job's end below says so
+                }
+            }
+            boolean ended = missing() == 0;
+            if (ended) {
+                try {
+                    job.get(60, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    ended = false;
+                    LOG.warn("the resident workers' job did not end cleanly ({}); cancelling it", e.toString());
+                }
+            }
+            if (!ended) job.cancel(true);
+            closeQuietly(server);
+            for (Link link : all) link.close();
+        }
+
+        void cancel() {
+            closing = true;
+            job.cancel(true);
+            closeQuietly(server);
+            for (Link link : all) link.close();
+        }
+    }
+
+    private sealed interface Event permits Joined, Reply, Lost {
+    }
+
+    private record Joined(Link link) implements Event {
+    }
+
+    private record Reply(Link link, ParameterAveragingTrainer.WorkerResult result) implements Event {
+    }
+
+    private record Lost(Link link, IOException cause) implements Event {
+    }
+
+    /** The driver's end of one worker task's connection; its reader thread turns replies into events. */
+    private static final class Link {
+        final int partition;
+        final int attempt;
+        final Socket socket;
+        final DataInputStream in;
+        final DataOutputStream out;
+
+        Link(int partition, int attempt, Socket socket, DataInputStream in, DataOutputStream out) {
+            this.partition = partition;
+            this.attempt = attempt;
+            this.socket = socket;
+            this.in = in;
+            this.out = out;
+        }
+
+        void startReading(BlockingQueue<Event> events) {
+            Thread t = new Thread(() -> {
+                try (ObjectInputStream results = new ObjectInputStream(in)) {
+                    while (true) {
+                        events.add(new Reply(this, (ParameterAveragingTrainer.WorkerResult) results.readObject()));
+                    }
+                } catch (ClassNotFoundException e) {
+                    events.add(new Lost(this, new IOException("a worker's result of an unknown class", e)));
+                } catch (EOFException e) {
+                    events.add(new Lost(this, null));
+                } catch (IOException e) {
+                    events.add(new Lost(this, e));
+                }
+            }, "reid-resident-worker-" + partition);
+            t.setDaemon(true);
+            t.start();
+        }
+
+        void close() {
+            closeQuietly(socket);
+        }
+    }
+
+    /**
+     * A worker's long-lived task: connects to the driver, then runs every round it is sent on its shard and its
+     * resident state until it is told to stop (its state is then kept for the next run of rounds).
+     */
+    static void serve(Iterator<Shard> it, Task task) throws IOException {
+        int device = TaskGpu.bindTask().device();
+        TaskThreads.apply(task.workers());
+        Shard shard = it.next();
+        TaskContext context = TaskContext.get();
+        int partition = context.partitionId();
+        int slot = task.compact() ? partition : -1;
+        TrainingState resident = ResidentStates.borrow(task.template(), task.frozen(), device, slot);
+        try (InputBatches batches = ParameterAveragingTrainer.batches(shard, task.worker());
+             Socket socket = new Socket(task.host(), task.port())) {
+            socket.setTcpNoDelay(true);
+            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+            out.writeLong(task.token());
+            out.writeInt(partition);
+            out.writeInt(context.attemptNumber());
+            ObjectOutputStream results = new ObjectOutputStream(out); // results go straight onto the connection
+            results.flush();
+            while (in.readByte() == ROUND) {
+                Order order = new Order(in.readInt(), in.readInt(), in.readDouble(), in.readBoolean(), in.readBoolean());
+                byte[] values = new byte[in.readInt()];
+                in.readFully(values);
+                ParameterAveragingTrainer.injectFault(task.worker().faultRound(), order.round());
+                results.writeObject(ParameterAveragingTrainer.workerRound(shard, batches, resident, values, order, task.worker()));
+                results.reset(); // no back-references from one round's result to the next
+                results.flush();
+            }
+        } catch (SocketException e) {
+            throw new IOException("resident worker " + partition + " lost its connection to the driver at " + task.host()
+                    + ":" + task.port() + ": " + e.getMessage(), e);
+        }
+        ResidentStates.release(task.template(), device, slot, resident);
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+}
