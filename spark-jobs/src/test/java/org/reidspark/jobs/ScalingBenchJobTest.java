@@ -33,17 +33,18 @@ class ScalingBenchJobTest {
                 "reid.run.output=" + tmp.resolve("runs"), "reid.run.name=s", "reid.shard.max-bad-fraction=0.2",
                 "reid.input.height=32", "reid.input.width=16", "reid.model.backbone=resnet18", "reid.model.width=0.125",
                 "reid.sampler.p=2", "reid.sampler.k=2", "--workers", "1,2", "--averaging-steps", "1,2", "--rounds", "1",
-                "--repeats", "2", "--warmup-rounds", "2", "--resnet50-workers", "2,16", "--json", json.toString()));
+                "--repeats", "2", "--warmup-rounds", "2", "--resnet50-workers", "2,16", "--rounds-as", "jobs,resident",
+                "--json", json.toString()));
         assertEquals(0, r.code(), r.err() + r.out());
-        assertTrue(r.out().contains("speed-up 2 vs 1 workers, K=2"), r.out());
+        assertTrue(r.out().contains("speed-up 2 vs 1 workers, K=2, jobs") && r.out().contains("speed-up 2 vs 1 workers, K=2, resident"), r.out());
         assertTrue(Files.exists(tmp.resolve("runs/s-scaling-shards-2/_PUBLISHED")), "a shard set per worker count");
         JsonNode report = new ObjectMapper().readTree(json.toFile());
 
         Map<String, JsonNode> rows = new HashMap<>();
         for (JsonNode row : report.get("configurations")) {
-            rows.put(row.get("workers").asInt() + "/" + row.get("averagingSteps").asInt(), row);
+            rows.put(row.get("workers").asInt() + "/" + row.get("averagingSteps").asInt() + "/" + row.get("roundsAs").asText(), row);
         }
-        assertEquals(4, rows.size(), report.toString());
+        assertEquals(8, rows.size(), report.toString());
         long perWorkerReturned = report.get("state").get("returnedBytes").asLong();
         for (JsonNode row : rows.values()) {
             int workers = row.get("workers").asInt();
@@ -57,15 +58,20 @@ class ScalingBenchJobTest {
             assertEquals(workers, row.get("driverResultsPerRound").asInt(), "no tree level below 3 workers: " + row);
             assertEquals(0.0, row.get("shuffleBytesPerRound").asDouble(), row.toString());
             double returnedPerWorker = row.get("returnedBytesPerRound").asDouble() / workers;
-            assertTrue(returnedPerWorker >= perWorkerReturned && returnedPerWorker < 1.5 * perWorkerReturned,
-                    "Spark's task results carry each worker's state: " + returnedPerWorker + " vs raw " + perWorkerReturned);
+            if (row.get("roundsAs").asText().equals("jobs")) {
+                assertTrue(returnedPerWorker >= perWorkerReturned && returnedPerWorker < 1.5 * perWorkerReturned,
+                        "Spark's task results carry each worker's state: " + returnedPerWorker + " vs raw " + perWorkerReturned);
+            } else {
+                assertTrue(returnedPerWorker < perWorkerReturned / 100.0, "resident workers send their states over their own "
+                        + "connections, not as Spark's task results: " + returnedPerWorker + " vs raw " + perWorkerReturned);
+            }
             assertTrue(row.get("broadcastBytesPerRound").asLong() > 0, row.toString());
         }
         for (String w : List.of("1", "2")) {
             double floor = report.get("sparkRoundFloorSeconds").get(w).asDouble();
             assertTrue(floor > 0, "Spark's cost of an empty round with " + w + " workers: " + floor);
         }
-        assertEquals(2, report.get("speedups").size());
+        assertEquals(4, report.get("speedups").size(), "2 K x 2 ways of running rounds");
         for (JsonNode s : report.get("speedups")) {
             assertTrue(s.get("ratio").asDouble() > 0 && s.get("perPass").size() == 2, s.toString());
         }

@@ -46,8 +46,14 @@ class TrainProcessFaultsTest {
         unfaulted = TrainJobTest.finalParams(shared.resolve("runs/t"));
     }
 
-    @Test
-    void anExecutorKilledMidTaskIsReplacedAndTheModelIsUnchanged(@TempDir Path tmp) throws Exception {
+    /**
+     * With a Spark job per round the executor dies at the start of epoch 2's round task; with resident workers (one
+     * long task per worker, started in epoch 1) it dies as soon as the checkpoint exists, while it runs its worker, and
+     * the worker's new task attempt connects to the driver again on the replacement executor.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"jobs", "resident"})
+    void anExecutorKilledMidTaskIsReplacedAndTheModelIsUnchanged(String rounds, @TempDir Path tmp) throws Exception {
         Path sparkHome = Path.of(System.getenv("SPARK_HOME"));
         Files.createDirectories(sparkHome.resolve("jars"));
         Path runs = tmp.resolve("runs");
@@ -57,11 +63,24 @@ class TrainProcessFaultsTest {
         args.addAll(List.of("reid.spark.conf.\"spark.executor.extraClassPath\"=\"" + System.getProperty("surefire.test.class.path") + "\"",
                 "reid.spark.conf.\"spark.extraListeners\"=" + ExecutorKiller.class.getName(),
                 "reid.spark.conf.\"spark.reid.test.kill-executor-after\"=\"" + runs.resolve("._incomplete-t/checkpoints/state.bin") + "\"",
-                "reid.spark.conf.\"spark.reid.test.kill-executor-report\"=\"" + report + "\""));
-        JobRun r = JobRun.run(args);
+                "reid.spark.conf.\"spark.reid.test.kill-executor-report\"=\"" + report + "\"",
+                "reid.spark.conf.\"spark.reid.test.kill-executor-mode\"=" + (rounds.equals("jobs") ? "task-start" : "running"),
+                "reid.distributed.rounds=" + rounds));
+        JobRun r;
+        String logs;
+        try (LogCapture log = new LogCapture()) {
+            r = JobRun.run(args);
+            logs = log.text();
+        }
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(Files.exists(report), "no executor was killed");
         assertTrue(Files.readString(report).startsWith("killed executor"), Files.readString(report));
+        if (rounds.equals("resident")) {
+            assertTrue(logs.contains("resident workers started") && logs.contains("connected again (task attempt"),
+                    "a resident worker's task was killed and its next attempt connected: " + Files.readString(report));
+        } else {
+            assertTrue(!logs.contains("resident workers started"), "a Spark job per round");
+        }
         INDArray faulted = TrainJobTest.finalParams(runs.resolve("t"));
         assertTrue(unfaulted.equalsWithEps(faulted, 1e-4), "the killed executor changed the model");
     }

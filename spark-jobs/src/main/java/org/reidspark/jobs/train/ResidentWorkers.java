@@ -142,6 +142,7 @@ final class ResidentWorkers implements AutoCloseable {
         final ServerSocket server;
         final JavaFutureAction<Void> job;
         final Link[] links = new Link[workers];
+        final boolean[] joined = new boolean[workers];
         final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         final List<Link> all = new ArrayList<>();
         final Thread acceptor;
@@ -186,6 +187,7 @@ final class ResidentWorkers implements AutoCloseable {
                     long token = in.readLong();
                     int partition = in.readInt();
                     int attempt = in.readInt();
+                    int stageAttempt = in.readInt();
                     if (token != task.token() || partition < 0 || partition >= workers) {
                         LOG.warn("a connection from {} that is not one of this training's workers was refused", s.getRemoteSocketAddress());
                         s.close();
@@ -193,7 +195,7 @@ final class ResidentWorkers implements AutoCloseable {
                     }
                     s.setSoTimeout(0);
                     DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
-                    events.add(new Joined(new Link(partition, attempt, s, in, out)));
+                    events.add(new Joined(new Link(partition, attempt, stageAttempt, s, in, out)));
                 } catch (IOException e) {
                     closeQuietly(s);
                 }
@@ -243,10 +245,13 @@ final class ResidentWorkers implements AutoCloseable {
                     links[j.link.partition] = j.link;
                     all.add(j.link);
                     j.link.startReading(events);
+                    boolean again = joined[j.link.partition];
+                    joined[j.link.partition] = true;
                     if (results[j.link.partition] == null) send(j.link, order, values);
-                    if (j.link.attempt > 0) {
-                        LOG.warn("worker {} connected again (task attempt {}): it runs round {} again", j.link.partition,
-                                j.link.attempt, order.round());
+                    if (again) {
+                        LOG.warn("worker {} connected again (task attempt {} of stage attempt {}){}", j.link.partition,
+                                j.link.attempt, j.link.stageAttempt,
+                                results[j.link.partition] == null ? ": it runs round " + order.round() + " again" : "");
                     }
                 } else if (e instanceof Reply r) {
                     if (links[r.link.partition] == r.link && results[r.link.partition] == null) {
@@ -356,13 +361,15 @@ final class ResidentWorkers implements AutoCloseable {
     private static final class Link {
         final int partition;
         final int attempt;
+        final int stageAttempt;
         final Socket socket;
         final DataInputStream in;
         final DataOutputStream out;
 
-        Link(int partition, int attempt, Socket socket, DataInputStream in, DataOutputStream out) {
+        Link(int partition, int attempt, int stageAttempt, Socket socket, DataInputStream in, DataOutputStream out) {
             this.partition = partition;
             this.attempt = attempt;
+            this.stageAttempt = stageAttempt;
             this.socket = socket;
             this.in = in;
             this.out = out;
@@ -411,6 +418,7 @@ final class ResidentWorkers implements AutoCloseable {
             out.writeLong(task.token());
             out.writeInt(partition);
             out.writeInt(context.attemptNumber());
+            out.writeInt(context.stageAttemptNumber());
             ObjectOutputStream results = new ObjectOutputStream(out); // results go straight onto the connection
             results.flush();
             while (in.readByte() == ROUND) {
