@@ -102,7 +102,7 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
     /**
      * One worker's round: its steps' figures, its state for merging, and the slowest worker's seconds writing the
      * round's values into its resident state, adding its state up for the merge, and in the rest of its round outside
-     * the steps (the round's sampler and loader set up and closed).
+     * the steps (the round's batches drawn, and in a round's task the sampler and loader set up and closed).
      */
     record WorkerResult(Round.Result round, MergeAccumulator states, double[] seconds) implements Serializable {
         WorkerResult combine(WorkerResult o) {
@@ -238,7 +238,10 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
                 Shard shard = it.next();
                 int slot = order.compact() ? org.apache.spark.TaskContext.getPartitionId() : -1; // its own optimizer state
                 TrainingState resident = ResidentStates.borrow(tb, frozenParts, device, slot);
-                WorkerResult out = workerRound(shard, null, resident, bc.value(), order, worker);
+                WorkerResult out;
+                try (InputBatches batches = batches(shard, worker)) {
+                    out = workerRound(batches, resident, bc.value(), order, worker);
+                }
                 ResidentStates.release(tb, device, slot, resident);
                 return List.of(out).iterator();
             }).treeReduce(WorkerResult::combine);
@@ -248,19 +251,18 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
     }
 
     /**
-     * One worker's round on its resident state, in a round's task or a resident worker: the round's values written
-     * into the state, then {@link #runRound(Shard, TrainingState, Map, Worker, int, int, double)} (the compact exchange's
-     * change taken against the values unless the round averages the optimizer states).
+     * One worker's round on its resident state with its shard's {@link #batches}, in a round's task or a resident
+     * worker: the round's values written into the state, then
+     * {@link #runRound(InputBatches, TrainingState, Map, Worker, int, int, double)} (the compact exchange's change taken
+     * against the values unless the round averages the optimizer states).
      */
-    static WorkerResult workerRound(Shard shard, InputBatches batches, TrainingState resident, byte[] values,
-                                    ResidentWorkers.Order order, Worker worker) {
+    static WorkerResult workerRound(InputBatches batches, TrainingState resident, byte[] values, ResidentWorkers.Order order,
+                                    Worker worker) {
         long t0 = System.nanoTime();
         StateValues.assign(values, resident);
         Map<String, INDArray> base = order.compact() && !order.sync() ? StateValues.snapshot(resident) : null;
         double assign = (System.nanoTime() - t0) / 1e9;
-        WorkerResult out = batches == null
-                ? runRound(shard, resident, base, worker, order.epoch(), order.round(), order.lrFactor())
-                : runRound(batches, resident, base, worker, order.epoch(), order.round(), order.lrFactor());
+        WorkerResult out = runRound(batches, resident, base, worker, order.epoch(), order.round(), order.lrFactor());
         out.seconds()[0] = assign;
         out.seconds()[2] = (System.nanoTime() - t0) / 1e9 - assign - out.round().seconds() - out.seconds()[1];
         return out;
@@ -357,11 +359,7 @@ public final class ParameterAveragingTrainer implements AutoCloseable {
      */
     static InputBatches batches(Shard shard, Worker worker) {
         return new InputBatches(worker.method().trainingInputs(), shard.samples(), shard.keys(), shard.images(),
-                worker.loader(), shardSeed(shard, worker));
-    }
-
-    private static long shardSeed(Shard shard, Worker worker) {
-        return Round.mix(worker.seed(), 1_000_003L * (shard.id() + 1));
+                worker.loader(), Round.mix(worker.seed(), 1_000_003L * (shard.id() + 1)));
     }
 
     /** {@link #runRound(Shard, TrainingState, Map, Worker, int, int, double)} with the shard's {@link #batches}. */

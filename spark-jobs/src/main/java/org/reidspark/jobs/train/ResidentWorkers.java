@@ -96,8 +96,8 @@ final class ResidentWorkers implements AutoCloseable {
     }
 
     /**
-     * Whether Spark can run {@code workers} tasks at once now (its count of the registered executors' task slots);
-     * resident workers need one slot each for the whole run of rounds.
+     * How many tasks Spark can run at once now (its count of the registered executors' task slots); resident workers
+     * need one slot each for the whole run of rounds.
      */
     static int concurrentSlots(JavaSparkContext jsc) {
         return jsc.sc().maxNumConcurrentTasks(jsc.sc().resourceProfileManager().defaultResourceProfile());
@@ -110,7 +110,7 @@ final class ResidentWorkers implements AutoCloseable {
     ParameterAveragingTrainer.WorkerResult round(ParameterAveragingTrainer.Worker worker, Broadcast<byte[]> template,
                                                  Broadcast<byte[]> frozen, boolean compact, Order order, byte[] values) throws IOException {
         if (running != null && running.task.template().id() != template.id()) suspend();
-        if (running == null) running = new Running(new Task(worker, template, frozen, workers, compact, null, 0, 0));
+        if (running == null) running = new Running(worker, template, frozen, compact);
         return running.round(order, values);
     }
 
@@ -149,18 +149,18 @@ final class ResidentWorkers implements AutoCloseable {
         final long started = System.nanoTime();
         volatile boolean closing;
 
-        Running(Task base) throws IOException {
+        Running(ParameterAveragingTrainer.Worker worker, Broadcast<byte[]> template, Broadcast<byte[]> frozen, boolean compact)
+                throws IOException {
             String host = jsc.getConf().get("spark.driver.host", InetAddress.getLocalHost().getHostAddress());
             String bind = jsc.getConf().get("spark.driver.bindAddress", host);
             server = new ServerSocket();
             server.bind(new InetSocketAddress(InetAddress.getByName(bind), port), workers * 2);
             long token = new SecureRandom().nextLong();
-            task = new Task(base.worker(), base.template(), base.frozen(), base.workers(), base.compact(), host,
-                    server.getLocalPort(), token);
+            task = new Task(worker, template, frozen, workers, compact, host, server.getLocalPort(), token);
             acceptor = new Thread(this::accept, "reid-resident-workers-accept");
             acceptor.setDaemon(true);
             acceptor.start();
-            Task t = task;
+            Task t = task; // the closure takes the task alone, not this
             jsc.setJobDescription("reid: resident workers (" + workers + " tasks, one per worker)");
             try {
                 job = shards.foreachPartitionAsync(it -> serve(it, t));
@@ -426,7 +426,7 @@ final class ResidentWorkers implements AutoCloseable {
                 byte[] values = new byte[in.readInt()];
                 in.readFully(values);
                 ParameterAveragingTrainer.injectFault(task.worker().faultRound(), order.round());
-                results.writeObject(ParameterAveragingTrainer.workerRound(shard, batches, resident, values, order, task.worker()));
+                results.writeObject(ParameterAveragingTrainer.workerRound(batches, resident, values, order, task.worker()));
                 results.reset(); // no back-references from one round's result to the next
                 results.flush();
             }
