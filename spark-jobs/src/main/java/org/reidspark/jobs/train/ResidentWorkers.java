@@ -203,7 +203,12 @@ final class ResidentWorkers implements AutoCloseable {
         }
 
         ParameterAveragingTrainer.WorkerResult round(Order order, byte[] values) throws IOException {
+            // results are combined in worker order as soon as the workers before them answered (the same sums whatever
+            // the order of arrival, and at most the out-of-order results held at once)
             ParameterAveragingTrainer.WorkerResult[] results = new ParameterAveragingTrainer.WorkerResult[workers];
+            boolean[] answered = new boolean[workers];
+            ParameterAveragingTrainer.WorkerResult combined = null;
+            int next = 0;
             int pending = workers;
             List<Thread> senders = new ArrayList<>(); // one sender per worker: they read and start at the same time
             for (Link link : links) {
@@ -247,16 +252,21 @@ final class ResidentWorkers implements AutoCloseable {
                     j.link.startReading(events);
                     boolean again = joined[j.link.partition];
                     joined[j.link.partition] = true;
-                    if (results[j.link.partition] == null) send(j.link, order, values);
+                    if (!answered[j.link.partition]) send(j.link, order, values);
                     if (again) {
                         LOG.warn("worker {} connected again (task attempt {} of stage attempt {}){}", j.link.partition,
                                 j.link.attempt, j.link.stageAttempt,
-                                results[j.link.partition] == null ? ": it runs round " + order.round() + " again" : "");
+                                answered[j.link.partition] ? "" : ": it runs round " + order.round() + " again");
                     }
                 } else if (e instanceof Reply r) {
-                    if (links[r.link.partition] == r.link && results[r.link.partition] == null) {
+                    if (links[r.link.partition] == r.link && !answered[r.link.partition]) {
+                        answered[r.link.partition] = true;
                         results[r.link.partition] = r.result;
                         pending--;
+                        for (; next < workers && answered[next]; next++) {
+                            combined = combined == null ? results[next] : combined.combine(results[next]);
+                            results[next] = null;
+                        }
                     }
                 } else if (e instanceof Lost l) {
                     if (links[l.link.partition] == l.link) {
@@ -267,8 +277,6 @@ final class ResidentWorkers implements AutoCloseable {
                     }
                 }
             }
-            ParameterAveragingTrainer.WorkerResult combined = results[0];
-            for (int i = 1; i < workers; i++) combined = combined.combine(results[i]);
             return combined;
         }
 
