@@ -54,7 +54,8 @@ import java.util.stream.IntStream;
 /**
  * {@code bench-scaling}: a benchmark (not a test) of the {@link ParameterAveragingTrainer}'s scaling. On the
  * configured dataset (the synthetic benchmark by default) and network, it runs the trainer for {@code --rounds}
- * rounds with each worker count of {@code --workers} and each averaging frequency of {@code --averaging-steps},
+ * rounds with each worker count of {@code --workers} and each averaging frequency of {@code --averaging-steps}, and
+ * each way of running rounds of {@code --rounds-as} (a Spark job per round, resident workers: {@link ResidentWorkers}),
  * the configurations interleaved (A B A B ...) for {@code --repeats} passes so that load from other processes hits
  * all of them, after {@code --warmup-rounds} untimed rounds each. It prints images/s per configuration, the speed-up
  * of every worker count against the first (overall, per pass, and in images per CPU-second of this JVM), the fraction
