@@ -154,7 +154,14 @@ final class ResidentWorkers implements AutoCloseable {
             String host = jsc.getConf().get("spark.driver.host", InetAddress.getLocalHost().getHostAddress());
             String bind = jsc.getConf().get("spark.driver.bindAddress", host);
             server = new ServerSocket();
-            server.bind(new InetSocketAddress(InetAddress.getByName(bind), port), workers * 2);
+            server.setReuseAddress(true); // a fixed port is bound again when the workers start again
+            try {
+                server.bind(new InetSocketAddress(InetAddress.getByName(bind), port), workers * 2);
+            } catch (IOException e) {
+                server.close();
+                throw new IOException("the driver cannot listen for its resident workers on " + bind + ":" + port
+                        + " (reid.distributed.port; 0 = any free port): " + e.getMessage(), e);
+            }
             long token = new SecureRandom().nextLong();
             task = new Task(worker, template, frozen, workers, compact, host, server.getLocalPort(), token);
             acceptor = new Thread(this::accept, "reid-resident-workers-accept");

@@ -267,6 +267,10 @@ class MethodContractSparkTest {
         TrainConfig train = new TrainConfig(2, 1, 1, 1, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
         Map<String, TrainingState> out = new java.util.LinkedHashMap<>();
         Map<String, Integer> starts = new java.util.LinkedHashMap<>();
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
         for (String rounds : List.of("jobs", "resident")) {
             TrainingState s = setup.initial().copy();
             List<Long> counted = new java.util.ArrayList<>();
@@ -275,7 +279,8 @@ class MethodContractSparkTest {
                 return Map.of("count", (double) counted.get(counted.size() - 1));
             };
             int before = ResidentWorkers.starts();
-            DistributedConfig dc = new DistributedConfig(2, STEPS, "none", -1).withRounds(rounds);
+            // resident: a fixed port, bound again when the workers start again after the evaluation
+            DistributedConfig dc = new DistributedConfig(2, STEPS, "none", -1, "full", 0, rounds, port);
             try (ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, train, dc, new LoaderConfig(1, 2), null, evaluator)) {
                 List<EpochLoop.EpochRecord> curve = trainer.train(setup.method(), setup.data(), SEED, s, setup.shards(), 2 * STEPS);
                 assertEquals(2, curve.size(), rounds);
@@ -311,6 +316,21 @@ class MethodContractSparkTest {
         bad = org.junit.jupiter.api.Assertions.assertThrows(org.reidspark.config.ConfigError.class,
                 () -> new DistributedConfig(2, 1, "none", -1, "full", 0, "resident", 70000));
         assertTrue(bad.getMessage().contains("reid.distributed.port"), bad.getMessage());
+
+        // a port another process holds: a clear error naming the setting, the driver's state untouched
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0);
+             ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, one,
+                     new DistributedConfig(2, STEPS, "none", -1, "full", 0, "resident", taken.getLocalPort()),
+                     new LoaderConfig(1, 2), null, null)) {
+            Setup again = setup(BotContractTest.tiny());
+            TrainingState s = again.initial().copy();
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> trainer.train(again.method(), again.data(), SEED, s, again.shards(), 2 * STEPS));
+            assertTrue(e.getMessage().contains("reid.distributed.port") && e.getMessage().contains(":" + taken.getLocalPort()),
+                    e.getMessage());
+            assertTrue(s.network("reid").params().equalsWithEps(again.initial().network("reid").params(), 0), "untouched");
+            again.shards().unpersist();
+        }
     }
 
     /**
