@@ -258,7 +258,8 @@ class MethodContractSparkTest {
      * Resident workers ({@code reid.distributed.rounds = resident}, {@link ResidentWorkers}) and a Spark job per round
      * give the same state over two epochs of two rounds; a Spark job the driver runs between epochs (the periodic
      * evaluation here, which on {@code local[2]} needs the two slots the workers hold) runs because the workers stop
-     * for it, and they start again for the next epoch's rounds.
+     * for it, and they start again for the next epoch's rounds (on the same fixed port). Connections without the
+     * training's token are refused. Three workers on two slots run a job per round; a port in use fails clearly.
      */
     @org.junit.jupiter.api.Test
     @org.junit.jupiter.api.Timeout(300) // an evaluation waiting for the slots the workers hold would wait for ever
@@ -267,6 +268,7 @@ class MethodContractSparkTest {
         TrainConfig train = new TrainConfig(2, 1, 1, 1, new LrSchedule("warmup-multistep", 0, 1.0, List.of(), 0.1, 0));
         Map<String, TrainingState> out = new java.util.LinkedHashMap<>();
         Map<String, Integer> starts = new java.util.LinkedHashMap<>();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
         int port;
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             port = free.getLocalPort();
@@ -281,10 +283,37 @@ class MethodContractSparkTest {
             int before = ResidentWorkers.starts();
             // resident: a fixed port, bound again when the workers start again after the evaluation
             DistributedConfig dc = new DistributedConfig(2, STEPS, "none", -1, "full", 0, rounds, port);
+            // meanwhile a stranger keeps connecting to the workers' port with a wrong token: refused, the rounds go on
+            java.util.concurrent.atomic.AtomicBoolean trained = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread stranger = new Thread(() -> {
+                while (!trained.get()) {
+                    try (java.net.Socket x = new java.net.Socket(jsc.getConf().get("spark.driver.host"), port)) {
+                        java.io.DataOutputStream o = new java.io.DataOutputStream(x.getOutputStream());
+                        o.writeLong(42);
+                        o.writeInt(0);
+                        o.writeInt(0);
+                        o.writeInt(0);
+                        o.flush();
+                        x.setSoTimeout(10_000);
+                        if (x.getInputStream().read() == -1) refused.incrementAndGet();
+                    } catch (java.io.IOException notListening) {
+                        // between runs of rounds
+                    }
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            if (rounds.equals("resident")) stranger.start();
             try (ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, train, dc, new LoaderConfig(1, 2), null, evaluator)) {
                 List<EpochLoop.EpochRecord> curve = trainer.train(setup.method(), setup.data(), SEED, s, setup.shards(), 2 * STEPS);
                 assertEquals(2, curve.size(), rounds);
                 assertEquals(4.0, curve.get(1).metrics().get("count"), rounds + ": the evaluation's Spark job ran");
+            } finally {
+                trained.set(true);
+                stranger.join();
             }
             assertEquals(List.of(4L, 4L), counted, rounds);
             starts.put(rounds, ResidentWorkers.starts() - before);
@@ -292,6 +321,7 @@ class MethodContractSparkTest {
         }
         assertEquals(Map.of("jobs", 0, "resident", 2), starts, "the resident workers stopped for the evaluation and started again");
         assertSameState("resident workers against a Spark job per round", out.get("jobs"), out.get("resident"));
+        assertTrue(refused.get() > 0, "the stranger's connections were refused: " + refused.get());
         setup.shards().unpersist();
 
         // three workers on local[2]'s two slots: a Spark job per round instead (resident workers would wait for ever)
