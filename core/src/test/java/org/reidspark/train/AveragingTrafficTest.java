@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AveragingTrafficTest {
     // TrainingStateTest's state: dense 4->5 (20 weights + 5 biases), batch norm over 5 (gamma, beta trainable; mean,
@@ -28,6 +29,24 @@ class AveragingTrafficTest {
         TrainingStateTest.fitOnce(s.network("net"), 3);
         assertEquals(fresh, AveragingTraffic.of(s));
         assertEquals(2 * TRAINABLE, s.network("net").getUpdater().getStateViewArray().length());
+    }
+
+    @Test
+    void allReduceMovesTwoTimesNMinusOneOverNOfTheParametersAndTheStepsForAFractionAreTheFewest() {
+        AveragingTraffic t = new AveragingTraffic(1000, 2000, 0, 0, 4);
+        assertEquals(0, t.allReduceBytesPerStep(1), "one worker: nothing to reduce");
+        assertEquals(4_000, t.allReduceBytesPerStep(2), "2 x 1/2 x 1000 x 4 B");
+        assertEquals(7_500, t.allReduceBytesPerStep(16), "2 x 15/16 x 1000 x 4 B");
+        assertThrows(IllegalArgumentException.class, () -> t.allReduceBytesPerStep(0));
+        // 1 s of communication, 0.1 s steps: K steps give 1 / (1 + 0.1 K) <= 0.1 from K = 90 on
+        assertEquals(90, AveragingTraffic.stepsForFraction(1.0, 0.1, 0.1));
+        for (double comm : new double[]{0.01, 0.37, 2.5, 31.4}) {
+            int k = AveragingTraffic.stepsForFraction(comm, 0.15, 0.1);
+            assertTrue(comm / (comm + k * 0.15) <= 0.1 + 1e-12, comm + " at K=" + k);
+            assertTrue(k == 1 || comm / (comm + (k - 1) * 0.15) > 0.1, comm + ": K=" + k + " is the fewest");
+        }
+        assertThrows(IllegalArgumentException.class, () -> AveragingTraffic.stepsForFraction(1, 0, 0.1));
+        assertThrows(IllegalArgumentException.class, () -> AveragingTraffic.stepsForFraction(1, 0.1, 1));
     }
 
     @Test

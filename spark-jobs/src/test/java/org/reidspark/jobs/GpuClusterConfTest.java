@@ -87,6 +87,7 @@ class GpuClusterConfTest {
         LoaderConfig.from(c);
         EvalConfig.from(c);
         assertEquals(4, DistributedConfig.from(c).workers());
+        assertTrue(!DistributedConfig.from(c).resident(), "ResNet-50's state goes by torrent broadcast and a tree, not through the driver");
 
         SparkConfig spark = SparkConfig.from(c);
         assertTrue(spark.master().startsWith("spark://"), spark.master());

@@ -34,6 +34,7 @@ class ScalingBenchJobTest {
                 "reid.input.height=32", "reid.input.width=16", "reid.model.backbone=resnet18", "reid.model.width=0.125",
                 "reid.sampler.p=2", "reid.sampler.k=2", "--workers", "1,2", "--averaging-steps", "1,2", "--rounds", "1",
                 "--repeats", "2", "--warmup-rounds", "2", "--resnet50-workers", "2,16", "--rounds-as", "jobs,resident",
+                "--gpu-workers", "4,64", "--gpu-step-seconds", "0.2",
                 "--json", json.toString()));
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("speed-up 2 vs 1 workers, K=2, jobs") && r.out().contains("speed-up 2 vs 1 workers, K=2, resident"), r.out());
@@ -99,6 +100,34 @@ class ScalingBenchJobTest {
         assertEquals(16 * returned, rounds.get("16@1").get("driverInBytes").asLong());
         assertTrue(sixteen.get("serialMinBytes").asLong() < rounds.get("16@1").get("serialMinBytes").asLong(),
                 "the tree level takes load off the driver's link");
+        // the modelled GPU cluster: 2 worker counts x 2 links x 2 ways of running rounds
+        JsonNode gpu = report.get("gpuModel");
+        assertEquals(8, gpu.size(), gpu.toString());
+        for (JsonNode g : gpu) {
+            int w = g.get("workers").asInt();
+            double gbit = g.get("gbit").asDouble();
+            assertEquals(0.2, g.get("stepSeconds").asDouble());
+            assertEquals(Math.round(2.0 * (w - 1) / w * params * 4), g.get("allReduceBytesPerStep").asLong(), "ring all-reduce");
+            assertEquals(g.get("fullSerialBytes").asLong() * 8 / (gbit * 1e9), g.get("fullSeconds").asDouble(), 1e-9);
+            for (String x : List.of("full", "compact")) {
+                double comm = g.get(x + "Seconds").asDouble();
+                int k = g.get(x + "StepsForTenPercent").asInt();
+                assertTrue(comm / (comm + k * 0.2) <= 0.1 + 1e-12 && (k == 1 || comm / (comm + (k - 1) * 0.2) > 0.1), g.toString());
+            }
+            assertTrue(g.get("compactSerialBytes").asLong() < g.get("fullSerialBytes").asLong(), g.toString());
+        }
+        JsonNode resident64 = null;
+        JsonNode jobs64 = null;
+        for (JsonNode g : gpu) {
+            if (g.get("workers").asInt() == 64 && g.get("gbit").asDouble() == 10) {
+                if (g.get("roundsAs").asText().equals("resident")) resident64 = g;
+                else jobs64 = g;
+            }
+        }
+        assertEquals(64L * (r50.get("broadcastBytes").asLong() + returned), resident64.get("fullSerialBytes").asLong(),
+                "resident rounds: every copy out of the driver and every state into it");
+        assertTrue(jobs64.get("fullSerialBytes").asLong() < resident64.get("fullSerialBytes").asLong() / 4,
+                "a torrent broadcast and a tree take most of that off the driver's link");
         for (String at : List.of("2@2", "16@2")) { // issue 20: at most a third of the full exchange's bytes
             double ratio = rounds.get(at).get("compactTotalBytes").asDouble() / rounds.get(at).get("totalBytes").asDouble();
             assertTrue(ratio <= 1.0 / 3, "compact / full bytes per round for ResNet-50 at " + at + ": " + ratio);

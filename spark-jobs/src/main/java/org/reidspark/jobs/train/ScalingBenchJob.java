@@ -101,6 +101,9 @@ public final class ScalingBenchJob implements Job {
                 JobOption.plain("--resnet50-classes", "N", "identities of the ResNet-50's classifier (default 751, Market-1501)"),
                 JobOption.plain("--resnet50-step-seconds", "S", "seconds of one ResNet-50 BoT step (P16 x K4, 256x128) to compare "
                         + "with (default 36.5: docs/performance.md's 6.0 s per batch of 16 on this CPU x 4 x 1.52 for last stride 1)"),
+                JobOption.plain("--gpu-workers", "A,B", "GPU executor counts for the modelled ResNet-50 round time, or none (default 4,16,64)"),
+                JobOption.plain("--gpu-step-seconds", "S", "seconds of one ResNet-50 BoT step on a GPU executor, stated, for the model "
+                        + "(default 0.15; no GPU measured here)"),
                 JobOption.plain("--json", "FILE", "also write the figures as JSON to this local file"));
     }
 
@@ -132,6 +135,9 @@ public final class ScalingBenchJob implements Job {
         List<Integer> r50Workers = r50Text.trim().equals("none") ? List.of() : ints(ctx, "--resnet50-workers", "2,4,16", 1);
         int r50Classes = ints(ctx, "--resnet50-classes", "751", 2).get(0);
         double r50Step = positive(ctx, "--resnet50-step-seconds", "36.5");
+        String gpuText = ctx.args().plain("--gpu-workers").orElse("4,16,64");
+        List<Integer> gpuWorkers = gpuText.trim().equals("none") ? List.of() : ints(ctx, "--gpu-workers", "4,16,64", 1);
+        double gpuStep = positive(ctx, "--gpu-step-seconds", "0.15");
 
         Storage storage = ctx.storage();
         Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
@@ -195,9 +201,13 @@ public final class ScalingBenchJob implements Job {
             report.put("configurations", measuredTable(ctx, settings, blocks, small, serde));
             report.put("speedups", speedups(ctx, blocks, workers, stepsList, repeats));
             report.put("state", stateMap(small));
+            Method r50 = resnet50Method(config);
+            AveragingTraffic r50Traffic = r50Workers.isEmpty() && gpuWorkers.isEmpty() ? null
+                    : AveragingTraffic.of(r50.initialize(new TrainingData(r50Classes, 0), ctx.run().seed(), storage));
             if (!r50Workers.isEmpty()) {
-                report.put("resnet50", resnet50(ctx, jsc, listener, config, r50Classes, r50Workers, stepsList, r50Step, storage));
+                report.put("resnet50", resnet50(ctx, jsc, listener, r50, r50Traffic, r50Classes, r50Workers, stepsList, r50Step));
             }
+            if (!gpuWorkers.isEmpty()) report.put("gpuModel", gpuModel(ctx, jsc, listener, r50Traffic, gpuWorkers, gpuStep));
             ctx.out().printf(Locale.ROOT, "bench-scaling: load average at the end %.2f%n", load());
         } finally {
             if (spark != null) {
@@ -415,10 +425,69 @@ public final class ScalingBenchJob implements Job {
         return m;
     }
 
-    /** BoT's ResNet-50 (built with this config's method and losses, not trained): its traffic per round. */
-    private static Map<String, Object> resnet50(JobContext ctx, JavaSparkContext jsc, BlockListener listener, Config config, int classes,
-                                                List<Integer> workerCounts, List<Integer> stepsList, double stepSeconds,
-                                                Storage storage) {
+    /**
+     * The round time of BoT's ResNet-50 on {@code workerCounts} GPU executors on 10 and 100 Gbit/s links, from its
+     * bytes per round and a stated step time: resident rounds (every state through the driver's link: depth 1, one copy
+     * per worker out) and a Spark job per round (torrent broadcast, the trainer's tree depth; the fewest serial bytes),
+     * full and compact exchange (optimizer averaged every {@value #OPTIMIZER_EVERY} rounds); the fewest K for which
+     * communication is at most 10% of a round; and, against synchronous ring all-reduce of the gradients every step, the
+     * K beyond which averaging every K steps moves fewer bytes per step over the busiest link.
+     */
+    private static List<Map<String, Object>> gpuModel(JobContext ctx, JavaSparkContext jsc, BlockListener listener, AveragingTraffic t,
+                                                      List<Integer> workerCounts, double stepSeconds) {
+        ctx.out().println();
+        ctx.out().printf(Locale.ROOT, "Modelled for ResNet-50 on GPU executors: a stated step of %.3f s (--gpu-step-seconds; not measured "
+                + "here), communication = serial bytes x 8 / link speed, not overlapped with compute (rounds are synchronous), no "
+                + "latency or protocol overhead. Resident rounds: every worker's copy out of and state into the driver; jobs: one "
+                + "copy out (torrent broadcast) and the trainer's depth-%d tree. All-reduce: each link carries 2(N-1)/N of the "
+                + "%,d parameters in fp32 each step (ring). K beyond = averaging every K steps moves fewer bytes per step than "
+                + "all-reduce (which can overlap the backward pass; averaging here does not).%n", stepSeconds, TRAINER_TREE_DEPTH,
+                t.parameters());
+        ctx.out().println("| GPU workers | link Gbit/s | rounds as | full: s/round | K for <= 10% | K beyond all-reduce | compact (optimizer every "
+                + OPTIMIZER_EVERY + "): s/round | K for <= 10% | K beyond all-reduce | all-reduce s/step |");
+        ctx.out().println("|---|---|---|---|---|---|---|---|---|---|");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        double[] links = {10, 100};
+        for (int w : workerCounts) {
+            int partialSums = driverResults(jsc, listener, w, TRAINER_TREE_DEPTH);
+            for (double g : links) {
+                double allReduce = AveragingTraffic.seconds(t.allReduceBytesPerStep(w), g);
+                for (String via : List.of("resident", "jobs")) {
+                    boolean resident = via.equals("resident");
+                    int results = resident ? w : partialSums;
+                    long full = resident ? t.round(w, results).serialMaxBytes() : t.round(w, results).serialMinBytes();
+                    AveragingTraffic.Round c = t.compactRound(w, results, OPTIMIZER_EVERY);
+                    long compact = resident ? c.serialMaxBytes() : c.serialMinBytes();
+                    double fullS = AveragingTraffic.seconds(full, g);
+                    double compactS = AveragingTraffic.seconds(compact, g);
+                    int kFull = AveragingTraffic.stepsForFraction(fullS, stepSeconds, 0.1);
+                    int kCompact = AveragingTraffic.stepsForFraction(compactS, stepSeconds, 0.1);
+                    String beyondFull = allReduce > 0 ? String.valueOf((int) Math.ceil(fullS / allReduce)) : "never";
+                    String beyondCompact = allReduce > 0 ? String.valueOf((int) Math.ceil(compactS / allReduce)) : "never";
+                    ctx.out().printf(Locale.ROOT, "| %d | %.0f | %s | %.2f | %d | %s | %.2f | %d | %s | %.3f |%n", w, g, via, fullS, kFull,
+                            beyondFull, compactS, kCompact, beyondCompact, allReduce);
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("workers", w);
+                    m.put("gbit", g);
+                    m.put("roundsAs", via);
+                    m.put("stepSeconds", stepSeconds);
+                    m.put("fullSerialBytes", full);
+                    m.put("fullSeconds", fullS);
+                    m.put("fullStepsForTenPercent", kFull);
+                    m.put("compactSerialBytes", compact);
+                    m.put("compactSeconds", compactS);
+                    m.put("compactStepsForTenPercent", kCompact);
+                    m.put("allReduceBytesPerStep", t.allReduceBytesPerStep(w));
+                    m.put("allReduceSecondsPerStep", allReduce);
+                    rows.add(m);
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** BoT's ResNet-50 as {@code conf/market1501-bot-r50.conf} trains it, with this config's method and losses. */
+    private static Method resnet50Method(Config config) {
         Config r50 = config.withValue("reid.model.backbone", ConfigValueFactory.fromAnyRef("resnet50"))
                 .withValue("reid.model.width", ConfigValueFactory.fromAnyRef(1.0))
                 .withValue("reid.model.last-stride", ConfigValueFactory.fromAnyRef(1))
@@ -426,8 +495,13 @@ public final class ScalingBenchJob implements Job {
                 .withValue("reid.model.pretrained", ConfigValueFactory.fromAnyRef(""))
                 .withValue("reid.input.height", ConfigValueFactory.fromAnyRef(256))
                 .withValue("reid.input.width", ConfigValueFactory.fromAnyRef(128));
-        Method method = Methods.of(r50);
-        AveragingTraffic t = AveragingTraffic.of(method.initialize(new TrainingData(classes, 0), ctx.run().seed(), storage));
+        return Methods.of(r50);
+    }
+
+    /** BoT's ResNet-50 ({@code method}, not trained; {@code t} its traffic): its bytes per round on a CPU cluster. */
+    private static Map<String, Object> resnet50(JobContext ctx, JavaSparkContext jsc, BlockListener listener, Method method,
+                                                AveragingTraffic t, int classes, List<Integer> workerCounts, List<Integer> stepsList,
+                                                double stepSeconds) {
         ctx.out().println();
         ctx.out().printf(Locale.ROOT, "Computed for ResNet-50 (%s, last stride 1, BNNeck, %d classes, built here): %,d parameters "
                         + "(batch-norm statistics included), %,d optimizer values, %,d merged auxiliary values (%s's center-loss centers); "
