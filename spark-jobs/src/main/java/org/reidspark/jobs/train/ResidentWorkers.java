@@ -426,7 +426,7 @@ final class ResidentWorkers implements AutoCloseable {
         int slot = task.compact() ? partition : -1;
         TrainingState resident = ResidentStates.borrow(task.template(), task.frozen(), device, slot);
         try (InputBatches batches = ParameterAveragingTrainer.batches(shard, task.worker());
-             Socket socket = new Socket(task.host(), task.port())) {
+             Socket socket = connect(task, partition)) {
             socket.setTcpNoDelay(true);
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
@@ -450,6 +450,17 @@ final class ResidentWorkers implements AutoCloseable {
                     + ":" + task.port() + ": " + e.getMessage(), e);
         }
         ResidentStates.release(task.template(), device, slot, resident);
+    }
+
+    /** The worker's connection to the driver; a clear error naming the setting when the driver cannot be reached. */
+    static Socket connect(Task task, int partition) throws IOException {
+        try {
+            return new Socket(task.host(), task.port());
+        } catch (IOException e) {
+            throw new IOException("resident worker " + partition + " cannot reach the driver at " + task.host() + ":"
+                    + task.port() + " (" + e.getMessage() + "): the executors must reach the driver's host at that port "
+                    + "(reid.distributed.port, 0 = any free port; reid.distributed.rounds = jobs needs no port of its own)", e);
+        }
     }
 
     private static void closeQuietly(java.io.Closeable c) {
