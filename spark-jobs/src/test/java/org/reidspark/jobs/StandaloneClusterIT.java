@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.reidspark.jobs.shard.MarketTree;
+
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -185,6 +187,28 @@ class StandaloneClusterIT {
         assertTrue(Files.readString(work.resolve(driver).resolve("stdout")).contains("smoke: OK"));
         String config = Files.readString(runs.resolve("shipped/config.conf"));
         assertTrue(config.contains("partitions = 3") || config.contains("partitions=3"), config);
+    }
+
+    /**
+     * The train job in cluster mode: the driver runs on the Worker, and its one worker trains as a resident worker (a
+     * long-lived task on the Worker's executor connecting back to the driver's socket); the run is published.
+     */
+    @Test
+    @Order(6)
+    void clusterModeTrainsWithAResidentWorkerConnectingToTheDriverOnTheWorker() throws Exception {
+        Path data = MarketTree.write(dir.resolve("market"));
+        Path runs = dir.resolve("runs");
+        List<String> args = new ArrayList<>(TrainJobTest.tinyTraining(data.toString(), runs.toString()));
+        args.remove(1); // its local master
+        args.set(args.indexOf("t"), "trained");
+        args.set(args.indexOf("--workers") + 1, "1"); // the driver takes one of the Worker's two cores
+        args.addAll(List.of("--master", masterUrl, "--deploy-mode", "cluster"));
+        LauncherIT.Result r = LauncherIT.launch(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.output() + logs());
+        String driver = find(Pattern.compile("the driver (driver-\\S+) FINISHED"), r.output());
+        String driverLog = Files.readString(work.resolve(driver).resolve("stderr"));
+        assertTrue(driverLog.contains("1 resident workers started"), driverLog);
+        assertTrue(Files.exists(runs.resolve("trained/_PUBLISHED")), "the run is published");
     }
 
     private static Process start(String name, Path sparkHome, Path bin, List<String> props, String main, String... args)
