@@ -71,5 +71,4 @@ public final class NetworkSet {
         if (frozen(name)) throw new IllegalArgumentException("network " + name + " is frozen: it has no learning rate");
         return get(name);
     }
-
 }

@@ -63,7 +63,7 @@ final class ResidentWorkers implements AutoCloseable {
     private static final byte STOP = 0;
     private static final byte ROUND = 1;
     /** How long the driver waits for every worker to connect after starting them, or for a failed worker's new attempt. */
-    static final long JOIN_SECONDS = 300;
+    private static final long JOIN_SECONDS = 300;
 
     /** What a round asks of every worker besides the values. */
     record Order(int epoch, int round, double lrFactor, boolean compact, boolean sync) implements Serializable {
@@ -116,10 +116,15 @@ final class ResidentWorkers implements AutoCloseable {
 
     /** Stops the workers, if running, after their last round; their resident states stay on the executors. */
     void suspend() {
-        if (running == null) return;
+        Running r = take();
+        if (r != null) r.stop();
+    }
+
+    /** The running workers, no longer this object's (null when none run). */
+    private Running take() {
         Running r = running;
         running = null;
-        r.stop();
+        return r;
     }
 
     /** Stops the workers after their last round. */
@@ -130,10 +135,8 @@ final class ResidentWorkers implements AutoCloseable {
 
     /** After a failure on the driver: cancels the workers' job without waiting for their round. */
     void abort() {
-        if (running == null) return;
-        Running r = running;
-        running = null;
-        r.cancel();
+        Running r = take();
+        if (r != null) r.cancel();
     }
 
     /** The workers of one Spark job: the driver's end of their connections. */
@@ -146,7 +149,6 @@ final class ResidentWorkers implements AutoCloseable {
         final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         final List<Link> all = new ArrayList<>();
         final Thread acceptor;
-        final long started = System.nanoTime();
         volatile boolean closing;
 
         Running(ParameterAveragingTrainer.Worker worker, Broadcast<byte[]> template, Broadcast<byte[]> frozen, boolean compact)
@@ -243,7 +245,7 @@ final class ResidentWorkers implements AutoCloseable {
                 }
                 if (e == null) {
                     checkJob(order);
-                    if (missing() > 0 && (System.nanoTime() - Math.max(waitingSince, started)) / 1e9 > JOIN_SECONDS) {
+                    if (missing() > 0 && (System.nanoTime() - waitingSince) / 1e9 > JOIN_SECONDS) {
                         throw new IOException(missing() + " of " + workers + " resident workers did not connect to the driver within "
                                 + JOIN_SECONDS + " s (round " + order.round() + "): are there " + workers
                                 + " task slots free, and can the executors reach the driver at " + task.host() + ":"
@@ -347,14 +349,18 @@ final class ResidentWorkers implements AutoCloseable {
                     LOG.warn("the resident workers' job did not end cleanly ({}); cancelling it", e.toString());
                 }
             }
-            if (!ended) job.cancel(true);
-            closeQuietly(server);
-            for (Link link : all) link.close();
+            if (ended) close();
+            else cancel();
         }
 
+        /** Cancels the workers' job (their tasks fail on their closed connections) and closes every connection. */
         void cancel() {
-            closing = true;
             job.cancel(true);
+            close();
+        }
+
+        private void close() {
+            closing = true;
             closeQuietly(server);
             for (Link link : all) link.close();
         }

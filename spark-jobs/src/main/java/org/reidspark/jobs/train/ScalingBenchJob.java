@@ -123,12 +123,13 @@ public final class ScalingBenchJob implements Job {
     public int run(JobContext ctx) throws Exception {
         Config config = ctx.config();
         List<Integer> workers = ints(ctx, "--workers", "1,2", 1);
-        List<Integer> stepsList = ints(ctx, "--averaging-steps", String.valueOf(DistributedConfig.from(config).averagingSteps()), 1);
+        DistributedConfig distributed = DistributedConfig.from(config);
+        List<Integer> stepsList = ints(ctx, "--averaging-steps", String.valueOf(distributed.averagingSteps()), 1);
         int rounds = ints(ctx, "--rounds", "4", 1).get(0);
         int repeats = ints(ctx, "--repeats", "2", 1).get(0);
         List<String> roundsAs = new ArrayList<>();
-        for (String r : ctx.args().plain("--rounds-as").orElse(DistributedConfig.from(config).rounds()).split(",")) {
-            roundsAs.add(DistributedConfig.from(config).withRounds(r.trim()).rounds()); // an unknown name fails naming the known
+        for (String r : ctx.args().plain("--rounds-as").orElse(distributed.rounds()).split(",")) {
+            roundsAs.add(distributed.withRounds(r.trim()).rounds()); // an unknown name fails naming the known
         }
         int warmup = ints(ctx, "--warmup-rounds", "1", 0).get(0);
         String r50Text = ctx.args().plain("--resnet50-workers").orElse("2,4,16");
