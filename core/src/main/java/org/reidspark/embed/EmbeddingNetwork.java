@@ -6,6 +6,7 @@ import org.reidspark.eval.Matching;
 import org.reidspark.eval.Metric;
 import org.reidspark.eval.TestFeatures;
 import org.reidspark.model.ReidNetwork;
+import org.reidspark.model.backbone.InferenceFolding;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +23,7 @@ public final class EmbeddingNetwork implements TestNetwork {
 
     /** @param output the graph output that is the test feature */
     public EmbeddingNetwork(ComputationGraph graph, String output) {
-        this.graph = graph;
+        this.graph = InferenceFolding.fold(graph).graph();
         this.outputIndex = ReidNetwork.outputIndex(graph, output);
     }
 

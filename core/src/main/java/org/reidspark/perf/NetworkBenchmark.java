@@ -19,6 +19,7 @@ import org.reidspark.model.ModelConfig;
 import org.reidspark.model.NetworkOptions;
 import org.reidspark.model.OffHeapCollector;
 import org.reidspark.model.ReidNetwork;
+import org.reidspark.model.backbone.InferenceFolding;
 import org.reidspark.model.head.BNNeck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +39,8 @@ import java.util.Random;
 /**
  * Times the project's own re-ID networks ({@link ReidNetwork}: ResNet backbone + BNNeck head, as the methods build
  * them) on the CPU: BoT-style training steps (training-mode forward, label-smoothed cross-entropy outside the graph,
- * {@link ExternalBackprop} backward and Adam step) and inference ({@link ReidNetwork#embed}), after warm-up, with
+ * {@link ExternalBackprop} backward and Adam step) and inference ({@link ReidNetwork#embed} on the
+ * {@link InferenceFolding} copy that the embedding jobs run), after warm-up, with
  * each layer implementation of {@code reid.bench.implementations} measured side by side in interleaved
  * iterations (so load from other processes hits all of them alike). Also times an {@code n x n x n} float matrix
  * multiply in every round: the machine's matrix rate under the same load, which the networks' achieved rate is a
@@ -139,14 +141,17 @@ public final class NetworkBenchmark {
         ModelConfig model = new ModelConfig(c.backbone(), c.widthMultiplier(), c.lastStride() > 0 ? c.lastStride() : config.lastStride(),
                 c.height(), c.width(), true, "");
         Map<String, ComputationGraph> nets = new LinkedHashMap<>();
+        ComputationGraph first = null;
         for (String conv : config.implementations()) {
             ComputationGraph g = ReidNetwork.build(model.withImplementation(conv), config.classes(),
                     NetworkOptions.bot(config.seed()), null);
-            if (!nets.isEmpty()) g.setParams(nets.values().iterator().next().params());
-            nets.put(conv, g);
+            if (first == null) first = g;
+            else g.setParams(first.params());
+            // inference runs what the embedding jobs run: the copy with BatchNorms folded into the convolutions
+            nets.put(conv, c.training() ? g : InferenceFolding.fold(g).graph());
         }
-        ComputationGraph first = nets.values().iterator().next();
         double gflopPerImage = forwardGflopPerImage(first.getConfiguration(), c) * (c.training() ? 3 : 1);
+        first = null; // an inference case times only the folded copies
         Random random = new Random(config.seed());
         Nd4j.getRandom().setSeed(config.seed());
         INDArray images = Nd4j.rand(DataType.FLOAT, c.batch(), 3, c.height(), c.width()).subi(0.5).muli(4);

@@ -9,6 +9,7 @@ import org.reidspark.eval.Matching;
 import org.reidspark.eval.Metric;
 import org.reidspark.eval.TestFeatures;
 import org.reidspark.model.ReidNetwork;
+import org.reidspark.model.backbone.InferenceFolding;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +42,7 @@ final class DcrTestNetwork implements TestNetwork {
     private final int probsIndex;
 
     DcrTestNetwork(ComputationGraph graph, int parts, String matching) {
-        this.graph = graph;
+        this.graph = InferenceFolding.fold(graph).graph();
         this.parts = parts;
         this.matching = matching;
         this.branches = DcrNetwork.branches(parts);

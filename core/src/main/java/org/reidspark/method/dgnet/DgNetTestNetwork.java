@@ -9,6 +9,7 @@ import org.reidspark.eval.Matching;
 import org.reidspark.eval.Metric;
 import org.reidspark.eval.TestFeatures;
 import org.reidspark.model.ReidNetwork;
+import org.reidspark.model.backbone.InferenceFolding;
 import org.reidspark.model.dgnet.DgNetAppearance;
 
 import java.util.LinkedHashMap;
@@ -29,7 +30,7 @@ final class DgNetTestNetwork implements TestNetwork {
     private final int fine;
 
     DgNetTestNetwork(ComputationGraph appearance, double fineWeight) {
-        this.appearance = appearance;
+        this.appearance = InferenceFolding.fold(appearance).graph();
         this.fineWeight = fineWeight;
         this.primary = ReidNetwork.outputIndex(appearance, DgNetAppearance.feature(DgNetAppearance.PRIMARY));
         this.fine = ReidNetwork.outputIndex(appearance, DgNetAppearance.feature(DgNetAppearance.FINE));

@@ -8,6 +8,7 @@ import org.reidspark.eval.Matching;
 import org.reidspark.eval.Metric;
 import org.reidspark.eval.TestFeatures;
 import org.reidspark.model.ReidNetwork;
+import org.reidspark.model.backbone.InferenceFolding;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +30,7 @@ final class PaulTestNetwork implements TestNetwork {
     private final int[] index;
 
     PaulTestNetwork(ComputationGraph graph, int patches, boolean normalizePatches) {
-        this.graph = graph;
+        this.graph = InferenceFolding.fold(graph).graph();
         this.patches = patches;
         this.normalizePatches = normalizePatches;
         this.index = new int[patches];

@@ -1,0 +1,223 @@
+package org.reidspark.model.backbone;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An inference copy of a trained graph with every BatchNorm that follows a convolution folded into that convolution's
+ * weights and bias, and a ReLU that follows such a BatchNorm applied by the convolution itself, in place: what
+ * inference runtimes do (e.g. PyTorch's {@code torch.fx} {@code fuse_conv_bn_eval}, TensorRT), here for the embedding
+ * passes of evaluation, {@code evaluate}, {@code extract} and the benchmark's inference cases. BatchNorm
+ * (https://arxiv.org/abs/1502.03167) in inference is an affine map per channel with the running statistics, so
+ *
+ * <pre>
+ *   BN(conv(x; W, b)) = conv(x; W', b'),   s = gamma / sqrt(var + eps),   W'[o] = s[o] W[o],   b' = s (b - mean) + beta
+ * </pre>
+ *
+ * <p>and a ResNet's {@code conv -> bn -> relu} runs as one {@code conv2d} call and one in-place ReLU, where the graph it
+ * came from makes three passes over the activations and allocates two more arrays of their size. Shapes: weights
+ * {@code W [C_out, C_in, kH, kW]}, bias and BatchNorm parameters {@code [C_out]}; activations NCHW
+ * {@code [B, C_out, H, W]}, unchanged by the fold.
+ *
+ * <p>A BatchNorm is folded when its only input is a convolution (DL4J's or {@link NativeConvolution}, NCHW, identity
+ * activation) whose output nothing else reads and neither is a graph output; the ReLU ({@link NativeRelu} or DL4J's
+ * ReLU {@link ActivationLayer}) when it is the BatchNorm's only reader and not a graph output. Everything else
+ * (residual additions, pooling, the heads, BatchNorms on 2-D features) is copied as it is. The copy is for inference
+ * only: it has no BatchNorm to train and is never saved; the trained graph is not changed. Results equal the
+ * unfolded graph's within float rounding ({@code InferenceFoldingTest}; docs/performance.md for the speed).
+ */
+public final class InferenceFolding {
+    private InferenceFolding() {
+    }
+
+    /**
+     * The folded copy and what was folded.
+     *
+     * @param graph the inference copy (parameters copied; shares nothing with the trained graph)
+     * @param batchNorms names of the BatchNorm vertices folded into their convolutions
+     * @param relus names of the ReLU vertices now applied by a convolution
+     */
+    public record Folded(ComputationGraph graph, List<String> batchNorms, List<String> relus) {
+        public Folded {
+            batchNorms = List.copyOf(batchNorms);
+            relus = List.copyOf(relus);
+        }
+    }
+
+    /** One convolution with the BatchNorm (and possibly the ReLU) folded into it. */
+    private record Fold(String conv, String batchNorm, String relu) {
+    }
+
+    /** {@code trained}'s inference copy with its foldable BatchNorms and ReLUs folded (a copy even if none is). */
+    public static Folded fold(ComputationGraph trained) {
+        ComputationGraphConfiguration source = trained.getConfiguration();
+        Map<String, List<String>> readers = readers(source);
+        List<String> outputs = source.getNetworkOutputs();
+        List<Fold> folds = new ArrayList<>();
+        for (Map.Entry<String, GraphVertex> e : source.getVertices().entrySet()) {
+            String bn = e.getKey();
+            if (!(layer(e.getValue()) instanceof BatchNormalization bnConf) || !foldable(bnConf) || outputs.contains(bn)) continue;
+            List<String> in = source.getVertexInputs().get(bn);
+            if (in == null || in.size() != 1) continue;
+            String conv = in.get(0);
+            if (!(layer(source.getVertices().get(conv)) instanceof ConvolutionLayer convConf) || !foldable(convConf)
+                    || outputs.contains(conv) || !List.of(bn).equals(readers.get(conv))) {
+                continue;
+            }
+            String relu = null;
+            List<String> next = readers.get(bn);
+            if (next != null && next.size() == 1 && isRelu(layer(source.getVertices().get(next.get(0))))
+                    && !outputs.contains(next.get(0))) {
+                relu = next.get(0);
+            }
+            folds.add(new Fold(conv, bn, relu));
+        }
+
+        ComputationGraphConfiguration conf = source.clone();
+        Map<String, GraphVertex> vertices = new LinkedHashMap<>(conf.getVertices());
+        Map<String, List<String>> inputs = new LinkedHashMap<>();
+        conf.getVertexInputs().forEach((k, v) -> inputs.put(k, new ArrayList<>(v)));
+        List<String> batchNorms = new ArrayList<>();
+        List<String> relus = new ArrayList<>();
+        for (Fold f : folds) {
+            LayerVertex convVertex = (LayerVertex) vertices.get(f.conv()).clone();
+            NeuralNetConfiguration layerConf = convVertex.getLayerConf().clone();
+            ConvolutionLayer convConf = (ConvolutionLayer) layerConf.getLayer().clone();
+            convConf.setHasBias(true);
+            if (f.relu() != null) convConf.setActivationFn(new ActivationReLU());
+            layerConf.setLayer(convConf);
+            convVertex.setLayerConf(layerConf);
+            vertices.put(f.conv(), convVertex);
+            remove(f.batchNorm(), f.conv(), vertices, inputs);
+            batchNorms.add(f.batchNorm());
+            if (f.relu() != null) {
+                remove(f.relu(), f.conv(), vertices, inputs);
+                relus.add(f.relu());
+            }
+        }
+        conf.setVertices(vertices);
+        conf.setVertexInputs(inputs);
+        conf.setTopologicalOrder(null);
+        conf.setTopologicalOrderStr(null);
+        // Every parameter is written below, so the copy starts from zeros rather than a random initialization.
+        long count = vertices.values().stream().mapToLong(v -> v.numParams(true)).sum();
+        ComputationGraph folded = new ComputationGraph(conf);
+        folded.init(Nd4j.zeros(source.getDataType(), 1, count), false);
+
+        Map<String, Fold> byConv = new LinkedHashMap<>();
+        for (Fold f : folds) byConv.put(f.conv(), f);
+        for (org.deeplearning4j.nn.graph.vertex.GraphVertex target : folded.getVertices()) {
+            String name = target.getVertexName();
+            Fold f = byConv.get(name);
+            if (f != null) {
+                foldParameters(trained.getLayer(f.conv()), trained.getLayer(f.batchNorm()), target.getLayer());
+                continue;
+            }
+            Map<String, INDArray> from = trained.getVertex(name).paramTable(false);
+            for (Map.Entry<String, INDArray> p : target.paramTable(false).entrySet()) p.getValue().assign(from.get(p.getKey()));
+        }
+        return new Folded(folded, batchNorms, relus);
+    }
+
+    /** Writes {@code W'} and {@code b'} (computed in double) into {@code target}'s parameters. */
+    private static void foldParameters(Layer conv, Layer bn, Layer target) {
+        BatchNormalization bnConf = (BatchNormalization) bn.conf().getLayer();
+        int channels = (int) bnConf.getNOut();
+        double[] mean = values(bn.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN));
+        double[] var = values(bn.getParam(BatchNormalizationParamInitializer.GLOBAL_VAR));
+        double[] gamma = new double[channels];
+        double[] beta = new double[channels];
+        if (bnConf.isLockGammaBeta()) {
+            java.util.Arrays.fill(gamma, bnConf.getGamma());
+            java.util.Arrays.fill(beta, bnConf.getBeta());
+        } else {
+            gamma = values(bn.getParam(BatchNormalizationParamInitializer.GAMMA));
+            beta = values(bn.getParam(BatchNormalizationParamInitializer.BETA));
+        }
+        double[] bias = conv.paramTable().containsKey(ConvolutionParamInitializer.BIAS_KEY)
+                ? values(conv.getParam(ConvolutionParamInitializer.BIAS_KEY)) : new double[channels];
+        INDArray w = conv.getParam(ConvolutionParamInitializer.WEIGHT_KEY);
+        double[] weights = values(w);
+        int perChannel = weights.length / channels;
+        double[] folded = new double[channels];
+        for (int o = 0; o < channels; o++) {
+            double scale = gamma[o] / Math.sqrt(var[o] + bnConf.getEps());
+            for (int i = o * perChannel; i < (o + 1) * perChannel; i++) weights[i] *= scale;
+            folded[o] = (bias[o] - mean[o]) * scale + beta[o];
+        }
+        try (INDArray scaled = Nd4j.create(weights, w.shape(), 'c')) {
+            target.getParam(ConvolutionParamInitializer.WEIGHT_KEY).assign(scaled);
+        }
+        INDArray targetBias = target.getParam(ConvolutionParamInitializer.BIAS_KEY);
+        targetBias.assign(Nd4j.createFromArray(folded).reshape(targetBias.shape()));
+    }
+
+    /** A parameter's values in double, in C order (through a temporary copy, freed at once). */
+    private static double[] values(INDArray param) {
+        try (INDArray copy = param.dup('c')) {
+            return copy.data().asDouble();
+        }
+    }
+
+    /** Drops vertex {@code name}, whose readers read {@code replacement} instead. */
+    private static void remove(String name, String replacement, Map<String, GraphVertex> vertices, Map<String, List<String>> inputs) {
+        vertices.remove(name);
+        inputs.remove(name);
+        for (List<String> in : inputs.values()) in.replaceAll(v -> v.equals(name) ? replacement : v);
+    }
+
+    /** For each vertex, the vertices that read its output. */
+    private static Map<String, List<String>> readers(ComputationGraphConfiguration conf) {
+        Map<String, List<String>> readers = new LinkedHashMap<>();
+        conf.getVertexInputs().forEach((vertex, in) -> {
+            for (String i : in) readers.computeIfAbsent(i, k -> new ArrayList<>()).add(vertex);
+        });
+        return readers;
+    }
+
+    private static org.deeplearning4j.nn.conf.layers.Layer layer(GraphVertex v) {
+        return v instanceof LayerVertex lv ? lv.getLayerConf().getLayer() : null;
+    }
+
+    private static boolean foldable(BatchNormalization bn) {
+        return !bn.isUseLogStd() && bn.getCnn2DFormat() == CNN2DFormat.NCHW;
+    }
+
+    private static boolean foldable(ConvolutionLayer conv) {
+        Class<?> type = conv.getClass();
+        return (type == NativeConvolution.class || type == ConvolutionLayer.class)
+                && conv.getActivationFn() instanceof ActivationIdentity
+                && conv.getCnn2dDataFormat() == CNN2DFormat.NCHW
+                && conv.getNOut() > 0;
+    }
+
+    private static boolean isRelu(org.deeplearning4j.nn.conf.layers.Layer layer) {
+        return layer instanceof ActivationLayer a && (a.getClass() == NativeRelu.class || a.getClass() == ActivationLayer.class)
+                && a.getActivationFn() instanceof ActivationReLU relu && plain(relu);
+    }
+
+    /** A ReLU without threshold, negative slope or upper bound. */
+    private static boolean plain(ActivationReLU relu) {
+        return relu.equals(new ActivationReLU());
+    }
+}
