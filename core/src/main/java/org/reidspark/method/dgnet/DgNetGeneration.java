@@ -9,6 +9,7 @@ import org.reidspark.data.image.Normalizer;
 import org.reidspark.data.image.RgbImage;
 import org.reidspark.embed.Embedder;
 import org.reidspark.model.ReidNetwork;
+import org.reidspark.model.backbone.InferenceFolding;
 import org.reidspark.model.head.BNNeck;
 import org.reidspark.model.dgnet.DgNetAppearance;
 import org.reidspark.train.NetworkSet;
@@ -19,7 +20,8 @@ import java.util.List;
 /**
  * A trained DG-Net's generator on its own, in inference mode (https://arxiv.org/abs/1904.07223, Fig. 2; the official
  * {@code trainer.py} {@code id_a} and {@code gen_a.encode}/{@code decode} after {@code trainer.eval()}): Ea with its
- * running BatchNorm statistics and dropout off, Es and G (per-sample normalizations only). Not thread-safe (DL4J
+ * running BatchNorm statistics and dropout off (its and the teacher's {@link InferenceFolding} copies), Es and G
+ * (per-sample normalizations only). Not thread-safe (DL4J
  * graphs are not); one per thread.
  * <ul>
  *   <li>{@link #appearance}: images {@code [n, 3, H, W]} (normalized) to appearance codes {@code [n, 4C]};</li>
@@ -52,13 +54,13 @@ public final class DgNetGeneration {
                 throw new IllegalArgumentException("not a DG-Net model: no network '" + n + "' among " + networks.names());
             }
         }
-        this.appearance = networks.get(DgNetMethod.APPEARANCE);
+        this.appearance = InferenceFolding.fold(networks.get(DgNetMethod.APPEARANCE)).graph();
         this.structure = networks.get(DgNetMethod.STRUCTURE);
         this.decoder = networks.get(DgNetMethod.DECODER);
         this.normalizer = Normalizer.of(input);
         this.codeOutput = ReidNetwork.outputIndex(appearance, DgNetAppearance.APPEARANCE);
         boolean teacher = networks.names().contains(DgNetMethod.TEACHER);
-        this.labeller = teacher ? networks.get(DgNetMethod.TEACHER) : appearance;
+        this.labeller = teacher ? InferenceFolding.fold(networks.get(DgNetMethod.TEACHER)).graph() : appearance;
         this.labelOutput = ReidNetwork.outputIndex(labeller, teacher ? BNNeck.LOGITS : DgNetAppearance.logits(DgNetAppearance.PRIMARY));
     }
 
