@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.data.Sample;
 import org.reidspark.data.batch.Batch;
 import org.reidspark.data.batch.LoaderConfig;
@@ -19,6 +20,7 @@ import org.reidspark.eval.Labels;
 import org.reidspark.eval.Matching;
 import org.reidspark.eval.RankingMetrics;
 import org.reidspark.eval.TestFeatures;
+import org.reidspark.model.backbone.InferenceFolding;
 import org.reidspark.train.AuxState;
 import org.reidspark.train.DenseState;
 import org.reidspark.train.InputBatches;
@@ -294,6 +296,63 @@ public abstract class MethodContract {
             assertEquals(query.size(), metrics.validQueries());
             assertTrue(metrics.mAP() > 0 && metrics.mAP() <= 1, metrics.toString());
         }
+    }
+
+    /**
+     * The inference copies the test network runs ({@link InferenceFolding}: BatchNorms folded into convolutions, the
+     * native layers channels-last) compute what the trained networks compute in inference, for every network that
+     * reads images, after a few steps have moved the BatchNorm statistics.
+     */
+    @Test
+    void inferenceCopiesComputeWhatTheTrainedNetworksCompute() {
+        Method m = method();
+        ContractData d = data();
+        TrainingData data = trainingData(d);
+        TrainingState state = m.initialize(data, SEED, null);
+        try (InputBatches b = batches(m, d, SEED)) {
+            new Round(m.step(data, SEED), m.learningRates(), 10, 10).run(state, 0, 1.0, b.epoch(0), 4, SEED, null);
+        }
+        InputConfig input = InputConfig.from(config());
+        int checked = 0;
+        for (String name : state.networks().names()) {
+            ComputationGraph g = state.networks().get(name);
+            long channels = imageChannels(g);
+            if (channels < 0) continue;
+            Nd4j.getRandom().setSeed(SEED);
+            INDArray x = Nd4j.rand(g.getConfiguration().getDataType(), 3, channels, input.height(), input.width()).subi(0.5).muli(4);
+            INDArray before = g.params().dup();
+            INDArray[] expected = g.output(false, x);
+            for (boolean channelsLast : new boolean[] {false, true}) {
+                InferenceFolding.Folded folded = InferenceFolding.fold(g, channelsLast);
+                INDArray[] actual = folded.graph().output(false, x);
+                assertEquals(expected.length, actual.length, name);
+                for (int i = 0; i < expected.length; i++) {
+                    String output = name + "." + g.getConfiguration().getNetworkOutputs().get(i) + (channelsLast ? " (channels-last)" : "");
+                    assertArrayEquals(expected[i].shape(), actual[i].shape(), output);
+                    double scale = Math.max(expected[i].norm2Number().doubleValue() / Math.sqrt(expected[i].length()), 1e-6);
+                    double err = expected[i].sub(actual[i]).amaxNumber().doubleValue() / scale;
+                    assertTrue(err <= 1e-4, output + ": error " + err + " (folded " + folded.batchNorms().size()
+                            + " BatchNorms, " + folded.channelsLast().size() + " vertices channels-last)");
+                }
+            }
+            assertEquals(before, g.params(), name + " is not changed");
+            checked++;
+        }
+        assertTrue(checked > 0, "no network of " + state.networks().names() + " reads images");
+    }
+
+    /** Channels of the images {@code g} reads: the input channels of the convolution reading its one input, else -1. */
+    private static long imageChannels(ComputationGraph g) {
+        var conf = g.getConfiguration();
+        if (conf.getNetworkInputs().size() != 1) return -1;
+        for (var e : conf.getVertexInputs().entrySet()) {
+            if (e.getValue().equals(conf.getNetworkInputs())
+                    && conf.getVertices().get(e.getKey()) instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv
+                    && lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c) {
+                return c.getNIn();
+            }
+        }
+        return -1;
     }
 
     /** Parameters, optimizer state, auxiliary state and position of two states are identical. */

@@ -17,6 +17,8 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,11 +58,16 @@ public final class InferenceFolding {
      * @param graph the inference copy (parameters copied; shares nothing with the trained graph)
      * @param batchNorms names of the BatchNorm vertices folded into their convolutions
      * @param relus names of the ReLU vertices now applied by a convolution
+     * @param channelsLast names of the vertices that run channels-last ({@code [B, H, W, C]}) in the copy
+     * @param layoutChanges names of the vertices added where the channels-last region meets the rest
      */
-    public record Folded(ComputationGraph graph, List<String> batchNorms, List<String> relus) {
+    public record Folded(ComputationGraph graph, List<String> batchNorms, List<String> relus, List<String> channelsLast,
+                         List<String> layoutChanges) {
         public Folded {
             batchNorms = List.copyOf(batchNorms);
             relus = List.copyOf(relus);
+            channelsLast = List.copyOf(channelsLast);
+            layoutChanges = List.copyOf(layoutChanges);
         }
     }
 
@@ -68,8 +75,62 @@ public final class InferenceFolding {
     private record Fold(String conv, String batchNorm, String relu) {
     }
 
-    /** {@code trained}'s inference copy with its foldable BatchNorms and ReLUs folded (a copy even if none is). */
+    /** The system property that sets the copies' layout: {@code auto} (the default), {@code true} or {@code false}. */
+    public static final String CHANNELS_LAST_PROPERTY = "reid.inference.channels-last";
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceFolding.class);
+    private static volatile Boolean channelsLastDefault;
+
+    /**
+     * Whether the copies run channels-last: {@value #CHANNELS_LAST_PROPERTY} {@code true} or {@code false}, or with
+     * {@code auto} when the CPU has AVX-512 ({@code avx512f} in {@code /proc/cpuinfo}), where oneDNN's forward
+     * convolutions run channels-last and were 1.2-6x faster in that layout than channels-first; on an AVX2 machine
+     * (session 3) channels-last was 0.97-1.15x the time of channels-first, so the copies stay channels-first there
+     * (docs/performance.md, "Inference: channels-last"). Decided once per process and logged.
+     */
+    public static boolean channelsLastByDefault() {
+        Boolean c = channelsLastDefault;
+        if (c == null) {
+            synchronized (InferenceFolding.class) {
+                if (channelsLastDefault == null) {
+                    String setting = System.getProperty(CHANNELS_LAST_PROPERTY, "auto");
+                    boolean avx512 = cpuFlags().contains("avx512f");
+                    channelsLastDefault = switch (setting) {
+                        case "auto" -> avx512;
+                        case "true" -> true;
+                        case "false" -> false;
+                        default -> throw new IllegalArgumentException("-D" + CHANNELS_LAST_PROPERTY + " must be auto, true or false, not '"
+                                + setting + "'");
+                    };
+                    LOG.info("inference copies run {} ({}={}, {}AVX-512)", channelsLastDefault ? "channels-last" : "channels-first",
+                            CHANNELS_LAST_PROPERTY, setting, avx512 ? "" : "no ");
+                }
+                c = channelsLastDefault;
+            }
+        }
+        return c;
+    }
+
+    /** The CPU's feature flags from {@code /proc/cpuinfo} (empty where there is none). */
+    private static java.util.Set<String> cpuFlags() {
+        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("flags")).findFirst()
+                    .map(l -> (java.util.Set<String>) new java.util.HashSet<>(List.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))))
+                    .orElse(java.util.Set.of());
+        } catch (java.io.IOException | RuntimeException e) {
+            return java.util.Set.of();
+        }
+    }
+
+    /** {@link #fold(ComputationGraph, boolean)} in the process's layout ({@link #channelsLastByDefault()}). */
     public static Folded fold(ComputationGraph trained) {
+        return fold(trained, channelsLastByDefault());
+    }
+
+    /**
+     * {@code trained}'s inference copy with its foldable BatchNorms and ReLUs folded (a copy even if none is), its
+     * native layers channels-last when {@code channelsLast}.
+     */
+    public static Folded fold(ComputationGraph trained, boolean channelsLast) {
         ComputationGraphConfiguration source = trained.getConfiguration();
         Map<String, List<String>> readers = readers(source);
         List<String> outputs = source.getNetworkOutputs();
@@ -115,6 +176,8 @@ public final class InferenceFolding {
                 relus.add(f.relu());
             }
         }
+        Layouts layouts = channelsLast ? toChannelsLast(vertices, inputs, conf.getNetworkInputs(), conf.getNetworkOutputs())
+                : new Layouts(List.of(), List.of());
         conf.setVertices(vertices);
         conf.setVertexInputs(inputs);
         conf.setTopologicalOrder(null);
@@ -133,10 +196,11 @@ public final class InferenceFolding {
                 foldParameters(trained.getLayer(f.conv()), trained.getLayer(f.batchNorm()), target.getLayer());
                 continue;
             }
+            if (target.numParams() == 0) continue; // parameter-free, or a layout change the trained graph has not
             Map<String, INDArray> from = trained.getVertex(name).paramTable(false);
             for (Map.Entry<String, INDArray> p : target.paramTable(false).entrySet()) p.getValue().assign(from.get(p.getKey()));
         }
-        return new Folded(folded, batchNorms, relus);
+        return new Folded(folded, batchNorms, relus, layouts.channelsLast(), layouts.changes());
     }
 
     /** Writes {@code W'} and {@code b'} (computed in double) into {@code target}'s parameters. */
@@ -177,6 +241,95 @@ public final class InferenceFolding {
         try (INDArray copy = param.dup('c')) {
             return copy.data().asDouble();
         }
+    }
+
+    /** What {@link #toChannelsLast} changed. */
+    private record Layouts(List<String> channelsLast, List<String> changes) {
+    }
+
+    /**
+     * Runs the copy's native convolutions, max pooling and 4-D BatchNorms channels-last, with the element-wise
+     * vertices and ReLUs between them, and adds a {@link LayoutChange} vertex wherever that region meets a vertex that
+     * reads channels-first activations (the graph's inputs and outputs, global pooling, concatenation, any other
+     * layer). oneDNN's convolutions run in that layout on AVX-512 machines and ND4J's wrapper otherwise reorders each
+     * convolution's input and output to it and back (docs/performance.md). Graph outputs keep their layout.
+     */
+    private static Layouts toChannelsLast(Map<String, GraphVertex> vertices, Map<String, List<String>> inputs,
+                                        List<String> networkInputs, List<String> outputs) {
+        java.util.Set<String> last = new java.util.HashSet<>();
+        List<String> converted = new ArrayList<>();
+        List<String> changes = new ArrayList<>();
+        Map<String, String> changed = new LinkedHashMap<>();
+        for (String v : topologicalOrder(vertices.keySet(), inputs, networkInputs)) {
+            List<String> in = inputs.get(v);
+            org.deeplearning4j.nn.conf.layers.Layer layer = layer(vertices.get(v));
+            boolean allLast = !in.isEmpty() && last.containsAll(in);
+            boolean toLast;
+            if (outputs.contains(v) || vertices.get(v) instanceof LayerVertex lv && lv.getPreProcessor() != null) {
+                toLast = false;
+            } else if (layer instanceof ConvolutionLayer c && c.getClass() == NativeConvolution.class
+                    && c.getCnn2dDataFormat() == CNN2DFormat.NCHW && in.size() == 1) {
+                toLast = true;
+            } else if (layer instanceof NativeSubsampling p && p.getCnn2dDataFormat() == CNN2DFormat.NCHW && in.size() == 1) {
+                toLast = true;
+            } else if (layer instanceof NativeBatchNormalization bn && bn.getCnn2DFormat() == CNN2DFormat.NCHW && allLast) {
+                toLast = true;
+            } else {
+                toLast = allLast && (isRelu(layer) || vertices.get(v) instanceof org.deeplearning4j.nn.conf.graph.ElementWiseVertex);
+            }
+            List<String> rewired = new ArrayList<>();
+            for (String i : in) {
+                if (toLast == last.contains(i)) {
+                    rewired.add(i);
+                    continue;
+                }
+                String name = i + (toLast ? "@channels-last" : "@channels-first");
+                if (!changed.containsKey(name)) {
+                    vertices.put(name, new org.deeplearning4j.nn.conf.graph.PreprocessorVertex(new LayoutChange(toLast)));
+                    inputs.put(name, new ArrayList<>(List.of(i)));
+                    changed.put(name, i);
+                    changes.add(name);
+                }
+                rewired.add(name);
+            }
+            inputs.put(v, rewired);
+            if (!toLast) continue;
+            last.add(v);
+            if (layer != null && !isRelu(layer)) {
+                LayerVertex lv = (LayerVertex) vertices.get(v).clone();
+                NeuralNetConfiguration layerConf = lv.getLayerConf().clone();
+                org.deeplearning4j.nn.conf.layers.Layer copy = layerConf.getLayer().clone();
+                if (copy instanceof ConvolutionLayer c) c.setCnn2dDataFormat(CNN2DFormat.NHWC);
+                else if (copy instanceof NativeSubsampling p) p.setCnn2dDataFormat(CNN2DFormat.NHWC);
+                else if (copy instanceof BatchNormalization bn) bn.setCnn2DFormat(CNN2DFormat.NHWC);
+                layerConf.setLayer(copy);
+                lv.setLayerConf(layerConf);
+                vertices.put(v, lv);
+            }
+            converted.add(v);
+        }
+        return new Layouts(converted, changes);
+    }
+
+    /** The vertices in an order where each comes after its inputs (the network inputs come first). */
+    private static List<String> topologicalOrder(java.util.Collection<String> names, Map<String, List<String>> inputs,
+                                                 List<String> networkInputs) {
+        List<String> order = new ArrayList<>();
+        java.util.Set<String> done = new java.util.HashSet<>(networkInputs);
+        List<String> pending = new ArrayList<>(names);
+        while (!pending.isEmpty()) {
+            int before = pending.size();
+            for (java.util.Iterator<String> it = pending.iterator(); it.hasNext(); ) {
+                String v = it.next();
+                if (done.containsAll(inputs.get(v))) {
+                    order.add(v);
+                    done.add(v);
+                    it.remove();
+                }
+            }
+            if (pending.size() == before) throw new IllegalStateException("the graph has a cycle through " + pending);
+        }
+        return order;
     }
 
     /** Drops vertex {@code name}, whose readers read {@code replacement} instead. */

@@ -75,30 +75,40 @@ class InferenceFoldingTest {
                 ComputationGraph trained = ReidNetwork.build(model, 7, new NetworkOptions(3, DataType.DOUBLE, new NoOp(), 0), null);
                 randomizeBatchNorms(trained, 4);
                 INDArray before = trained.params().dup();
+                for (boolean channelsLast : new boolean[] {false, true}) {
+                    InferenceFolding.Folded folded = InferenceFolding.fold(trained, channelsLast);
 
-                InferenceFolding.Folded folded = InferenceFolding.fold(trained);
+                    // 17 convolutions plus 3 downsampling ones, each followed by its BatchNorm; ReLU after the stem's and
+                    // after each block's first BatchNorm (the ReLUs after the residual additions stay).
+                    assertEquals(20, folded.batchNorms().size(), implementation + ": " + folded.batchNorms());
+                    assertEquals(9, folded.relus().size(), implementation + ": " + folded.relus());
+                    assertTrue(folded.batchNorms().containsAll(List.of("bn1", "layer1.0.bn2", "layer2.0.downsample.1", "layer4.1.bn1")));
+                    assertTrue(folded.relus().containsAll(List.of("relu", "layer3.1.relu1")));
+                    assertFalse(folded.relus().contains("layer3.1.relu"), "the ReLU after an addition is not a convolution's");
+                    ComputationGraph g = folded.graph();
+                    assertNull(g.getVertex("bn1"));
+                    assertNull(g.getVertex("relu"));
+                    assertTrue(g.getLayer("conv1").conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c
+                            && c.hasBias() && c.getActivationFn() instanceof ActivationReLU);
+                    assertTrue(g.getLayer("layer1.0.conv2").conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c
+                            && c.hasBias() && !(c.getActivationFn() instanceof ActivationReLU), "conv2's BatchNorm feeds the addition");
+                    assertEquals(implementation.equals("native") ? NativeConvolutionLayer.class : org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class,
+                            g.getLayer("conv1").getClass());
+                    if (implementation.equals("native") && channelsLast) {
+                        // the backbone runs channels-last between one layout change after the input and one before pooling
+                        assertTrue(folded.channelsLast().containsAll(List.of("conv1", "maxpool", "layer1.0.conv1", "layer1.0.add",
+                                "layer1.0.relu", "layer4.1.relu")), folded.channelsLast().toString());
+                        assertEquals(List.of("input@channels-last", "layer4.1.relu@channels-first"), folded.layoutChanges());
+                    } else {
+                        assertEquals(List.of(), folded.channelsLast(), "channels-first copies, and DL4J's own layers");
+                        assertEquals(List.of(), folded.layoutChanges());
+                    }
 
-                // 17 convolutions plus 3 downsampling ones, each followed by its BatchNorm; ReLU after the stem's and
-                // after each block's first BatchNorm (the ReLUs after the residual additions stay).
-                assertEquals(20, folded.batchNorms().size(), implementation + ": " + folded.batchNorms());
-                assertEquals(9, folded.relus().size(), implementation + ": " + folded.relus());
-                assertTrue(folded.batchNorms().containsAll(List.of("bn1", "layer1.0.bn2", "layer2.0.downsample.1", "layer4.1.bn1")));
-                assertTrue(folded.relus().containsAll(List.of("relu", "layer3.1.relu1")));
-                assertFalse(folded.relus().contains("layer3.1.relu"), "the ReLU after an addition is not a convolution's");
-                ComputationGraph g = folded.graph();
-                assertNull(g.getVertex("bn1"));
-                assertNull(g.getVertex("relu"));
-                assertTrue(g.getLayer("conv1").conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c
-                        && c.hasBias() && c.getActivationFn() instanceof ActivationReLU);
-                assertTrue(g.getLayer("layer1.0.conv2").conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c
-                        && c.hasBias() && !(c.getActivationFn() instanceof ActivationReLU), "conv2's BatchNorm feeds the addition");
-                assertEquals(implementation.equals("native") ? NativeConvolutionLayer.class : org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class,
-                        g.getLayer("conv1").getClass());
-
-                Nd4j.getRandom().setSeed(9);
-                INDArray x = Nd4j.randn(DataType.DOUBLE, 3, 3, 32, 16);
-                assertSameOutputs(trained, g, x, 1e-10);
-                assertEquals(before, trained.params(), "the trained graph is not changed");
+                    Nd4j.getRandom().setSeed(9);
+                    INDArray x = Nd4j.randn(DataType.DOUBLE, 3, 3, 32, 16);
+                    assertSameOutputs(trained, g, x, 1e-10);
+                    assertEquals(before, trained.params(), "the trained graph is not changed");
+                }
             }
         } finally {
             NumericalGradient.restoreTypes();
@@ -111,13 +121,16 @@ class InferenceFoldingTest {
         ModelConfig model = new ModelConfig("resnet50", 1.0, 1, 64, 32, true, "");
         ComputationGraph trained = ReidNetwork.build(model, 5, NetworkOptions.bot(7), null);
         randomizeBatchNorms(trained, 8);
-        InferenceFolding.Folded folded = InferenceFolding.fold(trained);
-        // 49 convolutions + 4 downsampling ones; the ReLUs after the stem and after each block's bn1 and bn2
-        assertEquals(53, folded.batchNorms().size());
-        assertEquals(1 + 2 * 16, folded.relus().size());
         Nd4j.getRandom().setSeed(10);
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 32).subi(0.5).muli(4);
-        assertSameOutputs(trained, folded.graph(), x, 1e-4);
+        for (boolean channelsLast : new boolean[] {false, true}) {
+            InferenceFolding.Folded folded = InferenceFolding.fold(trained, channelsLast);
+            // 49 convolutions + 4 downsampling ones; the ReLUs after the stem and after each block's bn1 and bn2
+            assertEquals(53, folded.batchNorms().size());
+            assertEquals(1 + 2 * 16, folded.relus().size());
+            assertEquals(channelsLast ? 2 : 0, folded.layoutChanges().size(), folded.layoutChanges().toString());
+            assertSameOutputs(trained, folded.graph(), x, 1e-4);
+        }
     }
 
     /**
@@ -150,12 +163,22 @@ class InferenceFoldingTest {
             trained.init();
             randomizeBatchNorms(trained, 12);
 
-            InferenceFolding.Folded folded = InferenceFolding.fold(trained);
-            assertEquals(List.of("a.bn"), folded.batchNorms());
-            assertEquals(List.of(), folded.relus(), "a.relu is a graph output");
-            assertInstanceOf(NativeBatchNormalizationLayer.class, folded.graph().getLayer("shared.bn"));
             Nd4j.getRandom().setSeed(13);
-            assertSameOutputs(trained, folded.graph(), Nd4j.randn(DataType.DOUBLE, 2, 2, 9, 7), 1e-10);
+            INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 2, 9, 7);
+            for (boolean channelsLast : new boolean[] {false, true}) {
+                InferenceFolding.Folded folded = InferenceFolding.fold(trained, channelsLast);
+                assertEquals(List.of("a.bn"), folded.batchNorms());
+                assertEquals(List.of(), folded.relus(), "a.relu is a graph output");
+                assertInstanceOf(NativeBatchNormalizationLayer.class, folded.graph().getLayer("shared.bn"));
+                if (channelsLast) {
+                    // the graph outputs keep their layout (a.relu, an output, is read channels-first and changed back for
+                    // shared); the BatchNorm after the addition runs channels-last with it
+                    assertEquals(List.of("a", "shared", "shared.bn", "sum", "after-sum.bn", "tanh", "tanh.bn", "out"), folded.channelsLast());
+                    assertEquals(List.of("input@channels-last", "a@channels-first", "a.relu@channels-last", "out@channels-first"),
+                            folded.layoutChanges());
+                }
+                assertSameOutputs(trained, folded.graph(), x, 1e-10);
+            }
         } finally {
             NumericalGradient.restoreTypes();
         }
