@@ -47,6 +47,12 @@ import java.util.Map;
  * (residual additions, pooling, the heads, BatchNorms on 2-D features) is copied as it is. The copy is for inference
  * only: it has no BatchNorm to train and is never saved; the trained graph is not changed. Results equal the
  * unfolded graph's within float rounding ({@code InferenceFoldingTest}; docs/performance.md for the speed).
+ *
+ * <p>On CPUs with AVX-512 ({@link #channelsLastByDefault()}) the copy also runs its native convolutions, max pooling
+ * and 4-D BatchNorms, with the ReLUs and element-wise vertices between them, channels-last ({@code [B, H, W, C]}),
+ * where oneDNN's forward convolutions run without reordering their input and output; a {@link LayoutChange} vertex
+ * permutes the activations where that region meets a vertex that reads channels-first (the graph's inputs and
+ * outputs, global pooling, concatenations, other layers). Parameters keep their shapes in either layout.
  */
 public final class InferenceFolding {
     private InferenceFolding() {
@@ -84,7 +90,7 @@ public final class InferenceFolding {
      * Whether the copies run channels-last: {@value #CHANNELS_LAST_PROPERTY} {@code true} or {@code false}, or with
      * {@code auto} when the CPU has AVX-512 ({@code avx512f} in {@code /proc/cpuinfo}), where oneDNN's forward
      * convolutions run channels-last and were 1.2-6x faster in that layout than channels-first; on an AVX2 machine
-     * (session 3) channels-last was 0.97-1.15x the time of channels-first, so the copies stay channels-first there
+     * (session 3) channels-last took 0.94-1.16x the time of channels-first forward, so the copies stay channels-first there
      * (docs/performance.md, "Inference: channels-last"). Decided once per process and logged.
      */
     public static boolean channelsLastByDefault() {
