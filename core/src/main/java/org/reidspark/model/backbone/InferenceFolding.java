@@ -3,8 +3,10 @@ package org.reidspark.model.backbone;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -20,10 +22,19 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * An inference copy of a trained graph with every BatchNorm that follows a convolution folded into that convolution's
@@ -117,13 +128,13 @@ public final class InferenceFolding {
     }
 
     /** The CPU's feature flags from {@code /proc/cpuinfo} (empty where there is none). */
-    private static java.util.Set<String> cpuFlags() {
-        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+    private static Set<String> cpuFlags() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
             return lines.filter(l -> l.startsWith("flags")).findFirst()
-                    .map(l -> (java.util.Set<String>) new java.util.HashSet<>(List.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))))
-                    .orElse(java.util.Set.of());
-        } catch (java.io.IOException | RuntimeException e) {
-            return java.util.Set.of();
+                    .map(l -> (Set<String>) new HashSet<>(List.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))))
+                    .orElse(Set.of());
+        } catch (IOException | RuntimeException e) {
+            return Set.of();
         }
     }
 
@@ -218,8 +229,8 @@ public final class InferenceFolding {
         double[] gamma = new double[channels];
         double[] beta = new double[channels];
         if (bnConf.isLockGammaBeta()) {
-            java.util.Arrays.fill(gamma, bnConf.getGamma());
-            java.util.Arrays.fill(beta, bnConf.getBeta());
+            Arrays.fill(gamma, bnConf.getGamma());
+            Arrays.fill(beta, bnConf.getBeta());
         } else {
             gamma = values(bn.getParam(BatchNormalizationParamInitializer.GAMMA));
             beta = values(bn.getParam(BatchNormalizationParamInitializer.BETA));
@@ -262,7 +273,7 @@ public final class InferenceFolding {
      */
     private static Layouts toChannelsLast(Map<String, GraphVertex> vertices, Map<String, List<String>> inputs,
                                         List<String> networkInputs, List<String> outputs) {
-        java.util.Set<String> last = new java.util.HashSet<>();
+        Set<String> last = new HashSet<>();
         List<String> converted = new ArrayList<>();
         List<String> changes = new ArrayList<>();
         Map<String, String> changed = new LinkedHashMap<>();
@@ -281,7 +292,7 @@ public final class InferenceFolding {
             } else if (layer instanceof NativeBatchNormalization bn && bn.getCnn2DFormat() == CNN2DFormat.NCHW && allLast) {
                 toLast = true;
             } else {
-                toLast = allLast && (isRelu(layer) || vertices.get(v) instanceof org.deeplearning4j.nn.conf.graph.ElementWiseVertex);
+                toLast = allLast && (isRelu(layer) || vertices.get(v) instanceof ElementWiseVertex);
             }
             List<String> rewired = new ArrayList<>();
             for (String i : in) {
@@ -291,7 +302,7 @@ public final class InferenceFolding {
                 }
                 String name = i + (toLast ? "@channels-last" : "@channels-first");
                 if (!changed.containsKey(name)) {
-                    vertices.put(name, new org.deeplearning4j.nn.conf.graph.PreprocessorVertex(new LayoutChange(toLast)));
+                    vertices.put(name, new PreprocessorVertex(new LayoutChange(toLast)));
                     inputs.put(name, new ArrayList<>(List.of(i)));
                     changed.put(name, i);
                     changes.add(name);
@@ -318,14 +329,14 @@ public final class InferenceFolding {
     }
 
     /** The vertices in an order where each comes after its inputs (the network inputs come first). */
-    private static List<String> topologicalOrder(java.util.Collection<String> names, Map<String, List<String>> inputs,
+    private static List<String> topologicalOrder(Collection<String> names, Map<String, List<String>> inputs,
                                                  List<String> networkInputs) {
         List<String> order = new ArrayList<>();
-        java.util.Set<String> done = new java.util.HashSet<>(networkInputs);
+        Set<String> done = new HashSet<>(networkInputs);
         List<String> pending = new ArrayList<>(names);
         while (!pending.isEmpty()) {
             int before = pending.size();
-            for (java.util.Iterator<String> it = pending.iterator(); it.hasNext(); ) {
+            for (Iterator<String> it = pending.iterator(); it.hasNext(); ) {
                 String v = it.next();
                 if (done.containsAll(inputs.get(v))) {
                     order.add(v);
