@@ -246,15 +246,21 @@ public abstract class MethodContract {
         }
     }
 
-    @Test
-    void testFeaturesAndMatchingWorkInTheEvaluationEngine() {
-        Method m = method();
-        ContractData d = data();
+    /** A fresh state of {@code m} after 4 steps on {@code d} (BatchNorm statistics moved off their start). */
+    private TrainingState trainedFourSteps(Method m, ContractData d) {
         TrainingData data = trainingData(d);
         TrainingState state = m.initialize(data, SEED, null);
         try (InputBatches b = batches(m, d, SEED)) {
             new Round(m.step(data, SEED), m.learningRates(), 10, 10).run(state, 0, 1.0, b.epoch(0), 4, SEED, null);
         }
+        return state;
+    }
+
+    @Test
+    void testFeaturesAndMatchingWorkInTheEvaluationEngine() {
+        Method m = method();
+        ContractData d = data();
+        TrainingState state = trainedFourSteps(m, d);
         TestNetwork network = m.testNetwork(state.networks());
         assertEquals(TestFeatures.EMBEDDING, network.arrays().get(0), "the embedding comes first");
         EvalConfig eval = EvalConfig.from(config());
@@ -305,13 +311,7 @@ public abstract class MethodContract {
      */
     @Test
     void inferenceCopiesComputeWhatTheTrainedNetworksCompute() {
-        Method m = method();
-        ContractData d = data();
-        TrainingData data = trainingData(d);
-        TrainingState state = m.initialize(data, SEED, null);
-        try (InputBatches b = batches(m, d, SEED)) {
-            new Round(m.step(data, SEED), m.learningRates(), 10, 10).run(state, 0, 1.0, b.epoch(0), 4, SEED, null);
-        }
+        TrainingState state = trainedFourSteps(method(), data());
         InputConfig input = InputConfig.from(config());
         int checked = 0;
         for (String name : state.networks().names()) {
