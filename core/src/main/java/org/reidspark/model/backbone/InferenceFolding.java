@@ -99,7 +99,8 @@ public final class InferenceFolding {
 
     /**
      * Whether the copies run channels-last: {@value #CHANNELS_LAST_PROPERTY} {@code true} or {@code false}, or with
-     * {@code auto} when the CPU has AVX-512 ({@code avx512f} in {@code /proc/cpuinfo}), where oneDNN's forward
+     * {@code auto} when ND4J runs on the CPU backend and the CPU has AVX-512 ({@code avx512f} in
+     * {@code /proc/cpuinfo}; GPU executors keep channels-first, not measured channels-last), where oneDNN's forward
      * convolutions run channels-last and were 1.2-6x faster in that layout than channels-first; on an AVX2 machine
      * (session 3) channels-last took 0.94-1.16x the time of channels-first forward, so the copies stay channels-first there
      * (docs/performance.md, "Inference: channels-last"). Decided once per process and logged.
@@ -111,20 +112,27 @@ public final class InferenceFolding {
                 if (channelsLastDefault == null) {
                     String setting = System.getProperty(CHANNELS_LAST_PROPERTY, "auto");
                     boolean avx512 = cpuFlags().contains("avx512f");
-                    channelsLastDefault = switch (setting) {
-                        case "auto" -> avx512;
-                        case "true" -> true;
-                        case "false" -> false;
-                        default -> throw new IllegalArgumentException("-D" + CHANNELS_LAST_PROPERTY + " must be auto, true or false, not '"
-                                + setting + "'");
-                    };
-                    LOG.info("inference copies run {} ({}={}, {}AVX-512)", channelsLastDefault ? "channels-last" : "channels-first",
-                            CHANNELS_LAST_PROPERTY, setting, avx512 ? "" : "no ");
+                    Object backend = Nd4j.getExecutioner().getEnvironmentInformation().get("backend");
+                    channelsLastDefault = channelsLast(setting, avx512, "CPU".equals(String.valueOf(backend)));
+                    LOG.info("inference copies run {} ({}={}, {}AVX-512, ND4J backend {})",
+                            channelsLastDefault ? "channels-last" : "channels-first", CHANNELS_LAST_PROPERTY, setting,
+                            avx512 ? "" : "no ", backend);
                 }
                 c = channelsLastDefault;
             }
         }
         return c;
+    }
+
+    /** The rule of {@link #channelsLastByDefault()}: {@code setting} is {@code auto}, {@code true} or {@code false}. */
+    static boolean channelsLast(String setting, boolean avx512, boolean cpuBackend) {
+        return switch (setting) {
+            case "auto" -> avx512 && cpuBackend;
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("-D" + CHANNELS_LAST_PROPERTY + " must be auto, true or false, not '"
+                    + setting + "'");
+        };
     }
 
     /** The CPU's feature flags from {@code /proc/cpuinfo} (empty where there is none). */

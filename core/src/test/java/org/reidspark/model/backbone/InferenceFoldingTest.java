@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -113,6 +114,18 @@ class InferenceFoldingTest {
         } finally {
             NumericalGradient.restoreTypes();
         }
+    }
+
+    @Test
+    void channelsLastByDefaultOnlyOnTheCpuBackendWithAvx512UnlessSet() {
+        assertTrue(InferenceFolding.channelsLast("auto", true, true));
+        assertFalse(InferenceFolding.channelsLast("auto", false, true));
+        assertFalse(InferenceFolding.channelsLast("auto", true, false));
+        assertTrue(InferenceFolding.channelsLast("true", false, false));
+        assertFalse(InferenceFolding.channelsLast("false", true, true));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> InferenceFolding.channelsLast("yes", true, true));
+        assertTrue(e.getMessage().contains(InferenceFolding.CHANNELS_LAST_PROPERTY) && e.getMessage().contains("auto, true or false"),
+                e.getMessage());
     }
 
     /** Full width (25 M parameters, what {@code extract} runs for the paper's configuration) on small images. */
