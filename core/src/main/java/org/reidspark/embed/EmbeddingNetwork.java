@@ -11,6 +11,7 @@ import org.reidspark.model.backbone.InferenceFolding;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The test network of methods whose test feature is one output of one graph (BoT, CAL: the BNNeck
@@ -18,12 +19,13 @@ import java.util.Map;
  * summed over views, L2-normalized; compared with {@code reid.eval.metric} (cosine by default).
  */
 public final class EmbeddingNetwork implements TestNetwork {
-    private final ComputationGraph graph;
+    /** The trained graph's inference copy ({@link InferenceFolding}), made on first use. */
+    private final Supplier<ComputationGraph> graph;
     private final int outputIndex;
 
     /** @param output the graph output that is the test feature */
     public EmbeddingNetwork(ComputationGraph graph, String output) {
-        this.graph = InferenceFolding.fold(graph).graph();
+        this.graph = InferenceFolding.onFirstUse(graph);
         this.outputIndex = ReidNetwork.outputIndex(graph, output);
     }
 
@@ -34,9 +36,10 @@ public final class EmbeddingNetwork implements TestNetwork {
 
     @Override
     public Map<String, INDArray> forward(INDArray images) {
-        INDArray x = images.castTo(graph.getConfiguration().getDataType());
+        ComputationGraph g = graph.get();
+        INDArray x = images.castTo(g.getConfiguration().getDataType());
         Map<String, INDArray> out = new LinkedHashMap<>();
-        out.put(TestFeatures.EMBEDDING, graph.output(false, x)[outputIndex].dup());
+        out.put(TestFeatures.EMBEDDING, g.output(false, x)[outputIndex].dup());
         return out;
     }
 

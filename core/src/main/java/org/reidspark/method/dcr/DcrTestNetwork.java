@@ -14,6 +14,7 @@ import org.reidspark.model.backbone.InferenceFolding;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * DCR's test features (https://doi.org/10.1016/j.neucom.2024.128723; the official {@code MultiHead} at test time and
@@ -34,7 +35,8 @@ import java.util.Map;
  * every rule here is cosine, as in the paper.
  */
 final class DcrTestNetwork implements TestNetwork {
-    private final ComputationGraph graph;
+    /** The trained graph's inference copy ({@link InferenceFolding}), made on first use. */
+    private final Supplier<ComputationGraph> graph;
     private final int parts;
     private final String matching;
     private final List<String> branches;
@@ -42,7 +44,7 @@ final class DcrTestNetwork implements TestNetwork {
     private final int probsIndex;
 
     DcrTestNetwork(ComputationGraph graph, int parts, String matching) {
-        this.graph = InferenceFolding.fold(graph).graph();
+        this.graph = InferenceFolding.onFirstUse(graph);
         this.parts = parts;
         this.matching = matching;
         this.branches = DcrNetwork.branches(parts);
@@ -58,7 +60,8 @@ final class DcrTestNetwork implements TestNetwork {
 
     @Override
     public Map<String, INDArray> forward(INDArray images) {
-        INDArray[] out = graph.output(false, images.castTo(graph.getConfiguration().getDataType()));
+        ComputationGraph g = graph.get();
+        INDArray[] out = g.output(false, images.castTo(g.getConfiguration().getDataType()));
         INDArray[] all = new INDArray[branches.size()];
         for (int i = 0; i < all.length; i++) all[i] = out[embeddingIndex[i]];
         Map<String, INDArray> f = new LinkedHashMap<>();

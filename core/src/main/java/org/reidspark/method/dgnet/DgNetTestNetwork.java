@@ -15,6 +15,7 @@ import org.reidspark.model.dgnet.DgNetAppearance;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * DG-Net's test feature (https://arxiv.org/abs/1904.07223; official {@code reid_eval/test_2label.py}): Ea's primary and
@@ -24,13 +25,14 @@ import java.util.Map;
  * embedding has the same norm {@code sqrt(1 + w)}, so cosine (and Euclidean) distance ranks as that score does.
  */
 final class DgNetTestNetwork implements TestNetwork {
-    private final ComputationGraph appearance;
+    /** The trained graph's inference copy ({@link InferenceFolding}), made on first use. */
+    private final Supplier<ComputationGraph> appearance;
     private final double fineWeight;
     private final int primary;
     private final int fine;
 
     DgNetTestNetwork(ComputationGraph appearance, double fineWeight) {
-        this.appearance = InferenceFolding.fold(appearance).graph();
+        this.appearance = InferenceFolding.onFirstUse(appearance);
         this.fineWeight = fineWeight;
         this.primary = ReidNetwork.outputIndex(appearance, DgNetAppearance.feature(DgNetAppearance.PRIMARY));
         this.fine = ReidNetwork.outputIndex(appearance, DgNetAppearance.feature(DgNetAppearance.FINE));
@@ -43,7 +45,8 @@ final class DgNetTestNetwork implements TestNetwork {
 
     @Override
     public Map<String, INDArray> forward(INDArray images) {
-        INDArray[] out = appearance.output(false, images.castTo(appearance.getConfiguration().getDataType()));
+        ComputationGraph g = appearance.get();
+        INDArray[] out = g.output(false, images.castTo(g.getConfiguration().getDataType()));
         Map<String, INDArray> m = new LinkedHashMap<>();
         m.put(TestFeatures.EMBEDDING, Nd4j.hstack(out[primary], out[fine]));
         return m;

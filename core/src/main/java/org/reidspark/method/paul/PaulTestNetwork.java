@@ -13,6 +13,7 @@ import org.reidspark.model.backbone.InferenceFolding;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * PAUL's test feature (https://arxiv.org/abs/1904.01308; official {@code unsupervised_train.py}, {@code extract}, and
@@ -24,13 +25,14 @@ import java.util.Map;
  * ({@code utils.metric.cosine}).
  */
 final class PaulTestNetwork implements TestNetwork {
-    private final ComputationGraph graph;
+    /** The trained graph's inference copy ({@link InferenceFolding}), made on first use. */
+    private final Supplier<ComputationGraph> graph;
     private final int patches;
     private final boolean normalizePatches;
     private final int[] index;
 
     PaulTestNetwork(ComputationGraph graph, int patches, boolean normalizePatches) {
-        this.graph = InferenceFolding.fold(graph).graph();
+        this.graph = InferenceFolding.onFirstUse(graph);
         this.patches = patches;
         this.normalizePatches = normalizePatches;
         this.index = new int[patches];
@@ -44,7 +46,8 @@ final class PaulTestNetwork implements TestNetwork {
 
     @Override
     public Map<String, INDArray> forward(INDArray images) {
-        INDArray[] out = graph.output(false, images.castTo(graph.getConfiguration().getDataType()));
+        ComputationGraph g = graph.get();
+        INDArray[] out = g.output(false, images.castTo(g.getConfiguration().getDataType()));
         INDArray[] f = new INDArray[patches];
         for (int p = 0; p < patches; p++) f[p] = out[index[p]];
         Map<String, INDArray> r = new LinkedHashMap<>();

@@ -34,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -144,6 +145,22 @@ public final class InferenceFolding {
         } catch (IOException | RuntimeException e) {
             return Set.of();
         }
+    }
+
+    /**
+     * {@code trained}'s inference copy ({@link #fold(ComputationGraph)}), made on the first {@code get()} and kept: a
+     * test network built only for its arrays' names, or never run, makes none. Not thread-safe, like the test networks.
+     */
+    public static Supplier<ComputationGraph> onFirstUse(ComputationGraph trained) {
+        return new Supplier<>() {
+            private ComputationGraph copy;
+
+            @Override
+            public ComputationGraph get() {
+                if (copy == null) copy = fold(trained).graph();
+                return copy;
+            }
+        };
     }
 
     /** {@link #fold(ComputationGraph, boolean)} in the process's layout ({@link #channelsLastByDefault()}). */
