@@ -21,8 +21,7 @@ import java.util.List;
  * A trained DG-Net's generator on its own, in inference mode (https://arxiv.org/abs/1904.07223, Fig. 2; the official
  * {@code trainer.py} {@code id_a} and {@code gen_a.encode}/{@code decode} after {@code trainer.eval()}): Ea with its
  * running BatchNorm statistics and dropout off (its and the teacher's {@link InferenceFolding} copies), Es and G
- * (per-sample normalizations only). Not thread-safe (DL4J
- * graphs are not); one per thread.
+ * (per-sample normalizations only). Not thread-safe (DL4J graphs are not); one per thread.
  * <ul>
  *   <li>{@link #appearance}: images {@code [n, 3, H, W]} (normalized) to appearance codes {@code [n, 4C]};</li>
  *   <li>{@link #structure}: images to structure codes {@code [n, 8d, H/4, W/4]} (Es on the gray image);</li>
