@@ -31,9 +31,11 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -203,14 +205,11 @@ public final class InferenceFolding {
         List<String> batchNorms = new ArrayList<>();
         List<String> relus = new ArrayList<>();
         for (Fold f : folds) {
-            LayerVertex convVertex = (LayerVertex) vertices.get(f.conv()).clone();
-            NeuralNetConfiguration layerConf = convVertex.getLayerConf().clone();
-            ConvolutionLayer convConf = (ConvolutionLayer) layerConf.getLayer().clone();
-            convConf.setHasBias(true);
-            if (f.relu() != null) convConf.setActivationFn(new ActivationReLU());
-            layerConf.setLayer(convConf);
-            convVertex.setLayerConf(layerConf);
-            vertices.put(f.conv(), convVertex);
+            vertices.put(f.conv(), withLayer(vertices.get(f.conv()), layer -> {
+                ConvolutionLayer conv = (ConvolutionLayer) layer;
+                conv.setHasBias(true);
+                if (f.relu() != null) conv.setActivationFn(new ActivationReLU());
+            }));
             remove(f.batchNorm(), f.conv(), vertices, inputs);
             batchNorms.add(f.batchNorm());
             if (f.relu() != null) {
@@ -300,8 +299,7 @@ public final class InferenceFolding {
                                         List<String> networkInputs, List<String> outputs) {
         Set<String> last = new HashSet<>();
         List<String> converted = new ArrayList<>();
-        List<String> changes = new ArrayList<>();
-        Map<String, String> changed = new LinkedHashMap<>();
+        Set<String> changes = new LinkedHashSet<>();
         for (String v : topologicalOrder(vertices.keySet(), inputs, networkInputs)) {
             List<String> in = inputs.get(v);
             org.deeplearning4j.nn.conf.layers.Layer layer = layer(vertices.get(v));
@@ -326,11 +324,9 @@ public final class InferenceFolding {
                     continue;
                 }
                 String name = i + (toLast ? "@channels-last" : "@channels-first");
-                if (!changed.containsKey(name)) {
+                if (changes.add(name)) {
                     vertices.put(name, new PreprocessorVertex(new LayoutChange(toLast)));
                     inputs.put(name, new ArrayList<>(List.of(i)));
-                    changed.put(name, i);
-                    changes.add(name);
                 }
                 rewired.add(name);
             }
@@ -338,19 +334,26 @@ public final class InferenceFolding {
             if (!toLast) continue;
             last.add(v);
             if (layer != null && !isRelu(layer)) {
-                LayerVertex lv = (LayerVertex) vertices.get(v).clone();
-                NeuralNetConfiguration layerConf = lv.getLayerConf().clone();
-                org.deeplearning4j.nn.conf.layers.Layer copy = layerConf.getLayer().clone();
-                if (copy instanceof ConvolutionLayer c) c.setCnn2dDataFormat(CNN2DFormat.NHWC);
-                else if (copy instanceof NativeSubsampling p) p.setCnn2dDataFormat(CNN2DFormat.NHWC);
-                else if (copy instanceof BatchNormalization bn) bn.setCnn2DFormat(CNN2DFormat.NHWC);
-                layerConf.setLayer(copy);
-                lv.setLayerConf(layerConf);
-                vertices.put(v, lv);
+                vertices.put(v, withLayer(vertices.get(v), copy -> {
+                    if (copy instanceof ConvolutionLayer c) c.setCnn2dDataFormat(CNN2DFormat.NHWC);
+                    else if (copy instanceof NativeSubsampling p) p.setCnn2dDataFormat(CNN2DFormat.NHWC);
+                    else if (copy instanceof BatchNormalization bn) bn.setCnn2DFormat(CNN2DFormat.NHWC);
+                }));
             }
             converted.add(v);
         }
-        return new Layouts(converted, changes);
+        return new Layouts(converted, List.copyOf(changes));
+    }
+
+    /** A copy of layer vertex {@code v} whose layer configuration (a copy too) {@code change} has altered. */
+    private static LayerVertex withLayer(GraphVertex v, Consumer<org.deeplearning4j.nn.conf.layers.Layer> change) {
+        LayerVertex copy = (LayerVertex) v.clone();
+        NeuralNetConfiguration layerConf = copy.getLayerConf().clone();
+        org.deeplearning4j.nn.conf.layers.Layer layer = layerConf.getLayer().clone();
+        change.accept(layer);
+        layerConf.setLayer(layer);
+        copy.setLayerConf(layerConf);
+        return copy;
     }
 
     /** The vertices in an order where each comes after its inputs (the network inputs come first). */
