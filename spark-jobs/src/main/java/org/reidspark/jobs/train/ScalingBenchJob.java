@@ -132,12 +132,10 @@ public final class ScalingBenchJob implements Job {
             roundsAs.add(distributed.withRounds(r.trim()).rounds()); // an unknown name fails naming the known
         }
         int warmup = ints(ctx, "--warmup-rounds", "1", 0).get(0);
-        String r50Text = ctx.args().plain("--resnet50-workers").orElse("2,4,16");
-        List<Integer> r50Workers = r50Text.trim().equals("none") ? List.of() : ints(ctx, "--resnet50-workers", "2,4,16", 1);
+        List<Integer> r50Workers = intsOrNone(ctx, "--resnet50-workers", "2,4,16");
         int r50Classes = ints(ctx, "--resnet50-classes", "751", 2).get(0);
         double r50Step = positive(ctx, "--resnet50-step-seconds", "36.5");
-        String gpuText = ctx.args().plain("--gpu-workers").orElse("4,16,64");
-        List<Integer> gpuWorkers = gpuText.trim().equals("none") ? List.of() : ints(ctx, "--gpu-workers", "4,16,64", 1);
+        List<Integer> gpuWorkers = intsOrNone(ctx, "--gpu-workers", "4,16,64");
         double gpuStep = positive(ctx, "--gpu-step-seconds", "0.15");
 
         Storage storage = ctx.storage();
@@ -452,7 +450,8 @@ public final class ScalingBenchJob implements Job {
         for (int w : workerCounts) {
             int partialSums = driverResults(jsc, listener, w, TRAINER_TREE_DEPTH);
             for (double g : links) {
-                double allReduce = AveragingTraffic.seconds(t.allReduceBytesPerStep(w), g);
+                long allReduceBytes = t.allReduceBytesPerStep(w);
+                double allReduce = AveragingTraffic.seconds(allReduceBytes, g);
                 for (String via : List.of("resident", "jobs")) {
                     boolean resident = via.equals("resident");
                     int results = resident ? w : partialSums;
@@ -478,7 +477,7 @@ public final class ScalingBenchJob implements Job {
                     m.put("compactSerialBytes", compact);
                     m.put("compactSeconds", compactS);
                     m.put("compactStepsForTenPercent", kCompact);
-                    m.put("allReduceBytesPerStep", t.allReduceBytesPerStep(w));
+                    m.put("allReduceBytesPerStep", allReduceBytes);
                     m.put("allReduceSecondsPerStep", allReduce);
                     rows.add(m);
                 }
@@ -699,6 +698,11 @@ public final class ScalingBenchJob implements Job {
             // reported below
         }
         throw new UsageError(flag + " needs whole numbers of at least " + min + " (comma-separated), got \"" + text + "\"");
+    }
+
+    /** {@link #ints} of at least 1, or none when the option says {@code none}. */
+    private static List<Integer> intsOrNone(JobContext ctx, String flag, String fallback) {
+        return ctx.args().plain(flag).orElse(fallback).trim().equals("none") ? List.of() : ints(ctx, flag, fallback, 1);
     }
 
     private static double positive(JobContext ctx, String flag, String fallback) {
