@@ -18,7 +18,9 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.common.primitives.Pair;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The layer of {@link NativeConvolution}: DL4J's {@link ConvolutionLayer} whose forward and backward passes are
@@ -33,6 +35,10 @@ import java.util.Arrays;
  * forward pass.
  */
 public class NativeConvolutionLayer extends ConvolutionLayer {
+
+    /** The oneDNN plans kept per layer (one per input shape: training batches, a last short batch, evaluation). */
+    private static final int MAX_PLANS = 3;
+    private final transient List<OneDnnConvolution> plans = new ArrayList<>();
 
     public NativeConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -79,10 +85,39 @@ public class NativeConvolutionLayer extends ConvolutionLayer {
         return format == CNN2DFormat.NCHW ? new long[]{b, out, hw[0], hw[1]} : new long[]{b, hw[0], hw[1], out};
     }
 
+    /**
+     * The oneDNN plan for {@code in}'s shape, or null where this layer runs ND4J's ops: not float, oneDNN off
+     * ({@link OneDnnConvolution#enabled()}), dilation, or a convolution mode other than truncate / strict.
+     */
+    private OneDnnConvolution plan(INDArray in) {
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = cfg();
+        if (dataType != DataType.FLOAT || c.getDilation()[0] != 1 || c.getDilation()[1] != 1
+                || (c.getConvolutionMode() != ConvolutionMode.Truncate && c.getConvolutionMode() != ConvolutionMode.Strict)
+                || !OneDnnConvolution.enabled()) {
+            return null;
+        }
+        long[] shape = in.shape();
+        for (OneDnnConvolution p : plans) {
+            if (p.fits(shape)) return p;
+        }
+        int[] pad = c.getPadding();
+        OneDnnConvolution p = new OneDnnConvolution(shape, c.getNOut(), c.getKernelSize(), c.getStride(), pad, pad,
+                c.getCnn2dDataFormat() == CNN2DFormat.NHWC, hasBias());
+        if (plans.size() == MAX_PLANS) plans.remove(0);
+        plans.add(p);
+        return p;
+    }
+
     /** Pre-activation output {@code z}, in {@code type}'s workspace. */
     private INDArray convolve(INDArray in, boolean training, ArrayType type, LayerWorkspaceMgr mgr) {
         INDArray w = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, mgr);
         INDArray z = mgr.createUninitialized(type, dataType, outputShape(in), 'c');
+        OneDnnConvolution plan = plan(in);
+        if (plan != null) {
+            INDArray b = hasBias() ? OneDnnConvolution.dense(getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, mgr)) : null;
+            plan.forward(OneDnnConvolution.dense(in), OneDnnConvolution.dense(w), b, z);
+            return z;
+        }
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d").addIntegerArguments(intArgs(in));
         if (hasBias()) {
             INDArray b = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, mgr);
@@ -117,6 +152,17 @@ public class NativeConvolutionLayer extends ConvolutionLayer {
         INDArray w = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
         INDArray epsOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, in.shape(), 'c');
         INDArray wGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+        OneDnnConvolution plan = plan(in);
+        if (plan != null) {
+            INDArray bGrad = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
+            plan.backward(OneDnnConvolution.dense(in), OneDnnConvolution.dense(w), OneDnnConvolution.dense(delta), epsOut,
+                    wGrad, bGrad);
+            Gradient grad = new DefaultGradient();
+            if (bGrad != null) grad.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, bGrad);
+            grad.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, wGrad, 'c');
+            weightNoiseParams.clear();
+            return new Pair<>(grad, backpropDropOutIfPresent(epsOut));
+        }
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp").addIntegerArguments(intArgs(in));
         Gradient grad = new DefaultGradient();
         INDArray bGrad = null;

@@ -1,0 +1,382 @@
+package org.reidspark.model.backbone;
+
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_convolution_desc_t;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.ref.Cleaner;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+/**
+ * A 2-D convolution's forward and backward passes as oneDNN primitives called directly (oneDNN 2.5 through
+ * JavaCPP's {@code org.bytedeco:dnnl} presets), for {@link NativeConvolutionLayer} in float on ND4J's CPU backend.
+ * Convolution as in ResNet (https://arxiv.org/abs/1512.03385).
+ *
+ * <p>Why: ND4J's {@code conv2d} / {@code conv2d_bp} reach the same library through libnd4j's wrapper, which
+ * reorders every input and output between the caller's layout and oneDNN's blocked layouts and builds its
+ * primitives on every call; measured on ResNet-50's 22 convolution shapes, a training step's convolutions took 1.85 s
+ * that way against 1.06-1.20 s called directly (docs/performance.md, "Training: oneDNN's convolutions called
+ * directly"). A plan is built once per input shape: the three primitives (forward, backward data, backward weights)
+ * with the layouts oneDNN chose, and reorders only where a chosen layout differs from the caller's.
+ *
+ * <p>Layouts: activations stay in the layer's own layout where oneDNN has fast kernels for it: channels-last
+ * ({@code [B, H, W, C]}) always, channels-first ({@code [B, C, H, W]}) for 1x1 kernels; channels-first with larger
+ * kernels runs in oneDNN's blocked layout, reordered in and out within the call. Weights are DL4J's
+ * {@code [C_out, C_in, kH, kW]} ({@code oihw}), reordered into the primitives' layouts at each call (they change at
+ * every step); the weight gradient is reordered back into the network's gradient view. Bias {@code [C_out]} optional.
+ *
+ * <p>Arrays are read and written in place through their native addresses, so every array passed must be
+ * float, dense and in C order (the layer's arrays are; {@link #dense} copies any other). Reordered intermediates live
+ * in per-thread scratch buffers shared by all plans of that thread. A plan is used by one thread at a time, as a
+ * layer is.
+ */
+final class OneDnnConvolution {
+
+    /** The system property: {@code auto} (the default: on ND4J's CPU backend, where the library loads), {@code true}, {@code false}. */
+    static final String PROPERTY = "reid.native.onednn";
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvolution.class);
+    private static volatile Boolean enabled;
+    private static dnnl_engine engine;
+    private static final ThreadLocal<dnnl_stream> STREAM = ThreadLocal.withInitial(() -> {
+        dnnl_stream s = new dnnl_stream();
+        check(dnnl_stream_create(s, engine, dnnl_stream_default_flags), "stream");
+        return s;
+    });
+    /** Per-thread scratch buffers, by slot: grown to the largest request, 64-byte aligned. */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** The slots of the scratch buffers one call can hold at once. */
+    private static final int SRC = 0, DST = 1, WEIGHTS = 2, DIFF_DST = 3, DIFF_SRC = 4, BW_SRC = 5, BW_DIFF_DST = 6,
+            DIFF_WEIGHTS = 7, SLOTS = 8;
+
+    private final long[] inShape;
+    private final boolean nhwc;
+    private final boolean hasBias;
+    private final Reorderable src, dst, diffDst, diffSrc, bwSrc, bwDiffDst;
+    private final Reorderable weights, bdWeights, diffWeights;
+    private final dnnl_memory bias, diffBias;
+    private final dnnl_primitive forward, backwardData, backwardWeights;
+    /** What destroys this plan's oneDNN objects, run by {@link #CLEANER} once the plan is unreachable. */
+    private final List<Runnable> natives = new ArrayList<>();
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /**
+     * Whether layers use this class: {@value #PROPERTY} {@code true}, {@code false} or {@code auto} (ND4J's CPU
+     * backend and the library loads). Decided once per process and logged.
+     */
+    static boolean enabled() {
+        Boolean e = enabled;
+        if (e == null) {
+            synchronized (OneDnnConvolution.class) {
+                if (enabled == null) {
+                    String setting = System.getProperty(PROPERTY, "auto");
+                    Object backend = Nd4j.getExecutioner().getEnvironmentInformation().get("backend");
+                    boolean wanted = switch (setting) {
+                        case "auto" -> "CPU".equals(String.valueOf(backend));
+                        case "true" -> true;
+                        case "false" -> false;
+                        default -> throw new IllegalArgumentException("-D" + PROPERTY + " must be auto, true or false, not '"
+                                + setting + "'");
+                    };
+                    String why = "";
+                    if (wanted) {
+                        try {
+                            dnnl_engine eng = new dnnl_engine();
+                            check(dnnl_engine_create(eng, dnnl_cpu, 0), "engine");
+                            engine = eng;
+                        } catch (RuntimeException | LinkageError ex) {
+                            if (setting.equals("true")) throw new IllegalStateException("-D" + PROPERTY + "=true but oneDNN did not load", ex);
+                            wanted = false;
+                            why = ", oneDNN did not load: " + ex;
+                        }
+                    }
+                    enabled = wanted;
+                    LOG.info("convolutions in float run {} ({}={}, ND4J backend {}{})", wanted ? "oneDNN's primitives directly"
+                            : "ND4J's conv2d", PROPERTY, setting, backend, why);
+                }
+                e = enabled;
+            }
+        }
+        return e;
+    }
+
+    /**
+     * A plan for one input shape.
+     *
+     * @param inShape input shape, {@code [B, C_in, H, W]} or (nhwc) {@code [B, H, W, C_in]}
+     * @param outChannels {@code C_out}
+     * @param kernel {@code [kH, kW]}; stride, padding {@code [top/left...]}: {@code [sH, sW]}, {@code [pH, pW]} before,
+     *               {@code padAfter} after
+     */
+    OneDnnConvolution(long[] inShape, long outChannels, int[] kernel, int[] stride, int[] padBefore, int[] padAfter,
+                      boolean nhwc, boolean hasBias) {
+        if (!enabled()) throw new IllegalStateException("oneDNN convolutions are off (" + PROPERTY + ")");
+        this.inShape = inShape.clone();
+        this.nhwc = nhwc;
+        this.hasBias = hasBias;
+        long b = inShape[0], c = nhwc ? inShape[3] : inShape[1], h = nhwc ? inShape[1] : inShape[2], w = nhwc ? inShape[2] : inShape[3];
+        long oh = (h + padBefore[0] + padAfter[0] - kernel[0]) / stride[0] + 1;
+        long ow = (w + padBefore[1] + padAfter[1] - kernel[1]) / stride[1] + 1;
+        long[] srcDims = {b, c, h, w}, wDims = {outChannels, c, kernel[0], kernel[1]}, dstDims = {b, outChannels, oh, ow};
+        int userTag = nhwc ? dnnl_nhwc : dnnl_nchw;
+        boolean plain = nhwc || (kernel[0] == 1 && kernel[1] == 1);
+        int actTag = plain ? userTag : dnnl_format_tag_any;
+        dnnl_memory_desc_t srcAny = desc(srcDims, actTag), dstAny = desc(dstDims, actTag);
+        dnnl_memory_desc_t wAny = desc(wDims, dnnl_format_tag_any), biasDesc = hasBias ? desc(new long[]{outChannels}, dnnl_a) : null;
+        dnnl_memory_desc_t userSrc = desc(srcDims, userTag), userDst = desc(dstDims, userTag), userW = desc(wDims, dnnl_oihw);
+        long[] s = {stride[0], stride[1]}, pl = {padBefore[0], padBefore[1]}, pr = {padAfter[0], padAfter[1]};
+
+        dnnl_convolution_desc_t fd = new dnnl_convolution_desc_t();
+        check(dnnl_convolution_forward_desc_init(fd, dnnl_forward_training, dnnl_convolution_direct, srcAny, wAny, biasDesc,
+                dstAny, s, pl, pr), "forward descriptor");
+        dnnl_primitive_desc fpd = primitiveDesc(fd, null);
+        dnnl_convolution_desc_t bdd = new dnnl_convolution_desc_t();
+        check(dnnl_convolution_backward_data_desc_init(bdd, dnnl_convolution_direct, srcAny, wAny, dstAny, s, pl, pr),
+                "backward-data descriptor");
+        dnnl_primitive_desc bdpd = primitiveDesc(bdd, fpd);
+        dnnl_convolution_desc_t bwd = new dnnl_convolution_desc_t();
+        check(dnnl_convolution_backward_weights_desc_init(bwd, dnnl_convolution_direct, srcAny, wAny, biasDesc, dstAny, s, pl, pr),
+                "backward-weights descriptor");
+        dnnl_primitive_desc bwpd = primitiveDesc(bwd, fpd);
+
+        src = new Reorderable(userSrc, query(fpd, dnnl_query_src_md), SRC, true, natives);
+        dst = new Reorderable(userDst, query(fpd, dnnl_query_dst_md), DST, false, natives);
+        weights = new Reorderable(userW, query(fpd, dnnl_query_weights_md), WEIGHTS, true, natives);
+        diffDst = new Reorderable(userDst, query(bdpd, dnnl_query_diff_dst_md), DIFF_DST, true, natives);
+        bdWeights = new Reorderable(userW, query(bdpd, dnnl_query_weights_md), WEIGHTS, true, natives);
+        diffSrc = new Reorderable(userSrc, query(bdpd, dnnl_query_diff_src_md), DIFF_SRC, false, natives);
+        bwSrc = new Reorderable(userSrc, query(bwpd, dnnl_query_src_md), BW_SRC, true, natives);
+        bwDiffDst = new Reorderable(userDst, query(bwpd, dnnl_query_diff_dst_md), BW_DIFF_DST, true, natives);
+        diffWeights = new Reorderable(userW, query(bwpd, dnnl_query_diff_weights_md), DIFF_WEIGHTS, false, natives);
+        bias = hasBias ? memory(biasDesc, natives) : null;
+        diffBias = hasBias ? memory(query(bwpd, dnnl_query_diff_weights_md, 1), natives) : null;
+        forward = primitive(fpd, natives);
+        backwardData = primitive(bdpd, natives);
+        backwardWeights = primitive(bwpd, natives);
+        for (dnnl_primitive_desc pd : List.of(fpd, bdpd, bwpd)) natives.add(() -> dnnl_primitive_desc_destroy(pd));
+        List<Runnable> destroy = natives;
+        CLEANER.register(this, () -> destroy.forEach(Runnable::run));
+    }
+
+    /** Whether this plan is for {@code shape}. */
+    boolean fits(long[] shape) {
+        return Arrays.equals(inShape, shape);
+    }
+
+    /** {@code out = conv(in, w) + b}; {@code b} null without bias. All arrays dense float C order. */
+    void forward(INDArray in, INDArray w, INDArray b, INDArray out) {
+        Scratch scratch = SCRATCH.get();
+        dnnl_stream stream = STREAM.get();
+        dnnl_memory s = src.in(in, scratch, stream);
+        dnnl_memory wt = weights.in(w, scratch, stream);
+        dnnl_memory d = dst.out(out, scratch);
+        if (hasBias) {
+            handle(bias, b);
+            execute(forward, stream, DNNL_ARG_SRC, s, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_BIAS, bias, DNNL_ARG_DST, d);
+        } else {
+            execute(forward, stream, DNNL_ARG_SRC, s, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_DST, d);
+        }
+        dst.finish(out, stream);
+        check(dnnl_stream_wait(stream), "wait");
+    }
+
+    /**
+     * The input gradient {@code epsOut}, the weight gradient {@code wGrad} and (with bias) {@code bGrad}, from the
+     * output gradient {@code delta}; all overwritten. All arrays dense float C order.
+     */
+    void backward(INDArray in, INDArray w, INDArray delta, INDArray epsOut, INDArray wGrad, INDArray bGrad) {
+        Scratch scratch = SCRATCH.get();
+        dnnl_stream stream = STREAM.get();
+        dnnl_memory dd = diffDst.in(delta, scratch, stream);
+        dnnl_memory wt = bdWeights.in(w, scratch, stream);
+        dnnl_memory ds = diffSrc.out(epsOut, scratch);
+        execute(backwardData, stream, DNNL_ARG_DIFF_DST, dd, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_DIFF_SRC, ds);
+        diffSrc.finish(epsOut, stream);
+        dnnl_memory s = bwSrc.in(in, scratch, stream);
+        dnnl_memory dd2 = bwDiffDst.sameAs(diffDst) ? dd : bwDiffDst.in(delta, scratch, stream);
+        dnnl_memory dw = diffWeights.out(wGrad, scratch);
+        if (hasBias) {
+            handle(diffBias, bGrad);
+            execute(backwardWeights, stream, DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd2, DNNL_ARG_DIFF_WEIGHTS, dw,
+                    DNNL_ARG_DIFF_BIAS, diffBias);
+        } else {
+            execute(backwardWeights, stream, DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd2, DNNL_ARG_DIFF_WEIGHTS, dw);
+        }
+        diffWeights.finish(wGrad, stream);
+        check(dnnl_stream_wait(stream), "wait");
+    }
+
+    /** {@code a} itself when dense float in C order, else a dense copy (for inputs only). */
+    static INDArray dense(INDArray a) {
+        return isDense(a) ? a : a.castTo(DataType.FLOAT).dup('c');
+    }
+
+    /** Float, and laid out as C order: each dimension longer than 1 has C order's stride (the order flag aside). */
+    static boolean isDense(INDArray a) {
+        if (a.dataType() != DataType.FLOAT || a.isEmpty()) return false;
+        long[] shape = a.shape(), stride = a.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] > 1 && stride[i] != expected) return false;
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    /**
+     * One argument of a primitive in the caller's layout ({@code user}) and the primitive's ({@code chosen}): the
+     * caller's array itself when they agree, else a reorder through a scratch slot (into the primitive for an input,
+     * out of it for an output).
+     */
+    private static final class Reorderable {
+        final dnnl_memory_desc_t chosen;
+        final boolean same;
+        final dnnl_memory user, blocked;
+        final dnnl_primitive reorder;
+        final int slot;
+        final long bytes;
+
+        Reorderable(dnnl_memory_desc_t userDesc, dnnl_memory_desc_t chosen, int slot, boolean input, List<Runnable> natives) {
+            this.chosen = chosen;
+            this.slot = slot;
+            this.same = dnnl_memory_desc_equal(userDesc, chosen) == 1;
+            this.user = memory(userDesc, natives);
+            if (same) {
+                blocked = null;
+                reorder = null;
+                bytes = 0;
+            } else {
+                blocked = memory(chosen, natives);
+                bytes = dnnl_memory_desc_get_size(chosen);
+                dnnl_primitive_desc pd = new dnnl_primitive_desc();
+                check(input ? dnnl_reorder_primitive_desc_create(pd, userDesc, engine, chosen, engine, null)
+                        : dnnl_reorder_primitive_desc_create(pd, chosen, engine, userDesc, engine, null), "reorder");
+                reorder = primitive(pd, natives);
+                natives.add(() -> dnnl_primitive_desc_destroy(pd));
+            }
+        }
+
+        boolean sameAs(Reorderable other) {
+            return dnnl_memory_desc_equal(chosen, other.chosen) == 1;
+        }
+
+        /** The primitive's memory holding {@code a} (an input). */
+        dnnl_memory in(INDArray a, Scratch scratch, dnnl_stream stream) {
+            handle(user, a);
+            if (same) return user;
+            check(dnnl_memory_set_data_handle(blocked, scratch.get(slot, bytes)), "handle");
+            execute(reorder, stream, DNNL_ARG_FROM, user, DNNL_ARG_TO, blocked);
+            return blocked;
+        }
+
+        /** The memory a primitive writes the output {@code a} into; {@link #finish} then brings it to {@code a}. */
+        dnnl_memory out(INDArray a, Scratch scratch) {
+            if (same) {
+                handle(user, a);
+                return user;
+            }
+            check(dnnl_memory_set_data_handle(blocked, scratch.get(slot, bytes)), "handle");
+            return blocked;
+        }
+
+        void finish(INDArray a, dnnl_stream stream) {
+            if (same) return;
+            handle(user, a);
+            execute(reorder, stream, DNNL_ARG_FROM, blocked, DNNL_ARG_TO, user);
+        }
+    }
+
+    /** Per-thread scratch buffers: one per slot, grown to the largest request, 64-byte aligned. */
+    private static final class Scratch {
+        private final BytePointer[] buffers = new BytePointer[SLOTS];
+        private final long[] sizes = new long[SLOTS];
+
+        Pointer get(int slot, long bytes) {
+            if (sizes[slot] < bytes) {
+                if (buffers[slot] != null) buffers[slot].deallocate();
+                BytePointer raw = new BytePointer(bytes + 64);
+                long misalignment = raw.address() % 64;
+                buffers[slot] = raw;
+                sizes[slot] = bytes;
+                raw.position(misalignment == 0 ? 0 : 64 - misalignment);
+            }
+            return buffers[slot];
+        }
+    }
+
+    private static void handle(dnnl_memory m, INDArray a) {
+        if (!isDense(a)) {
+            throw new IllegalArgumentException("oneDNN convolution needs a dense float C-order array, got "
+                    + a.dataType() + " " + Arrays.toString(a.shape()) + " strides " + Arrays.toString(a.stride()));
+        }
+        check(dnnl_memory_set_data_handle(m, a.data().addressPointer()), "handle");
+    }
+
+    private static dnnl_memory_desc_t desc(long[] dims, int tag) {
+        dnnl_memory_desc_t d = new dnnl_memory_desc_t();
+        check(dnnl_memory_desc_init_by_tag(d, dims.length, dims, dnnl_f32, tag), "memory descriptor");
+        return d;
+    }
+
+    private static dnnl_memory_desc_t query(dnnl_primitive_desc pd, int what) {
+        return query(pd, what, 0);
+    }
+
+    private static dnnl_memory_desc_t query(dnnl_primitive_desc pd, int what, int index) {
+        // copied: the returned descriptor lives in the primitive descriptor
+        dnnl_memory_desc_t copy = new dnnl_memory_desc_t();
+        Pointer.memcpy(copy, dnnl_primitive_desc_query_md(pd, what, index), copy.sizeof());
+        return copy;
+    }
+
+    private static dnnl_primitive_desc primitiveDesc(dnnl_convolution_desc_t d, dnnl_primitive_desc hint) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(d), null, engine, hint), "primitive descriptor");
+        return pd;
+    }
+
+    private static dnnl_primitive primitive(dnnl_primitive_desc pd, List<Runnable> natives) {
+        dnnl_primitive p = new dnnl_primitive();
+        check(dnnl_primitive_create(p, pd), "primitive");
+        natives.add(() -> dnnl_primitive_destroy(p));
+        return p;
+    }
+
+    private static dnnl_memory memory(dnnl_memory_desc_t d, List<Runnable> natives) {
+        dnnl_memory m = new dnnl_memory();
+        check(dnnl_memory_create(m, d, engine, (Pointer) null), "memory");
+        natives.add(() -> dnnl_memory_destroy(m));
+        return m;
+    }
+
+    private static void execute(dnnl_primitive p, dnnl_stream stream, Object... argsAndMemories) {
+        int n = argsAndMemories.length / 2;
+        dnnl_exec_arg_t args = new dnnl_exec_arg_t(n);
+        for (int i = 0; i < n; i++) {
+            args.getPointer(i).arg((Integer) argsAndMemories[2 * i]).memory((dnnl_memory) argsAndMemories[2 * i + 1]);
+        }
+        check(dnnl_primitive_execute(p, stream, n, args), "execute");
+        args.deallocate();
+    }
+
+    private static void check(int status, String what) {
+        if (status != dnnl_success) throw new IllegalStateException("oneDNN " + what + " failed with status " + status);
+    }
+}
