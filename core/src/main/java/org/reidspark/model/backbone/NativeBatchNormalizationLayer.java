@@ -19,6 +19,9 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The layer of {@link NativeBatchNormalization} (BatchNorm, https://arxiv.org/abs/1502.03167): for 4-D input it
  * takes the batch statistics from ND4J's native {@code moments} (one pass, 2-3x faster than {@code mean} and
@@ -43,6 +46,9 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
     private float[] kernelVar;
     /** Whether the last forward pass ran here (true) or in DL4J's implementation. */
     private boolean nativePass;
+    /** oneDNN plans, one per input shape (training batches, a last short batch). */
+    private static final int MAX_PLANS = 3;
+    private final transient List<OneDnnBatchNorm> plans = new ArrayList<>();
 
     public NativeBatchNormalizationLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -68,6 +74,22 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
 
     private static INDArray flat(INDArray view) {
         return view.reshape(view.length());
+    }
+
+    /**
+     * The oneDNN plan for {@code x}'s shape (training passes in float beyond {@link BatchNormKernels}' size), or
+     * null where ND4J's path runs: not float, or oneDNN off ({@link OneDnn#enabled()}).
+     */
+    private OneDnnBatchNorm plan(INDArray x) {
+        if (dataType != DataType.FLOAT || !OneDnn.enabled()) return null;
+        long[] shape = x.shape();
+        for (OneDnnBatchNorm p : plans) {
+            if (p.fits(shape)) return p;
+        }
+        OneDnnBatchNorm p = new OneDnnBatchNorm(shape, channelAxis() == 3, cfg().getEps());
+        if (plans.size() == MAX_PLANS) plans.remove(0);
+        plans.add(p);
+        return p;
     }
 
     @Override
@@ -96,6 +118,17 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
         }
         INDArray mean;
         INDArray var;
+        OneDnnBatchNorm plan = training ? plan(x) : null;
+        if (plan != null) {
+            long channels = x.size(channelAxis());
+            batchMean = Nd4j.createUninitialized(DataType.FLOAT, channels);
+            batchVar = Nd4j.createUninitialized(DataType.FLOAT, channels);
+            kernelMean = null;
+            kernelVar = null;
+            plan.train(OneDnn.dense(x), OneDnn.dense(param(BatchNormalizationParamInitializer.GAMMA)),
+                    OneDnn.dense(param(BatchNormalizationParamInitializer.BETA)), y, batchMean, batchVar);
+            return y;
+        }
         if (training) {
             INDArray[] moments = Nd4j.exec(DynamicCustomOp.builder("moments")
                     .addInputs(xv)
@@ -163,7 +196,13 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
                 batchMean = Nd4j.createFromArray(kernelMean);
                 batchVar = Nd4j.createFromArray(kernelVar);
             }
-            backward(xv, dyv, batchMean, batchVar, gamma, c.getEps(), channelView(epsOut), flat(dGamma), flat(dBeta));
+            OneDnnBatchNorm plan = plan(x);
+            if (plan != null) {
+                plan.backward(OneDnn.dense(x), OneDnn.dense(epsilon), batchMean, batchVar, OneDnn.dense(gamma),
+                        OneDnn.dense(param(BatchNormalizationParamInitializer.BETA)), epsOut, flat(dGamma), flat(dBeta));
+            } else {
+                backward(xv, dyv, batchMean, batchVar, gamma, c.getEps(), channelView(epsOut), flat(dGamma), flat(dBeta));
+            }
             flat(dMean).assign(param(BatchNormalizationParamInitializer.GLOBAL_MEAN).sub(batchMean).muli(rate));
             flat(dVar).assign(param(BatchNormalizationParamInitializer.GLOBAL_VAR).sub(batchVar).muli(rate));
         }

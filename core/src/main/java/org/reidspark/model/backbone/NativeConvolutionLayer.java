@@ -87,13 +87,13 @@ public class NativeConvolutionLayer extends ConvolutionLayer {
 
     /**
      * The oneDNN plan for {@code in}'s shape, or null where this layer runs ND4J's ops: not float, oneDNN off
-     * ({@link OneDnnConvolution#enabled()}), dilation, or a convolution mode other than truncate / strict.
+     * ({@link OneDnn#enabled()}), dilation, or a convolution mode other than truncate / strict.
      */
     private OneDnnConvolution plan(INDArray in) {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = cfg();
         if (dataType != DataType.FLOAT || c.getDilation()[0] != 1 || c.getDilation()[1] != 1
                 || (c.getConvolutionMode() != ConvolutionMode.Truncate && c.getConvolutionMode() != ConvolutionMode.Strict)
-                || !OneDnnConvolution.enabled()) {
+                || !OneDnn.enabled()) {
             return null;
         }
         long[] shape = in.shape();
@@ -114,8 +114,8 @@ public class NativeConvolutionLayer extends ConvolutionLayer {
         INDArray z = mgr.createUninitialized(type, dataType, outputShape(in), 'c');
         OneDnnConvolution plan = plan(in);
         if (plan != null) {
-            INDArray b = hasBias() ? OneDnnConvolution.dense(getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, mgr)) : null;
-            plan.forward(OneDnnConvolution.dense(in), OneDnnConvolution.dense(w), b, z);
+            INDArray b = hasBias() ? OneDnn.dense(getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, mgr)) : null;
+            plan.forward(OneDnn.dense(in), OneDnn.dense(w), b, z);
             return z;
         }
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d").addIntegerArguments(intArgs(in));
@@ -155,7 +155,7 @@ public class NativeConvolutionLayer extends ConvolutionLayer {
         OneDnnConvolution plan = plan(in);
         if (plan != null) {
             INDArray bGrad = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
-            plan.backward(OneDnnConvolution.dense(in), OneDnnConvolution.dense(w), OneDnnConvolution.dense(delta), epsOut,
+            plan.backward(OneDnn.dense(in), OneDnn.dense(w), OneDnn.dense(delta), epsOut,
                     wGrad, bGrad);
             Gradient grad = new DefaultGradient();
             if (bGrad != null) grad.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, bGrad);

@@ -1,9 +1,6 @@
 package org.reidspark.model.backbone;
 
-import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
-import org.bytedeco.dnnl.dnnl_engine;
-import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
@@ -11,18 +8,13 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.lang.ref.Cleaner;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
+import static org.reidspark.model.backbone.OneDnn.*;
 
 /**
  * A 2-D convolution's forward and backward passes as oneDNN primitives called directly (oneDNN 2.5 through
@@ -43,22 +35,12 @@ import static org.bytedeco.dnnl.global.dnnl.*;
  * every step); the weight gradient is reordered back into the network's gradient view. Bias {@code [C_out]} optional.
  *
  * <p>Arrays are read and written in place through their native addresses, so every array passed must be
- * float, dense and in C order (the layer's arrays are; {@link #dense} copies any other). Reordered intermediates live
+ * float, dense and in C order (the layer's arrays are; {@link OneDnn#dense} copies any other). Reordered intermediates live
  * in per-thread scratch buffers shared by all plans of that thread. A plan is used by one thread at a time, as a
  * layer is.
  */
 final class OneDnnConvolution {
 
-    /** The system property: {@code auto} (the default: on ND4J's CPU backend, where the library loads), {@code true}, {@code false}. */
-    static final String PROPERTY = "reid.native.onednn";
-    private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvolution.class);
-    private static volatile Boolean enabled;
-    private static dnnl_engine engine;
-    private static final ThreadLocal<dnnl_stream> STREAM = ThreadLocal.withInitial(() -> {
-        dnnl_stream s = new dnnl_stream();
-        check(dnnl_stream_create(s, engine, dnnl_stream_default_flags), "stream");
-        return s;
-    });
     /** Per-thread scratch buffers, by slot: grown to the largest request, 64-byte aligned. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -73,49 +55,8 @@ final class OneDnnConvolution {
     private final Reorderable weights, bdWeights, diffWeights;
     private final dnnl_memory bias, diffBias;
     private final dnnl_primitive forward, backwardData, backwardWeights;
-    /** What destroys this plan's oneDNN objects, run by {@link #CLEANER} once the plan is unreachable. */
+    /** What destroys this plan's oneDNN objects once the plan is unreachable ({@link OneDnn#destroyWhenUnreachable}). */
     private final List<Runnable> natives = new ArrayList<>();
-    private static final Cleaner CLEANER = Cleaner.create();
-
-    /**
-     * Whether layers use this class: {@value #PROPERTY} {@code true}, {@code false} or {@code auto} (ND4J's CPU
-     * backend and the library loads). Decided once per process and logged.
-     */
-    static boolean enabled() {
-        Boolean e = enabled;
-        if (e == null) {
-            synchronized (OneDnnConvolution.class) {
-                if (enabled == null) {
-                    String setting = System.getProperty(PROPERTY, "auto");
-                    Object backend = Nd4j.getExecutioner().getEnvironmentInformation().get("backend");
-                    boolean wanted = switch (setting) {
-                        case "auto" -> "CPU".equals(String.valueOf(backend));
-                        case "true" -> true;
-                        case "false" -> false;
-                        default -> throw new IllegalArgumentException("-D" + PROPERTY + " must be auto, true or false, not '"
-                                + setting + "'");
-                    };
-                    String why = "";
-                    if (wanted) {
-                        try {
-                            dnnl_engine eng = new dnnl_engine();
-                            check(dnnl_engine_create(eng, dnnl_cpu, 0), "engine");
-                            engine = eng;
-                        } catch (RuntimeException | LinkageError ex) {
-                            if (setting.equals("true")) throw new IllegalStateException("-D" + PROPERTY + "=true but oneDNN did not load", ex);
-                            wanted = false;
-                            why = ", oneDNN did not load: " + ex;
-                        }
-                    }
-                    enabled = wanted;
-                    LOG.info("convolutions in float run {} ({}={}, ND4J backend {}{})", wanted ? "oneDNN's primitives directly"
-                            : "ND4J's conv2d", PROPERTY, setting, backend, why);
-                }
-                e = enabled;
-            }
-        }
-        return e;
-    }
 
     /**
      * A plan for one input shape.
@@ -127,7 +68,7 @@ final class OneDnnConvolution {
      */
     OneDnnConvolution(long[] inShape, long outChannels, int[] kernel, int[] stride, int[] padBefore, int[] padAfter,
                       boolean nhwc, boolean hasBias) {
-        if (!enabled()) throw new IllegalStateException("oneDNN convolutions are off (" + PROPERTY + ")");
+        OneDnn.requireEnabled();
         this.inShape = inShape.clone();
         this.nhwc = nhwc;
         this.hasBias = hasBias;
@@ -146,15 +87,15 @@ final class OneDnnConvolution {
         dnnl_convolution_desc_t fd = new dnnl_convolution_desc_t();
         check(dnnl_convolution_forward_desc_init(fd, dnnl_forward_training, dnnl_convolution_direct, srcAny, wAny, biasDesc,
                 dstAny, s, pl, pr), "forward descriptor");
-        dnnl_primitive_desc fpd = primitiveDesc(fd, null);
+        dnnl_primitive_desc fpd = primitiveDesc(fd, null, natives);
         dnnl_convolution_desc_t bdd = new dnnl_convolution_desc_t();
         check(dnnl_convolution_backward_data_desc_init(bdd, dnnl_convolution_direct, srcAny, wAny, dstAny, s, pl, pr),
                 "backward-data descriptor");
-        dnnl_primitive_desc bdpd = primitiveDesc(bdd, fpd);
+        dnnl_primitive_desc bdpd = primitiveDesc(bdd, fpd, natives);
         dnnl_convolution_desc_t bwd = new dnnl_convolution_desc_t();
         check(dnnl_convolution_backward_weights_desc_init(bwd, dnnl_convolution_direct, srcAny, wAny, biasDesc, dstAny, s, pl, pr),
                 "backward-weights descriptor");
-        dnnl_primitive_desc bwpd = primitiveDesc(bwd, fpd);
+        dnnl_primitive_desc bwpd = primitiveDesc(bwd, fpd, natives);
 
         src = new Reorderable(userSrc, query(fpd, dnnl_query_src_md), SRC, true, natives);
         dst = new Reorderable(userDst, query(fpd, dnnl_query_dst_md), DST, false, natives);
@@ -170,20 +111,18 @@ final class OneDnnConvolution {
         forward = primitive(fpd, natives);
         backwardData = primitive(bdpd, natives);
         backwardWeights = primitive(bwpd, natives);
-        for (dnnl_primitive_desc pd : List.of(fpd, bdpd, bwpd)) natives.add(() -> dnnl_primitive_desc_destroy(pd));
-        List<Runnable> destroy = natives;
-        CLEANER.register(this, () -> destroy.forEach(Runnable::run));
+        OneDnn.destroyWhenUnreachable(this, natives);
     }
 
     /** Whether this plan is for {@code shape}. */
     boolean fits(long[] shape) {
-        return Arrays.equals(inShape, shape);
+        return java.util.Arrays.equals(inShape, shape);
     }
 
     /** {@code out = conv(in, w) + b}; {@code b} null without bias. All arrays dense float C order. */
     void forward(INDArray in, INDArray w, INDArray b, INDArray out) {
         Scratch scratch = SCRATCH.get();
-        dnnl_stream stream = STREAM.get();
+        dnnl_stream stream = OneDnn.stream();
         dnnl_memory s = src.in(in, scratch, stream);
         dnnl_memory wt = weights.in(w, scratch, stream);
         dnnl_memory d = dst.out(out, scratch);
@@ -203,7 +142,7 @@ final class OneDnnConvolution {
      */
     void backward(INDArray in, INDArray w, INDArray delta, INDArray epsOut, INDArray wGrad, INDArray bGrad) {
         Scratch scratch = SCRATCH.get();
-        dnnl_stream stream = STREAM.get();
+        dnnl_stream stream = OneDnn.stream();
         dnnl_memory dd = diffDst.in(delta, scratch, stream);
         dnnl_memory wt = bdWeights.in(w, scratch, stream);
         dnnl_memory ds = diffSrc.out(epsOut, scratch);
@@ -221,23 +160,6 @@ final class OneDnnConvolution {
         }
         diffWeights.finish(wGrad, stream);
         check(dnnl_stream_wait(stream), "wait");
-    }
-
-    /** {@code a} itself when dense float in C order, else a dense copy (for inputs only). */
-    static INDArray dense(INDArray a) {
-        return isDense(a) ? a : a.castTo(DataType.FLOAT).dup('c');
-    }
-
-    /** Float, and laid out as C order: each dimension longer than 1 has C order's stride (the order flag aside). */
-    static boolean isDense(INDArray a) {
-        if (a.dataType() != DataType.FLOAT || a.isEmpty()) return false;
-        long[] shape = a.shape(), stride = a.stride();
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] > 1 && stride[i] != expected) return false;
-            expected *= shape[i];
-        }
-        return true;
     }
 
     /**
@@ -266,10 +188,10 @@ final class OneDnnConvolution {
                 blocked = memory(chosen, natives);
                 bytes = dnnl_memory_desc_get_size(chosen);
                 dnnl_primitive_desc pd = new dnnl_primitive_desc();
-                check(input ? dnnl_reorder_primitive_desc_create(pd, userDesc, engine, chosen, engine, null)
-                        : dnnl_reorder_primitive_desc_create(pd, chosen, engine, userDesc, engine, null), "reorder");
-                reorder = primitive(pd, natives);
+                check(input ? dnnl_reorder_primitive_desc_create(pd, userDesc, OneDnn.engine, chosen, OneDnn.engine, null)
+                        : dnnl_reorder_primitive_desc_create(pd, chosen, OneDnn.engine, userDesc, OneDnn.engine, null), "reorder");
                 natives.add(() -> dnnl_primitive_desc_destroy(pd));
+                reorder = primitive(pd, natives);
             }
         }
 
@@ -281,7 +203,7 @@ final class OneDnnConvolution {
         dnnl_memory in(INDArray a, Scratch scratch, dnnl_stream stream) {
             handle(user, a);
             if (same) return user;
-            check(dnnl_memory_set_data_handle(blocked, scratch.get(slot, bytes)), "handle");
+            handle(blocked, scratch.get(slot, bytes));
             execute(reorder, stream, DNNL_ARG_FROM, user, DNNL_ARG_TO, blocked);
             return blocked;
         }
@@ -292,7 +214,7 @@ final class OneDnnConvolution {
                 handle(user, a);
                 return user;
             }
-            check(dnnl_memory_set_data_handle(blocked, scratch.get(slot, bytes)), "handle");
+            handle(blocked, scratch.get(slot, bytes));
             return blocked;
         }
 
@@ -321,62 +243,4 @@ final class OneDnnConvolution {
         }
     }
 
-    private static void handle(dnnl_memory m, INDArray a) {
-        if (!isDense(a)) {
-            throw new IllegalArgumentException("oneDNN convolution needs a dense float C-order array, got "
-                    + a.dataType() + " " + Arrays.toString(a.shape()) + " strides " + Arrays.toString(a.stride()));
-        }
-        check(dnnl_memory_set_data_handle(m, a.data().addressPointer()), "handle");
-    }
-
-    private static dnnl_memory_desc_t desc(long[] dims, int tag) {
-        dnnl_memory_desc_t d = new dnnl_memory_desc_t();
-        check(dnnl_memory_desc_init_by_tag(d, dims.length, dims, dnnl_f32, tag), "memory descriptor");
-        return d;
-    }
-
-    private static dnnl_memory_desc_t query(dnnl_primitive_desc pd, int what) {
-        return query(pd, what, 0);
-    }
-
-    private static dnnl_memory_desc_t query(dnnl_primitive_desc pd, int what, int index) {
-        // copied: the returned descriptor lives in the primitive descriptor
-        dnnl_memory_desc_t copy = new dnnl_memory_desc_t();
-        Pointer.memcpy(copy, dnnl_primitive_desc_query_md(pd, what, index), copy.sizeof());
-        return copy;
-    }
-
-    private static dnnl_primitive_desc primitiveDesc(dnnl_convolution_desc_t d, dnnl_primitive_desc hint) {
-        dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(d), null, engine, hint), "primitive descriptor");
-        return pd;
-    }
-
-    private static dnnl_primitive primitive(dnnl_primitive_desc pd, List<Runnable> natives) {
-        dnnl_primitive p = new dnnl_primitive();
-        check(dnnl_primitive_create(p, pd), "primitive");
-        natives.add(() -> dnnl_primitive_destroy(p));
-        return p;
-    }
-
-    private static dnnl_memory memory(dnnl_memory_desc_t d, List<Runnable> natives) {
-        dnnl_memory m = new dnnl_memory();
-        check(dnnl_memory_create(m, d, engine, (Pointer) null), "memory");
-        natives.add(() -> dnnl_memory_destroy(m));
-        return m;
-    }
-
-    private static void execute(dnnl_primitive p, dnnl_stream stream, Object... argsAndMemories) {
-        int n = argsAndMemories.length / 2;
-        dnnl_exec_arg_t args = new dnnl_exec_arg_t(n);
-        for (int i = 0; i < n; i++) {
-            args.getPointer(i).arg((Integer) argsAndMemories[2 * i]).memory((dnnl_memory) argsAndMemories[2 * i + 1]);
-        }
-        check(dnnl_primitive_execute(p, stream, n, args), "execute");
-        args.deallocate();
-    }
-
-    private static void check(int status, String what) {
-        if (status != dnnl_success) throw new IllegalStateException("oneDNN " + what + " failed with status " + status);
-    }
 }

@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.reidspark.model.ExternalBackprop;
 import org.reidspark.model.NetworkOptions;
 
@@ -24,14 +25,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link NativeConvolutionLayer} in float, where it calls oneDNN's primitives directly ({@link OneDnnConvolution}),
+ * The native layers in float where they call oneDNN's primitives directly ({@link OneDnn}).
+ *
+ * <p>{@link NativeConvolutionLayer} ({@link OneDnnConvolution}),
  * against ND4J's {@code conv2d} / {@code conv2d_bp} on the same arrays: the path the layer takes in double, which
  * {@code NativeLayersTest} checks against central differences. Every kind of convolution the backbones and DG-Net's
  * generator use, in both layouts (channels-first 1x1 kernels run on the caller's arrays, larger kernels through
  * oneDNN's blocked layouts and back; channels-last runs on the caller's arrays), odd sizes where a stride drops the
  * last row, with and without bias; the output, the input's gradient and the parameters' gradients.
+ *
+ * <p>{@link NativeBatchNormalizationLayer}'s training passes on maps too large for {@link BatchNormKernels}
+ * ({@link OneDnnBatchNorm}) against DL4J's own BatchNorm layer in float, in both layouts.
  */
-class OneDnnConvolutionTest {
+class OneDnnTest {
 
     /** kernel, stride, padding, input channels, output channels, height, width, bias */
     private static final int[][] CASES = {
@@ -59,7 +65,7 @@ class OneDnnConvolutionTest {
 
     @Test
     void layerInFloatMatchesNd4jsConvolutionInBothLayouts() {
-        assertTrue(OneDnnConvolution.enabled(), "ND4J's CPU backend here: the layer takes oneDNN's path in float");
+        assertTrue(OneDnn.enabled(), "ND4J's CPU backend here: the layer takes oneDNN's path in float");
         List<String> failures = new ArrayList<>();
         Nd4j.getRandom().setSeed(11);
         for (CNN2DFormat format : CNN2DFormat.values()) {
@@ -94,7 +100,7 @@ class OneDnnConvolutionTest {
         INDArray dense = Nd4j.randn(DataType.FLOAT, 2, c[3], c[5], c[6]);
         INDArray view = dense.permute(0, 1, 3, 2).dup('c').permute(0, 1, 3, 2);
         assertEquals(dense, view);
-        assertTrue(!OneDnnConvolution.isDense(view) && OneDnnConvolution.isDense(dense));
+        assertTrue(!OneDnn.isDense(view) && OneDnn.isDense(dense));
         assertEquals(g.output(false, dense)[0], g.output(false, view)[0]);
         INDArray weights = g.getLayer("conv").getParam("W");
         assertNotEquals(0.0, weights.norm2Number().doubleValue());
@@ -106,6 +112,74 @@ class OneDnnConvolutionTest {
                 plan.forward(doubleInput, weights, null, Nd4j.create(DataType.FLOAT, 2, c[4], c[5], c[6]));
             }
         }.run(), "a double array is refused, not read as float");
+    }
+
+    /**
+     * BatchNorm on {@code [B, C, H, W]} / {@code [B, H, W, C]} input above {@link BatchNormKernels#MAX_VALUES}, with
+     * gamma and beta away from 1 and 0 and a channel mean far from 0: the output, the error to the input, gamma's and
+     * beta's gradients and the running statistics' steps, twice in a row (the plan reused), against DL4J's layer.
+     */
+    @Test
+    void batchNormTrainingPassesMatchDl4jsLayerInBothLayouts() {
+        assertTrue(OneDnn.enabled());
+        int channels = 6, h = 200, w = 120;
+        for (CNN2DFormat format : CNN2DFormat.values()) {
+            ComputationGraph dl4j = batchNorm("dl4j", format, channels, h, w);
+            ComputationGraph nat = batchNorm("native", format, channels, h, w);
+            Nd4j.getRandom().setSeed(8);
+            dl4j.getLayer("bn").setParam("gamma", Nd4j.rand(DataType.FLOAT, 1, channels).addi(0.5));
+            dl4j.getLayer("bn").setParam("beta", Nd4j.randn(DataType.FLOAT, 1, channels));
+            dl4j.getLayer("bn").setParam("mean", Nd4j.randn(DataType.FLOAT, 1, channels));
+            dl4j.getLayer("bn").setParam("var", Nd4j.rand(DataType.FLOAT, 1, channels).addi(1));
+            nat.setParams(dl4j.params());
+            long[] shape = format == CNN2DFormat.NCHW ? new long[]{8, channels, h, w} : new long[]{8, h, w, channels};
+            assertTrue(8L * channels * h * w > BatchNormKernels.MAX_VALUES, "large enough to leave the Java loops");
+            for (int pass = 0; pass < 2; pass++) {
+                INDArray x = Nd4j.randn(DataType.FLOAT, shape).muli(2).addi(5);
+                INDArray dy = Nd4j.randn(DataType.FLOAT, shape);
+                Map<String, INDArray> a = ExternalBackprop.forward(dl4j, x);
+                Map<String, INDArray> b = ExternalBackprop.forward(nat, x);
+                List<String> failures = new ArrayList<>();
+                // the batch statistics are sums over 192,000 values per channel: float rounding alone moves them by
+                // ~sqrt(N) 2^-24 = 2.6e-5 relative in either implementation (DL4J's gamma gradient is 1.5e-5 off the
+                // sums in double here), and they enter every value: everything is held to 1e-4, gamma's and beta's
+                // gradients against the sums in double
+                check(failures, a.get("bn"), b.get("bn"), format + " output", 1e-4);
+                ExternalBackprop.Backward ba = ExternalBackprop.backwardToInputs(dl4j, a, Map.of("bn", dy));
+                ExternalBackprop.Backward bb = ExternalBackprop.backwardToInputs(nat, b, Map.of("bn", dy));
+                check(failures, ba.inputGradients().get("input"), bb.inputGradients().get("input"), format + " input gradient", 1e-4);
+                for (String key : List.of("bn_mean", "bn_var")) {
+                    check(failures, ba.gradient().getGradientFor(key), bb.gradient().getGradientFor(key), format + " " + key, 1e-4);
+                }
+                INDArray[] exact = gammaBetaGradients(x, dy, format == CNN2DFormat.NCHW ? 1 : 3);
+                check(failures, exact[0], bb.gradient().getGradientFor("bn_gamma"), format + " gamma's gradient", 1e-4);
+                check(failures, exact[1], bb.gradient().getGradientFor("bn_beta"), format + " beta's gradient", 1e-4);
+                assertTrue(failures.isEmpty(), String.join("\n", failures));
+            }
+        }
+    }
+
+    /** {@code dGamma = sum(dy * (x - mean) / sqrt(var + eps))}, {@code dBeta = sum(dy)} per channel, in double. */
+    private static INDArray[] gammaBetaGradients(INDArray x, INDArray dy, int channelAxis) {
+        INDArray xd = x.castTo(DataType.DOUBLE), dyd = dy.castTo(DataType.DOUBLE);
+        int[] others = channelAxis == 1 ? new int[]{0, 2, 3} : new int[]{0, 1, 2};
+        long channels = x.size(channelAxis);
+        long[] broadcast = channelAxis == 1 ? new long[]{1, channels, 1, 1} : new long[]{1, 1, 1, channels};
+        INDArray mean = xd.mean(others).reshape(broadcast);
+        INDArray centered = xd.sub(mean);
+        INDArray var = centered.mul(centered).mean(others).reshape(broadcast);
+        INDArray xhat = centered.div(Transforms.sqrt(var.add(ResNet.BN_EPS), false));
+        return new INDArray[]{dyd.mul(xhat).sum(others), dyd.sum(others)};
+    }
+
+    private static ComputationGraph batchNorm(String implementation, CNN2DFormat format, int channels, int h, int w) {
+        ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(5, DataType.FLOAT, new NoOp(), 0))
+                .addInputs("input").setInputTypes(InputType.convolutional(h, w, channels, format));
+        g.addLayer("bn", Implementations.batchNorm(implementation, ResNet.batchNorm().build()), "input");
+        g.setOutputs("bn");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        return graph;
     }
 
     private record Reference(INDArray out, INDArray inputGradient, INDArray weightGradient, INDArray biasGradient) {
@@ -130,12 +204,16 @@ class OneDnnConvolutionTest {
     }
 
     private static void check(List<String> failures, INDArray expected, INDArray actual, String what) {
+        check(failures, expected, actual, what, 1e-5);
+    }
+
+    private static void check(List<String> failures, INDArray expected, INDArray actual, String what, double relTol) {
         if (!java.util.Arrays.equals(expected.reshape(expected.length()).shape(), actual.reshape(actual.length()).shape())) {
             failures.add(what + ": length " + expected.length() + " vs " + actual.length());
             return;
         }
         double scale = expected.norm2Number().doubleValue();
         double diff = expected.reshape(expected.length()).sub(actual.reshape(actual.length())).norm2Number().doubleValue();
-        if (!(scale > 0) || diff > 1e-5 * scale) failures.add(what + ": |difference| " + diff + " vs |expected| " + scale);
+        if (!(scale > 0) || diff > relTol * scale) failures.add(what + ": |difference| " + diff + " vs |expected| " + scale);
     }
 }
