@@ -11,7 +11,9 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.backbone.NativeConvolutionLayer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,7 +99,28 @@ public final class ExternalBackprop {
      * @return the parameter gradients (arrays are views of the graph's gradient array: valid until the next backward)
      */
     public static Gradient backward(ComputationGraph graph, Map<String, INDArray> outputs, Map<String, INDArray> epsilons) {
-        return graph.backpropGradient(externalErrors(graph, outputs, epsilons));
+        INDArray[] eps = externalErrors(graph, outputs, epsilons);
+        List<NativeConvolutionLayer> first = convolutionsReadingInputs(graph);
+        first.forEach(l -> l.skipInputGradient(true));
+        try {
+            return graph.backpropGradient(eps);
+        } finally {
+            first.forEach(l -> l.skipInputGradient(false));
+        }
+    }
+
+    /** The native convolutions that read one of the graph's inputs: their error to it is not read by {@link #backward}. */
+    private static List<NativeConvolutionLayer> convolutionsReadingInputs(ComputationGraph graph) {
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        List<NativeConvolutionLayer> layers = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
+            if (conf.getNetworkInputs().containsAll(e.getValue())
+                    && graph.getVertex(e.getKey()).hasLayer()
+                    && graph.getVertex(e.getKey()).getLayer() instanceof NativeConvolutionLayer c) {
+                layers.add(c);
+            }
+        }
+        return layers;
     }
 
     /**

@@ -29,7 +29,8 @@ import java.util.List;
  * build with oneDNN), and backpropagates with {@link #backward}; DL4J's layer runs a dozen broadcast and reduction
  * operations each way and recomputes the normalization during backprop. In training, small float activations (up
  * to {@link BatchNormKernels#MAX_VALUES} values, NCHW) take {@link BatchNormKernels}' Java loops instead, the same
- * formulas without a native call.
+ * formulas without a native call; larger float activations on ND4J's CPU backend take oneDNN's BatchNorm primitives
+ * called directly ({@link OneDnnBatchNorm}: one call each way).
  *
  * <p>Training mode: {@code y = gamma * (x - m) / sqrt(v + eps) + beta} with the batch mean {@code m} and biased
  * variance {@code v} per channel (over batch, height and width); the running statistics' "gradients" are

@@ -33,12 +33,28 @@ import java.util.List;
  * (or NHWC). Backprop returns {@code dL/dW}, {@code dL/db} (written straight into the network's gradient view) and
  * {@code dL/dInput} of the input's shape. With an identity activation the backward pass does not recompute the
  * forward pass.
+ *
+ * <p>In float on ND4J's CPU backend (truncate or strict mode, no dilation) both passes call oneDNN's primitives
+ * directly instead ({@link OneDnnConvolution}, a plan per input shape; {@code -Dreid.native.onednn=false} turns it
+ * off): libnd4j's wrapper reorders every array in and out of oneDNN's layouts on each call. Double precision, which
+ * the gradient checks use, always runs ND4J's ops; {@code OneDnnTest} checks the float path against them.
  */
 public class NativeConvolutionLayer extends ConvolutionLayer {
 
     /** The oneDNN plans kept per layer (one per input shape: training batches, a last short batch, evaluation). */
     private static final int MAX_PLANS = 3;
     private final transient List<OneDnnConvolution> plans = new ArrayList<>();
+    /** Set while nothing reads the error this layer passes to its input (it reads a network input). */
+    private transient boolean skipInputGradient;
+
+    /**
+     * While true, backprop on oneDNN's path skips the error to this layer's input (returning zeros): set by
+     * {@code ExternalBackprop.backward} for the layers that read a network input, whose input gradient no one reads
+     * there (the stem's is a tenth of a ResNet-18 step at 128x64); {@code backwardToInputs} keeps it.
+     */
+    public void skipInputGradient(boolean skip) {
+        skipInputGradient = skip;
+    }
 
     public NativeConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -155,7 +171,8 @@ public class NativeConvolutionLayer extends ConvolutionLayer {
         OneDnnConvolution plan = plan(in);
         if (plan != null) {
             INDArray bGrad = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
-            plan.backward(OneDnn.dense(in), OneDnn.dense(w), OneDnn.dense(delta), epsOut,
+            if (skipInputGradient) epsOut.assign(0);
+            plan.backward(OneDnn.dense(in), OneDnn.dense(w), OneDnn.dense(delta), skipInputGradient ? null : epsOut,
                     wGrad, bGrad);
             Gradient grad = new DefaultGradient();
             if (bGrad != null) grad.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, bGrad);

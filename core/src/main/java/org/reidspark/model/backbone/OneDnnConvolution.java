@@ -137,17 +137,19 @@ final class OneDnnConvolution {
     }
 
     /**
-     * The input gradient {@code epsOut}, the weight gradient {@code wGrad} and (with bias) {@code bGrad}, from the
-     * output gradient {@code delta}; all overwritten. All arrays dense float C order.
+     * The input gradient {@code epsOut} (skipped when null), the weight gradient {@code wGrad} and (with bias)
+     * {@code bGrad}, from the output gradient {@code delta}; all overwritten. All arrays dense float C order.
      */
     void backward(INDArray in, INDArray w, INDArray delta, INDArray epsOut, INDArray wGrad, INDArray bGrad) {
         Scratch scratch = SCRATCH.get();
         dnnl_stream stream = OneDnn.stream();
         dnnl_memory dd = diffDst.in(delta, scratch, stream);
-        dnnl_memory wt = bdWeights.in(w, scratch, stream);
-        dnnl_memory ds = diffSrc.out(epsOut, scratch);
-        execute(backwardData, stream, DNNL_ARG_DIFF_DST, dd, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_DIFF_SRC, ds);
-        diffSrc.finish(epsOut, stream);
+        if (epsOut != null) {
+            dnnl_memory wt = bdWeights.in(w, scratch, stream);
+            dnnl_memory ds = diffSrc.out(epsOut, scratch);
+            execute(backwardData, stream, DNNL_ARG_DIFF_DST, dd, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_DIFF_SRC, ds);
+            diffSrc.finish(epsOut, stream);
+        }
         dnnl_memory s = bwSrc.in(in, scratch, stream);
         dnnl_memory dd2 = bwDiffDst.sameAs(diffDst) ? dd : bwDiffDst.in(delta, scratch, stream);
         dnnl_memory dw = diffWeights.out(wGrad, scratch);

@@ -86,6 +86,11 @@ class OneDnnTest {
                     check(failures, ref.inputGradient, back.inputGradients().get("input"), what + " input gradient");
                     check(failures, ref.weightGradient, back.gradient().getGradientFor("conv_W"), what + " weight gradient");
                     if (c[7] == 1) check(failures, ref.biasGradient, back.gradient().getGradientFor("conv_b"), what + " bias gradient");
+                    // backward alone skips the error to the network's input, which this layer reads: same parameter gradients
+                    ExternalBackprop.forward(g, x);
+                    org.deeplearning4j.nn.gradient.Gradient alone = ExternalBackprop.backward(g, out, Map.of("conv", eps));
+                    check(failures, ref.weightGradient, alone.getGradientFor("conv_W"), what + " weight gradient, backward alone");
+                    if (c[7] == 1) check(failures, ref.biasGradient, alone.getGradientFor("conv_b"), what + " bias gradient, backward alone");
                 }
             }
         }
