@@ -20,7 +20,7 @@ import static org.reidspark.model.backbone.OneDnn.*;
  * {@link NativeBatchNormalizationLayer} in float on ND4J's CPU backend (see {@link OneDnn}): the forward pass takes
  * the batch statistics and normalizes in one primitive; the backward pass gives the input's gradient (with the terms
  * of the batch mean and variance) and gamma's and beta's in one primitive, where ND4J's path makes 2 native calls
- * forward and 7 backward (docs/performance.md, "Training: oneDNN's BatchNorm called directly").
+ * forward and 7 backward (docs/performance.md, "Training: oneDNN's convolutions and BatchNorm called directly").
  *
  * <p>Shapes: {@code x, y, dy, dx [B, C, H, W]} or (nhwc) {@code [B, H, W, C]}, dense float, read and written in
  * place; {@code gamma, beta, mean, var} and their gradients {@code [C]} (any dense float array of {@code C} values).

@@ -11,6 +11,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
@@ -22,11 +23,11 @@ import static org.reidspark.model.backbone.OneDnn.*;
  * Convolution as in ResNet (https://arxiv.org/abs/1512.03385).
  *
  * <p>Why: ND4J's {@code conv2d} / {@code conv2d_bp} reach the same library through libnd4j's wrapper, which
- * reorders every input and output between the caller's layout and oneDNN's blocked layouts and builds its
- * primitives on every call; measured on ResNet-50's 22 convolution shapes, a training step's convolutions took 1.85 s
- * that way against 1.06-1.20 s called directly (docs/performance.md, "Training: oneDNN's convolutions called
- * directly"). A plan is built once per input shape: the three primitives (forward, backward data, backward weights)
- * with the layouts oneDNN chose, and reorders only where a chosen layout differs from the caller's.
+ * reorders every input and output between the caller's layout and oneDNN's blocked layouts on each call; measured
+ * on ResNet-50's 22 convolution shapes, a training step's convolutions took 1.85 s that way against 1.06-1.20 s
+ * called directly (docs/performance.md, "Training: oneDNN's convolutions and BatchNorm called directly"). A plan is
+ * built once per input shape: the three primitives (forward, backward data, backward weights) with the layouts
+ * oneDNN chose, and reorders only where a chosen layout differs from the caller's.
  *
  * <p>Layouts: activations stay in the layer's own layout where oneDNN has fast kernels for it: channels-last
  * ({@code [B, H, W, C]}) always, channels-first ({@code [B, C, H, W]}) for 1x1 kernels; channels-first with larger
@@ -49,7 +50,6 @@ final class OneDnnConvolution {
             DIFF_WEIGHTS = 7, SLOTS = 8;
 
     private final long[] inShape;
-    private final boolean nhwc;
     private final boolean hasBias;
     private final Reorderable src, dst, diffDst, diffSrc, bwSrc, bwDiffDst;
     private final Reorderable weights, bdWeights, diffWeights;
@@ -70,7 +70,6 @@ final class OneDnnConvolution {
                       boolean nhwc, boolean hasBias) {
         OneDnn.requireEnabled();
         this.inShape = inShape.clone();
-        this.nhwc = nhwc;
         this.hasBias = hasBias;
         long b = inShape[0], c = nhwc ? inShape[3] : inShape[1], h = nhwc ? inShape[1] : inShape[2], w = nhwc ? inShape[2] : inShape[3];
         long oh = (h + padBefore[0] + padAfter[0] - kernel[0]) / stride[0] + 1;
@@ -116,7 +115,7 @@ final class OneDnnConvolution {
 
     /** Whether this plan is for {@code shape}. */
     boolean fits(long[] shape) {
-        return java.util.Arrays.equals(inShape, shape);
+        return Arrays.equals(inShape, shape);
     }
 
     /** {@code out = conv(in, w) + b}; {@code b} null without bias. All arrays dense float C order. */
