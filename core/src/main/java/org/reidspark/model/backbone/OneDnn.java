@@ -177,18 +177,21 @@ final class OneDnn {
         return m;
     }
 
+    /** The most (argument, memory) pairs a primitive here takes (BatchNorm's backward pass: 9). */
+    private static final int MAX_ARGS = 12;
+    /** Per-thread argument arrays for {@link #execute}, reused: no native allocation per call. */
+    private static final ThreadLocal<dnnl_exec_arg_t> ARGS = ThreadLocal.withInitial(() -> new dnnl_exec_arg_t(MAX_ARGS));
+
     /** Executes {@code p} with (argument, memory) pairs. */
     static void execute(dnnl_primitive p, dnnl_stream stream, Object... argsAndMemories) {
         int n = argsAndMemories.length / 2;
-        dnnl_exec_arg_t args = new dnnl_exec_arg_t(n);
-        try {
-            for (int i = 0; i < n; i++) {
-                args.getPointer(i).arg((Integer) argsAndMemories[2 * i]).memory((dnnl_memory) argsAndMemories[2 * i + 1]);
-            }
-            check(dnnl_primitive_execute(p, stream, n, args), "execute");
-        } finally {
-            args.deallocate();
+        if (n > MAX_ARGS) throw new IllegalArgumentException(n + " arguments, at most " + MAX_ARGS);
+        dnnl_exec_arg_t args = ARGS.get();
+        for (int i = 0; i < n; i++) {
+            args.position(i).arg((Integer) argsAndMemories[2 * i]).memory((dnnl_memory) argsAndMemories[2 * i + 1]);
         }
+        args.position(0);
+        check(dnnl_primitive_execute(p, stream, n, args), "execute");
     }
 
     static void check(int status, String what) {
