@@ -97,6 +97,16 @@ class OneDnnTest {
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 
+    /** The switch's rule: auto follows the backend; a misspelled value fails naming the property and the choices. */
+    @Test
+    void switchRule() {
+        assertTrue(OneDnn.wanted("auto", true));
+        assertTrue(!OneDnn.wanted("auto", false), "GPU executors keep ND4J's operations");
+        assertTrue(OneDnn.wanted("true", false) && !OneDnn.wanted("false", true));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> OneDnn.wanted("yes", true));
+        assertTrue(bad.getMessage().contains(OneDnn.PROPERTY) && bad.getMessage().contains("auto, true or false"), bad.getMessage());
+    }
+
     /** An input that is a view (a permutation, not dense) is copied, not read as if dense. */
     @Test
     void nonDenseInputIsCopiedFirst() {
