@@ -6,8 +6,10 @@ import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -157,7 +159,7 @@ final class OneDnn {
     /** A primitive descriptor for an operation descriptor (a {@code dnnl_*_desc_t}), destroyed with the plan. */
     static dnnl_primitive_desc primitiveDesc(Pointer opDesc, dnnl_primitive_desc hint, List<Runnable> natives) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), null, engine, hint), "primitive descriptor");
+        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), attributes(), engine, hint), "primitive descriptor");
         natives.add(() -> dnnl_primitive_desc_destroy(pd));
         return pd;
     }
@@ -177,13 +179,87 @@ final class OneDnn {
         return m;
     }
 
-    /** The most (argument, memory) pairs a primitive here takes (BatchNorm's backward pass: 9). */
+    /**
+     * A primitive whose scratchpad (oneDNN's working memory, e.g. im2col buffers) is user-managed and taken from the
+     * calling thread's {@link Scratch} at each execution: the library's own scratchpad is shared between primitives,
+     * and oneDNN's primitive cache gives two plans of the same shape (two networks, two Spark tasks) one primitive.
+     */
+    static final class Op {
+        private final dnnl_primitive primitive;
+        private final dnnl_memory scratchpad;
+        private final long bytes;
+
+        Op(dnnl_primitive_desc pd, List<Runnable> natives) {
+            primitive = primitive(pd, natives);
+            dnnl_memory_desc_t d = query(pd, dnnl_query_scratchpad_md);
+            bytes = dnnl_memory_desc_get_size(d);
+            scratchpad = bytes > 0 ? memory(d, natives) : null;
+        }
+
+        /** Executes with (argument, memory) pairs, plus the scratchpad. */
+        void run(dnnl_stream stream, Object... argsAndMemories) {
+            if (scratchpad == null) {
+                execute(primitive, stream, argsAndMemories);
+                return;
+            }
+            handle(scratchpad, scratch().get(Scratch.SCRATCHPAD, bytes));
+            Object[] all = Arrays.copyOf(argsAndMemories, argsAndMemories.length + 2);
+            all[argsAndMemories.length] = DNNL_ARG_SCRATCHPAD;
+            all[argsAndMemories.length + 1] = scratchpad;
+            execute(primitive, stream, all);
+        }
+    }
+
+    /** This thread's scratch buffers. */
+    static Scratch scratch() {
+        return SCRATCH.get();
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Per-thread scratch buffers by slot, each grown to the largest request, 64-byte aligned: slots 0-3 for the
+     * convolutions' reordered arrays ({@link OneDnnConvolution}), {@link #SCRATCHPAD} for oneDNN's scratchpads.
+     */
+    static final class Scratch {
+        static final int SCRATCHPAD = 4;
+        private static final int SLOTS = 5;
+        private final BytePointer[] buffers = new BytePointer[SLOTS];
+        private final long[] sizes = new long[SLOTS];
+
+        Pointer get(int slot, long bytes) {
+            if (sizes[slot] < bytes) {
+                if (buffers[slot] != null) buffers[slot].deallocate();
+                BytePointer raw = new BytePointer(bytes + 64);
+                long misalignment = raw.address() % 64;
+                buffers[slot] = raw;
+                sizes[slot] = bytes;
+                raw.position(misalignment == 0 ? 0 : 64 - misalignment);
+            }
+            return buffers[slot];
+        }
+    }
+
+    /** Primitive attributes: a user-managed scratchpad (see {@link Op}). Created once, read-only. */
+    static synchronized dnnl_primitive_attr attributes() {
+        if (attributes == null) {
+            dnnl_primitive_attr a = new dnnl_primitive_attr();
+            check(dnnl_primitive_attr_create(a), "attributes");
+            check(dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user), "scratchpad mode");
+            attributes = a;
+        }
+        return attributes;
+    }
+
+    private static dnnl_primitive_attr attributes;
+
+    /** The most (argument, memory) pairs a primitive here takes (BatchNorm's backward pass: 9, and a scratchpad). */
     private static final int MAX_ARGS = 12;
     /** Per-thread argument arrays for {@link #execute}, reused: no native allocation per call. */
     private static final ThreadLocal<dnnl_exec_arg_t> ARGS = ThreadLocal.withInitial(() -> new dnnl_exec_arg_t(MAX_ARGS));
 
     /** Executes {@code p} with (argument, memory) pairs. */
-    static void execute(dnnl_primitive p, dnnl_stream stream, Object... argsAndMemories) {
+    private static void execute(dnnl_primitive p, dnnl_stream stream, Object... argsAndMemories) {
         int n = argsAndMemories.length / 2;
         if (n > MAX_ARGS) throw new IllegalArgumentException(n + " arguments, at most " + MAX_ARGS);
         dnnl_exec_arg_t args = ARGS.get();

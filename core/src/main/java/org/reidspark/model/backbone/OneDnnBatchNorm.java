@@ -3,11 +3,11 @@ package org.reidspark.model.backbone;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
-import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,7 +31,7 @@ final class OneDnnBatchNorm {
 
     private final long[] shape;
     private final dnnl_memory src, dst, mean, var, scale, shift, diffDst, diffSrc, diffScale, diffShift;
-    private final dnnl_primitive forward, backward;
+    private final Op forward, backward;
     private final List<Runnable> natives = new ArrayList<>();
 
     OneDnnBatchNorm(long[] shape, boolean nhwc, double eps) {
@@ -64,8 +64,8 @@ final class OneDnnBatchNorm {
         shift = memory(perChannel, natives);
         diffScale = memory(perChannel, natives);
         diffShift = memory(perChannel, natives);
-        forward = primitive(fpd, natives);
-        backward = primitive(bpd, natives);
+        forward = new Op(fpd, natives);
+        backward = new Op(bpd, natives);
         destroyWhenUnreachable(this, natives);
     }
 
@@ -82,9 +82,12 @@ final class OneDnnBatchNorm {
         handle(mean, meanOut);
         handle(var, varOut);
         dnnl_stream stream = stream();
-        execute(forward, stream, DNNL_ARG_SRC, src, DNNL_ARG_SCALE, scale, DNNL_ARG_SHIFT, shift, DNNL_ARG_DST, dst,
+        forward.run(stream, DNNL_ARG_SRC, src, DNNL_ARG_SCALE, scale, DNNL_ARG_SHIFT, shift, DNNL_ARG_DST, dst,
                 DNNL_ARG_MEAN, mean, DNNL_ARG_VARIANCE, var);
         check(dnnl_stream_wait(stream), "wait");
+        // read and written through raw addresses: kept reachable until the primitive is done
+        for (INDArray a : new INDArray[]{x, gamma, beta, y, meanOut, varOut}) Reference.reachabilityFence(a);
+        Reference.reachabilityFence(this);
     }
 
     /** Backward pass on the statistics of {@link #train}: {@code dx}, {@code dGamma}, {@code dBeta} (overwritten). */
@@ -100,9 +103,11 @@ final class OneDnnBatchNorm {
         handle(diffScale, dGamma);
         handle(diffShift, dBeta);
         dnnl_stream stream = stream();
-        execute(backward, stream, DNNL_ARG_SRC, src, DNNL_ARG_MEAN, mean, DNNL_ARG_VARIANCE, var, DNNL_ARG_DIFF_DST,
+        backward.run(stream, DNNL_ARG_SRC, src, DNNL_ARG_MEAN, mean, DNNL_ARG_VARIANCE, var, DNNL_ARG_DIFF_DST,
                 diffDst, DNNL_ARG_SCALE, scale, DNNL_ARG_SHIFT, shift, DNNL_ARG_DIFF_SRC, diffSrc, DNNL_ARG_DIFF_SCALE,
                 diffScale, DNNL_ARG_DIFF_SHIFT, diffShift);
         check(dnnl_stream_wait(stream), "wait");
+        for (INDArray a : new INDArray[]{x, dy, batchMean, batchVar, gamma, beta, dx, dGamma, dBeta}) Reference.reachabilityFence(a);
+        Reference.reachabilityFence(this);
     }
 }

@@ -3,13 +3,11 @@ package org.reidspark.model.backbone;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
-import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,26 +33,29 @@ import static org.reidspark.model.backbone.OneDnn.*;
  * {@code [C_out, C_in, kH, kW]} ({@code oihw}), reordered into the primitives' layouts at each call (they change at
  * every step); the weight gradient is reordered back into the network's gradient view. Bias {@code [C_out]} optional.
  *
- * <p>Arrays are read and written in place through their native addresses, so every array passed must be
- * float, dense and in C order (the layer's arrays are; {@link OneDnn#dense} copies any other). Reordered intermediates live
- * in per-thread scratch buffers shared by all plans of that thread. A plan is used by one thread at a time, as a
+ * <p>Arrays are read and written in place through their native addresses (kept reachable until the primitives are
+ * done: a copy referenced only by the call would otherwise be freed under them), so every array passed must be
+ * float, dense and in C order (the layer's arrays are; {@link OneDnn#dense} copies any other). Reordered intermediates and
+ * oneDNN's own scratchpads live in per-thread scratch buffers shared by all plans of that thread. A plan is used by one thread at a time, as a
  * layer is.
  */
 final class OneDnnConvolution {
 
-    /** Per-thread scratch buffers, by slot: grown to the largest request, 64-byte aligned. */
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-    /** The slots of the scratch buffers one call can hold at once. */
-    private static final int SRC = 0, DST = 1, WEIGHTS = 2, DIFF_DST = 3, DIFF_SRC = 4, BW_SRC = 5, BW_DIFF_DST = 6,
-            DIFF_WEIGHTS = 7, SLOTS = 8;
+    /**
+     * The scratch slots, shared where lifetimes do not overlap: the forward pass holds its input, output and weights;
+     * the backward pass holds the output's gradient throughout, the weights and the input's gradient until the latter
+     * is written out, then the input (in the input gradient's slot), a second copy of the output's gradient where
+     * backward-weights wants another layout, and the weight gradient.
+     */
+    private static final int SRC = 0, DST = 1, WEIGHTS = 2, DIFF_DST = 0, DIFF_SRC = 1, BW_SRC = 1, BW_DIFF_DST = 3,
+            DIFF_WEIGHTS = 2;
 
     private final long[] inShape;
     private final boolean hasBias;
     private final Reorderable src, dst, diffDst, diffSrc, bwSrc, bwDiffDst;
     private final Reorderable weights, bdWeights, diffWeights;
     private final dnnl_memory bias, diffBias;
-    private final dnnl_primitive forward, backwardData, backwardWeights;
+    private final Op forward, backwardData, backwardWeights;
     /** What destroys this plan's oneDNN objects once the plan is unreachable ({@link OneDnn#destroyWhenUnreachable}). */
     private final List<Runnable> natives = new ArrayList<>();
 
@@ -107,9 +108,9 @@ final class OneDnnConvolution {
         diffWeights = new Reorderable(userW, query(bwpd, dnnl_query_diff_weights_md), DIFF_WEIGHTS, false, natives);
         bias = hasBias ? memory(biasDesc, natives) : null;
         diffBias = hasBias ? memory(query(bwpd, dnnl_query_diff_weights_md, 1), natives) : null;
-        forward = primitive(fpd, natives);
-        backwardData = primitive(bdpd, natives);
-        backwardWeights = primitive(bwpd, natives);
+        forward = new Op(fpd, natives);
+        backwardData = new Op(bdpd, natives);
+        backwardWeights = new Op(bwpd, natives);
         OneDnn.destroyWhenUnreachable(this, natives);
     }
 
@@ -120,19 +121,26 @@ final class OneDnnConvolution {
 
     /** {@code out = conv(in, w) + b}; {@code b} null without bias. All arrays dense float C order. */
     void forward(INDArray in, INDArray w, INDArray b, INDArray out) {
-        Scratch scratch = SCRATCH.get();
+        Scratch scratch = OneDnn.scratch();
         dnnl_stream stream = OneDnn.stream();
         dnnl_memory s = src.in(in, scratch, stream);
         dnnl_memory wt = weights.in(w, scratch, stream);
         dnnl_memory d = dst.out(out, scratch);
         if (hasBias) {
             handle(bias, b);
-            execute(forward, stream, DNNL_ARG_SRC, s, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_BIAS, bias, DNNL_ARG_DST, d);
+            forward.run(stream, DNNL_ARG_SRC, s, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_BIAS, bias, DNNL_ARG_DST, d);
         } else {
-            execute(forward, stream, DNNL_ARG_SRC, s, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_DST, d);
+            forward.run(stream, DNNL_ARG_SRC, s, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_DST, d);
         }
         dst.finish(out, stream);
         check(dnnl_stream_wait(stream), "wait");
+        // oneDNN read and wrote these arrays through raw addresses: none may be collected (a dense copy made by the
+        // caller is referenced only here) nor this plan cleaned until the primitives are done
+        Reference.reachabilityFence(in);
+        Reference.reachabilityFence(w);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(out);
+        Reference.reachabilityFence(this);
     }
 
     /**
@@ -140,13 +148,13 @@ final class OneDnnConvolution {
      * {@code bGrad}, from the output gradient {@code delta}; all overwritten. All arrays dense float C order.
      */
     void backward(INDArray in, INDArray w, INDArray delta, INDArray epsOut, INDArray wGrad, INDArray bGrad) {
-        Scratch scratch = SCRATCH.get();
+        Scratch scratch = OneDnn.scratch();
         dnnl_stream stream = OneDnn.stream();
         dnnl_memory dd = diffDst.in(delta, scratch, stream);
         if (epsOut != null) {
             dnnl_memory wt = bdWeights.in(w, scratch, stream);
             dnnl_memory ds = diffSrc.out(epsOut, scratch);
-            execute(backwardData, stream, DNNL_ARG_DIFF_DST, dd, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_DIFF_SRC, ds);
+            backwardData.run(stream, DNNL_ARG_DIFF_DST, dd, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_DIFF_SRC, ds);
             diffSrc.finish(epsOut, stream);
         }
         dnnl_memory s = bwSrc.in(in, scratch, stream);
@@ -154,13 +162,20 @@ final class OneDnnConvolution {
         dnnl_memory dw = diffWeights.out(wGrad, scratch);
         if (hasBias) {
             handle(diffBias, bGrad);
-            execute(backwardWeights, stream, DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd2, DNNL_ARG_DIFF_WEIGHTS, dw,
+            backwardWeights.run(stream, DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd2, DNNL_ARG_DIFF_WEIGHTS, dw,
                     DNNL_ARG_DIFF_BIAS, diffBias);
         } else {
-            execute(backwardWeights, stream, DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd2, DNNL_ARG_DIFF_WEIGHTS, dw);
+            backwardWeights.run(stream, DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd2, DNNL_ARG_DIFF_WEIGHTS, dw);
         }
         diffWeights.finish(wGrad, stream);
         check(dnnl_stream_wait(stream), "wait");
+        Reference.reachabilityFence(in);
+        Reference.reachabilityFence(w);
+        Reference.reachabilityFence(delta);
+        Reference.reachabilityFence(epsOut);
+        Reference.reachabilityFence(wGrad);
+        Reference.reachabilityFence(bGrad);
+        Reference.reachabilityFence(this);
     }
 
     /**
@@ -172,7 +187,7 @@ final class OneDnnConvolution {
         final dnnl_memory_desc_t chosen;
         final boolean same;
         final dnnl_memory user, blocked;
-        final dnnl_primitive reorder;
+        final Op reorder;
         final int slot;
         final long bytes;
 
@@ -189,10 +204,10 @@ final class OneDnnConvolution {
                 blocked = memory(chosen, natives);
                 bytes = dnnl_memory_desc_get_size(chosen);
                 dnnl_primitive_desc pd = new dnnl_primitive_desc();
-                check(input ? dnnl_reorder_primitive_desc_create(pd, userDesc, OneDnn.engine, chosen, OneDnn.engine, null)
-                        : dnnl_reorder_primitive_desc_create(pd, chosen, OneDnn.engine, userDesc, OneDnn.engine, null), "reorder");
+                check(input ? dnnl_reorder_primitive_desc_create(pd, userDesc, OneDnn.engine, chosen, OneDnn.engine, OneDnn.attributes())
+                        : dnnl_reorder_primitive_desc_create(pd, chosen, OneDnn.engine, userDesc, OneDnn.engine, OneDnn.attributes()), "reorder");
                 natives.add(() -> dnnl_primitive_desc_destroy(pd));
-                reorder = primitive(pd, natives);
+                reorder = new Op(pd, natives);
             }
         }
 
@@ -205,7 +220,7 @@ final class OneDnnConvolution {
             handle(user, a);
             if (same) return user;
             handle(blocked, scratch.get(slot, bytes));
-            execute(reorder, stream, DNNL_ARG_FROM, user, DNNL_ARG_TO, blocked);
+            reorder.run(stream, DNNL_ARG_FROM, user, DNNL_ARG_TO, blocked);
             return blocked;
         }
 
@@ -222,26 +237,9 @@ final class OneDnnConvolution {
         void finish(INDArray a, dnnl_stream stream) {
             if (same) return;
             handle(user, a);
-            execute(reorder, stream, DNNL_ARG_FROM, blocked, DNNL_ARG_TO, user);
+            reorder.run(stream, DNNL_ARG_FROM, blocked, DNNL_ARG_TO, user);
         }
     }
 
-    /** Per-thread scratch buffers: one per slot, grown to the largest request, 64-byte aligned. */
-    private static final class Scratch {
-        private final BytePointer[] buffers = new BytePointer[SLOTS];
-        private final long[] sizes = new long[SLOTS];
-
-        Pointer get(int slot, long bytes) {
-            if (sizes[slot] < bytes) {
-                if (buffers[slot] != null) buffers[slot].deallocate();
-                BytePointer raw = new BytePointer(bytes + 64);
-                long misalignment = raw.address() % 64;
-                buffers[slot] = raw;
-                sizes[slot] = bytes;
-                raw.position(misalignment == 0 ? 0 : 64 - misalignment);
-            }
-            return buffers[slot];
-        }
-    }
 
 }
