@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.List;
 
@@ -268,6 +269,17 @@ final class OneDnn {
         }
         args.position(0);
         check(dnnl_primitive_execute(p, stream, n, args), "execute");
+    }
+
+    /**
+     * Waits for {@code stream}, then lets {@code used} go: the arrays oneDNN read and wrote through raw addresses and
+     * the plan whose objects it ran. Until this call none of them may be collected (a dense copy made by the caller is
+     * referenced only by the call; a plan's cleaner destroys its primitives).
+     */
+    static void done(dnnl_stream stream, Object... used) {
+        check(dnnl_stream_wait(stream), "wait");
+        Reference.reachabilityFence(used);
+        for (Object o : used) Reference.reachabilityFence(o);
     }
 
     static void check(int status, String what) {

@@ -7,7 +7,6 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -84,10 +83,7 @@ final class OneDnnBatchNorm {
         dnnl_stream stream = stream();
         forward.run(stream, DNNL_ARG_SRC, src, DNNL_ARG_SCALE, scale, DNNL_ARG_SHIFT, shift, DNNL_ARG_DST, dst,
                 DNNL_ARG_MEAN, mean, DNNL_ARG_VARIANCE, var);
-        check(dnnl_stream_wait(stream), "wait");
-        // read and written through raw addresses: kept reachable until the primitive is done
-        for (INDArray a : new INDArray[]{x, gamma, beta, y, meanOut, varOut}) Reference.reachabilityFence(a);
-        Reference.reachabilityFence(this);
+        done(stream, x, gamma, beta, y, meanOut, varOut, this);
     }
 
     /** Backward pass on the statistics of {@link #train}: {@code dx}, {@code dGamma}, {@code dBeta} (overwritten). */
@@ -106,8 +102,6 @@ final class OneDnnBatchNorm {
         backward.run(stream, DNNL_ARG_SRC, src, DNNL_ARG_MEAN, mean, DNNL_ARG_VARIANCE, var, DNNL_ARG_DIFF_DST,
                 diffDst, DNNL_ARG_SCALE, scale, DNNL_ARG_SHIFT, shift, DNNL_ARG_DIFF_SRC, diffSrc, DNNL_ARG_DIFF_SCALE,
                 diffScale, DNNL_ARG_DIFF_SHIFT, diffShift);
-        check(dnnl_stream_wait(stream), "wait");
-        for (INDArray a : new INDArray[]{x, dy, batchMean, batchVar, gamma, beta, dx, dGamma, dBeta}) Reference.reachabilityFence(a);
-        Reference.reachabilityFence(this);
+        done(stream, x, dy, batchMean, batchVar, gamma, beta, dx, dGamma, dBeta, this);
     }
 }

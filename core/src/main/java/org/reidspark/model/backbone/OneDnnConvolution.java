@@ -7,7 +7,6 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -133,14 +132,7 @@ final class OneDnnConvolution {
             forward.run(stream, DNNL_ARG_SRC, s, DNNL_ARG_WEIGHTS, wt, DNNL_ARG_DST, d);
         }
         dst.finish(out, stream);
-        check(dnnl_stream_wait(stream), "wait");
-        // oneDNN read and wrote these arrays through raw addresses: none may be collected (a dense copy made by the
-        // caller is referenced only here) nor this plan cleaned until the primitives are done
-        Reference.reachabilityFence(in);
-        Reference.reachabilityFence(w);
-        Reference.reachabilityFence(b);
-        Reference.reachabilityFence(out);
-        Reference.reachabilityFence(this);
+        done(stream, in, w, b, out, this);
     }
 
     /**
@@ -168,14 +160,7 @@ final class OneDnnConvolution {
             backwardWeights.run(stream, DNNL_ARG_SRC, s, DNNL_ARG_DIFF_DST, dd2, DNNL_ARG_DIFF_WEIGHTS, dw);
         }
         diffWeights.finish(wGrad, stream);
-        check(dnnl_stream_wait(stream), "wait");
-        Reference.reachabilityFence(in);
-        Reference.reachabilityFence(w);
-        Reference.reachabilityFence(delta);
-        Reference.reachabilityFence(epsOut);
-        Reference.reachabilityFence(wGrad);
-        Reference.reachabilityFence(bGrad);
-        Reference.reachabilityFence(this);
+        done(stream, in, w, delta, epsOut, wGrad, bGrad, this);
     }
 
     /**
