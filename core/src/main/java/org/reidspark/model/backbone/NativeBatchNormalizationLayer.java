@@ -19,9 +19,6 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * The layer of {@link NativeBatchNormalization} (BatchNorm, https://arxiv.org/abs/1502.03167): for 4-D input it
  * takes the batch statistics from ND4J's native {@code moments} (one pass, 2-3x faster than {@code mean} and
@@ -47,9 +44,8 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
     private float[] kernelVar;
     /** Whether the last forward pass ran here (true) or in DL4J's implementation. */
     private boolean nativePass;
-    /** oneDNN plans, one per input shape (training batches, a last short batch). */
-    private static final int MAX_PLANS = 3;
-    private final transient List<OneDnnBatchNorm> plans = new ArrayList<>();
+    /** The oneDNN plans, by input shape. */
+    private final transient OneDnn.Plans<OneDnnBatchNorm> plans = new OneDnn.Plans<>();
 
     public NativeBatchNormalizationLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -83,14 +79,7 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
      */
     private OneDnnBatchNorm plan(INDArray x) {
         if (dataType != DataType.FLOAT || !OneDnn.enabled()) return null;
-        long[] shape = x.shape();
-        for (OneDnnBatchNorm p : plans) {
-            if (p.fits(shape)) return p;
-        }
-        OneDnnBatchNorm p = new OneDnnBatchNorm(shape, channelAxis() == 3, cfg().getEps());
-        if (plans.size() == MAX_PLANS) plans.remove(0);
-        plans.add(p);
-        return p;
+        return plans.get(x.shape(), shape -> new OneDnnBatchNorm(shape, channelAxis() == 3, cfg().getEps()));
     }
 
     @Override

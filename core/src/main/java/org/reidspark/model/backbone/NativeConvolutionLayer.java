@@ -18,9 +18,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.common.primitives.Pair;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The layer of {@link NativeConvolution}: DL4J's {@link ConvolutionLayer} whose forward and backward passes are
@@ -41,9 +39,8 @@ import java.util.List;
  */
 public class NativeConvolutionLayer extends ConvolutionLayer {
 
-    /** The oneDNN plans kept per layer (one per input shape: training batches, a last short batch, evaluation). */
-    private static final int MAX_PLANS = 3;
-    private final transient List<OneDnnConvolution> plans = new ArrayList<>();
+    /** The oneDNN plans, by input shape. */
+    private final transient OneDnn.Plans<OneDnnConvolution> plans = new OneDnn.Plans<>();
     /** Set while nothing reads the error this layer passes to its input (it reads a network input). */
     private transient boolean skipInputGradient;
 
@@ -112,16 +109,9 @@ public class NativeConvolutionLayer extends ConvolutionLayer {
                 || !OneDnn.enabled()) {
             return null;
         }
-        long[] shape = in.shape();
-        for (OneDnnConvolution p : plans) {
-            if (p.fits(shape)) return p;
-        }
         int[] pad = c.getPadding();
-        OneDnnConvolution p = new OneDnnConvolution(shape, c.getNOut(), c.getKernelSize(), c.getStride(), pad, pad,
-                c.getCnn2dDataFormat() == CNN2DFormat.NHWC, hasBias());
-        if (plans.size() == MAX_PLANS) plans.remove(0);
-        plans.add(p);
-        return p;
+        return plans.get(in.shape(), shape -> new OneDnnConvolution(shape, c.getNOut(), c.getKernelSize(), c.getStride(),
+                pad, pad, c.getCnn2dDataFormat() == CNN2DFormat.NHWC, hasBias()));
     }
 
     /** Pre-activation output {@code z}, in {@code type}'s workspace. */

@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
 
@@ -208,6 +210,31 @@ final class OneDnn {
             all[argsAndMemories.length] = DNNL_ARG_SCRATCHPAD;
             all[argsAndMemories.length + 1] = scratchpad;
             execute(primitive, stream, all);
+        }
+    }
+
+    /**
+     * A layer's plans by input shape (training batches, a last short batch, evaluation): at most {@link #MAX} kept,
+     * the oldest dropped first. Used by one thread at a time, as a layer is.
+     */
+    static final class Plans<P> {
+        private static final int MAX = 3;
+        private final List<long[]> shapes = new ArrayList<>();
+        private final List<P> plans = new ArrayList<>();
+
+        /** The plan for {@code shape}, made by {@code make} the first time. */
+        P get(long[] shape, Function<long[], P> make) {
+            for (int i = 0; i < shapes.size(); i++) {
+                if (Arrays.equals(shapes.get(i), shape)) return plans.get(i);
+            }
+            P p = make.apply(shape);
+            if (plans.size() == MAX) {
+                shapes.remove(0);
+                plans.remove(0);
+            }
+            shapes.add(shape.clone());
+            plans.add(p);
+            return p;
         }
     }
 

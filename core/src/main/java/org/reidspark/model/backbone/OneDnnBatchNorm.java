@@ -8,7 +8,6 @@ import org.bytedeco.dnnl.dnnl_stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
@@ -28,14 +27,12 @@ import static org.reidspark.model.backbone.OneDnn.*;
  */
 final class OneDnnBatchNorm {
 
-    private final long[] shape;
     private final dnnl_memory src, dst, mean, var, scale, shift, diffDst, diffSrc, diffScale, diffShift;
     private final Op forward, backward;
     private final List<Runnable> natives = new ArrayList<>();
 
     OneDnnBatchNorm(long[] shape, boolean nhwc, double eps) {
         requireEnabled();
-        this.shape = shape.clone();
         long channels = nhwc ? shape[3] : shape[1];
         long[] dims = nhwc ? new long[]{shape[0], shape[3], shape[1], shape[2]} : shape.clone();
         dnnl_memory_desc_t data = desc(dims, nhwc ? dnnl_nhwc : dnnl_nchw);
@@ -66,10 +63,6 @@ final class OneDnnBatchNorm {
         forward = new Op(fpd, natives);
         backward = new Op(bpd, natives);
         destroyWhenUnreachable(this, natives);
-    }
-
-    boolean fits(long[] shape) {
-        return Arrays.equals(this.shape, shape);
     }
 
     /** Training-mode forward pass: {@code y}, and the batch statistics into {@code meanOut} and {@code varOut}. */

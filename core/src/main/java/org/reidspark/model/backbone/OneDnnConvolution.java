@@ -8,7 +8,6 @@ import org.bytedeco.dnnl.dnnl_stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
@@ -49,12 +48,13 @@ final class OneDnnConvolution {
     private static final int SRC = 0, DST = 1, WEIGHTS = 2, DIFF_DST = 0, DIFF_SRC = 1, BW_SRC = 1, BW_DIFF_DST = 3,
             DIFF_WEIGHTS = 2;
 
-    private final long[] inShape;
     private final boolean hasBias;
     private final Reorderable src, dst, diffDst, diffSrc, bwSrc, bwDiffDst;
     private final Reorderable weights, bdWeights, diffWeights;
     private final dnnl_memory bias, diffBias;
     private final Op forward, backwardData, backwardWeights;
+    /** Whether backward-weights takes the output's gradient in backward-data's layout (then reordered once). */
+    private final boolean bwReusesDiffDst;
     /** What destroys this plan's oneDNN objects once the plan is unreachable ({@link OneDnn#destroyWhenUnreachable}). */
     private final List<Runnable> natives = new ArrayList<>();
 
@@ -69,7 +69,6 @@ final class OneDnnConvolution {
     OneDnnConvolution(long[] inShape, long outChannels, int[] kernel, int[] stride, int[] padBefore, int[] padAfter,
                       boolean nhwc, boolean hasBias) {
         OneDnn.requireEnabled();
-        this.inShape = inShape.clone();
         this.hasBias = hasBias;
         long b = inShape[0], c = nhwc ? inShape[3] : inShape[1], h = nhwc ? inShape[1] : inShape[2], w = nhwc ? inShape[2] : inShape[3];
         long oh = (h + padBefore[0] + padAfter[0] - kernel[0]) / stride[0] + 1;
@@ -105,17 +104,13 @@ final class OneDnnConvolution {
         bwSrc = new Reorderable(userSrc, query(bwpd, dnnl_query_src_md), BW_SRC, true, natives);
         bwDiffDst = new Reorderable(userDst, query(bwpd, dnnl_query_diff_dst_md), BW_DIFF_DST, true, natives);
         diffWeights = new Reorderable(userW, query(bwpd, dnnl_query_diff_weights_md), DIFF_WEIGHTS, false, natives);
+        bwReusesDiffDst = dnnl_memory_desc_equal(bwDiffDst.chosen, diffDst.chosen) == 1;
         bias = hasBias ? memory(biasDesc, natives) : null;
         diffBias = hasBias ? memory(query(bwpd, dnnl_query_diff_weights_md, 1), natives) : null;
         forward = new Op(fpd, natives);
         backwardData = new Op(bdpd, natives);
         backwardWeights = new Op(bwpd, natives);
         OneDnn.destroyWhenUnreachable(this, natives);
-    }
-
-    /** Whether this plan is for {@code shape}. */
-    boolean fits(long[] shape) {
-        return Arrays.equals(inShape, shape);
     }
 
     /** {@code out = conv(in, w) + b}; {@code b} null without bias. All arrays dense float C order. */
@@ -150,7 +145,7 @@ final class OneDnnConvolution {
             diffSrc.finish(epsOut, stream);
         }
         dnnl_memory s = bwSrc.in(in, scratch, stream);
-        dnnl_memory dd2 = bwDiffDst.sameAs(diffDst) ? dd : bwDiffDst.in(delta, scratch, stream);
+        dnnl_memory dd2 = bwReusesDiffDst ? dd : bwDiffDst.in(delta, scratch, stream);
         dnnl_memory dw = diffWeights.out(wGrad, scratch);
         if (hasBias) {
             handle(diffBias, bGrad);
@@ -196,10 +191,6 @@ final class OneDnnConvolution {
             }
         }
 
-        boolean sameAs(Reorderable other) {
-            return dnnl_memory_desc_equal(chosen, other.chosen) == 1;
-        }
-
         /** The primitive's memory holding {@code a} (an input). */
         dnnl_memory in(INDArray a, Scratch scratch, dnnl_stream stream) {
             handle(user, a);
@@ -225,6 +216,4 @@ final class OneDnnConvolution {
             reorder.run(stream, DNNL_ARG_FROM, blocked, DNNL_ARG_TO, user);
         }
     }
-
-
 }
