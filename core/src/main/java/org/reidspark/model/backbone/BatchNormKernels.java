@@ -1,7 +1,15 @@
 package org.reidspark.model.backbone;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.nativeblas.NativeOpsHolder;
 import org.reidspark.model.FloatMemory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * BatchNorm's training-mode passes (Ioffe and Szegedy, https://arxiv.org/abs/1502.03167) over small float
@@ -13,17 +21,22 @@ import org.reidspark.model.FloatMemory;
  * seven passes backward, each a native call with its own shape buffers) costs mostly per-call overhead, and the main
  * job's network has 20 such layers with 8 K to 262 K values each (docs/performance.md). Measured per layer against
  * the ND4J path (single thread against ND4J's two): 1.7-2.5x faster forward and 3-5x backward from 8 K to 262 K
- * values; at 2 M values forward is 1.2x slower and backward 1.3x faster, at 4 M both about even or slower, so the
- * layer uses them up to {@link #MAX_VALUES} values only (scratch of at most 8 MB per training thread).
+ * values. Each pass works channel by channel (a channel's rows stay in cache across its sweeps) with the channels
+ * split among the calling thread's native threads; measured that way against oneDNN's BatchNorm primitives
+ * ({@link OneDnnBatchNorm}) on 2 threads, 2.8 / 4.2 ms against 4.5 / 5.2 ms (forward / backward) at
+ * {@code [32, 64, 64x32]} and 0.5 / 0.65 against 0.7 / 0.9 ms at {@code [32, 64, 32x16]}, so the layer uses them up to
+ * {@link #MAX_VALUES} values (ResNet-18's stem at 128x64; scratch of at most 32 MB per training thread), and oneDNN
+ * beyond (docs/performance.md, "Max pooling and BatchNorm's loops").
  *
  * <p>Shapes: activations and their gradients as {@code [outer, C, inner]} C-order views ({@code [B, C, H*W]} of
- * NCHW), per-channel values {@code [C]}. Sums run in float within a row and in double across rows. The layer's
+ * NCHW), per-channel values {@code [C]}. Sums run in float within a row (four interleaved partial sums) and in
+ * double across rows; the results do not depend on how the channels are split. The layer's
  * gradients are checked against central differences in double precision on the ND4J path; these loops are checked
  * against that path in float (BatchNormKernelsTest).
  */
 final class BatchNormKernels {
     /** Activations with more values than this take ND4J's operations. */
-    static final long MAX_VALUES = 1L << 20;
+    static final long MAX_VALUES = 1L << 22;
     /** Rows shorter than this (NHWC's {@code inner} of 1) take ND4J's operations. */
     static final long MIN_INNER = 4;
 
@@ -60,51 +73,39 @@ final class BatchNormKernels {
     /**
      * The training-mode forward pass: per-channel batch mean and biased variance of {@code x} into {@code mean} and
      * {@code var}, and {@code y = gamma (x - mean) / sqrt(var + eps) + beta}; {@code x}, {@code y}
-     * {@code [outer, C, inner]}. Three sweeps over a copy of {@code x} (mean, variance about the mean, output).
+     * {@code [outer, C, inner]}. Channel by channel (three sweeps over the channel's rows of a copy of {@code x}: mean,
+     * variance about the mean, output), the channels split among the calling thread's native threads.
      */
     static void train(INDArray x, float[] gamma, float[] beta, double eps, INDArray y, float[] mean, float[] var) {
+        train(x, gamma, beta, eps, y, mean, var, parts(x.length()));
+    }
+
+    /** {@link #train} with the channels in {@code parts} parts (the results do not depend on it). */
+    static void train(INDArray x, float[] gamma, float[] beta, double eps, INDArray y, float[] mean, float[] var, int parts) {
         FloatMemory.buffer(y, "output");
         int outer = (int) x.size(0);
         int channels = (int) x.size(1);
         int inner = (int) x.size(2);
         float[] v = FloatMemory.read(x, scratch(0, (int) x.length()), "input");
-        double[] sums = new double[channels];
-        for (int o = 0, at = 0; o < outer; o++) {
-            for (int c = 0; c < channels; c++, at += inner) {
-                float s = 0;
-                for (int i = at; i < at + inner; i++) s += v[i];
-                sums[c] += s;
-            }
-        }
         double count = (double) outer * inner;
-        for (int c = 0; c < channels; c++) mean[c] = (float) (sums[c] / count);
-        java.util.Arrays.fill(sums, 0);
-        for (int o = 0, at = 0; o < outer; o++) {
-            for (int c = 0; c < channels; c++, at += inner) {
-                float m = mean[c];
-                float s = 0;
-                for (int i = at; i < at + inner; i++) {
-                    float d = v[i] - m;
-                    s += d * d;
+        int rowStep = channels * inner;
+        forChannels(channels, parts, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                double sum = 0;
+                for (int at = c * inner, o = 0; o < outer; o++, at += rowStep) sum += sum(v, at, at + inner);
+                float m = (float) (sum / count);
+                double squares = 0;
+                for (int at = c * inner, o = 0; o < outer; o++, at += rowStep) squares += sumOfSquares(v, at, at + inner, m);
+                mean[c] = m;
+                var[c] = (float) (squares / count);
+                double k = gamma[c] / Math.sqrt(var[c] + eps);
+                float a = (float) k;
+                float b = (float) (beta[c] - m * k);
+                for (int at = c * inner, o = 0; o < outer; o++, at += rowStep) {
+                    for (int i = at; i < at + inner; i++) v[i] = a * v[i] + b;
                 }
-                sums[c] += s;
             }
-        }
-        float[] scale = new float[channels];
-        float[] shift = new float[channels];
-        for (int c = 0; c < channels; c++) {
-            var[c] = (float) (sums[c] / count);
-            double k = gamma[c] / Math.sqrt(var[c] + eps);
-            scale[c] = (float) k;
-            shift[c] = (float) (beta[c] - mean[c] * k);
-        }
-        for (int o = 0, at = 0; o < outer; o++) {
-            for (int c = 0; c < channels; c++, at += inner) {
-                float a = scale[c];
-                float b = shift[c];
-                for (int i = at; i < at + inner; i++) v[i] = a * v[i] + b;
-            }
-        }
+        });
         FloatMemory.write(v, y, "output");
     }
 
@@ -112,55 +113,166 @@ final class BatchNormKernels {
      * The training-mode backward pass, as {@link NativeBatchNormalizationLayer#backward} (same formulas): with
      * {@code N} values per channel, {@code s = 1 / sqrt(var + eps)} and {@code xc = x - mean},
      * {@code dBeta = sum(dy)}, {@code dGamma = s * sum(dy * xc)},
-     * {@code dx = gamma * s * (dy - dBeta / N - xc * s * dGamma / N)}; two sweeps over copies of {@code x} and
-     * {@code dy} (the sums, then {@code dx}).
+     * {@code dx = gamma * s * (dy - dBeta / N - xc * s * dGamma / N)}; channel by channel (two sweeps over the
+     * channel's rows of copies of {@code x} and {@code dy}: the sums, then {@code dx}), split as {@link #train}.
      */
     static void backward(INDArray x, INDArray dy, float[] mean, float[] var, float[] gamma, double eps,
                          INDArray dx, float[] dGamma, float[] dBeta) {
+        backward(x, dy, mean, var, gamma, eps, dx, dGamma, dBeta, parts(x.length()));
+    }
+
+    /** {@link #backward} with the channels in {@code parts} parts (the results do not depend on it). */
+    static void backward(INDArray x, INDArray dy, float[] mean, float[] var, float[] gamma, double eps,
+                         INDArray dx, float[] dGamma, float[] dBeta, int parts) {
         FloatMemory.buffer(dx, "input gradient");
         int outer = (int) x.size(0);
         int channels = (int) x.size(1);
         int inner = (int) x.size(2);
         float[] xs = FloatMemory.read(x, scratch(0, (int) x.length()), "input");
         float[] dys = FloatMemory.read(dy, scratch(1, (int) dy.length()), "output gradient");
-        double[] sumDy = new double[channels];
-        double[] sumDyXc = new double[channels];
-        for (int o = 0, at = 0; o < outer; o++) {
-            for (int c = 0; c < channels; c++, at += inner) {
-                float m = mean[c];
-                float s1 = 0;
-                float s2 = 0;
-                for (int i = at; i < at + inner; i++) {
-                    float d = dys[i];
-                    s1 += d;
-                    s2 += d * (xs[i] - m);
-                }
-                sumDy[c] += s1;
-                sumDyXc[c] += s2;
-            }
-        }
         double count = (double) outer * inner;
-        float[] onDy = new float[channels];
-        float[] onXc = new float[channels];
-        float[] constant = new float[channels];
-        for (int c = 0; c < channels; c++) {
-            double inv = 1 / Math.sqrt(var[c] + eps);
-            double scale = gamma[c] * inv;
-            dGamma[c] = (float) (inv * sumDyXc[c]);
-            dBeta[c] = (float) sumDy[c];
-            onDy[c] = (float) scale;
-            onXc[c] = (float) (-scale * inv * inv * sumDyXc[c] / count);
-            constant[c] = (float) (-scale * sumDy[c] / count);
-        }
-        for (int o = 0, at = 0; o < outer; o++) {
-            for (int c = 0; c < channels; c++, at += inner) {
+        int rowStep = channels * inner;
+        forChannels(channels, parts, (from, to) -> {
+            for (int c = from; c < to; c++) {
                 float m = mean[c];
-                float a = onDy[c];
-                float k = onXc[c];
-                float b = constant[c];
-                for (int i = at; i < at + inner; i++) xs[i] = a * dys[i] + k * (xs[i] - m) + b;
+                double sumDy = 0;
+                double sumDyXc = 0;
+                for (int at = c * inner, o = 0; o < outer; o++, at += rowStep) {
+                    // four partial sums of each kind: independent additions the processor overlaps
+                    float a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+                    int i = at, end = at + inner;
+                    for (; i + 3 < end; i += 4) {
+                        float d0 = dys[i], d1 = dys[i + 1], d2 = dys[i + 2], d3 = dys[i + 3];
+                        a0 += d0;
+                        a1 += d1;
+                        a2 += d2;
+                        a3 += d3;
+                        b0 += d0 * (xs[i] - m);
+                        b1 += d1 * (xs[i + 1] - m);
+                        b2 += d2 * (xs[i + 2] - m);
+                        b3 += d3 * (xs[i + 3] - m);
+                    }
+                    for (; i < end; i++) {
+                        a0 += dys[i];
+                        b0 += dys[i] * (xs[i] - m);
+                    }
+                    sumDy += (a0 + a1) + (a2 + a3);
+                    sumDyXc += (b0 + b1) + (b2 + b3);
+                }
+                double inv = 1 / Math.sqrt(var[c] + eps);
+                double scale = gamma[c] * inv;
+                dGamma[c] = (float) (inv * sumDyXc);
+                dBeta[c] = (float) sumDy;
+                float a = (float) scale;
+                float k = (float) (-scale * inv * inv * sumDyXc / count);
+                float b = (float) (-scale * sumDy / count);
+                for (int at = c * inner, o = 0; o < outer; o++, at += rowStep) {
+                    for (int i = at; i < at + inner; i++) xs[i] = a * dys[i] + k * (xs[i] - m) + b;
+                }
+            }
+        });
+        FloatMemory.write(xs, dx, "input gradient");
+    }
+
+    /** The sum of {@code v[from..to)} in float, as four interleaved partial sums (independent additions). */
+    private static float sum(float[] v, int from, int to) {
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            a0 += v[i];
+            a1 += v[i + 1];
+            a2 += v[i + 2];
+            a3 += v[i + 3];
+        }
+        for (; i < to; i++) a0 += v[i];
+        return (a0 + a1) + (a2 + a3);
+    }
+
+    /** The sum of {@code (v[i] - m)^2} over {@code [from, to)}, as {@link #sum}. */
+    private static float sumOfSquares(float[] v, int from, int to, float m) {
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            float d0 = v[i] - m, d1 = v[i + 1] - m, d2 = v[i + 2] - m, d3 = v[i + 3] - m;
+            a0 += d0 * d0;
+            a1 += d1 * d1;
+            a2 += d2 * d2;
+            a3 += d3 * d3;
+        }
+        for (; i < to; i++) {
+            float d = v[i] - m;
+            a0 += d * d;
+        }
+        return (a0 + a1) + (a2 + a3);
+    }
+
+    /** Work on channels {@code [from, to)}. */
+    interface ChannelRange {
+        void run(int from, int to);
+    }
+
+    /** Activations below this many values run on the calling thread alone (handing work over costs more). */
+    static final long MIN_PARALLEL_VALUES = 1L << 15;
+
+    /** Helper threads for {@link #forChannels}: daemon, made as needed, idle ones reused. */
+    private static final ExecutorService HELPERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "reid-batchnorm");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * How many parts the channels of an activation of {@code values} values are split into: one per native thread the
+     * calling thread may use (its OpenMP share, which {@code TaskThreads} sets per Spark task), one for small maps.
+     */
+    static int parts(long values) {
+        return values < MIN_PARALLEL_VALUES ? 1 : nativeThreads();
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, channels)} in {@code parts} contiguous parts (at most one per channel): the
+     * first on the calling thread, the others on helper threads, all finished before it returns.
+     */
+    static void forChannels(int channels, int parts, ChannelRange body) {
+        int n = Math.max(1, Math.min(channels, parts));
+        if (n == 1) {
+            body.run(0, channels);
+            return;
+        }
+        List<Future<?>> helpers = new ArrayList<>(n - 1);
+        for (int p = 1; p < n; p++) {
+            int from = (int) ((long) channels * p / n), to = (int) ((long) channels * (p + 1) / n);
+            helpers.add(HELPERS.submit(() -> body.run(from, to)));
+        }
+        // every part finishes before this returns, even when one fails: the parts share the caller's scratch arrays
+        Throwable failure = null;
+        try {
+            body.run(0, channels / n);
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        boolean interrupted = false;
+        for (Future<?> f : helpers) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (failure == null) failure = e.getCause();
+                    break;
+                }
             }
         }
-        FloatMemory.write(xs, dx, "input gradient");
+        if (interrupted) Thread.currentThread().interrupt();
+        if (failure instanceof RuntimeException r) throw r;
+        if (failure instanceof Error e) throw e;
+        if (failure != null) throw new IllegalStateException("BatchNorm's loops failed", failure);
+    }
+
+    /** The calling thread's native thread count on ND4J's CPU backend (OpenMP's, per thread), at least 1. */
+    static int nativeThreads() {
+        return Math.max(1, NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
     }
 }

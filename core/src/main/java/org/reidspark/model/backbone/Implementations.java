@@ -15,10 +15,11 @@ import java.util.List;
  * implementation gives the same parameters, initialization and outputs (within float rounding) and the same saved
  * form apart from class names; they differ in speed and memory (docs/performance.md).
  * <ul>
- *   <li>{@code native}: {@link NativeConvolution} ({@code conv2d} / {@code conv2d_bp}, on oneDNN in an ND4J build
- *       with oneDNN), {@link NativeBatchNormalization} ({@code moments} and {@code batchnorm} forward, a few ND4J
- *       operations backward), {@link NativeRelu} (one pass forward, two backward) and {@link NativeSubsampling}
- *       (libnd4j's own max pooling kernels, faster than oneDNN's on NCHW activations).</li>
+ *   <li>{@code native}: {@link NativeConvolution} (oneDNN's primitives called directly in float on ND4J's CPU
+ *       backend, else ND4J's {@code conv2d} / {@code conv2d_bp}), {@link NativeBatchNormalization} (Java loops or
+ *       oneDNN in training, ND4J's {@code batchnorm} in inference), {@link NativeRelu} (one pass each way, in place in
+ *       ResNet) and {@link NativeSubsampling} (oneDNN's max pooling, the maxima's positions kept for the backward
+ *       pass).</li>
  *   <li>{@code dl4j}: DL4J's own {@link ConvolutionLayer} (Java-side im2col and gemm), {@link BatchNormalization}
  *       (Java-side broadcast operations), ReLU {@link ActivationLayer} and {@link SubsamplingLayer}.</li>
  * </ul>
@@ -67,8 +68,16 @@ public final class Implementations {
 
     /** A ReLU layer of implementation {@code name}. */
     public static ActivationLayer relu(String name) {
+        return relu(name, false);
+    }
+
+    /**
+     * A ReLU layer of implementation {@code name}; {@code inPlace}: one that may overwrite its input (where the
+     * implementation can: {@link NativeRelu#inPlace()}), for a graph in which nothing else reads that input.
+     */
+    public static ActivationLayer relu(String name, boolean inPlace) {
         return switch (name) {
-            case "native" -> new NativeRelu();
+            case "native" -> inPlace ? NativeRelu.inPlace() : new NativeRelu();
             case "dl4j" -> new ActivationLayer.Builder().activation(Activation.RELU).build();
             default -> throw Check.unknownName("layer implementation", name, NAMES);
         };

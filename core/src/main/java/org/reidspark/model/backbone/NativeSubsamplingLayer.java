@@ -18,17 +18,26 @@ import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The layer of {@link NativeSubsampling}: max pooling as one call of libnd4j's {@code maxpool2d} forward and
- * {@code maxpool2d_bp} backward, with oneDNN's versions of those kernels switched off for the call (per operation,
- * through its {@link OpContext}; every other operation keeps oneDNN, and on ND4J's CUDA backend cuDNN stays on).
- * Measured on a {@code [32, 64, 64, 32]} float tensor, 3x3 stride 2 padding 1: 4.9 ms against 34.7 ms forward,
- * 19.0 ms against 49.9 ms backward, identical results.
+ * The layer of {@link NativeSubsampling}: max pooling in float on ND4J's CPU backend (truncate or strict mode, no
+ * dilation) as oneDNN's primitives called directly ({@link OneDnnPooling}, a plan per input shape; the forward pass
+ * records the maxima's positions, which the backward pass reads when it backpropagates the input that pass pooled);
+ * else one call of libnd4j's {@code maxpool2d} forward and {@code maxpool2d_bp} backward, with oneDNN's versions of
+ * those kernels switched off for the call (per operation, through its {@link OpContext}; every other operation keeps
+ * oneDNN, and on ND4J's CUDA backend cuDNN stays on). Measured on a {@code [32, 64, 64, 32]} float tensor, 3x3
+ * stride 2 padding 1: libnd4j's kernels 4.9 ms against 34.7 ms forward and 19.0 ms against 49.9 ms backward for
+ * libnd4j's oneDNN path; oneDNN called directly 3.2 ms forward and 8.8 ms backward (docs/performance.md).
  *
  * <p>Shapes: input {@code [B, C, H, W]} (or {@code [B, H, W, C]}), output {@code [B, C, H_out, W_out]}; backprop
  * gives {@code dL/dInput} of the input's shape (each output's error goes to the position of its maximum). Other
  * pooling types, other ranks and layers with dropout run DL4J's code.
  */
 public class NativeSubsamplingLayer extends SubsamplingLayer {
+
+    /** The oneDNN plans, by input shape. */
+    private final transient OneDnn.Plans<OneDnnPooling> plans = new OneDnn.Plans<>();
+    /** The plan of the last forward pass on oneDNN's path and the input it pooled (its workspace holds the positions). */
+    private transient OneDnnPooling pooledBy;
+    private transient INDArray pooled;
 
     public NativeSubsamplingLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -64,13 +73,36 @@ public class NativeSubsamplingLayer extends SubsamplingLayer {
                 : new long[]{in.size(0), hw[0], hw[1], in.size(3)};
     }
 
+    /**
+     * The oneDNN plan for {@code in}'s shape, or null where this layer runs libnd4j's kernels: not float, oneDNN off
+     * ({@link OneDnn#enabled()}), dilation, or a convolution mode other than truncate / strict.
+     */
+    private OneDnnPooling plan(INDArray in) {
+        org.deeplearning4j.nn.conf.layers.SubsamplingLayer c = cfg();
+        if (dataType != DataType.FLOAT || c.getDilation()[0] != 1 || c.getDilation()[1] != 1
+                || (c.getConvolutionMode() != ConvolutionMode.Truncate && c.getConvolutionMode() != ConvolutionMode.Strict)
+                || !OneDnn.enabled()) {
+            return null;
+        }
+        int[] pad = c.getPadding();
+        return plans.get(in.shape(), shape -> new OneDnnPooling(shape, c.getKernelSize(), c.getStride(), pad, pad,
+                c.getCnn2dDataFormat() == CNN2DFormat.NHWC));
+    }
+
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         if (!runsNative(input)) return super.activate(training, workspaceMgr);
         INDArray in = input.castTo(dataType);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, outputShape(in), 'c');
-        execWithoutOneDnn("maxpool2d", new INDArray[]{in}, out, intArgs());
+        OneDnnPooling plan = plan(in);
+        pooledBy = plan;
+        pooled = plan == null ? null : input;
+        if (plan != null) {
+            plan.forward(OneDnn.dense(in), out);
+        } else {
+            execWithoutOneDnn("maxpool2d", new INDArray[]{in}, out, intArgs());
+        }
         return out;
     }
 
@@ -80,8 +112,20 @@ public class NativeSubsamplingLayer extends SubsamplingLayer {
         if (!runsNative(input)) return super.backpropGradient(epsilon, workspaceMgr);
         INDArray in = input.castTo(dataType);
         INDArray epsOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, in.shape(), 'c');
-        execWithoutOneDnn("maxpool2d_bp", new INDArray[]{in, epsilon.castTo(dataType)}, epsOut, intArgs());
+        // oneDNN's positions belong to the last forward pass: used only when that pass pooled this very input
+        if (pooledBy != null && pooled == input) {
+            pooledBy.backward(OneDnn.dense(epsilon.castTo(dataType)), epsOut);
+        } else {
+            execWithoutOneDnn("maxpool2d_bp", new INDArray[]{in, epsilon.castTo(dataType)}, epsOut, intArgs());
+        }
         return new Pair<>(new DefaultGradient(), epsOut);
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        pooledBy = null;
+        pooled = null;
     }
 
     /**

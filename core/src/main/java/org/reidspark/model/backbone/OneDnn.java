@@ -29,7 +29,7 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 /**
  * oneDNN (https://github.com/oneapi-src/oneDNN, release 2.5 through JavaCPP's {@code org.bytedeco:dnnl} presets)
  * called directly by the native layers in float on ND4J's CPU backend ({@link OneDnnConvolution},
- * {@link OneDnnBatchNorm}): whether it is on, the engine and per-thread streams, and the C API's small steps
+ * {@link OneDnnBatchNorm}, {@link OneDnnPooling}, {@link OneDnnRelu}): whether it is on, the engine and per-thread streams, and the C API's small steps
  * (descriptors, memories over ND4J arrays, primitives, execution, destruction once a plan is unreachable).
  *
  * <p>The presets' library shares ND4J's OpenMP runtime in one process (the loader resolves its {@code libgomp.so.1}
@@ -79,7 +79,7 @@ final class OneDnn {
                         }
                     }
                     enabled = wanted;
-                    LOG.info("convolutions and BatchNorm in float run {} ({}={}, ND4J backend {}{})",
+                    LOG.info("convolutions, BatchNorm, max pooling and ReLU in float run {} ({}={}, ND4J backend {}{})",
                             wanted ? "oneDNN's primitives directly" : "ND4J's operations", PROPERTY, setting, backend, why);
                 }
                 e = enabled;

@@ -259,7 +259,8 @@ public final class ResNet {
     }
 
     private static String relu(ComputationGraphConfiguration.GraphBuilder g, String name, String x, String implementation) {
-        g.addLayer(name, Implementations.relu(implementation), x);
+        // every ReLU here reads a BatchNorm's output or a residual sum that nothing else reads: in place
+        g.addLayer(name, Implementations.relu(implementation, true), x);
         return name;
     }
 }

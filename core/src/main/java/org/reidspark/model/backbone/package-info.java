@@ -8,8 +8,9 @@
  * {@link org.reidspark.model.backbone.NativeSubsampling}: a configuration class and its layer class each), which run
  * ND4J's native operations, on oneDNN where that is faster, and BatchNorm's training passes on small maps as Java
  * loops ({@link org.reidspark.model.backbone.BatchNormKernels}; docs/performance.md). In float on the CPU backend the
- * convolutions and the larger BatchNorms call oneDNN's primitives directly ({@code OneDnn}, {@code OneDnnConvolution},
- * {@code OneDnnBatchNorm}) rather than through libnd4j's wrapper. For inference,
+ * convolutions, the larger BatchNorms, max pooling and ReLU's backward pass call oneDNN's primitives directly
+ * ({@code OneDnn}, {@code OneDnnConvolution}, {@code OneDnnBatchNorm}, {@code OneDnnPooling}, {@code OneDnnRelu})
+ * rather than through libnd4j's wrapper; ResNet's ReLUs run in place in training. For inference,
  * {@link org.reidspark.model.backbone.InferenceFolding} makes a copy of a trained graph with each convolution's
  * BatchNorm (and the ReLU after it) folded into the convolution, which the test networks run.
  */

@@ -6,7 +6,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -68,6 +70,46 @@ class BatchNormKernelsTest {
             assertClose(expectedDGamma, Nd4j.createFromArray(dGamma), 1e-4, "scale gradient " + shape);
             assertClose(expectedDBeta, Nd4j.createFromArray(dBeta), 1e-5, "shift gradient " + shape);
         }
+    }
+
+    /** The channels split among threads: every channel once, and the same values to the bit however they are split. */
+    @Test
+    void splittingTheChannelsChangesNothing() {
+        for (int channels : new int[]{1, 2, 7, 64}) {
+            for (int parts : new int[]{1, 2, 3, 8}) {
+                int[] seen = new int[channels];
+                BatchNormKernels.forChannels(channels, parts, (from, to) -> {
+                    for (int c = from; c < to; c++) {
+                        synchronized (seen) {
+                            seen[c]++;
+                        }
+                    }
+                });
+                for (int c = 0; c < channels; c++) assertEquals(1, seen[c], channels + " channels in " + parts + " parts");
+            }
+        }
+        Nd4j.getRandom().setSeed(5);
+        int[] s = {6, 7, 40};
+        INDArray x = Nd4j.randn(DataType.FLOAT, s[0], s[1], s[2]).muli(2).addi(3);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, s[0], s[1], s[2]);
+        float[] gamma = BatchNormKernels.values(Nd4j.rand(DataType.FLOAT, s[1]).addi(0.5));
+        float[] beta = BatchNormKernels.values(Nd4j.randn(DataType.FLOAT, s[1]));
+        INDArray[] first = null;
+        for (int parts : new int[]{1, 2, 3, 7}) {
+            float[] mean = new float[s[1]], var = new float[s[1]], dGamma = new float[s[1]], dBeta = new float[s[1]];
+            INDArray y = x.ulike(), dx = x.ulike();
+            BatchNormKernels.train(x, gamma, beta, EPS, y, mean, var, parts);
+            BatchNormKernels.backward(x, dy, mean, var, gamma, EPS, dx, dGamma, dBeta, parts);
+            INDArray[] got = {y, dx, Nd4j.createFromArray(mean), Nd4j.createFromArray(var), Nd4j.createFromArray(dGamma),
+                    Nd4j.createFromArray(dBeta)};
+            if (first == null) first = got;
+            for (int i = 0; i < got.length; i++) assertEquals(first[i], got[i], "output " + i + " with " + parts + " parts");
+        }
+        IllegalStateException failed = assertThrows(IllegalStateException.class, () -> BatchNormKernels.forChannels(4, 2,
+                (from, to) -> {
+                    if (from > 0) throw new IllegalStateException("part from " + from);
+                }));
+        assertEquals("part from 2", failed.getMessage(), "a helper's failure reaches the caller");
     }
 
     @Test

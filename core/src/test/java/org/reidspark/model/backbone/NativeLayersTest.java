@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -329,6 +330,54 @@ class NativeLayersTest {
 
     private static ComputationGraph reluAlone(String implementation, DataType type) {
         return alone("relu", Implementations.relu(implementation), InputType.convolutional(4, 3, 2), type);
+    }
+
+    /**
+     * ResNet's ReLUs run in place: after a BatchNorm in training, the ReLU overwrites the BatchNorm's output array,
+     * and the graph's outputs and gradients are DL4J's (whose layer copies) to the bit; in inference
+     * (DL4J's workspaces) it writes a new array. The setting survives a save and restore, and a configuration saved
+     * before it existed reads as not in place.
+     */
+    @Test
+    void reluInPlaceOverwritesOnlyWhereNothingElseReadsItsInput() throws Exception {
+        ComputationGraph[] graphs = new ComputationGraph[2];
+        for (int i = 0; i < 2; i++) {
+            String implementation = i == 0 ? "dl4j" : "native";
+            ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(5, DataType.FLOAT, new NoOp(), 0))
+                    .addInputs("input").setInputTypes(InputType.convolutional(4, 3, 2));
+            g.addLayer("bn", Implementations.batchNorm(implementation, ResNet.batchNorm().build()), "input");
+            g.addLayer("relu", Implementations.relu(implementation, true), "bn");
+            g.setOutputs("relu");
+            graphs[i] = new ComputationGraph(g.build());
+            graphs[i].init();
+        }
+        assertTrue(((NativeRelu) graphs[1].getLayer("relu").conf().getLayer()).isInPlace());
+        Nd4j.getRandom().setSeed(12);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 5, 2, 4, 3);
+        Map<String, INDArray> a = ExternalBackprop.forward(graphs[0], x);
+        Map<String, INDArray> b = ExternalBackprop.forward(graphs[1], x);
+        // the array the BatchNorm wrote, which the ReLU layer keeps as its input: overwritten in place, kept by DL4J's
+        assertTrue(graphs[1].getLayer("relu").input().minNumber().doubleValue() >= 0, "in place: no negative left");
+        assertTrue(graphs[0].getLayer("relu").input().minNumber().doubleValue() < 0);
+        assertEquals(a.get("relu"), b.get("relu"));
+        INDArray e = Nd4j.randn(DataType.FLOAT, x.shape());
+        ExternalBackprop.Backward ba = ExternalBackprop.backwardToInputs(graphs[0], a, Map.of("relu", e));
+        ExternalBackprop.Backward bb = ExternalBackprop.backwardToInputs(graphs[1], b, Map.of("relu", e));
+        assertEquals(ba.inputGradients().get("input"), bb.inputGradients().get("input"));
+        assertEquals(ba.gradient().gradient(), bb.gradient().gradient());
+        assertEquals(graphs[0].output(false, x)[0], graphs[1].output(false, x)[0], "inference, in DL4J's workspaces");
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(graphs[1], bytes, true);
+        ComputationGraph restored = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.toByteArray()), true);
+        assertTrue(((NativeRelu) restored.getLayer("relu").conf().getLayer()).isInPlace());
+        String json = graphs[1].getConfiguration().toJson();
+        assertTrue(json.contains("\"inPlace\" : true"), "the setting is saved");
+        ComputationGraph before = new ComputationGraph(ComputationGraphConfiguration.fromJson(
+                json.replace("\"inPlace\" : true,", "").replace(",\n    \"inPlace\" : true", "")));
+        before.init();
+        assertFalse(before.getConfiguration().toJson().contains("\"inPlace\" : true"));
+        assertFalse(((NativeRelu) before.getLayer("relu").conf().getLayer()).isInPlace(), "saved before the setting: a copy");
     }
 
     /**

@@ -97,6 +97,76 @@ class OneDnnTest {
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 
+    /** kernel, stride, padding, channels, height, width */
+    private static final int[][] POOLS = {
+            {3, 2, 1, 8, 17, 9},   // ResNet's stem, odd size
+            {3, 2, 1, 16, 16, 8},
+            {2, 2, 0, 5, 9, 7},    // a stride that drops the last row and column
+            {3, 1, 1, 4, 6, 5},
+            {3, 3, 0, 20, 10, 8},  // channels not a multiple of oneDNN's blocks
+    };
+
+    private static ComputationGraph pool(int[] c, CNN2DFormat format, DataType type) {
+        ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(7, type, new NoOp(), 0))
+                .addInputs("input").setInputTypes(InputType.convolutional(c[4], c[5], c[3], format));
+        g.addLayer("pool", NativeSubsampling.of(new org.deeplearning4j.nn.conf.layers.SubsamplingLayer.Builder(
+                org.deeplearning4j.nn.conf.layers.PoolingType.MAX).kernelSize(c[0], c[0]).stride(c[1], c[1])
+                .padding(c[2], c[2]).dataFormat(format).build()), "input");
+        g.setOutputs("pool");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        return graph;
+    }
+
+    /**
+     * Max pooling in float ({@link OneDnnPooling}) against the layer in double, which runs libnd4j's own
+     * {@code maxpool2d} / {@code maxpool2d_bp} (checked against DL4J's layer in {@code NativeLayersTest}): output and
+     * the input's gradient, both layouts, two batch sizes and the first again (plans reused). Then the workspace's
+     * guard: a backward pass for an input other than the last one pooled gives that input's gradient, not the
+     * positions of the last forward pass.
+     */
+    @Test
+    void maxPoolingMatchesLibnd4jsKernelsInBothLayouts() {
+        List<String> failures = new ArrayList<>();
+        Nd4j.getRandom().setSeed(13);
+        for (CNN2DFormat format : CNN2DFormat.values()) {
+            for (int[] c : POOLS) {
+                ComputationGraph g = pool(c, format, DataType.FLOAT);
+                ComputationGraph reference = pool(c, format, DataType.DOUBLE);
+                for (int batch : new int[]{3, 2, 3}) {
+                    long[] inShape = format == CNN2DFormat.NCHW ? new long[]{batch, c[3], c[4], c[5]}
+                            : new long[]{batch, c[4], c[5], c[3]};
+                    INDArray x = Nd4j.randn(DataType.FLOAT, inShape);
+                    Map<String, INDArray> out = ExternalBackprop.forward(g, x);
+                    INDArray eps = Nd4j.randn(DataType.FLOAT, out.get("pool").shape());
+                    INDArray dx = ExternalBackprop.backwardToInputs(g, out, Map.of("pool", eps)).inputGradients().get("input");
+                    Map<String, INDArray> refOut = ExternalBackprop.forward(reference, x.castTo(DataType.DOUBLE));
+                    INDArray refDx = ExternalBackprop.backwardToInputs(reference, refOut,
+                            Map.of("pool", eps.castTo(DataType.DOUBLE))).inputGradients().get("input");
+                    String what = format + " " + java.util.Arrays.toString(c) + " batch " + batch;
+                    check(failures, refOut.get("pool").castTo(DataType.FLOAT), out.get("pool"), what + " output", 1e-7);
+                    check(failures, refDx.castTo(DataType.FLOAT), dx, what + " input gradient", 1e-6);
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+
+        int[] c = POOLS[0];
+        ComputationGraph g = pool(c, CNN2DFormat.NCHW, DataType.FLOAT);
+        org.deeplearning4j.nn.api.Layer layer = g.getLayer("pool");
+        org.deeplearning4j.nn.workspace.LayerWorkspaceMgr mgr = org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces();
+        INDArray first = Nd4j.randn(DataType.FLOAT, 2, c[3], c[4], c[5]);
+        INDArray second = Nd4j.randn(DataType.FLOAT, 2, c[3], c[4], c[5]);
+        layer.setInput(first, mgr);
+        INDArray eps = Nd4j.randn(DataType.FLOAT, layer.activate(true, mgr).shape());
+        INDArray expected = layer.backpropGradient(eps, mgr).getSecond();
+        layer.setInput(second, mgr);
+        layer.activate(true, mgr);
+        layer.setInput(first, mgr);
+        INDArray afterAnother = layer.backpropGradient(eps, mgr).getSecond();
+        assertEquals(expected, afterAnother, "the gradient of the input being backpropagated, not of the last one pooled");
+    }
+
     /** The switch's rule: auto follows the backend; a misspelled value fails naming the property and the choices. */
     @Test
     void switchRule() {
@@ -137,7 +207,7 @@ class OneDnnTest {
     @Test
     void batchNormTrainingPassesMatchDl4jsLayerInBothLayouts() {
         assertTrue(OneDnn.enabled());
-        int channels = 6, h = 200, w = 120;
+        int channels = 24, h = 200, w = 120;
         for (CNN2DFormat format : CNN2DFormat.values()) {
             ComputationGraph dl4j = batchNorm("dl4j", format, channels, h, w);
             ComputationGraph nat = batchNorm("native", format, channels, h, w);
