@@ -26,7 +26,7 @@ import java.util.concurrent.Future;
  * ({@link OneDnnBatchNorm}) on 2 threads, 2.8 / 4.2 ms against 4.5 / 5.2 ms (forward / backward) at
  * {@code [32, 64, 64x32]} and 0.5 / 0.65 against 0.7 / 0.9 ms at {@code [32, 64, 32x16]}, so the layer uses them up to
  * {@link #MAX_VALUES} values (ResNet-18's stem at 128x64; scratch of at most 32 MB per training thread), and oneDNN
- * beyond (docs/performance.md, "Max pooling and BatchNorm's loops").
+ * beyond (docs/performance.md, "Max pooling, BatchNorm's loops and ReLU").
  *
  * <p>Shapes: activations and their gradients as {@code [outer, C, inner]} C-order views ({@code [B, C, H*W]} of
  * NCHW), per-channel values {@code [C]}. Sums run in float within a row (four interleaved partial sums) and in

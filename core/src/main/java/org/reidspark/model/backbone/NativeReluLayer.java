@@ -55,7 +55,8 @@ public class NativeReluLayer extends ActivationLayer {
         assertInputSet(false);
         if (!runsNative()) return super.activate(training, workspaceMgr);
         INDArray x = input.castTo(dataType);
-        INDArray y = inPlace(x, workspaceMgr) ? x : workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
+        INDArray y = inPlace(x, workspaceMgr) ? x
+                : workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
         Nd4j.exec(new RectifiedLinear(x, y, 0.0));
         return y;
     }
@@ -72,7 +73,7 @@ public class NativeReluLayer extends ActivationLayer {
             return new Pair<>(new DefaultGradient(), dx);
         }
         Nd4j.exec(new Step(x, dx, 0.0));
-        Nd4j.exec(new MulOp(dx, epsilon.castTo(dataType), dx));
+        Nd4j.exec(new MulOp(dx, dy, dx));
         return new Pair<>(new DefaultGradient(), dx);
     }
 }

@@ -13,9 +13,9 @@ import java.util.Collection;
  * A pooling layer configuration whose layer, {@link NativeSubsamplingLayer}, runs max pooling as oneDNN's primitives
  * called directly in float on ND4J's CPU backend (the maxima's positions kept for the backward pass), else as
  * libnd4j's own {@code maxpool2d} / {@code maxpool2d_bp} kernels instead of their oneDNN versions behind libnd4j's
- * wrapper, which DL4J's layer gets and which are 7x (forward) and 2.6x (backward) slower on NCHW activations. Same configuration and
- * serialized form apart from the class name as DL4J's {@link SubsamplingLayer}; ResNet's stem pooling
- * (https://arxiv.org/abs/1512.03385) is its use here.
+ * wrapper, which DL4J's layer gets and which are 7x (forward) and 2.6x (backward) slower on NCHW activations. Same
+ * configuration and serialized form apart from the class name as DL4J's {@link SubsamplingLayer}; ResNet's stem
+ * pooling (https://arxiv.org/abs/1512.03385) is its use here.
  *
  * <p>Shapes: input {@code [B, C, H, W]} (or NHWC), output {@code [B, C, H_out, W_out]}; no parameters. Pooling types
  * other than max run DL4J's own code.

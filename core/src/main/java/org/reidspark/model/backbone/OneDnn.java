@@ -29,8 +29,9 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 /**
  * oneDNN (https://github.com/oneapi-src/oneDNN, release 2.5 through JavaCPP's {@code org.bytedeco:dnnl} presets)
  * called directly by the native layers in float on ND4J's CPU backend ({@link OneDnnConvolution},
- * {@link OneDnnBatchNorm}, {@link OneDnnPooling}, {@link OneDnnRelu}): whether it is on, the engine and per-thread streams, and the C API's small steps
- * (descriptors, memories over ND4J arrays, primitives, execution, destruction once a plan is unreachable).
+ * {@link OneDnnBatchNorm}, {@link OneDnnPooling}, {@link OneDnnRelu}): whether it is on, the engine and per-thread
+ * streams, and the C API's small steps (descriptors, memories over ND4J arrays, primitives, execution, destruction
+ * once a plan is unreachable).
  *
  * <p>The presets' library shares ND4J's OpenMP runtime in one process (the loader resolves its {@code libgomp.so.1}
  * to the copy ND4J loaded first), so the per-task thread count that {@code TaskThreads} sets applies to it as well.

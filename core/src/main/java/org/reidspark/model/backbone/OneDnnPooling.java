@@ -19,7 +19,7 @@ import static org.reidspark.model.backbone.OneDnn.*;
  * {@link NativeSubsamplingLayer} in float on ND4J's CPU backend (see {@link OneDnn}): the forward pass records where
  * each output's maximum was in a workspace that the plan owns, and the backward pass sends each output's error
  * there, where libnd4j's {@code maxpool2d_bp} searches every window again (13 ms of a ResNet-18 step at 128x64,
- * batch 32; docs/performance.md, "Max pooling and ReLU through oneDNN").
+ * batch 32; docs/performance.md, "Max pooling, BatchNorm's loops and ReLU").
  *
  * <p>Shapes: {@code x, dx [B, C, H, W]} or (nhwc) {@code [B, H, W, C]}, {@code y, dy [B, C, H_out, W_out]} (or nhwc)
  * with {@code H_out = (H + padBefore + padAfter - kH) / sH + 1}; dense float, read and written in place. Padding
@@ -30,6 +30,7 @@ final class OneDnnPooling {
 
     private final dnnl_memory src, dst, diffDst, diffSrc, workspace;
     private final Op forward, backward;
+    /** The positions' memory, owned by the plan (freed with its oneDNN objects). */
     private final BytePointer workspaceBuffer;
     private final List<Runnable> natives = new ArrayList<>();
 
@@ -53,12 +54,6 @@ final class OneDnnPooling {
         dnnl_pooling_desc_t bd = new dnnl_pooling_desc_t();
         check(dnnl_pooling_backward_desc_init(bd, dnnl_pooling_max, in, out, s, k, pl, pr), "max pooling backward");
         dnnl_primitive_desc bpd = primitiveDesc(bd, fpd, natives);
-        for (int[] q : new int[][]{{dnnl_query_dst_md, 0}, {dnnl_query_src_md, 0}}) {
-            dnnl_memory_desc_t chosen = query(fpd, q[0], q[1]);
-            if (dnnl_memory_desc_equal(chosen, q[0] == dnnl_query_dst_md ? out : in) != 1) {
-                throw new IllegalStateException("oneDNN max pooling chose an unexpected layout");
-            }
-        }
         dnnl_memory_desc_t ws = query(fpd, dnnl_query_workspace_md);
         long bytes = dnnl_memory_desc_get_size(ws);
         if (bytes == 0) throw new IllegalStateException("oneDNN max pooling has no workspace for its backward pass");
