@@ -104,11 +104,7 @@ public class NativeConvolutionLayer extends ConvolutionLayer {
      */
     private OneDnnConvolution plan(INDArray in) {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = cfg();
-        if (dataType != DataType.FLOAT || c.getDilation()[0] != 1 || c.getDilation()[1] != 1
-                || (c.getConvolutionMode() != ConvolutionMode.Truncate && c.getConvolutionMode() != ConvolutionMode.Strict)
-                || !OneDnn.enabled()) {
-            return null;
-        }
+        if (!OneDnn.takes(dataType, c.getDilation(), c.getConvolutionMode())) return null;
         int[] pad = c.getPadding();
         return plans.get(in.shape(), shape -> new OneDnnConvolution(shape, c.getNOut(), c.getKernelSize(), c.getStride(),
                 pad, pad, c.getCnn2dDataFormat() == CNN2DFormat.NHWC, hasBias()));

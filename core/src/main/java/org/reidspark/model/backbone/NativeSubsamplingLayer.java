@@ -79,11 +79,7 @@ public class NativeSubsamplingLayer extends SubsamplingLayer {
      */
     private OneDnnPooling plan(INDArray in) {
         org.deeplearning4j.nn.conf.layers.SubsamplingLayer c = cfg();
-        if (dataType != DataType.FLOAT || c.getDilation()[0] != 1 || c.getDilation()[1] != 1
-                || (c.getConvolutionMode() != ConvolutionMode.Truncate && c.getConvolutionMode() != ConvolutionMode.Strict)
-                || !OneDnn.enabled()) {
-            return null;
-        }
+        if (!OneDnn.takes(dataType, c.getDilation(), c.getConvolutionMode())) return null;
         int[] pad = c.getPadding();
         return plans.get(in.shape(), shape -> new OneDnnPooling(shape, c.getKernelSize(), c.getStride(), pad, pad,
                 c.getCnn2dDataFormat() == CNN2DFormat.NHWC));

@@ -11,6 +11,7 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -97,6 +98,15 @@ final class OneDnn {
             case "false" -> false;
             default -> throw new IllegalArgumentException("-D" + PROPERTY + " must be auto, true or false, not '" + setting + "'");
         };
+    }
+
+    /**
+     * Whether a convolution or pooling layer of this type, dilation and mode runs oneDNN's primitives: float, no
+     * dilation, truncate or strict mode (the plans' padding rule), and oneDNN on ({@link #enabled()}).
+     */
+    static boolean takes(DataType type, int[] dilation, ConvolutionMode mode) {
+        return type == DataType.FLOAT && dilation[0] == 1 && dilation[1] == 1
+                && (mode == ConvolutionMode.Truncate || mode == ConvolutionMode.Strict) && enabled();
     }
 
     static void requireEnabled() {
