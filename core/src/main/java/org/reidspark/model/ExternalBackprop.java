@@ -75,6 +75,9 @@ public final class ExternalBackprop {
      * Forward pass in training mode (BatchNorm on batch statistics) that keeps every layer's input for
      * {@link #backward}.
      *
+     * The outputs the native layers allocate in it are freed at this graph's next forward pass, update or clear
+     * ({@link StepOutputs}).
+     *
      * @return the graph's outputs by name, in the graph's output order (copies, still valid after backward and update)
      */
     public static Map<String, INDArray> forward(ComputationGraph graph, INDArray... inputs) {
@@ -83,7 +86,9 @@ public final class ExternalBackprop {
                     + " (ResNet.baseBuilder sets it): with workspaces, layers such as BatchNorm keep arrays from the forward"
                     + " pass in a workspace that is closed before backward");
         }
-        Map<String, INDArray> all = graph.feedForward(inputs, true, false);
+        // the previous pass's outputs: its backward pass is done or will not come (DL4J replaces every layer input)
+        StepOutputs.release(graph);
+        Map<String, INDArray> all = StepOutputs.recorded(() -> graph.feedForward(inputs, true, false));
         Map<String, INDArray> out = new LinkedHashMap<>();
         // copies: an output can be the very array a layer keeps as its input for backward
         for (String name : graph.getConfiguration().getNetworkOutputs()) out.put(name, all.get(name).dup());
@@ -242,8 +247,9 @@ public final class ExternalBackprop {
      * One optimizer step with the graph's own updater on {@code gradient} (from {@link #backward} on this graph):
      * L2 and the updater turn the gradient into an update in place, the parameters move by it (in one pass,
      * {@link FusedUpdate}, for FLOAT graphs with Adam and L2; DL4J's updater otherwise), the iteration count
-     * goes up by one, and layer constraints (such as BNNeck's zero shift) are applied. Then the step's off-heap
-     * garbage is freed when the process has grown enough ({@link OffHeapCollector}).
+     * goes up by one, and layer constraints (such as BNNeck's zero shift) are applied. Then the outputs the native
+     * layers allocated in this graph's forward pass are freed ({@link StepOutputs}), and the step's other off-heap
+     * garbage when the process has grown enough ({@link OffHeapCollector}).
      */
     public static void update(ComputationGraph graph, Gradient gradient) {
         if (gradient.gradient().length() != graph.numParams()) {
@@ -259,6 +265,7 @@ public final class ExternalBackprop {
         }
         graph.getConfiguration().setIterationCount(iteration + 1);
         graph.applyConstraints(iteration + 1, epoch);
+        StepOutputs.release(graph);
         OffHeapCollector.process().afterStep();
     }
 
@@ -281,5 +288,6 @@ public final class ExternalBackprop {
     /** Drops the layer inputs a {@link #forward} kept (when no backward follows). */
     public static void clear(ComputationGraph graph) {
         graph.clearLayersStates();
+        StepOutputs.release(graph);
     }
 }

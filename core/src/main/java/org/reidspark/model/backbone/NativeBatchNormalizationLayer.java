@@ -18,6 +18,9 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.StepOutputs;
+
+import java.util.List;
 
 /**
  * The layer of {@link NativeBatchNormalization} (BatchNorm, https://arxiv.org/abs/1502.03167): for 4-D input it
@@ -35,7 +38,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * Inference: the running mean and variance. Shapes: {@code x, y [B, C, H, W]} (or NHWC), every parameter {@code C}
  * values. 2-D input, {@code useLogStd} and locked gamma/beta go to DL4J's implementation.
  */
-public class NativeBatchNormalizationLayer extends BatchNormalization {
+public class NativeBatchNormalizationLayer extends BatchNormalization implements StepOutputs.Holder {
+
+    /** Outputs allocated in recorded training passes, freed when the step is done ({@link StepOutputs}). */
+    private final transient List<INDArray> kept = StepOutputs.list();
     /** Batch statistics of the last training-mode forward pass, for backprop. */
     private INDArray batchMean;
     private INDArray batchVar;
@@ -92,6 +98,7 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
         nativePass = true;
         INDArray x = input.castTo(dataType);
         INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
+        if (training) StepOutputs.keep(kept, y);
         INDArray xv = channelView(x);
         if (training && BatchNormKernels.applies(xv)) {
             int channels = (int) xv.size(1);
@@ -281,5 +288,10 @@ public class NativeBatchNormalizationLayer extends BatchNormalization {
         batchVar = null;
         kernelMean = null;
         kernelVar = null;
+    }
+
+    @Override
+    public void releaseStepOutputs() {
+        StepOutputs.release(kept);
     }
 }

@@ -17,8 +17,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.common.primitives.Pair;
+import org.reidspark.model.StepOutputs;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The layer of {@link NativeConvolution}: DL4J's {@link ConvolutionLayer} whose forward and backward passes are
@@ -37,7 +39,10 @@ import java.util.Arrays;
  * off): libnd4j's wrapper reorders every array in and out of oneDNN's layouts on each call. Double precision, which
  * the gradient checks use, always runs ND4J's ops; {@code OneDnnTest} checks the float path against them.
  */
-public class NativeConvolutionLayer extends ConvolutionLayer {
+public class NativeConvolutionLayer extends ConvolutionLayer implements StepOutputs.Holder {
+
+    /** Outputs allocated in recorded training passes, freed when the step is done ({@link StepOutputs}). */
+    private final transient List<INDArray> kept = StepOutputs.list();
 
     /** The oneDNN plans, by input shape. */
     private final transient OneDnn.Plans<OneDnnConvolution> plans = new OneDnn.Plans<>();
@@ -137,6 +142,7 @@ public class NativeConvolutionLayer extends ConvolutionLayer {
         applyDropOutIfNecessary(training, workspaceMgr);
         INDArray in = checkedInput();
         INDArray z = convolve(in, training, ArrayType.ACTIVATIONS, workspaceMgr);
+        if (training) StepOutputs.keep(kept, z);
         return cfg().getActivationFn().getActivation(z, training);
     }
 
@@ -181,5 +187,10 @@ public class NativeConvolutionLayer extends ConvolutionLayer {
         grad.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, wGrad, 'c');
         weightNoiseParams.clear();
         return new Pair<>(grad, backpropDropOutIfPresent(epsOut));
+    }
+
+    @Override
+    public void releaseStepOutputs() {
+        StepOutputs.release(kept);
     }
 }

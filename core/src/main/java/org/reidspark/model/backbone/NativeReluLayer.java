@@ -14,6 +14,9 @@ import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.StepOutputs;
+
+import java.util.List;
 
 /**
  * The layer of {@link NativeRelu}: forward {@code y = max(0, x)} written straight into the output, or into the input
@@ -25,7 +28,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Shapes: any; output and error of the input's shape.
  */
-public class NativeReluLayer extends ActivationLayer {
+public class NativeReluLayer extends ActivationLayer implements StepOutputs.Holder {
+
+    /** Outputs allocated in recorded training passes, freed when the step is done ({@link StepOutputs}). */
+    private final transient List<INDArray> kept = StepOutputs.list();
 
     /** The oneDNN backward plans, by length. */
     private final transient OneDnn.Plans<OneDnnRelu> plans = new OneDnn.Plans<>();
@@ -55,8 +61,11 @@ public class NativeReluLayer extends ActivationLayer {
         assertInputSet(false);
         if (!runsNative()) return super.activate(training, workspaceMgr);
         INDArray x = input.castTo(dataType);
-        INDArray y = inPlace(x, workspaceMgr) ? x
-                : workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
+        INDArray y = x;
+        if (!inPlace(x, workspaceMgr)) {
+            y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
+            if (training) StepOutputs.keep(kept, y);
+        }
         Nd4j.exec(new RectifiedLinear(x, y, 0.0));
         return y;
     }
@@ -75,5 +84,10 @@ public class NativeReluLayer extends ActivationLayer {
         Nd4j.exec(new Step(x, dx, 0.0));
         Nd4j.exec(new MulOp(dx, dy, dx));
         return new Pair<>(new DefaultGradient(), dx);
+    }
+
+    @Override
+    public void releaseStepOutputs() {
+        StepOutputs.release(kept);
     }
 }

@@ -16,6 +16,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.StepOutputs;
+
+import java.util.List;
 
 /**
  * The layer of {@link NativeSubsampling}: max pooling in float on ND4J's CPU backend (truncate or strict mode, no
@@ -31,7 +34,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * gives {@code dL/dInput} of the input's shape (each output's error goes to the position of its maximum). Other
  * pooling types, other ranks and layers with dropout run DL4J's code.
  */
-public class NativeSubsamplingLayer extends SubsamplingLayer {
+public class NativeSubsamplingLayer extends SubsamplingLayer implements StepOutputs.Holder {
+
+    /** Outputs allocated in recorded training passes, freed when the step is done ({@link StepOutputs}). */
+    private final transient List<INDArray> kept = StepOutputs.list();
 
     /** The oneDNN plans, by input shape. */
     private final transient OneDnn.Plans<OneDnnPooling> plans = new OneDnn.Plans<>();
@@ -91,6 +97,7 @@ public class NativeSubsamplingLayer extends SubsamplingLayer {
         if (!runsNative(input)) return super.activate(training, workspaceMgr);
         INDArray in = input.castTo(dataType);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, outputShape(in), 'c');
+        if (training) StepOutputs.keep(kept, out);
         OneDnnPooling plan = plan(in);
         pooledBy = plan;
         pooled = plan == null ? null : input;
@@ -143,5 +150,10 @@ public class NativeSubsamplingLayer extends SubsamplingLayer {
                 throw new IllegalStateException("cannot release the context of " + name, e);
             }
         }
+    }
+
+    @Override
+    public void releaseStepOutputs() {
+        StepOutputs.release(kept);
     }
 }

@@ -1,0 +1,73 @@
+package org.reidspark.model;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The outputs that the native layers allocate in the training forward passes of {@link ExternalBackprop#forward},
+ * freed as soon as nothing can read them instead of at the next garbage collection: when the same graph's next
+ * forward pass starts, when its update is applied ({@link ExternalBackprop#update}) or when it is cleared. Until then
+ * the graph's backward pass reads them (each layer keeps its input for it); after, DL4J has replaced or dropped every
+ * layer input, and {@link ExternalBackprop#forward} hands its callers copies of the graph's outputs, so no reference
+ * to them remains in use.
+ *
+ * <p>Why: training runs without DL4J's workspaces (see {@link ExternalBackprop}), so each step allocates every
+ * activation afresh and its memory came back only through {@link OffHeapCollector}'s garbage collections (a ResNet-18
+ * step at 128x64, batch 32, leaves about 300 MB; a collection followed most steps, 17 ms each; docs/performance.md).
+ * Arrays allocated in a DL4J workspace, and every pass outside {@link ExternalBackprop#forward} (inference, a plain
+ * {@code feedForward}), are left alone.
+ */
+public final class StepOutputs {
+
+    /** A layer that keeps the outputs it allocated during recorded forward passes, and frees them when told. */
+    public interface Holder {
+        /** Frees the outputs kept since the last call (the arrays are closed; nothing may read them after). */
+        void releaseStepOutputs();
+    }
+
+    private static final ThreadLocal<Boolean> RECORDING = ThreadLocal.withInitial(() -> false);
+
+    private StepOutputs() {
+    }
+
+    /** Adds {@code output} to a layer's {@code kept} list while this thread runs a recorded forward pass. */
+    public static void keep(List<INDArray> kept, INDArray output) {
+        if (RECORDING.get() && !output.isAttached()) kept.add(output);
+    }
+
+    /** Closes the arrays of {@code kept} (those not closed yet) and empties it. */
+    public static void release(List<INDArray> kept) {
+        for (INDArray a : kept) {
+            if (!a.wasClosed()) a.close();
+        }
+        kept.clear();
+    }
+
+    /** Runs {@code forward} with this thread's forward pass recorded. */
+    static <T> T recorded(Supplier<T> forward) {
+        boolean before = RECORDING.get();
+        RECORDING.set(true);
+        try {
+            return forward.get();
+        } finally {
+            RECORDING.set(before);
+        }
+    }
+
+    /** Frees what the layers of {@code graph} kept. */
+    static void release(ComputationGraph graph) {
+        for (Layer layer : graph.getLayers()) {
+            if (layer instanceof Holder h) h.releaseStepOutputs();
+        }
+    }
+
+    /** A new, empty list for a layer's kept outputs. */
+    public static List<INDArray> list() {
+        return new ArrayList<>();
+    }
+}
