@@ -73,9 +73,7 @@ public final class ExternalBackprop {
 
     /**
      * Forward pass in training mode (BatchNorm on batch statistics) that keeps every layer's input for
-     * {@link #backward}.
-     *
-     * The outputs the native layers allocate in it are freed at this graph's next forward pass, update or clear
+     * {@link #backward}. The outputs the native layers allocate in it are freed at this graph's next forward pass, update or clear
      * ({@link StepOutputs}).
      *
      * @return the graph's outputs by name, in the graph's output order (copies, still valid after backward and update)

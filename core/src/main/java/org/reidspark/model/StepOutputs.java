@@ -35,17 +35,22 @@ public final class StepOutputs {
     private StepOutputs() {
     }
 
-    /** Adds {@code output} to a layer's {@code kept} list while this thread runs a recorded forward pass. */
-    public static void keep(List<INDArray> kept, INDArray output) {
-        if (RECORDING.get() && !output.isAttached()) kept.add(output);
-    }
+    /** A layer's kept outputs. Used by one thread at a time, as a layer is. */
+    public static final class Kept {
+        private final List<INDArray> arrays = new ArrayList<>();
 
-    /** Closes the arrays of {@code kept} (those not closed yet) and empties it. */
-    public static void release(List<INDArray> kept) {
-        for (INDArray a : kept) {
-            if (!a.wasClosed()) a.close();
+        /** Keeps {@code output} while this thread runs a recorded forward pass and it lies outside any workspace. */
+        public void keep(INDArray output) {
+            if (RECORDING.get() && !output.isAttached()) arrays.add(output);
         }
-        kept.clear();
+
+        /** Closes the kept arrays (those not closed yet) and forgets them. */
+        public void release() {
+            for (INDArray a : arrays) {
+                if (!a.wasClosed()) a.close();
+            }
+            arrays.clear();
+        }
     }
 
     /** Runs {@code forward} with this thread's forward pass recorded. */
@@ -64,10 +69,5 @@ public final class StepOutputs {
         for (Layer layer : graph.getLayers()) {
             if (layer instanceof Holder h) h.releaseStepOutputs();
         }
-    }
-
-    /** A new, empty list for a layer's kept outputs. */
-    public static List<INDArray> list() {
-        return new ArrayList<>();
     }
 }

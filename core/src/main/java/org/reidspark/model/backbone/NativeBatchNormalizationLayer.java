@@ -20,8 +20,6 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.model.StepOutputs;
 
-import java.util.List;
-
 /**
  * The layer of {@link NativeBatchNormalization} (BatchNorm, https://arxiv.org/abs/1502.03167): for 4-D input it
  * takes the batch statistics from ND4J's native {@code moments} (one pass, 2-3x faster than {@code mean} and
@@ -41,7 +39,7 @@ import java.util.List;
 public class NativeBatchNormalizationLayer extends BatchNormalization implements StepOutputs.Holder {
 
     /** Outputs allocated in recorded training passes, freed when the step is done ({@link StepOutputs}). */
-    private final transient List<INDArray> kept = StepOutputs.list();
+    private final transient StepOutputs.Kept kept = new StepOutputs.Kept();
     /** Batch statistics of the last training-mode forward pass, for backprop. */
     private INDArray batchMean;
     private INDArray batchVar;
@@ -98,7 +96,7 @@ public class NativeBatchNormalizationLayer extends BatchNormalization implements
         nativePass = true;
         INDArray x = input.castTo(dataType);
         INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
-        if (training) StepOutputs.keep(kept, y);
+        if (training) kept.keep(y);
         INDArray xv = channelView(x);
         if (training && BatchNormKernels.applies(xv)) {
             int channels = (int) xv.size(1);
@@ -292,6 +290,6 @@ public class NativeBatchNormalizationLayer extends BatchNormalization implements
 
     @Override
     public void releaseStepOutputs() {
-        StepOutputs.release(kept);
+        kept.release();
     }
 }

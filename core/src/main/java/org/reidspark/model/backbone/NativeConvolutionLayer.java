@@ -20,7 +20,6 @@ import org.nd4j.common.primitives.Pair;
 import org.reidspark.model.StepOutputs;
 
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The layer of {@link NativeConvolution}: DL4J's {@link ConvolutionLayer} whose forward and backward passes are
@@ -42,7 +41,7 @@ import java.util.List;
 public class NativeConvolutionLayer extends ConvolutionLayer implements StepOutputs.Holder {
 
     /** Outputs allocated in recorded training passes, freed when the step is done ({@link StepOutputs}). */
-    private final transient List<INDArray> kept = StepOutputs.list();
+    private final transient StepOutputs.Kept kept = new StepOutputs.Kept();
 
     /** The oneDNN plans, by input shape. */
     private final transient OneDnn.Plans<OneDnnConvolution> plans = new OneDnn.Plans<>();
@@ -142,7 +141,7 @@ public class NativeConvolutionLayer extends ConvolutionLayer implements StepOutp
         applyDropOutIfNecessary(training, workspaceMgr);
         INDArray in = checkedInput();
         INDArray z = convolve(in, training, ArrayType.ACTIVATIONS, workspaceMgr);
-        if (training) StepOutputs.keep(kept, z);
+        if (training) kept.keep(z);
         return cfg().getActivationFn().getActivation(z, training);
     }
 
@@ -191,6 +190,6 @@ public class NativeConvolutionLayer extends ConvolutionLayer implements StepOutp
 
     @Override
     public void releaseStepOutputs() {
-        StepOutputs.release(kept);
+        kept.release();
     }
 }

@@ -16,8 +16,6 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.model.StepOutputs;
 
-import java.util.List;
-
 /**
  * The layer of {@link NativeRelu}: forward {@code y = max(0, x)} written straight into the output, or into the input
  * when configured in place (DL4J's layer copies the input first, then applies the activation in place); backward
@@ -31,7 +29,7 @@ import java.util.List;
 public class NativeReluLayer extends ActivationLayer implements StepOutputs.Holder {
 
     /** Outputs allocated in recorded training passes, freed when the step is done ({@link StepOutputs}). */
-    private final transient List<INDArray> kept = StepOutputs.list();
+    private final transient StepOutputs.Kept kept = new StepOutputs.Kept();
 
     /** The oneDNN backward plans, by length. */
     private final transient OneDnn.Plans<OneDnnRelu> plans = new OneDnn.Plans<>();
@@ -64,7 +62,7 @@ public class NativeReluLayer extends ActivationLayer implements StepOutputs.Hold
         INDArray y = x;
         if (!inPlace(x, workspaceMgr)) {
             y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
-            if (training) StepOutputs.keep(kept, y);
+            if (training) kept.keep(y);
         }
         Nd4j.exec(new RectifiedLinear(x, y, 0.0));
         return y;
@@ -88,6 +86,6 @@ public class NativeReluLayer extends ActivationLayer implements StepOutputs.Hold
 
     @Override
     public void releaseStepOutputs() {
-        StepOutputs.release(kept);
+        kept.release();
     }
 }

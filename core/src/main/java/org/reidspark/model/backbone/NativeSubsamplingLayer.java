@@ -18,8 +18,6 @@ import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.model.StepOutputs;
 
-import java.util.List;
-
 /**
  * The layer of {@link NativeSubsampling}: max pooling in float on ND4J's CPU backend (truncate or strict mode, no
  * dilation) as oneDNN's primitives called directly ({@link OneDnnPooling}, a plan per input shape; the forward pass
@@ -37,12 +35,11 @@ import java.util.List;
 public class NativeSubsamplingLayer extends SubsamplingLayer implements StepOutputs.Holder {
 
     /** Outputs allocated in recorded training passes, freed when the step is done ({@link StepOutputs}). */
-    private final transient List<INDArray> kept = StepOutputs.list();
+    private final transient StepOutputs.Kept kept = new StepOutputs.Kept();
 
     /** The oneDNN plans, by input shape. */
     private final transient OneDnn.Plans<OneDnnPooling> plans = new OneDnn.Plans<>();
-    /** The plan of the last forward pass on oneDNN's path and the input it pooled (its workspace holds the positions). */
-    private transient OneDnnPooling pooledBy;
+    /** The input the last forward pass pooled on oneDNN's path (its plan's workspace holds the positions), or null. */
     private transient INDArray pooled;
 
     public NativeSubsamplingLayer(NeuralNetConfiguration conf, DataType dataType) {
@@ -97,9 +94,8 @@ public class NativeSubsamplingLayer extends SubsamplingLayer implements StepOutp
         if (!runsNative(input)) return super.activate(training, workspaceMgr);
         INDArray in = input.castTo(dataType);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, outputShape(in), 'c');
-        if (training) StepOutputs.keep(kept, out);
+        if (training) kept.keep(out);
         OneDnnPooling plan = plan(in);
-        pooledBy = plan;
         pooled = plan == null ? null : input;
         if (plan != null) {
             plan.forward(OneDnn.dense(in), out);
@@ -115,9 +111,10 @@ public class NativeSubsamplingLayer extends SubsamplingLayer implements StepOutp
         if (!runsNative(input)) return super.backpropGradient(epsilon, workspaceMgr);
         INDArray in = input.castTo(dataType);
         INDArray epsOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, in.shape(), 'c');
-        // oneDNN's positions belong to the last forward pass: used only when that pass pooled this very input
-        if (pooledBy != null && pooled == input) {
-            pooledBy.backward(OneDnn.dense(epsilon.castTo(dataType)), epsOut);
+        // oneDNN's positions belong to the last forward pass: used only when that pass pooled this very input (then
+        // the plan for its shape is the one that pooled it, the latest made or used)
+        if (pooled != null && pooled == input) {
+            plan(in).backward(OneDnn.dense(epsilon.castTo(dataType)), epsOut);
         } else {
             execWithoutOneDnn("maxpool2d_bp", new INDArray[]{in, epsilon.castTo(dataType)}, epsOut, intArgs());
         }
@@ -127,7 +124,6 @@ public class NativeSubsamplingLayer extends SubsamplingLayer implements StepOutp
     @Override
     public void clear() {
         super.clear();
-        pooledBy = null;
         pooled = null;
     }
 
@@ -154,6 +150,6 @@ public class NativeSubsamplingLayer extends SubsamplingLayer implements StepOutp
 
     @Override
     public void releaseStepOutputs() {
-        StepOutputs.release(kept);
+        kept.release();
     }
 }

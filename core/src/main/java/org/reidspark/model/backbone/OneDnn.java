@@ -212,15 +212,8 @@ final class OneDnn {
 
         /** Executes with (argument, memory) pairs, plus the scratchpad. */
         void run(dnnl_stream stream, Object... argsAndMemories) {
-            if (scratchpad == null) {
-                execute(primitive, stream, argsAndMemories);
-                return;
-            }
-            handle(scratchpad, scratch().get(Scratch.SCRATCHPAD, bytes));
-            Object[] all = Arrays.copyOf(argsAndMemories, argsAndMemories.length + 2);
-            all[argsAndMemories.length] = DNNL_ARG_SCRATCHPAD;
-            all[argsAndMemories.length + 1] = scratchpad;
-            execute(primitive, stream, all);
+            if (scratchpad != null) handle(scratchpad, scratch().get(Scratch.SCRATCHPAD, bytes));
+            execute(primitive, stream, scratchpad, argsAndMemories);
         }
     }
 
@@ -297,14 +290,16 @@ final class OneDnn {
     /** Per-thread argument arrays for {@link #execute}, reused: no native allocation per call. */
     private static final ThreadLocal<dnnl_exec_arg_t> ARGS = ThreadLocal.withInitial(() -> new dnnl_exec_arg_t(MAX_ARGS));
 
-    /** Executes {@code p} with (argument, memory) pairs. */
-    private static void execute(dnnl_primitive p, dnnl_stream stream, Object... argsAndMemories) {
-        int n = argsAndMemories.length / 2;
+    /** Executes {@code p} with (argument, memory) pairs, and {@code scratchpad} as its scratchpad unless null. */
+    private static void execute(dnnl_primitive p, dnnl_stream stream, dnnl_memory scratchpad, Object... argsAndMemories) {
+        int pairs = argsAndMemories.length / 2;
+        int n = pairs + (scratchpad == null ? 0 : 1);
         if (n > MAX_ARGS) throw new IllegalArgumentException(n + " arguments, at most " + MAX_ARGS);
         dnnl_exec_arg_t args = ARGS.get();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < pairs; i++) {
             args.position(i).arg((Integer) argsAndMemories[2 * i]).memory((dnnl_memory) argsAndMemories[2 * i + 1]);
         }
+        if (scratchpad != null) args.position(pairs).arg(DNNL_ARG_SCRATCHPAD).memory(scratchpad);
         args.position(0);
         check(dnnl_primitive_execute(p, stream, n, args), "execute");
     }

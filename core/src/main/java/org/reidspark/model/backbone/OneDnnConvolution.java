@@ -33,9 +33,9 @@ import static org.reidspark.model.backbone.OneDnn.*;
  *
  * <p>Arrays are read and written in place through their native addresses (kept reachable until the primitives are
  * done: a copy referenced only by the call would otherwise be freed under them), so every array passed must be
- * float, dense and in C order (the layer's arrays are; {@link OneDnn#dense} copies any other). Reordered intermediates and
- * oneDNN's own scratchpads live in per-thread scratch buffers shared by all plans of that thread. A plan is used by one thread at a time, as a
- * layer is.
+ * float, dense and in C order (the layer's arrays are; {@link OneDnn#dense} copies any other). Reordered
+ * intermediates and oneDNN's own scratchpads live in per-thread scratch buffers shared by all plans of that thread.
+ * A plan is used by one thread at a time, as a layer is.
  */
 final class OneDnnConvolution {
 
