@@ -36,7 +36,8 @@ import java.util.List;
  * same values in the gradient array (the update) and the state array ({@code [m | v]} per block, the layout that
  * checkpoints and parameter averaging read), and subtracts the update from the parameters. It sweeps each block in
  * chunks of {@value #CHUNK} values copied into per-thread arrays (loops the JIT vectorizes): 1.8-2.0 ms a step for the
- * main job's network where DL4J's updater took 10-14 ms (docs/performance.md).
+ * main job's network where DL4J's updater took 10-14 ms (docs/performance.md). A large block is split among the
+ * calling thread's native threads ({@link ThreadShare}; every value is computed alone, so the split changes nothing).
  *
  * <p>It covers FLOAT graphs whose blocks use Adam or no-op updaters, L2 as the only regularization, no gradient
  * normalization, and a contiguous gradient array laid out as the parameters (what {@link ExternalBackprop#backward}
@@ -65,6 +66,15 @@ final class FusedUpdate {
      * @return false, with nothing changed, when the graph's configuration is not one this pass covers
      */
     static boolean apply(ComputationGraph graph, Gradient gradient, int iteration, int epoch) {
+        return apply(graph, gradient, iteration, epoch, 0);
+    }
+
+    /**
+     * {@link #apply} with each block's values in {@code parts} contiguous parts on as many threads ({@link ThreadShare};
+     * 0: the calling thread's share for blocks of {@link ThreadShare#MIN_PARALLEL_VALUES} values or more). Every value
+     * is computed alone, so the results do not depend on the split.
+     */
+    static boolean apply(ComputationGraph graph, Gradient gradient, int iteration, int epoch, int parts) {
         Plan plan = plan(graph, gradient);
         if (plan.declined() != null) return false;
         INDArray grads = gradient.gradient();
@@ -73,29 +83,12 @@ final class FusedUpdate {
         FloatBuffer g = FloatMemory.buffer(grads, "gradient");
         FloatBuffer p = FloatMemory.buffer(params, "parameters");
         FloatBuffer s = state == null ? null : FloatMemory.buffer(state, "optimizer state");
-        float[][] chunk = CHUNKS.get();
         for (Block b : plan.blocks()) {
-            for (L2Range r : b.l2()) {
-                float c = (float) r.l2().getL2().valueAt(iteration, epoch);
-                for (int at = 0; at < r.length(); at += CHUNK) {
-                    int n = Math.min(CHUNK, r.length() - at);
-                    float[] gc = read(g, r.gradientStart() + at, n, chunk[0]);
-                    float[] pc = read(p, r.paramStart() + at, n, chunk[1]);
-                    for (int i = 0; i < n; i++) gc[i] += c * pc[i];
-                    g.put(r.gradientStart() + at, gc, 0, n);
-                }
-            }
-            if (b.adam() != null) {
-                adam(b, g, p, s, iteration, epoch, chunk);
-            } else {
-                for (int at = 0; at < b.length(); at += CHUNK) {
-                    int n = Math.min(CHUNK, b.length() - at);
-                    float[] gc = read(g, b.gradientStart() + at, n, chunk[0]);
-                    float[] pc = read(p, b.paramStart() + at, n, chunk[1]);
-                    for (int i = 0; i < n; i++) pc[i] -= gc[i];
-                    p.put(b.paramStart() + at, pc, 0, n);
-                }
-            }
+            AdamStep adam = b.adam() == null ? null : AdamStep.of(b.adam().getConfig(), iteration, epoch);
+            float[] l2 = new float[b.l2().size()];
+            for (int i = 0; i < l2.length; i++) l2[i] = (float) b.l2().get(i).l2().getL2().valueAt(iteration, epoch);
+            ThreadShare.forRanges(b.length(), parts > 0 ? parts : ThreadShare.parts(b.length()),
+                    (from, to) -> sweep(b, l2, adam, g, p, s, from, to));
         }
         return true;
     }
@@ -110,28 +103,63 @@ final class FusedUpdate {
         return into;
     }
 
-    /** Adam on one block, in libnd4j's float arithmetic; the update stays in the gradient array. */
-    private static void adam(Block b, FloatBuffer g, FloatBuffer p, FloatBuffer s, int iteration, int epoch,
-                             float[][] chunk) {
-        Adam config = b.adam().getConfig();
-        float lr = (float) config.getLearningRate(iteration, epoch);
-        float beta1 = (float) config.getBeta1();
-        float beta2 = (float) config.getBeta2();
-        float eps = (float) config.getEpsilon();
-        if (eps == 0) eps = 1e-7f;
-        float t = (float) iteration + 1;
-        float beta1T = (float) Math.pow(beta1, t);
-        float beta2T = (float) Math.pow(beta2, t);
-        float epsT = (float) (lr * (float) Math.sqrt(1.0 - beta2T) / (1.0 - beta1T));
-        if (Float.isNaN(epsT) || Float.isInfinite(epsT) || epsT == 0) epsT = eps;
-        float keep1 = 1 - beta1;
-        float keep2 = 1 - beta2;
-        for (int at = 0; at < b.length(); at += CHUNK) {
-            int n = Math.min(CHUNK, b.length() - at);
+    /**
+     * Values {@code [from, to)} of one block (offsets within it): L2 added to the gradient where the block's
+     * parameter arrays have it, then Adam (or, with a no-op updater, the gradient as the update), the update left in
+     * the gradient array and subtracted from the parameters.
+     */
+    private static void sweep(Block b, float[] l2, AdamStep adam, FloatBuffer g, FloatBuffer p, FloatBuffer s,
+                              int from, int to) {
+        float[][] chunk = CHUNKS.get();
+        for (int k = 0; k < l2.length; k++) {
+            L2Range r = b.l2().get(k);
+            int offset = r.gradientStart() - b.gradientStart();
+            int lo = Math.max(from, offset), hi = Math.min(to, offset + r.length());
+            float c = l2[k];
+            for (int at = lo; at < hi; at += CHUNK) {
+                int n = Math.min(CHUNK, hi - at);
+                float[] gc = read(g, r.gradientStart() + at - offset, n, chunk[0]);
+                float[] pc = read(p, r.paramStart() + at - offset, n, chunk[1]);
+                for (int i = 0; i < n; i++) gc[i] += c * pc[i];
+                g.put(r.gradientStart() + at - offset, gc, 0, n);
+            }
+        }
+        for (int at = from; at < to; at += CHUNK) {
+            int n = Math.min(CHUNK, to - at);
             float[] gc = read(g, b.gradientStart() + at, n, chunk[0]);
             float[] pc = read(p, b.paramStart() + at, n, chunk[1]);
-            float[] mc = read(s, b.mStart() + at, n, chunk[2]);
-            float[] vc = read(s, b.vStart() + at, n, chunk[3]);
+            if (adam != null) {
+                float[] mc = read(s, b.mStart() + at, n, chunk[2]);
+                float[] vc = read(s, b.vStart() + at, n, chunk[3]);
+                adam.apply(gc, pc, mc, vc, n);
+                g.put(b.gradientStart() + at, gc, 0, n);
+                s.put(b.mStart() + at, mc, 0, n);
+                s.put(b.vStart() + at, vc, 0, n);
+            } else {
+                for (int i = 0; i < n; i++) pc[i] -= gc[i];
+            }
+            p.put(b.paramStart() + at, pc, 0, n);
+        }
+    }
+
+    /** Adam's constants for one step of one block, in libnd4j's float arithmetic. */
+    private record AdamStep(float beta1, float beta2, float eps, float epsT, float keep1, float keep2) {
+        static AdamStep of(Adam config, int iteration, int epoch) {
+            float lr = (float) config.getLearningRate(iteration, epoch);
+            float beta1 = (float) config.getBeta1();
+            float beta2 = (float) config.getBeta2();
+            float eps = (float) config.getEpsilon();
+            if (eps == 0) eps = 1e-7f;
+            float t = (float) iteration + 1;
+            float beta1T = (float) Math.pow(beta1, t);
+            float beta2T = (float) Math.pow(beta2, t);
+            float epsT = (float) (lr * (float) Math.sqrt(1.0 - beta2T) / (1.0 - beta1T));
+            if (Float.isNaN(epsT) || Float.isInfinite(epsT) || epsT == 0) epsT = eps;
+            return new AdamStep(beta1, beta2, eps, epsT, 1 - beta1, 1 - beta2);
+        }
+
+        /** The moments and the update of {@code n} values in place: the update into {@code g}, then {@code p -= u}. */
+        void apply(float[] gc, float[] pc, float[] mc, float[] vc, int n) {
             for (int i = 0; i < n; i++) {
                 float gi = gc[i];
                 float m = beta1 * mc[i] + gi * keep1;
@@ -142,10 +170,6 @@ final class FusedUpdate {
                 gc[i] = u;
                 pc[i] -= u;
             }
-            g.put(b.gradientStart() + at, gc, 0, n);
-            p.put(b.paramStart() + at, pc, 0, n);
-            s.put(b.mStart() + at, mc, 0, n);
-            s.put(b.vStart() + at, vc, 0, n);
         }
     }
 

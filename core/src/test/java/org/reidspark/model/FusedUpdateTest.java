@@ -1,5 +1,6 @@
 package org.reidspark.model;
 
+import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -89,6 +90,27 @@ class FusedUpdateTest {
         }
         // and the parameters did move
         assertTrue(relativeDifference(network(options).params(), fused.params()) > 1e-4);
+    }
+
+    /** Each block split among threads: the same parameters, update and moments to the bit however it is split. */
+    @Test
+    void splittingTheBlocksChangesNothing() {
+        ComputationGraph g = network(NetworkOptions.bot(4));
+        Nd4j.getRandom().setSeed(6);
+        ExternalBackprop.update(g, gradient(g, Nd4j.randn(DataType.FLOAT, 8, 3, 32, 16))); // Adam's moments not zero
+        INDArray gradient = Nd4j.randn(DataType.FLOAT, 1, g.numParams()).muli(0.01);
+        INDArray[] first = null;
+        for (int parts : new int[]{1, 2, 3, 7}) {
+            ComputationGraph copy = g.clone();
+            assertEquals(state(g), state(copy), "the copy starts from the same moments");
+            INDArray update = gradient.dup();
+            assertTrue(FusedUpdate.apply(copy, new DefaultGradient(update), g.getIterationCount(), g.getEpochCount(),
+                    parts));
+            INDArray[] got = {copy.params(), update, state(copy)};
+            if (first == null) first = got;
+            for (int i = 0; i < got.length; i++) assertEquals(first[i], got[i], "array " + i + " with " + parts + " parts");
+        }
+        assertTrue(relativeDifference(g.params(), first[0]) > 1e-6, "the parameters moved");
     }
 
     @Test

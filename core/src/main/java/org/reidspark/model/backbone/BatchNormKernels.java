@@ -1,15 +1,8 @@
 package org.reidspark.model.backbone;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.nativeblas.NativeOpsHolder;
 import org.reidspark.model.FloatMemory;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import org.reidspark.model.ThreadShare;
 
 /**
  * BatchNorm's training-mode passes (Ioffe and Szegedy, https://arxiv.org/abs/1502.03167) over small float
@@ -77,7 +70,7 @@ final class BatchNormKernels {
      * variance about the mean, output), the channels split among the calling thread's native threads.
      */
     static void train(INDArray x, float[] gamma, float[] beta, double eps, INDArray y, float[] mean, float[] var) {
-        train(x, gamma, beta, eps, y, mean, var, parts(x.length()));
+        train(x, gamma, beta, eps, y, mean, var, ThreadShare.parts(x.length()));
     }
 
     /** {@link #train} with the channels in {@code parts} parts (the results do not depend on it). */
@@ -89,7 +82,7 @@ final class BatchNormKernels {
         float[] v = FloatMemory.read(x, scratch(0, (int) x.length()), "input");
         double count = (double) outer * inner;
         int rowStep = channels * inner;
-        forChannels(channels, parts, (from, to) -> {
+        ThreadShare.forRanges(channels, parts, (from, to) -> {
             for (int c = from; c < to; c++) {
                 double sum = 0;
                 for (int at = c * inner, o = 0; o < outer; o++, at += rowStep) sum += sum(v, at, at + inner);
@@ -118,7 +111,7 @@ final class BatchNormKernels {
      */
     static void backward(INDArray x, INDArray dy, float[] mean, float[] var, float[] gamma, double eps,
                          INDArray dx, float[] dGamma, float[] dBeta) {
-        backward(x, dy, mean, var, gamma, eps, dx, dGamma, dBeta, parts(x.length()));
+        backward(x, dy, mean, var, gamma, eps, dx, dGamma, dBeta, ThreadShare.parts(x.length()));
     }
 
     /** {@link #backward} with the channels in {@code parts} parts (the results do not depend on it). */
@@ -132,7 +125,7 @@ final class BatchNormKernels {
         float[] dys = FloatMemory.read(dy, scratch(1, (int) dy.length()), "output gradient");
         double count = (double) outer * inner;
         int rowStep = channels * inner;
-        forChannels(channels, parts, (from, to) -> {
+        ThreadShare.forRanges(channels, parts, (from, to) -> {
             for (int c = from; c < to; c++) {
                 float m = mean[c];
                 double sumDy = 0;
@@ -204,75 +197,5 @@ final class BatchNormKernels {
             a0 += d * d;
         }
         return (a0 + a1) + (a2 + a3);
-    }
-
-    /** Work on channels {@code [from, to)}. */
-    interface ChannelRange {
-        void run(int from, int to);
-    }
-
-    /** Activations below this many values run on the calling thread alone (handing work over costs more). */
-    static final long MIN_PARALLEL_VALUES = 1L << 15;
-
-    /** Helper threads for {@link #forChannels}: daemon, made as needed, idle ones reused. */
-    private static final ExecutorService HELPERS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "reid-batchnorm");
-        t.setDaemon(true);
-        return t;
-    });
-
-    /**
-     * How many parts the channels of an activation of {@code values} values are split into: one per native thread the
-     * calling thread may use (its OpenMP share, which {@code TaskThreads} sets per Spark task), one for small maps.
-     */
-    static int parts(long values) {
-        return values < MIN_PARALLEL_VALUES ? 1 : nativeThreads();
-    }
-
-    /**
-     * Runs {@code body} over {@code [0, channels)} in {@code parts} contiguous parts (at most one per channel): the
-     * first on the calling thread, the others on helper threads, all finished before it returns.
-     */
-    static void forChannels(int channels, int parts, ChannelRange body) {
-        int n = Math.max(1, Math.min(channels, parts));
-        if (n == 1) {
-            body.run(0, channels);
-            return;
-        }
-        List<Future<?>> helpers = new ArrayList<>(n - 1);
-        for (int p = 1; p < n; p++) {
-            int from = (int) ((long) channels * p / n), to = (int) ((long) channels * (p + 1) / n);
-            helpers.add(HELPERS.submit(() -> body.run(from, to)));
-        }
-        // every part finishes before this returns, even when one fails: the parts share the caller's scratch arrays
-        Throwable failure = null;
-        try {
-            body.run(0, channels / n);
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
-        boolean interrupted = false;
-        for (Future<?> f : helpers) {
-            while (true) {
-                try {
-                    f.get();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (failure == null) failure = e.getCause();
-                    break;
-                }
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
-        if (failure instanceof RuntimeException r) throw r;
-        if (failure instanceof Error e) throw e;
-        if (failure != null) throw new IllegalStateException("BatchNorm's loops failed", failure);
-    }
-
-    /** The calling thread's native thread count on ND4J's CPU backend (OpenMP's, per thread), at least 1. */
-    static int nativeThreads() {
-        return Math.max(1, NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
     }
 }
