@@ -1,7 +1,7 @@
 package org.reidspark.model;
 
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The outputs that the native layers allocate in the training forward passes of {@link ExternalBackprop#forward},
- * freed as soon as nothing can read them instead of at the next garbage collection: when the same graph's next
- * forward pass starts, when its update is applied ({@link ExternalBackprop#update}) or when it is cleared. Until then
+ * The outputs that the native layers and vertices allocate in the training forward passes of
+ * {@link ExternalBackprop#forward}, freed as soon as nothing can read them instead of at the next garbage collection:
+ * when the same graph's next forward pass starts, when its update is applied ({@link ExternalBackprop#update}) or when it is cleared. Until then
  * the graph's backward pass reads them (each layer keeps its input for it); after, DL4J has replaced or dropped every
  * layer input, and {@link ExternalBackprop#forward} hands its callers copies of the graph's outputs, so no reference
  * to them remains in use.
@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  */
 public final class StepOutputs {
 
-    /** A layer that keeps the outputs it allocated during recorded forward passes, and frees them when told. */
+    /** A layer or vertex that keeps the outputs it allocated during recorded forward passes, and frees them when told. */
     public interface Holder {
         /** Frees the outputs kept since the last call (the arrays are closed; nothing may read them after). */
         void releaseStepOutputs();
@@ -64,10 +64,11 @@ public final class StepOutputs {
         }
     }
 
-    /** Frees what the layers of {@code graph} kept. */
+    /** Frees what the layers and vertices of {@code graph} kept. */
     static void release(ComputationGraph graph) {
-        for (Layer layer : graph.getLayers()) {
-            if (layer instanceof Holder h) h.releaseStepOutputs();
+        for (GraphVertex vertex : graph.getVertices()) {
+            if (vertex instanceof Holder h) h.releaseStepOutputs();
+            else if (vertex.hasLayer() && vertex.getLayer() instanceof Holder h) h.releaseStepOutputs();
         }
     }
 }

@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.reidspark.model.backbone.Implementations;
+import org.reidspark.model.backbone.NativeAdd;
 import org.reidspark.model.backbone.ResNet;
 
 import java.util.Map;
@@ -85,6 +86,29 @@ class StepOutputsTest {
         double after = ExternalBackprop.step(g, new INDArray[]{x}, o -> new ExternalBackprop.Errors(
                 o.get("out").sumNumber().doubleValue(), Map.of("out", Nd4j.ones(DataType.FLOAT, o.get("out").shape()))));
         assertTrue(after < before, before + " then " + after);
+    }
+
+    /** A residual sum that does not add in place: its output is freed after the update too. */
+    @Test
+    void aSumsOutputIsFreedAfterTheUpdate() {
+        ComputationGraphConfiguration.GraphBuilder b = ResNet.baseBuilder(new NetworkOptions(4, DataType.FLOAT, new Sgd(0.01), 0))
+                .addInputs("input").setInputTypes(InputType.convolutional(8, 6, 3));
+        b.addLayer("conv", Implementations.convolution("native", 3).padding(1, 1).nOut(3).hasBias(false).build(), "input");
+        b.addVertex("add", new NativeAdd(), "conv", "input");
+        b.addLayer("relu", Implementations.relu("native"), "add");
+        b.setOutputs("relu");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 8, 6);
+        Map<String, INDArray> out = ExternalBackprop.forward(g, x);
+        INDArray sum = g.getLayer("relu").input();
+        assertFalse(sum == g.getVertex("add").getInputs()[0], "a new array, not the convolution's output");
+        org.deeplearning4j.nn.gradient.Gradient gradient = ExternalBackprop.backward(g, out,
+                Map.of("relu", Nd4j.ones(DataType.FLOAT, out.get("relu").shape())));
+        assertFalse(sum.wasClosed(), "kept until the update");
+        ExternalBackprop.update(g, gradient);
+        assertTrue(sum.wasClosed(), "freed by the update");
+        assertFalse(x.wasClosed(), "the input is not the vertex's to free");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package org.reidspark.model.backbone;
 
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -11,17 +13,18 @@ import java.util.List;
 
 /**
  * The switches from an implementation name in config ({@code reid.model.implementation}) to the DL4J layers the
- * backbones' convolutions, BatchNorms, ReLUs and max pooling are built from, one switch per kind of layer. Every
+ * backbones' convolutions, BatchNorms, ReLUs, max pooling and residual sums are built from, one switch per kind of
+ * layer. Every
  * implementation gives the same parameters, initialization and outputs (within float rounding) and the same saved
  * form apart from class names; they differ in speed and memory (docs/performance.md).
  * <ul>
  *   <li>{@code native}: {@link NativeConvolution} (oneDNN's primitives called directly in float on ND4J's CPU
  *       backend, else ND4J's {@code conv2d} / {@code conv2d_bp}), {@link NativeBatchNormalization} (Java loops or
  *       oneDNN in training, ND4J's {@code batchnorm} in inference), {@link NativeRelu} (one pass each way, in place in
- *       ResNet) and {@link NativeSubsampling} (oneDNN's max pooling, the maxima's positions kept for the backward
- *       pass).</li>
+ *       ResNet), {@link NativeSubsampling} (oneDNN's max pooling, the maxima's positions kept for the backward
+ *       pass) and {@link NativeAdd} (one pass, in place in ResNet).</li>
  *   <li>{@code dl4j}: DL4J's own {@link ConvolutionLayer} (Java-side im2col and gemm), {@link BatchNormalization}
- *       (Java-side broadcast operations), ReLU {@link ActivationLayer} and {@link SubsamplingLayer}.</li>
+ *       (Java-side broadcast operations), ReLU {@link ActivationLayer}, {@link SubsamplingLayer} and {@link ElementWiseVertex}.</li>
  * </ul>
  */
 public final class Implementations {
@@ -79,6 +82,18 @@ public final class Implementations {
         return switch (name) {
             case "native" -> inPlace ? NativeRelu.inPlace() : new NativeRelu();
             case "dl4j" -> new ActivationLayer.Builder().activation(Activation.RELU).build();
+            default -> throw Check.unknownName("layer implementation", name, NAMES);
+        };
+    }
+
+    /**
+     * The sum of two activations of one shape, of implementation {@code name}, written into the first input (where
+     * the implementation can: {@link NativeAdd#inPlace()}), for a graph in which nothing else reads that input.
+     */
+    public static GraphVertex addIntoFirst(String name) {
+        return switch (name) {
+            case "native" -> NativeAdd.inPlace();
+            case "dl4j" -> new ElementWiseVertex(ElementWiseVertex.Op.Add);
             default -> throw Check.unknownName("layer implementation", name, NAMES);
         };
     }

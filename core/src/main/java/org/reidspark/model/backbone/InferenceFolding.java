@@ -315,7 +315,8 @@ public final class InferenceFolding {
             } else if (layer instanceof NativeBatchNormalization bn && bn.getCnn2DFormat() == CNN2DFormat.NCHW && allLast) {
                 toLast = true;
             } else {
-                toLast = allLast && (isRelu(layer) || vertices.get(v) instanceof ElementWiseVertex);
+                toLast = allLast && (isRelu(layer) || (vertices.get(v) instanceof ElementWiseVertex
+                        || vertices.get(v) instanceof NativeAdd));
             }
             List<String> rewired = new ArrayList<>();
             for (String i : in) {

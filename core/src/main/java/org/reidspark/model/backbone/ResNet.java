@@ -5,7 +5,6 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -231,7 +230,8 @@ public final class ResNet {
             shortcut = conv(g, name + ".downsample.0", x, out, 1, stride, layers, cv);
             shortcut = bn(g, name + ".downsample.1", shortcut, layers, cv);
         }
-        g.addVertex(name + ".add", new ElementWiseVertex(ElementWiseVertex.Op.Add), y, shortcut);
+        // y, the block's last BatchNorm output, is read by nothing else: the sum may overwrite it
+        g.addVertex(name + ".add", Implementations.addIntoFirst(cv), y, shortcut);
         return relu(g, name + ".relu", name + ".add", cv);
     }
 

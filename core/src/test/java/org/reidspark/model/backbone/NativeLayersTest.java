@@ -380,6 +380,74 @@ class NativeLayersTest {
         assertFalse(((NativeRelu) before.getLayer("relu").conf().getLayer()).isInPlace(), "saved before the setting: a copy");
     }
 
+    /** input -> BatchNorm -> residual sum (BatchNorm output + input) -> ReLU, as a ResNet block's end. */
+    private static ComputationGraph residualEnd(String implementation, DataType type) {
+        ComputationGraphConfiguration.GraphBuilder g = ResNet.baseBuilder(new NetworkOptions(6, type, new NoOp(), 0))
+                .addInputs("input").setInputTypes(InputType.convolutional(4, 3, 2));
+        g.addLayer("bn", Implementations.batchNorm(implementation, ResNet.batchNorm().build()), "input");
+        g.addVertex("add", Implementations.addIntoFirst(implementation), "bn", "input");
+        g.addLayer("relu", Implementations.relu(implementation, true), "add");
+        g.setOutputs("relu");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        return graph;
+    }
+
+    /**
+     * The native residual sum: in training it adds into the BatchNorm's output array (which nothing else reads) and
+     * gives DL4J's {@code ElementWiseVertex} outputs and gradients to the bit; in inference (DL4J's workspaces) it
+     * writes a new array; its gradients match central differences in double (the input reaches the sum twice); the
+     * setting survives a save and restore.
+     */
+    @Test
+    void residualSumInPlaceMatchesDl4jAndCentralDifferences() throws Exception {
+        ComputationGraph dl4j = residualEnd("dl4j", DataType.FLOAT);
+        ComputationGraph nat = residualEnd("native", DataType.FLOAT);
+        assertTrue(((NativeAdd) nat.getConfiguration().getVertices().get("add")).isInPlace());
+        Nd4j.getRandom().setSeed(13);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 5, 2, 4, 3);
+        Map<String, INDArray> a = ExternalBackprop.forward(dl4j, x);
+        Map<String, INDArray> b = ExternalBackprop.forward(nat, x);
+        INDArray[] sumInputs = nat.getVertex("add").getInputs();
+        assertTrue(sumInputs[0] == nat.getLayer("relu").input(), "in place: the sum is the BatchNorm's output array");
+        assertFalse(dl4j.getVertex("add").getInputs()[0] == dl4j.getLayer("relu").input());
+        assertEquals(a.get("relu"), b.get("relu"));
+        INDArray e = Nd4j.randn(DataType.FLOAT, x.shape());
+        ExternalBackprop.Backward ba = ExternalBackprop.backwardToInputs(dl4j, a, Map.of("relu", e));
+        ExternalBackprop.Backward bb = ExternalBackprop.backwardToInputs(nat, b, Map.of("relu", e));
+        assertEquals(ba.inputGradients().get("input"), bb.inputGradients().get("input"));
+        assertEquals(ba.gradient().gradient(), bb.gradient().gradient());
+        INDArray before = x.dup();
+        assertEquals(dl4j.output(false, x)[0], nat.output(false, x)[0], "inference, in DL4J's workspaces");
+        assertEquals(before, x, "the input is never written");
+
+        NumericalGradient.useDouble();
+        try {
+            ComputationGraph g = residualEnd("native", DataType.DOUBLE);
+            INDArray xd = Nd4j.randn(DataType.DOUBLE, 3, 2, 4, 3);
+            Map<String, INDArray> out = ExternalBackprop.forward(g, xd);
+            INDArray w = Nd4j.randn(DataType.DOUBLE, out.get("relu").shape());
+            ExternalBackprop.Backward back = ExternalBackprop.backwardToInputs(g, out, Map.of("relu", w));
+            NumericalGradient.Report rep = NumericalGradient.check(
+                    v -> g.output(true, v)[0].mul(w).sumNumber().doubleValue(), xd, back.inputGradients().get("input"));
+            assertTrue(rep.passed(), "input: " + rep);
+            for (String param : List.of("gamma", "beta")) {
+                INDArray analytic = back.gradient().getGradientFor("bn_" + param).dup();
+                NumericalGradient.Report r = NumericalGradient.check(
+                        v -> g.output(true, xd)[0].mul(w).sumNumber().doubleValue(), g.getLayer("bn").getParam(param), analytic);
+                assertTrue(r.passed(), param + ": " + r);
+            }
+        } finally {
+            NumericalGradient.restoreTypes();
+        }
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(nat, bytes, true);
+        ComputationGraph restored = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.toByteArray()), true);
+        assertTrue(((NativeAdd) restored.getConfiguration().getVertices().get("add")).isInPlace());
+        assertEquals(nat.output(false, x)[0], restored.output(false, x)[0]);
+    }
+
     /**
      * The native ReLU against central differences in double (inputs kept away from 0, where ReLU has no derivative)
      * and against DL4J's ReLU layer in float on inputs with exact zeros (both take 0 as the derivative there):
