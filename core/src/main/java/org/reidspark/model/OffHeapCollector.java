@@ -9,17 +9,19 @@ import java.util.function.LongSupplier;
 
 /**
  * Frees the off-heap garbage that training steps leave behind: after a step it runs the garbage collector when the
- * process's resident memory has grown by more than a slack since the last collection, or when enough time has passed
- * that one more collection keeps them below {@value #TIME_SHARE_PERCENT}% of the time.
+ * process's resident memory has grown since the last collection by more than a slack, or by more memory than the
+ * kernel could zero on first touch in the time the last collection took.
  *
  * <p>Why: ND4J keeps array data off the Java heap and frees it only when the garbage collector has collected the
  * arrays' small Java objects. A training step (graphs train with workspace mode NONE, see {@link ExternalBackprop})
- * allocates every activation and gradient afresh, and the Java heap barely fills, so collections are rare and the
- * resident size climbs to JavaCPP's {@code maxphysicalbytes} (by default four times the heap) before anything is
- * freed: ResNet-50 at batch 16 peaked at 7.6 GB where one step's live set is about 2.5 GB. Fresh memory also costs
- * time: the kernel zeroes every new page on first touch (about 0.6 ms per MB here), while memory freed back to the C
- * allocator is reused without that. So a step that takes twenty times as long as a collection gains from a
- * collection after every step (measured in docs/performance.md), and one that is quick collects only every so often.
+ * allocates what DL4J's own layers and vertices compute afresh (the native ones free theirs at the step's end,
+ * {@link StepOutputs}), and the Java heap barely fills, so collections are rare and the resident size climbs to
+ * JavaCPP's {@code maxphysicalbytes} (by default four times the heap) before anything is freed: ResNet-50 at batch 16
+ * peaked at 7.6 GB where one step's live set is about 2.5 GB. Fresh memory also costs time: the kernel zeroes every
+ * new page on first touch (about {@value #FIRST_TOUCH_NANOS_PER_MB} ns per MB here), while memory freed back to the C
+ * allocator is reused without that. So once the memory grown since the last collection has cost as much to touch
+ * as that collection took, collecting (and reusing the memory from then on) is the cheaper way: a step that leaves
+ * hundreds of MB collects after every step, one that leaves 2 MB every few dozen (docs/performance.md).
  *
  * <p>The slack is the system property {@value #SLACK_PROPERTY} in MB (default {@value #DEFAULT_SLACK_MB}); {@code off}
  * turns the collector off. It is process-wide: training tasks running side by side in one executor share it. The
@@ -29,13 +31,15 @@ import java.util.function.LongSupplier;
 public final class OffHeapCollector {
     private static final Logger LOG = LoggerFactory.getLogger(OffHeapCollector.class);
 
+    private static final long MB = 1L << 20;
+
     /** System property: the slack in MB, or {@code off}. */
     public static final String SLACK_PROPERTY = "reid.offheap.gc-slack-mb";
     /** Default slack in MB. */
     public static final long DEFAULT_SLACK_MB = 256;
-    /** Collections by elapsed time keep the time spent collecting below this share. */
-    public static final int TIME_SHARE_PERCENT = 5;
-    /** What the first collection by elapsed time assumes a collection takes. */
+    /** What the kernel's first touch of a fresh MB costs, in nanoseconds (about 0.6 ms here). */
+    static final long FIRST_TOUCH_NANOS_PER_MB = 600_000;
+    /** What the rule assumes a collection takes before the first one. */
     private static final long FIRST_COLLECTION_GUESS_NANOS = 50_000_000L;
 
     /** The process's collector, made on first use (a bad property value then fails every use, with its message). */
@@ -46,7 +50,6 @@ public final class OffHeapCollector {
     private final LongSupplier clock;
     private final Runnable collect;
     private long baseline = Long.MAX_VALUE;
-    private long lastEnd;
     private long lastNanos = FIRST_COLLECTION_GUESS_NANOS;
     private long collections;
     private long collectNanos;
@@ -62,7 +65,6 @@ public final class OffHeapCollector {
         this.resident = resident;
         this.clock = clock;
         this.collect = collect;
-        this.lastEnd = clock.getAsLong();
     }
 
     /**
@@ -113,8 +115,8 @@ public final class OffHeapCollector {
 
     /**
      * Called after a training step: collects when the resident size has grown by more than the slack since the
-     * baseline, or when the time since the last collection is at least {@code 100 / TIME_SHARE_PERCENT - 1} times
-     * what that collection took.
+     * baseline, or by at least as many MB as the kernel zeroes, at {@value #FIRST_TOUCH_NANOS_PER_MB} ns each, in the
+     * time the last collection took.
      *
      * @return whether it collected
      */
@@ -123,24 +125,22 @@ public final class OffHeapCollector {
         long now = resident.getAsLong();
         if (now < baseline) baseline = now;
         long grown = now - baseline;
-        long since = clock.getAsLong() - lastEnd;
         boolean bySize = grown > slackBytes;
-        if (!bySize && since < lastNanos * (100 / TIME_SHARE_PERCENT - 1)) return false;
+        if (!bySize && grown * FIRST_TOUCH_NANOS_PER_MB < lastNanos * MB) return false;
         long t0 = clock.getAsLong();
         collect.run();
-        lastEnd = clock.getAsLong();
-        lastNanos = lastEnd - t0;
+        lastNanos = clock.getAsLong() - t0;
         collectNanos += lastNanos;
         collections++;
         baseline = resident.getAsLong();
         if (collections == 1) {
             LOG.info("freeing training steps' off-heap garbage with a garbage collection after a step when resident memory has "
-                            + "grown by more than {} MB ({}) or {} times the last collection's time has passed; the first took {} ms "
-                            + "(resident {} MB before, {} MB after)", slackBytes >> 20, SLACK_PROPERTY, 100 / TIME_SHARE_PERCENT - 1,
+                            + "grown by more than {} MB ({}) or by more than the kernel zeroes in a collection's time; the first "
+                            + "took {} ms (resident {} MB before, {} MB after)", slackBytes >> 20, SLACK_PROPERTY,
                     lastNanos / 1_000_000, now >> 20, baseline >> 20);
         } else {
             LOG.debug("off-heap collection {} ({}) took {} ms, resident {} MB before, {} MB after", collections,
-                    bySize ? "by size" : "by time", lastNanos / 1_000_000, now >> 20, baseline >> 20);
+                    bySize ? "by size" : "by the growth's cost", lastNanos / 1_000_000, now >> 20, baseline >> 20);
         }
         return true;
     }

@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The off-heap collector's rule, on a simulated resident size and clock: when it collects by growth, when by elapsed
- * time, and how its property is read.
+ * The off-heap collector's rule, on a simulated resident size and clock: when it collects by the slack, when by what
+ * the growth costs to touch against what a collection takes, and how its property is read.
  */
 class OffHeapCollectorTest {
     private static final long MB = 1 << 20;
@@ -43,54 +43,68 @@ class OffHeapCollectorTest {
 
     @Test
     void collectsOnceResidentMemoryHasGrownByMoreThanTheSlack() {
-        Sim sim = new Sim(256);
-        // quick steps (1 ms each, far below the time rule) that each leave 100 MB of garbage
-        assertFalse(sim.step(1, 100), "first step sets the baseline at 600 MB");
-        assertFalse(sim.step(1, 100), "700 MB: grown 100");
-        assertFalse(sim.step(1, 100), "800 MB: grown 200");
-        assertFalse(sim.step(1, 56), "856 MB: grown exactly the slack");
+        Sim sim = new Sim(64);
+        // 30 MB a step, below what the first collection's assumed 50 ms would zero (83 MB): only the slack acts
+        assertFalse(sim.step(1, 30), "first step sets the baseline at 530 MB");
+        assertFalse(sim.step(1, 30), "grown 30");
+        assertFalse(sim.step(1, 30), "grown 60");
+        assertFalse(sim.step(1, 4), "grown exactly the slack");
         sim.residentAfterCollect = 520 * MB;
-        assertTrue(sim.step(1, 1), "857 MB: grown more than the slack");
+        assertTrue(sim.step(1, 1), "grown more than the slack");
         assertEquals(1, sim.collections.get());
         assertEquals(1, sim.collector.collections());
-        // the baseline is what the collection left
-        assertFalse(sim.step(1, 256));
+        // the baseline is what the collection left; 40 ms collections would take 66 MB to pay off, more than the slack
+        assertFalse(sim.step(1, 64));
         assertTrue(sim.step(1, 1));
     }
 
     @Test
     void theBaselineFollowsTheLowestResidentSizeSeen() {
-        Sim sim = new Sim(100);
+        Sim sim = new Sim(60);
         assertFalse(sim.step(1, 0));
         assertFalse(sim.step(1, -200), "deallocation after an earlier collection lowers the baseline to 300 MB");
-        assertFalse(sim.step(1, 100));
-        assertTrue(sim.step(1, 1), "401 MB is more than 100 MB above 300 MB");
+        assertFalse(sim.step(1, 60));
+        assertTrue(sim.step(1, 1), "361 MB is more than 60 MB above 300 MB");
     }
 
     @Test
-    void collectsByElapsedTimeWhenStepsAreLongAgainstACollection() {
-        Sim sim = new Sim(256);
-        // the first collection by time assumes 50 ms: due after 19 x 50 ms
-        assertFalse(sim.step(900, 0));
-        assertTrue(sim.step(100, 0), "1000 ms since the start >= 950 ms");
-        // that collection took 40 ms: the next is due 760 ms after it ended
-        assertFalse(sim.step(700, 0));
-        assertTrue(sim.step(60, 0));
-        // steps of 1 s against collections of 40 ms: one after every step
-        for (int i = 0; i < 5; i++) assertTrue(sim.step(1000, 0));
+    void collectsOnceTheGrowthCostMoreToTouchThanACollectionTakes() {
+        Sim sim = new Sim(1024);
+        sim.collectMillis = 12;
+        // before any collection one is assumed to take 50 ms: 50 / 0.6 = 83.3 MB of growth
+        assertFalse(sim.step(300, 0), "first step sets the baseline");
+        assertFalse(sim.step(300, 40));
+        assertFalse(sim.step(300, 40), "grown 80 MB: 48 ms to touch");
+        sim.residentAfterCollect = 500 * MB;
+        assertTrue(sim.step(300, 40), "grown 120 MB: 72 ms to touch");
+        // that collection took 12 ms: 20 MB of growth pays for the next
+        assertFalse(sim.step(300, 15));
+        assertTrue(sim.step(300, 5), "grown 20 MB: 12 ms to touch");
+        // a step that leaves hundreds of MB collects after every step
+        for (int i = 0; i < 5; i++) assertTrue(sim.step(300, 200));
         assertEquals(7, sim.collector.collections());
-        assertEquals(7 * 0.040, sim.collector.collectSeconds(), 1e-9);
+        assertEquals(7 * 0.012, sim.collector.collectSeconds(), 1e-9);
     }
 
     @Test
-    void aSlowCollectionSpacesTheNextOnesOut() {
+    void stepsThatLeaveNothingNeverCollectHoweverLong() {
+        Sim sim = new Sim(256);
+        for (int i = 0; i < 20; i++) assertFalse(sim.step(10_000, 0));
+        assertEquals(0, sim.collections.get());
+    }
+
+    @Test
+    void aSlowCollectionNeedsMoreGrowthBeforeTheNext() {
         Sim sim = new Sim(1024);
         sim.collectMillis = 200;
-        assertTrue(sim.step(1000, 0));
+        sim.residentAfterCollect = 500 * MB;
+        assertFalse(sim.step(100, 0));
+        assertTrue(sim.step(100, 90), "90 MB against the assumed 50 ms");
+        // 200 ms collections: 333.3 MB of growth before the next
         int collected = 0;
-        for (int i = 0; i < 38; i++) if (sim.step(100, 0)) collected++;
-        // 3.8 s of 100 ms steps after a 200 ms collection: one every 3.8 s at most (19 x 200 ms)
-        assertEquals(1, collected);
+        for (int i = 0; i < 33; i++) if (sim.step(100, 10)) collected++;
+        assertEquals(0, collected, "330 MB");
+        assertTrue(sim.step(100, 4), "334 MB");
     }
 
     @Test
