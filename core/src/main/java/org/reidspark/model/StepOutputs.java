@@ -11,10 +11,10 @@ import java.util.function.Supplier;
 /**
  * The outputs that the native layers and vertices allocate in the training forward passes of
  * {@link ExternalBackprop#forward}, freed as soon as nothing can read them instead of at the next garbage collection:
- * when the same graph's next forward pass starts, when its update is applied ({@link ExternalBackprop#update}) or when it is cleared. Until then
- * the graph's backward pass reads them (each layer keeps its input for it); after, DL4J has replaced or dropped every
- * layer input, and {@link ExternalBackprop#forward} hands its callers copies of the graph's outputs, so no reference
- * to them remains in use.
+ * when the same graph's next forward pass starts, when its update is applied ({@link ExternalBackprop#update}) or
+ * when it is cleared. Until then the graph's backward pass reads them (each layer keeps its input for it); after,
+ * DL4J has replaced or dropped every layer input, and {@link ExternalBackprop#forward} hands its callers copies of the
+ * graph's outputs, so no reference to them remains in use.
  *
  * <p>Why: training runs without DL4J's workspaces (see {@link ExternalBackprop}), so each step allocates every
  * activation afresh and its memory came back only through {@link OffHeapCollector}'s garbage collections (a ResNet-18

@@ -5,12 +5,13 @@
  * backbones are built from come through {@link org.reidspark.model.backbone.Implementations}: DL4J's own, or the
  * native ones ({@link org.reidspark.model.backbone.NativeConvolution},
  * {@link org.reidspark.model.backbone.NativeBatchNormalization}, {@link org.reidspark.model.backbone.NativeRelu},
- * {@link org.reidspark.model.backbone.NativeSubsampling}: a configuration class and its layer class each), which run
+ * {@link org.reidspark.model.backbone.NativeSubsampling}: a configuration class and its layer class each; the residual
+ * sum {@link org.reidspark.model.backbone.NativeAdd}, a vertex configuration and its vertex), which run
  * ND4J's native operations, on oneDNN where that is faster, and BatchNorm's training passes on small maps as Java
  * loops ({@link org.reidspark.model.backbone.BatchNormKernels}; docs/performance.md). In float on the CPU backend the
  * convolutions, the larger BatchNorms, max pooling and ReLU's backward pass call oneDNN's primitives directly
  * ({@code OneDnn}, {@code OneDnnConvolution}, {@code OneDnnBatchNorm}, {@code OneDnnPooling}, {@code OneDnnRelu})
- * rather than through libnd4j's wrapper; ResNet's ReLUs run in place in training. For inference,
+ * rather than through libnd4j's wrapper; ResNet's ReLUs and residual sums run in place in training. For inference,
  * {@link org.reidspark.model.backbone.InferenceFolding} makes a copy of a trained graph with each convolution's
  * BatchNorm (and the ReLU after it) folded into the convolution, which the test networks run.
  */
