@@ -4,6 +4,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.model.FloatMemory;
 import org.reidspark.model.ThreadShare;
 
+import java.nio.FloatBuffer;
+
 /**
  * BatchNorm's training-mode passes (Ioffe and Szegedy, https://arxiv.org/abs/1502.03167) over small float
  * activations as plain Java loops, for {@link NativeBatchNormalizationLayer}: batch statistics with normalization,
@@ -41,11 +43,11 @@ final class BatchNormKernels {
         return view.length() <= MAX_VALUES && view.size(2) >= MIN_INNER && FloatMemory.contiguous(view);
     }
 
-    /** Per-thread scratch: two float arrays as long as the largest activation seen (at most {@link #MAX_VALUES}). */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    /** Per-thread scratch: two float arrays as long as the largest channel seen (its values in all rows). */
+    private static final ThreadLocal<float[][]> CHANNEL = ThreadLocal.withInitial(() -> new float[2][0]);
 
-    private static float[] scratch(int which, int length) {
-        float[][] s = SCRATCH.get();
+    private static float[] channel(int which, int length) {
+        float[][] s = CHANNEL.get();
         if (s[which].length < length) s[which] = new float[length];
         return s[which];
     }
@@ -75,39 +77,41 @@ final class BatchNormKernels {
 
     /** {@link #train} with the channels in {@code parts} parts (the results do not depend on it). */
     static void train(INDArray x, float[] gamma, float[] beta, double eps, INDArray y, float[] mean, float[] var, int parts) {
-        FloatMemory.buffer(y, "output");
+        FloatBuffer xb = FloatMemory.buffer(x, "input");
+        FloatBuffer yb = FloatMemory.buffer(y, "output");
+        int xAt = (int) x.offset(), yAt = (int) y.offset();
         int outer = (int) x.size(0);
         int channels = (int) x.size(1);
         int inner = (int) x.size(2);
-        float[] v = FloatMemory.read(x, scratch(0, (int) x.length()), "input");
         double count = (double) outer * inner;
         int rowStep = channels * inner;
         ThreadShare.forRanges(channels, parts, (from, to) -> {
+            float[] v = channel(0, outer * inner);
             for (int c = from; c < to; c++) {
+                gather(xb, xAt + c * inner, rowStep, outer, inner, v);
                 double sum = 0;
-                for (int at = c * inner, o = 0; o < outer; o++, at += rowStep) sum += sum(v, at, at + inner);
+                for (int at = 0; at < outer * inner; at += inner) sum += sum(v, at, at + inner);
                 float m = (float) (sum / count);
                 double squares = 0;
-                for (int at = c * inner, o = 0; o < outer; o++, at += rowStep) squares += sumOfSquares(v, at, at + inner, m);
+                for (int at = 0; at < outer * inner; at += inner) squares += sumOfSquares(v, at, at + inner, m);
                 mean[c] = m;
                 var[c] = (float) (squares / count);
                 double k = gamma[c] / Math.sqrt(var[c] + eps);
                 float a = (float) k;
                 float b = (float) (beta[c] - m * k);
-                for (int at = c * inner, o = 0; o < outer; o++, at += rowStep) {
-                    for (int i = at; i < at + inner; i++) v[i] = a * v[i] + b;
-                }
+                for (int i = 0; i < outer * inner; i++) v[i] = a * v[i] + b;
+                scatter(v, yb, yAt + c * inner, rowStep, outer, inner);
             }
         });
-        FloatMemory.write(v, y, "output");
     }
 
     /**
      * The training-mode backward pass, as {@link NativeBatchNormalizationLayer#backward} (same formulas): with
      * {@code N} values per channel, {@code s = 1 / sqrt(var + eps)} and {@code xc = x - mean},
      * {@code dBeta = sum(dy)}, {@code dGamma = s * sum(dy * xc)},
-     * {@code dx = gamma * s * (dy - dBeta / N - xc * s * dGamma / N)}; channel by channel (two sweeps over the
-     * channel's rows of copies of {@code x} and {@code dy}: the sums, then {@code dx}), split as {@link #train}.
+     * {@code dx = gamma * s * (dy - dBeta / N - xc * s * dGamma / N)}; channel by channel (the channel's rows of
+     * {@code x} and {@code dy} copied in, two sweeps over them: the sums, then {@code dx}, copied out), split as
+     * {@link #train}.
      */
     static void backward(INDArray x, INDArray dy, float[] mean, float[] var, float[] gamma, double eps,
                          INDArray dx, float[] dGamma, float[] dBeta) {
@@ -117,20 +121,26 @@ final class BatchNormKernels {
     /** {@link #backward} with the channels in {@code parts} parts (the results do not depend on it). */
     static void backward(INDArray x, INDArray dy, float[] mean, float[] var, float[] gamma, double eps,
                          INDArray dx, float[] dGamma, float[] dBeta, int parts) {
-        FloatMemory.buffer(dx, "input gradient");
+        FloatBuffer xb = FloatMemory.buffer(x, "input");
+        FloatBuffer dyb = FloatMemory.buffer(dy, "output gradient");
+        FloatBuffer dxb = FloatMemory.buffer(dx, "input gradient");
+        int xAt = (int) x.offset(), dyAt = (int) dy.offset(), dxAt = (int) dx.offset();
         int outer = (int) x.size(0);
         int channels = (int) x.size(1);
         int inner = (int) x.size(2);
-        float[] xs = FloatMemory.read(x, scratch(0, (int) x.length()), "input");
-        float[] dys = FloatMemory.read(dy, scratch(1, (int) dy.length()), "output gradient");
         double count = (double) outer * inner;
         int rowStep = channels * inner;
         ThreadShare.forRanges(channels, parts, (from, to) -> {
+            int n = outer * inner;
+            float[] xs = channel(0, n);
+            float[] dys = channel(1, n);
             for (int c = from; c < to; c++) {
+                gather(xb, xAt + c * inner, rowStep, outer, inner, xs);
+                gather(dyb, dyAt + c * inner, rowStep, outer, inner, dys);
                 float m = mean[c];
                 double sumDy = 0;
                 double sumDyXc = 0;
-                for (int at = c * inner, o = 0; o < outer; o++, at += rowStep) {
+                for (int at = 0; at < n; at += inner) {
                     // four partial sums of each kind: independent additions the processor overlaps
                     float a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
                     int i = at, end = at + inner;
@@ -159,12 +169,20 @@ final class BatchNormKernels {
                 float a = (float) scale;
                 float k = (float) (-scale * inv * inv * sumDyXc / count);
                 float b = (float) (-scale * sumDy / count);
-                for (int at = c * inner, o = 0; o < outer; o++, at += rowStep) {
-                    for (int i = at; i < at + inner; i++) xs[i] = a * dys[i] + k * (xs[i] - m) + b;
-                }
+                for (int i = 0; i < n; i++) xs[i] = a * dys[i] + k * (xs[i] - m) + b;
+                scatter(xs, dxb, dxAt + c * inner, rowStep, outer, inner);
             }
         });
-        FloatMemory.write(xs, dx, "input gradient");
+    }
+
+    /** One channel's {@code outer} rows of {@code inner} values, {@code rowStep} apart from {@code start}, into {@code v}. */
+    private static void gather(FloatBuffer from, int start, int rowStep, int outer, int inner, float[] v) {
+        for (int o = 0, at = start; o < outer; o++, at += rowStep) from.get(at, v, o * inner, inner);
+    }
+
+    /** {@link #gather}'s inverse: {@code v}'s rows back to their places. */
+    private static void scatter(float[] v, FloatBuffer to, int start, int rowStep, int outer, int inner) {
+        for (int o = 0, at = start; o < outer; o++, at += rowStep) to.put(at, v, o * inner, inner);
     }
 
     /** The sum of {@code v[from..to)} in float, as four interleaved partial sums (independent additions). */
