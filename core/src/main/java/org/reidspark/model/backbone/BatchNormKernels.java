@@ -9,8 +9,9 @@ import java.nio.FloatBuffer;
 /**
  * BatchNorm's training-mode passes (Ioffe and Szegedy, https://arxiv.org/abs/1502.03167) over small float
  * activations as plain Java loops, for {@link NativeBatchNormalizationLayer}: batch statistics with normalization,
- * and the backward pass, on copies of the activations in per-thread scratch arrays (one bulk read and one bulk write
- * of the array's memory each), with no native call. Inference stays on ND4J's single {@code batchnorm} call.
+ * and the backward pass, channel by channel on copies of the channel's rows in per-thread scratch arrays (each value
+ * of the arrays' memory read once and written once), with no native call. Inference stays on ND4J's single
+ * {@code batchnorm} call.
  *
  * <p>Why: on small maps a BatchNorm layer's ND4J path (the {@code moments} and {@code batchnorm} operations forward,
  * seven passes backward, each a native call with its own shape buffers) costs mostly per-call overhead, and the main
@@ -20,8 +21,11 @@ import java.nio.FloatBuffer;
  * split among the calling thread's native threads; measured that way against oneDNN's BatchNorm primitives
  * ({@link OneDnnBatchNorm}) on 2 threads, 2.8 / 4.2 ms against 4.5 / 5.2 ms (forward / backward) at
  * {@code [32, 64, 64x32]} and 0.5 / 0.65 against 0.7 / 0.9 ms at {@code [32, 64, 32x16]}, so the layer uses them up to
- * {@link #MAX_VALUES} values (ResNet-18's stem at 128x64; scratch of at most 32 MB per training thread), and oneDNN
- * beyond (docs/performance.md, "Max pooling, BatchNorm's loops and ReLU").
+ * {@link #MAX_VALUES} values (ResNet-18's stem at 128x64), and oneDNN beyond (docs/performance.md, "Max pooling,
+ * BatchNorm's loops and ReLU"). In the network, where the activations come from memory rather than cache, copying
+ * one channel at a time instead of the whole array (whose copy had left the cache before the sweeps read it) took
+ * ResNet-18's 20 BatchNorms from 24-27 to 18-22 ms a training step forward and from 30-35 to 24-29 ms backward
+ * (docs/performance.md, "Residual sums in place, collections when they pay").
  *
  * <p>Shapes: activations and their gradients as {@code [outer, C, inner]} C-order views ({@code [B, C, H*W]} of
  * NCHW), per-channel values {@code [C]}. Sums run in float within a row (four interleaved partial sums) and in
@@ -68,8 +72,9 @@ final class BatchNormKernels {
     /**
      * The training-mode forward pass: per-channel batch mean and biased variance of {@code x} into {@code mean} and
      * {@code var}, and {@code y = gamma (x - mean) / sqrt(var + eps) + beta}; {@code x}, {@code y}
-     * {@code [outer, C, inner]}. Channel by channel (three sweeps over the channel's rows of a copy of {@code x}: mean,
-     * variance about the mean, output), the channels split among the calling thread's native threads.
+     * {@code [outer, C, inner]}. Channel by channel (the channel's rows of {@code x} copied in, three sweeps over
+     * them: mean, variance about the mean, output, copied out), the channels split among the calling thread's native
+     * threads.
      */
     static void train(INDArray x, float[] gamma, float[] beta, double eps, INDArray y, float[] mean, float[] var) {
         train(x, gamma, beta, eps, y, mean, var, ThreadShare.parts(x.length()));
