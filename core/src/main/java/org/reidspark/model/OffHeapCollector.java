@@ -21,7 +21,7 @@ import java.util.function.LongSupplier;
  * new page on first touch (about {@value #FIRST_TOUCH_NANOS_PER_MB} ns per MB here), while memory freed back to the C
  * allocator is reused without that. So once the memory grown since the last collection has cost as much to touch
  * as that collection took, collecting (and reusing the memory from then on) is the cheaper way: a step that leaves
- * hundreds of MB collects after every step, one that leaves 2 MB every few dozen (docs/performance.md).
+ * hundreds of MB collects after every step, one that leaves 2 MB every ten to twenty steps (docs/performance.md).
  *
  * <p>The slack is the system property {@value #SLACK_PROPERTY} in MB (default {@value #DEFAULT_SLACK_MB}); {@code off}
  * turns the collector off. It is process-wide: training tasks running side by side in one executor share it. The
