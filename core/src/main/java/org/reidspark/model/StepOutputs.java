@@ -2,6 +2,9 @@ package org.reidspark.model;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
@@ -44,6 +47,16 @@ public final class StepOutputs {
             if (RECORDING.get() && !output.isAttached()) arrays.add(output);
         }
 
+        /**
+         * A new output of {@code shape} for a layer's or vertex's forward pass, in {@code mgr}'s activations workspace
+         * (or none), kept when {@code training}.
+         */
+        public INDArray newOutput(LayerWorkspaceMgr mgr, DataType type, long[] shape, boolean training) {
+            INDArray y = mgr.createUninitialized(ArrayType.ACTIVATIONS, type, shape, 'c');
+            if (training) keep(y);
+            return y;
+        }
+
         /** Closes the kept arrays (those not closed yet) and forgets them. */
         public void release() {
             for (INDArray a : arrays) {
@@ -51,6 +64,16 @@ public final class StepOutputs {
             }
             arrays.clear();
         }
+    }
+
+    /**
+     * Whether a layer or vertex configured to write its output into its input {@code x} may do so in this pass:
+     * {@code x} is the very array the graph gave it ({@code given}, not a cast copy), outside any workspace, and no
+     * workspace holds the pass's activations (DL4J's inference passes use workspaces, which an output that is the input
+     * would break; training here runs without).
+     */
+    public static boolean mayOverwrite(INDArray x, INDArray given, LayerWorkspaceMgr mgr) {
+        return x == given && !x.isAttached() && mgr.isScopedOut(ArrayType.ACTIVATIONS);
     }
 
     /** Runs {@code forward} with this thread's forward pass recorded. */

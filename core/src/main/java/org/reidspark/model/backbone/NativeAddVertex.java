@@ -55,11 +55,8 @@ public class NativeAddVertex extends BaseGraphVertex implements StepOutputs.Hold
         }
         INDArray a = inputs[0].castTo(dataType);
         INDArray b = inputs[1].castTo(dataType);
-        INDArray y = a;
-        if (!(inPlace && a == inputs[0] && !a.isAttached() && workspaceMgr.isScopedOut(ArrayType.ACTIVATIONS))) {
-            y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, a.shape(), 'c');
-            if (training) kept.keep(y);
-        }
+        INDArray y = inPlace && StepOutputs.mayOverwrite(a, inputs[0], workspaceMgr) ? a
+                : kept.newOutput(workspaceMgr, dataType, a.shape(), training);
         Nd4j.exec(new AddOp(a, b, y));
         return y;
     }

@@ -95,8 +95,7 @@ public class NativeBatchNormalizationLayer extends BatchNormalization implements
         }
         nativePass = true;
         INDArray x = input.castTo(dataType);
-        INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
-        if (training) kept.keep(y);
+        INDArray y = kept.newOutput(workspaceMgr, dataType, x.shape(), training);
         INDArray xv = channelView(x);
         if (training && BatchNormKernels.applies(xv)) {
             int channels = (int) xv.size(1);

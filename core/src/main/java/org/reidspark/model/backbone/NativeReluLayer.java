@@ -38,16 +38,6 @@ public class NativeReluLayer extends ActivationLayer implements StepOutputs.Hold
         super(conf, dataType);
     }
 
-    /**
-     * Whether the forward pass overwrites its input ({@link NativeRelu#isInPlace()}): an input of the layer's type
-     * outside any workspace, and no workspace for the output (DL4J's inference passes use workspaces, which an output
-     * that is the input would break; training here runs without).
-     */
-    private boolean inPlace(INDArray x, LayerWorkspaceMgr mgr) {
-        return ((NativeRelu) conf.getLayer()).isInPlace() && x == input && !x.isAttached()
-                && mgr.isScopedOut(ArrayType.ACTIVATIONS);
-    }
-
     private boolean runsNative() {
         org.deeplearning4j.nn.conf.layers.ActivationLayer c = (org.deeplearning4j.nn.conf.layers.ActivationLayer) conf.getLayer();
         return c.getActivationFn() instanceof ActivationReLU relu && relu.getMax() == null && relu.getThreshold() == null
@@ -59,11 +49,9 @@ public class NativeReluLayer extends ActivationLayer implements StepOutputs.Hold
         assertInputSet(false);
         if (!runsNative()) return super.activate(training, workspaceMgr);
         INDArray x = input.castTo(dataType);
-        INDArray y = x;
-        if (!inPlace(x, workspaceMgr)) {
-            y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
-            if (training) kept.keep(y);
-        }
+        // in place when configured (NativeRelu.isInPlace) and this pass allows it
+        INDArray y = ((NativeRelu) conf.getLayer()).isInPlace() && StepOutputs.mayOverwrite(x, input, workspaceMgr) ? x
+                : kept.newOutput(workspaceMgr, dataType, x.shape(), training);
         Nd4j.exec(new RectifiedLinear(x, y, 0.0));
         return y;
     }

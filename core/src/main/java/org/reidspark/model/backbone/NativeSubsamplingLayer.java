@@ -93,8 +93,7 @@ public class NativeSubsamplingLayer extends SubsamplingLayer implements StepOutp
         assertInputSet(false);
         if (!runsNative(input)) return super.activate(training, workspaceMgr);
         INDArray in = input.castTo(dataType);
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, outputShape(in), 'c');
-        if (training) kept.keep(out);
+        INDArray out = kept.newOutput(workspaceMgr, dataType, outputShape(in), training);
         OneDnnPooling plan = plan(in);
         pooled = plan == null ? null : input;
         if (plan != null) {
