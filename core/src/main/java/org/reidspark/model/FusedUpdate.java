@@ -104,30 +104,26 @@ final class FusedUpdate {
     }
 
     /**
-     * Values {@code [from, to)} of one block (offsets within it): L2 added to the gradient where the block's
-     * parameter arrays have it, then Adam (or, with a no-op updater, the gradient as the update), the update left in
-     * the gradient array and subtracted from the parameters.
+     * Values {@code [from, to)} of one block (offsets within it), chunk by chunk: L2 added to the gradient where the
+     * block's parameter arrays have it, then Adam (or, with a no-op updater, the gradient as the update), the update
+     * left in the gradient array and subtracted from the parameters. L2 is added to the chunk already read for Adam
+     * (the same arithmetic as a separate pass, without reading the gradient and parameters twice and writing the
+     * gradient once more).
      */
     private static void sweep(Block b, float[] l2, AdamStep adam, FloatBuffer g, FloatBuffer p, FloatBuffer s,
                               int from, int to) {
         float[][] chunk = CHUNKS.get();
-        for (int k = 0; k < l2.length; k++) {
-            L2Range r = b.l2().get(k);
-            int offset = r.gradientStart() - b.gradientStart();
-            int lo = Math.max(from, offset), hi = Math.min(to, offset + r.length());
-            float c = l2[k];
-            for (int at = lo; at < hi; at += CHUNK) {
-                int n = Math.min(CHUNK, hi - at);
-                float[] gc = read(g, r.gradientStart() + at - offset, n, chunk[0]);
-                float[] pc = read(p, r.paramStart() + at - offset, n, chunk[1]);
-                for (int i = 0; i < n; i++) gc[i] += c * pc[i];
-                g.put(r.gradientStart() + at - offset, gc, 0, n);
-            }
-        }
         for (int at = from; at < to; at += CHUNK) {
             int n = Math.min(CHUNK, to - at);
             float[] gc = read(g, b.gradientStart() + at, n, chunk[0]);
             float[] pc = read(p, b.paramStart() + at, n, chunk[1]);
+            for (int k = 0; k < l2.length; k++) {
+                L2Range r = b.l2().get(k);
+                int offset = r.gradientStart() - b.gradientStart();
+                int lo = Math.max(at, offset), hi = Math.min(at + n, offset + r.length());
+                float c = l2[k];
+                for (int i = lo - at; i < hi - at; i++) gc[i] += c * pc[i];
+            }
             if (adam != null) {
                 float[] mc = read(s, b.mStart() + at, n, chunk[2]);
                 float[] vc = read(s, b.vStart() + at, n, chunk[3]);
@@ -137,6 +133,7 @@ final class FusedUpdate {
                 s.put(b.vStart() + at, vc, 0, n);
             } else {
                 for (int i = 0; i < n; i++) pc[i] -= gc[i];
+                if (l2.length > 0) g.put(b.gradientStart() + at, gc, 0, n);
             }
             p.put(b.paramStart() + at, pc, 0, n);
         }
