@@ -55,8 +55,11 @@ final class FusedUpdate {
                  List<L2Range> l2) {
     }
 
-    /** A parameter array of a block with L2: its coefficient schedule and where it lies. */
-    record L2Range(L2Regularization l2, int gradientStart, int paramStart, int length) {
+    /**
+     * A parameter array of a block with L2: its coefficient schedule and where it lies, as an offset within the block
+     * (the same in the gradient and the parameters, which DL4J lays out alike).
+     */
+    record L2Range(L2Regularization l2, int offset, int length) {
     }
 
     /**
@@ -119,8 +122,7 @@ final class FusedUpdate {
             float[] pc = read(p, b.paramStart() + at, n, chunk[1]);
             for (int k = 0; k < l2.length; k++) {
                 L2Range r = b.l2().get(k);
-                int offset = r.gradientStart() - b.gradientStart();
-                int lo = Math.max(at, offset), hi = Math.min(at + n, offset + r.length());
+                int lo = Math.max(at, r.offset()), hi = Math.min(at + n, r.offset() + r.length());
                 float c = l2[k];
                 for (int i = lo - at; i < hi - at; i++) gc[i] += c * pc[i];
             }
@@ -215,7 +217,7 @@ final class FusedUpdate {
                     return Plan.decline("regularization " + regs);
                 }
                 int start = ps.getParamOffsetStart();
-                l2.add(new L2Range(r, (int) (g0 + start), (int) (p0 + start), ps.getParamOffsetEnd() - start));
+                l2.add(new L2Range(r, start - block.getParamOffsetStart(), ps.getParamOffsetEnd() - start));
             }
             int gStart = (int) (g0 + block.getParamOffsetStart());
             int pStart = (int) (p0 + block.getParamOffsetStart());
