@@ -1,10 +1,7 @@
 package org.reidspark.model.backbone;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -13,6 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.model.StepOutputs;
+import org.reidspark.model.layer.ParameterFreeVertex;
 
 import java.util.Arrays;
 
@@ -25,25 +23,15 @@ import java.util.Arrays;
  *
  * <p>Shapes: {@code a}, {@code b}, {@code y} and the errors all of one shape.
  */
-public class NativeAddVertex extends BaseGraphVertex implements StepOutputs.Holder {
+public class NativeAddVertex extends ParameterFreeVertex implements StepOutputs.Holder {
     private final boolean inPlace;
 
     /** Outputs allocated in recorded training passes, freed when the step is done ({@link StepOutputs}). */
     private final transient StepOutputs.Kept kept = new StepOutputs.Kept();
 
     public NativeAddVertex(ComputationGraph graph, String name, int vertexIndex, boolean inPlace, DataType dataType) {
-        super(graph, name, vertexIndex, null, null, dataType);
+        super(graph, name, vertexIndex, dataType, "NativeAdd");
         this.inPlace = inPlace;
-    }
-
-    @Override
-    public boolean hasLayer() {
-        return false;
-    }
-
-    @Override
-    public Layer getLayer() {
-        return null;
     }
 
     @Override
@@ -66,18 +54,6 @@ public class NativeAddVertex extends BaseGraphVertex implements StepOutputs.Hold
         if (!canDoBackward()) throw new IllegalStateException("NativeAdd " + vertexName + ": errors not set");
         return new Pair<>(null, new INDArray[]{workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsilon),
                 workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsilon)});
-    }
-
-    @Override
-    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-        if (backpropGradientsViewArray != null) {
-            throw new IllegalStateException("NativeAdd " + vertexName + " has no parameters");
-        }
-    }
-
-    @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
-        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
     }
 
     @Override

@@ -1,10 +1,8 @@
 package org.reidspark.model.layer;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
+import org.reidspark.model.layer.ParameterFreeVertex;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -21,27 +19,17 @@ import java.util.Arrays;
  * backward pass to both the map and theta. Works on flat {@code double[]} copies of its inputs (any network type):
  * per sample, the 4 neighbour pixels and their weights are found once per output position and shared by all channels.
  */
-public class BilinearSamplerVertex extends BaseGraphVertex {
+public class BilinearSamplerVertex extends ParameterFreeVertex {
     private final int height;
     private final int width;
     private final boolean alignCorners;
 
     public BilinearSamplerVertex(ComputationGraph graph, String name, int vertexIndex, int height, int width,
                                  boolean alignCorners, DataType dataType) {
-        super(graph, name, vertexIndex, null, null, dataType);
+        super(graph, name, vertexIndex, dataType, "BilinearSampler");
         this.height = height;
         this.width = width;
         this.alignCorners = alignCorners;
-    }
-
-    @Override
-    public boolean hasLayer() {
-        return false;
-    }
-
-    @Override
-    public Layer getLayer() {
-        return null;
     }
 
     /** The inputs' shapes, checked: {@code {B, C, H, W}}. */
@@ -122,18 +110,6 @@ public class BilinearSamplerVertex extends BaseGraphVertex {
             default:
                 return Nd4j.create(v, shape, 'c').castTo(type);
         }
-    }
-
-    @Override
-    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-        if (backpropGradientsViewArray != null) {
-            throw new IllegalStateException("BilinearSampler " + vertexName + " has no parameters");
-        }
-    }
-
-    @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
-        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
     }
 
     @Override

@@ -1,10 +1,8 @@
 package org.reidspark.model.layer;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
+import org.reidspark.model.layer.ParameterFreeVertex;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -17,14 +15,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** The vertex of {@link MaskedMapVertex}: {@code y = x * a} with the detached, normalized mask channel {@code a}. */
-public class MaskedMapVertexImpl extends BaseGraphVertex {
+public class MaskedMapVertexImpl extends ParameterFreeVertex {
     private static final double MIN_SUM = 1e-12;
     private final int channel;
     private final String normalization;
 
     public MaskedMapVertexImpl(ComputationGraph graph, String name, int vertexIndex, int channel, String normalization,
                                DataType dataType) {
-        super(graph, name, vertexIndex, null, null, dataType);
+        super(graph, name, vertexIndex, dataType, "MaskedMapVertex");
         this.channel = channel;
         this.normalization = normalization;
     }
@@ -55,16 +53,6 @@ public class MaskedMapVertexImpl extends BaseGraphVertex {
     }
 
     @Override
-    public boolean hasLayer() {
-        return false;
-    }
-
-    @Override
-    public Layer getLayer() {
-        return null;
-    }
-
-    @Override
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
         if (!canDoForward()) throw new IllegalStateException("MaskedMapVertex " + vertexName + ": inputs not set");
         INDArray a = weights(inputs[1], channel, normalization);
@@ -78,18 +66,6 @@ public class MaskedMapVertexImpl extends BaseGraphVertex {
         INDArray dx = workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, weighted(epsilon, a));
         INDArray dm = workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, Nd4j.zeros(dataType, inputs[1].shape()));
         return new Pair<>(null, new INDArray[] {dx, dm});
-    }
-
-    @Override
-    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-        if (backpropGradientsViewArray != null) {
-            throw new IllegalStateException("MaskedMapVertex " + vertexName + " has no parameters");
-        }
-    }
-
-    @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
-        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
     }
 
     @Override

@@ -1,10 +1,7 @@
 package org.reidspark.model.norm;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -13,26 +10,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.layer.ParameterFreeVertex;
 
 import java.util.Arrays;
 
 /** The vertex of {@link AdaptiveInstanceNormVertex}: {@code y = xhat * w + b}, per sample and channel. */
-public class AdaptiveInstanceNormVertexImpl extends BaseGraphVertex {
+public class AdaptiveInstanceNormVertexImpl extends ParameterFreeVertex {
     private final double eps;
 
     public AdaptiveInstanceNormVertexImpl(ComputationGraph graph, String name, int vertexIndex, double eps, DataType dataType) {
-        super(graph, name, vertexIndex, null, null, dataType);
+        super(graph, name, vertexIndex, dataType, "AdaptiveInstanceNormVertex");
         this.eps = eps;
-    }
-
-    @Override
-    public boolean hasLayer() {
-        return false;
-    }
-
-    @Override
-    public Layer getLayer() {
-        return null;
     }
 
     private void checkShapes() {
@@ -68,18 +56,6 @@ public class AdaptiveInstanceNormVertexImpl extends BaseGraphVertex {
         INDArray dx = InstanceNorms.backward(dxhat, n);
         return new Pair<>(null, new INDArray[]{workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, dx),
                 workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, dw), workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, db)});
-    }
-
-    @Override
-    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-        if (backpropGradientsViewArray != null) {
-            throw new IllegalStateException("AdaptiveInstanceNormVertex " + vertexName + " has no parameters");
-        }
-    }
-
-    @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
-        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
     }
 
     @Override
