@@ -84,6 +84,7 @@ public final class ExternalBackprop {
                     + " (ResNet.baseBuilder sets it): with workspaces, layers such as BatchNorm keep arrays from the forward"
                     + " pass in a workspace that is closed before backward");
         }
+        ThreadShare.settleBlasThreads();
         // the previous pass's outputs: its backward pass is done or will not come (DL4J replaces every layer input)
         StepOutputs.release(graph);
         Map<String, INDArray> all = StepOutputs.recorded(() -> graph.feedForward(inputs, true, false));

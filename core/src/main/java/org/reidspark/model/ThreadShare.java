@@ -2,6 +2,8 @@ package org.reidspark.model;
 
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +20,20 @@ import java.util.concurrent.Future;
  *
  * <p>The parts are contiguous ranges of an index space, the first on the calling thread and the others on daemon
  * helper threads; all finish before {@link #forRanges} returns, and a part's failure reaches the caller.
+ *
+ * <p>{@link #settleBlasThreads()} keeps OpenBLAS's own thread pool (ND4J's {@code INDArray.mmul}: DL4J's dense
+ * layers, the losses' small products; {@code Nd4j.gemm} goes to libnd4j's matmul on OpenMP's threads instead) off
+ * the cores OpenMP's threads are using in a training step.
  */
 public final class ThreadShare {
+    /**
+     * The system property for OpenBLAS's threads during training: a count (default 1: the calling thread), or 0 to
+     * leave ND4J's setting (one per core).
+     */
+    public static final String BLAS_THREADS_PROPERTY = "reid.native.blas-threads";
+    private static final Logger LOG = LoggerFactory.getLogger(ThreadShare.class);
+    private static volatile boolean blasSettled;
+
     /** Loops over fewer values than this run on the calling thread alone: a helper's hand-off costs more. */
     public static final long MIN_PARALLEL_VALUES = 1L << 15;
 
@@ -84,6 +98,41 @@ public final class ThreadShare {
         if (failure instanceof RuntimeException r) throw r;
         if (failure instanceof Error e) throw e;
         if (failure != null) throw new IllegalStateException("a loop's part failed", failure);
+    }
+
+    /**
+     * Once per process, before the first training step ({@link ExternalBackprop#forward}): OpenBLAS's threads to
+     * {@value #BLAS_THREADS_PROPERTY} (default 1) on ND4J's CPU backend, logged. OpenBLAS runs a pool of its own
+     * beside OpenMP's; in a step its workers wake for the head's and the losses' small products while oneDNN's and
+     * libnd4j's OpenMP threads hold the cores, then spin, yielding, for about 0.1 s, so the two pools
+     * oversubscribe the cores. Measured (docs/performance.md, "OpenBLAS's threads"): a ResNet-18 step 0.87 of the time
+     * with 1 thread, the same figures (the products are small: a 32 x 512 x 751 one takes 0.4 ms on one thread).
+     */
+    public static void settleBlasThreads() {
+        if (blasSettled) return;
+        synchronized (ThreadShare.class) {
+            if (blasSettled) return;
+            int threads = blasThreads(System.getProperty(BLAS_THREADS_PROPERTY, "1"));
+            if (threads > 0 && Nd4j.getEnvironment().isCPU()) {
+                int before = Nd4j.factory().blas().getMaxThreads();
+                Nd4j.factory().blas().setMaxThreads(threads);
+                LOG.info("OpenBLAS threads {} (were {}; {}={}): OpenMP's threads run the layers", threads, before,
+                        BLAS_THREADS_PROPERTY, threads);
+            }
+            blasSettled = true;
+        }
+    }
+
+    /** The value of {@value #BLAS_THREADS_PROPERTY}: a count >= 0, else a message naming the property. */
+    static int blasThreads(String setting) {
+        try {
+            int n = Integer.parseInt(setting.trim());
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new IllegalArgumentException("-D" + BLAS_THREADS_PROPERTY + " must be a thread count (0: ND4J's setting), not '"
+                + setting + "'");
     }
 
     /** The calling thread's native thread count on ND4J's CPU backend (OpenMP's, per thread), at least 1. */

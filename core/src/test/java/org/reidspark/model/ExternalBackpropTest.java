@@ -228,4 +228,16 @@ class ExternalBackpropTest {
         IllegalStateException ws = assertThrows(IllegalStateException.class, () -> ExternalBackprop.forward(withWorkspaces, x));
         assertTrue(ws.getMessage().contains("workspace mode NONE"), ws.getMessage());
     }
+
+    /**
+     * A training pass leaves OpenBLAS's pool to the calling thread ({@link ThreadShare#settleBlasThreads}): ND4J
+     * starts it with a thread per core, which then competes with OpenMP's threads in every step.
+     */
+    @Test
+    void aTrainingPassLeavesOpenBlasToTheCallingThread() {
+        ComputationGraph g = tinyGraph(new NetworkOptions(3, DataType.DOUBLE, new NoOp(), 0));
+        ExternalBackprop.forward(g, images(2, 4, 2, 5, 4));
+        ExternalBackprop.clear(g);
+        assertEquals(1, Nd4j.factory().blas().getMaxThreads());
+    }
 }

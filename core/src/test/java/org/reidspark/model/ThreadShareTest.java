@@ -48,4 +48,15 @@ class ThreadShareTest {
         assertEquals(1, ThreadShare.parts(ThreadShare.MIN_PARALLEL_VALUES - 1));
         assertEquals(ThreadShare.nativeThreads(), ThreadShare.parts(ThreadShare.MIN_PARALLEL_VALUES));
     }
+
+    /** The OpenBLAS setting is a thread count (0: ND4J's own); anything else fails naming the property. */
+    @Test
+    void theBlasSettingIsACount() {
+        assertEquals(1, ThreadShare.blasThreads("1"));
+        assertEquals(0, ThreadShare.blasThreads(" 0 "));
+        for (String bad : new String[]{"-1", "two", ""}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ThreadShare.blasThreads(bad));
+            assertEquals(true, e.getMessage().contains(ThreadShare.BLAS_THREADS_PROPERTY), e.getMessage());
+        }
+    }
 }
