@@ -101,12 +101,13 @@ public final class ThreadShare {
     }
 
     /**
-     * Once per process, before the first training step ({@link ExternalBackprop#forward}): OpenBLAS's threads to
-     * {@value #BLAS_THREADS_PROPERTY} (default 1) on ND4J's CPU backend, logged. OpenBLAS runs a pool of its own
-     * beside OpenMP's; in a step its workers wake for the head's and the losses' small products while oneDNN's and
-     * libnd4j's OpenMP threads hold the cores, then spin, yielding, for about 0.1 s, so the two pools
-     * oversubscribe the cores. Measured (docs/performance.md, "OpenBLAS's threads"): a ResNet-18 step 0.87 of the time
-     * with 1 thread, the same figures (the products are small: a 32 x 512 x 751 one takes 0.4 ms on one thread).
+     * Once per process, before the first training pass ({@link ExternalBackprop#forward}) or the native layers' first
+     * pass (training or inference): OpenBLAS's threads to {@value #BLAS_THREADS_PROPERTY} (default 1) on ND4J's CPU
+     * backend, logged. OpenBLAS runs a pool of its own beside OpenMP's; its workers wake for the head's and the
+     * losses' small products while oneDNN's and libnd4j's OpenMP threads still hold the cores, then spin, yielding,
+     * for about 0.1 s, so the two pools oversubscribe the cores. Measured (docs/performance.md, "OpenBLAS's own
+     * threads"): a ResNet-18 training step 3-7% faster with 1 thread, the main network's inference pass 35%, the same
+     * figures (the products are small: a 32 x 512 x 751 one takes 0.4 ms on one thread).
      */
     public static void settleBlasThreads() {
         if (blasSettled) return;

@@ -83,6 +83,8 @@ class ReidNetworkTest {
         INDArray raw = g.output(false, images(4))[2];
         // same direction as the raw embedding
         assertTrue(ReidNetwork.l2Normalize(raw).equalsWithEps(e, 1e-6));
+        // the native layers' first pass, here an inference one, leaves OpenBLAS's pool to the calling thread
+        assertEquals(1, Nd4j.factory().blas().getMaxThreads());
     }
 
     @Test

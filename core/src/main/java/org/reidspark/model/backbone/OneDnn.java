@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.ThreadShare;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,7 @@ final class OneDnn {
         if (e == null) {
             synchronized (OneDnn.class) {
                 if (enabled == null) {
+                    ThreadShare.settleBlasThreads(); // the native layers' first pass, training or inference
                     String setting = System.getProperty(PROPERTY, "auto");
                     Object backend = Nd4j.getExecutioner().getEnvironmentInformation().get("backend");
                     boolean wanted = wanted(setting, "CPU".equals(String.valueOf(backend)));
