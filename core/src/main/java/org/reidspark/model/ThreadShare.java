@@ -106,8 +106,9 @@ public final class ThreadShare {
      * backend, logged. OpenBLAS runs a pool of its own beside OpenMP's; its workers wake for the head's and the
      * losses' small products while oneDNN's and libnd4j's OpenMP threads still hold the cores, then spin, yielding,
      * for about 0.1 s, so the two pools oversubscribe the cores. Measured (docs/performance.md, "OpenBLAS's own
-     * threads"): a ResNet-18 training step 3-7% faster with 1 thread, the main network's inference pass 35%, the same
-     * figures (the products are small: a 32 x 512 x 751 one takes 0.4 ms on one thread).
+     * threads"): a ResNet-18 training step 3-8% faster with 1 thread (alternating in one process), inference no
+     * different, the main job's figures the same (the products are small: a 32 x 512 x 751 one takes 0.4 ms on one
+     * thread). Inference settles it too, so that a process is in one state whichever pass comes first.
      */
     public static void settleBlasThreads() {
         if (blasSettled) return;
