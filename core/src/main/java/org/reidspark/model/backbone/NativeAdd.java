@@ -1,13 +1,11 @@
 package org.reidspark.model.backbone;
 
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.reidspark.model.layer.ParameterFreeVertexConfiguration;
 
 import java.util.Arrays;
 
@@ -24,7 +22,7 @@ import java.util.Arrays;
  *
  * <p>Shapes: two inputs of one shape, any rank; output and both errors of that shape.
  */
-public class NativeAdd extends GraphVertex {
+public class NativeAdd extends ParameterFreeVertexConfiguration {
 
     private boolean inPlace;
 
@@ -65,17 +63,7 @@ public class NativeAdd extends GraphVertex {
     }
 
     @Override
-    public long numParams(boolean backprop) {
-        return 0;
-    }
-
-    @Override
-    public int minVertexInputs() {
-        return 2;
-    }
-
-    @Override
-    public int maxVertexInputs() {
+    protected int inputs() {
         return 2;
     }
 
@@ -92,11 +80,5 @@ public class NativeAdd extends GraphVertex {
             throw new InvalidInputTypeException("NativeAdd sums two inputs of one shape, got " + Arrays.toString(vertexInputs));
         }
         return vertexInputs[0];
-    }
-
-    @Override
-    public MemoryReport getMemoryReport(InputType... inputTypes) {
-        return new LayerMemoryReport.Builder(null, NativeAdd.class, inputTypes[0], inputTypes[0]).standardMemory(0, 0)
-                .workingMemory(0, 0, 0, 0).cacheMemory(0, 0).build();
     }
 }

@@ -1,11 +1,8 @@
 package org.reidspark.model.layer;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -50,7 +47,7 @@ import java.util.Objects;
  * with values PyTorch 1.13.1 computed (test resource {@code grid_sample_reference.py}). Size-1 outputs: PyTorch before
  * 1.3 put the single coordinate at -1, this class (like PyTorch since 1.3) at 0; PAUL never samples a size-1 patch.
  */
-public class BilinearSampler extends GraphVertex {
+public class BilinearSampler extends ParameterFreeVertexConfiguration {
     private int height;
     private int width;
     private boolean alignCorners = true;
@@ -118,17 +115,7 @@ public class BilinearSampler extends GraphVertex {
     }
 
     @Override
-    public long numParams(boolean backprop) {
-        return 0;
-    }
-
-    @Override
-    public int minVertexInputs() {
-        return 2;
-    }
-
-    @Override
-    public int maxVertexInputs() {
+    protected int inputs() {
         return 2;
     }
 
@@ -153,13 +140,6 @@ public class BilinearSampler extends GraphVertex {
                     + vertexInputs[1]);
         }
         return InputType.convolutional(height, width, x.getChannels(), CNN2DFormat.NCHW);
-    }
-
-    @Override
-    public MemoryReport getMemoryReport(InputType... inputTypes) {
-        InputType out = getOutputType(-1, inputTypes);
-        return new LayerMemoryReport.Builder(null, BilinearSampler.class, inputTypes[0], out).standardMemory(0, 0)
-                .workingMemory(0, 0, 0, 0).cacheMemory(0, 0).build();
     }
 
     @Override

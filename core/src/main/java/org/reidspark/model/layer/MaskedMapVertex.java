@@ -1,10 +1,7 @@
 package org.reidspark.model.layer;
 
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,7 +23,7 @@ import java.util.Objects;
  * ({@code "none"}); sums are floored at 1e-12. Backward: {@code dx = dy * a}, and zeros for the masks. The vertex is
  * {@link MaskedMapVertexImpl}.
  */
-public class MaskedMapVertex extends GraphVertex {
+public class MaskedMapVertex extends ParameterFreeVertexConfiguration {
     /** How the mask channel is normalized before it multiplies the map. */
     public static final List<String> NORMALIZATIONS = List.of("height", "all", "none");
 
@@ -82,17 +79,7 @@ public class MaskedMapVertex extends GraphVertex {
     }
 
     @Override
-    public long numParams(boolean backprop) {
-        return 0;
-    }
-
-    @Override
-    public int minVertexInputs() {
-        return 2;
-    }
-
-    @Override
-    public int maxVertexInputs() {
+    protected int inputs() {
         return 2;
     }
 
@@ -118,11 +105,5 @@ public class MaskedMapVertex extends GraphVertex {
             throw new InvalidInputTypeException("MaskedMapVertex reads mask channel " + channel + " of " + m.getChannels());
         }
         return x;
-    }
-
-    @Override
-    public MemoryReport getMemoryReport(InputType... inputTypes) {
-        return new LayerMemoryReport.Builder(null, MaskedMapVertex.class, inputTypes[0], inputTypes[0]).standardMemory(0, 0)
-                .workingMemory(0, 0, 0, 0).cacheMemory(0, 0).build();
     }
 }

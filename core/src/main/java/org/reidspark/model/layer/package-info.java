@@ -7,7 +7,8 @@
  * ({@link org.reidspark.model.layer.GumbelStripes}, applied to a graph output outside the graph); PAUL's patch
  * sampler, PyTorch's {@code affine_grid} + {@code grid_sample} as a graph vertex
  * ({@link org.reidspark.model.layer.BilinearSampler}), and the horizontal-stripe thetas its patch generation network
- * starts from ({@link org.reidspark.model.layer.PatchStripes}); and the base of the project's parameter-free vertices
- * (here, in the backbone and in the normalizations: {@link org.reidspark.model.layer.ParameterFreeVertex}).
+ * starts from ({@link org.reidspark.model.layer.PatchStripes}); and the bases of the project's parameter-free vertices
+ * (here, in the backbone and in the normalizations): {@link org.reidspark.model.layer.ParameterFreeVertex} for the
+ * vertices, {@link org.reidspark.model.layer.ParameterFreeVertexConfiguration} for their configurations.
  */
 package org.reidspark.model.layer;

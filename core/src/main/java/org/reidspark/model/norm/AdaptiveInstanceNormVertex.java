@@ -1,13 +1,11 @@
 package org.reidspark.model.norm;
 
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.reidspark.model.layer.ParameterFreeVertexConfiguration;
 
 import java.util.Arrays;
 
@@ -22,7 +20,7 @@ import java.util.Arrays;
  * norm's backward of {@code dy * w} for {@code x}. No parameters of its own. The vertex is
  * {@link AdaptiveInstanceNormVertexImpl}.
  */
-public class AdaptiveInstanceNormVertex extends GraphVertex {
+public class AdaptiveInstanceNormVertex extends ParameterFreeVertexConfiguration {
     private double eps = 1e-5;
 
     /** eps 1e-5; also for JSON deserialization. */
@@ -58,17 +56,7 @@ public class AdaptiveInstanceNormVertex extends GraphVertex {
     }
 
     @Override
-    public long numParams(boolean backprop) {
-        return 0;
-    }
-
-    @Override
-    public int minVertexInputs() {
-        return 3;
-    }
-
-    @Override
-    public int maxVertexInputs() {
+    protected int inputs() {
         return 3;
     }
 
@@ -92,11 +80,5 @@ public class AdaptiveInstanceNormVertex extends GraphVertex {
                     + w.getSize() + " scales and " + b.getSize() + " shifts");
         }
         return x;
-    }
-
-    @Override
-    public MemoryReport getMemoryReport(InputType... inputTypes) {
-        return new LayerMemoryReport.Builder(null, AdaptiveInstanceNormVertex.class, inputTypes[0], inputTypes[0])
-                .standardMemory(0, 0).workingMemory(0, 0, 0, 0).cacheMemory(0, 0).build();
     }
 }
