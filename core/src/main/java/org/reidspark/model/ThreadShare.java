@@ -23,12 +23,12 @@ import java.util.concurrent.Future;
  *
  * <p>{@link #settleBlasThreads()} keeps OpenBLAS's own thread pool (ND4J's {@code INDArray.mmul}: DL4J's dense
  * layers, the losses' small products; {@code Nd4j.gemm} goes to libnd4j's matmul on OpenMP's threads instead) off
- * the cores OpenMP's threads are using in a training step.
+ * the cores OpenMP's threads are using in a network's passes.
  */
 public final class ThreadShare {
     /**
-     * The system property for OpenBLAS's threads during training: a count (default 1: the calling thread), or 0 to
-     * leave ND4J's setting (one per core).
+     * The system property for OpenBLAS's threads once a network runs ({@link #settleBlasThreads}): a count (default
+     * 1: the calling thread), or 0 to leave ND4J's setting (one per core).
      */
     public static final String BLAS_THREADS_PROPERTY = "reid.native.blas-threads";
     private static final Logger LOG = LoggerFactory.getLogger(ThreadShare.class);

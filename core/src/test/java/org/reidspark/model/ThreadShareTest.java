@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ThreadShareTest {
     /** Every index once, in as many parts as asked (at most one per index), the first on the calling thread. */
@@ -56,7 +57,7 @@ class ThreadShareTest {
         assertEquals(0, ThreadShare.blasThreads(" 0 "));
         for (String bad : new String[]{"-1", "two", ""}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ThreadShare.blasThreads(bad));
-            assertEquals(true, e.getMessage().contains(ThreadShare.BLAS_THREADS_PROPERTY), e.getMessage());
+            assertTrue(e.getMessage().contains(ThreadShare.BLAS_THREADS_PROPERTY), e.getMessage());
         }
     }
 }
