@@ -1,6 +1,5 @@
 package org.reidspark.model.layer;
 
-import org.reidspark.model.layer.ParameterFreeVertex;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.ArrayType;
