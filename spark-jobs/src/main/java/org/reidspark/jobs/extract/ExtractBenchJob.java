@@ -107,6 +107,9 @@ public final class ExtractBenchJob implements Job {
                 JobOption.plain("--parquet-dims", "N", "floats per embedding there (default 2048)"));
     }
 
+    /** Untimed passes before the compute-only arm's: enough for DL4J to size the thread's inference workspaces. */
+    static final int WARMUP_PASSES = 5;
+
     @Override
     public int run(JobContext ctx) throws Exception {
         String modelRun = ctx.args().require(this, "--model");
@@ -162,7 +165,9 @@ public final class ExtractBenchJob implements Job {
         LoaderConfig loader = LoaderConfig.from(ctx.config());
         Embedder embedder = new Embedder(model.testNetwork(), in, images, loader, embed.batchSize(),
                 embed.flip());
-        for (int i = 0; i < Math.min(2, batches.size()); i++) embedder.embedBatch(batches.get(i)); // warm-up
+        // warm-up past DL4J's workspace sizing: a thread's first four inference passes map and touch fresh memory (for
+        // ResNet-50 at batch 64, 1 million page faults and 1 s of a 2.6 s pass), so fewer would time that as compute
+        for (int i = 0; i < WARMUP_PASSES; i++) embedder.embedBatch(batches.get(i % batches.size()));
         out.println(String.format(Locale.ROOT, "extract-bench: model %s (%s, input %dx%d, batch %d, flip %s), %d images in %s%s",
                 model.runId(), model.method().name(), in.height(), in.width(), embed.batchSize(), embed.flip(), uris.size(), input,
                 s3.isEmpty() ? "; no S3 arm (--s3)" : " and " + s3Images));

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -136,10 +137,7 @@ final class PartitionExtractor {
                 waitNanos += t1 - t0;
                 if (!good.isEmpty()) {
                     INDArray normalized = normalizer.batch(good.stream().map(Decoded::image).toList());
-                    Map<String, INDArray> e;
-                    synchronized (Resident.class) { // one forward pass at a time in this JVM, on all of ND4J's threads
-                        e = embedder.embedBatch(normalized);
-                    }
+                    Map<String, INDArray> e = Resident.pass(() -> embedder.embedBatch(normalized));
                     float[][][] batchValues = new float[arrays.size()][][]; // [array][row][value], one copy per array
                     for (int a = 0; a < batchValues.length; a++) batchValues[a] = e.get(arrays.get(a)).toFloatMatrix();
                     long t2 = System.nanoTime();
@@ -190,13 +188,19 @@ final class PartitionExtractor {
     }
 
     /**
-     * The executor JVM's embedding network: restored once per broadcast model (the broadcast's value, one instance per
-     * executor JVM and job) and shared by the JVM's extract tasks, which run its forward passes one at a time
-     * (synchronized on this class). A forward pass already uses all of ND4J's threads (one per core); concurrent
-     * passes in one JVM only oversubscribe the cores, while the tasks' reading, decoding, normalizing and writing still
-     * overlap. Holds the last model only.
+     * The executor JVM's embedding network and the one thread that runs its forward passes. The network is restored
+     * once per broadcast model (the broadcast's value, one instance per executor JVM and job; the last model only) and
+     * shared by the JVM's extract tasks; each task hands its batches to {@link #pass}, which runs them one at a time on
+     * a long-lived daemon thread of this JVM. One pass at a time because a forward pass already uses all of ND4J's
+     * threads (one per core): concurrent passes only oversubscribe the cores, while the tasks' reading, decoding,
+     * normalizing and writing still overlap. One thread because DL4J's inference workspaces belong to the thread that
+     * runs the pass and are sized over its first four passes, each of which maps and touches about 4 GB of fresh memory
+     * for ResNet-50 at batch 64 (1 million page faults, 1 s of a 2.6 s pass; docs/performance.md, "Extraction at the
+     * compute rate"): on Spark's task threads every new thread paid that again, here the JVM pays it once and keeps one
+     * set of workspaces instead of one per task slot.
      */
     static final class Resident {
+        private static final ExecutorService PASSES = Executors.newSingleThreadExecutor(daemon("reid-extract-network-"));
         private static TestModel source;
         private static TestNetwork network;
 
@@ -209,6 +213,26 @@ final class PartitionExtractor {
                 source = model;
             }
             return network;
+        }
+
+        /**
+         * Runs {@code work} on the network thread after the passes handed over before it, and returns its result; its
+         * exception, unchecked as the pass threw it, is the caller's. An interrupted caller stops waiting (a pass that
+         * has not started is dropped; one that has runs to its end).
+         */
+        static <T> T pass(Callable<T> work) throws IOException {
+            Future<T> f = PASSES.submit(work);
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                f.cancel(false);
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for a forward pass", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error r) throw r;
+                throw new IOException("a forward pass failed: " + e.getCause(), e.getCause());
+            }
         }
     }
 
