@@ -58,7 +58,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code compute}: the model's test network ({@link Embedder#embedBatch}: forward pass and finishing) on
  *       normalized batches already in memory (the first {@code --compute-images} readable images of the input, decoded
- *       and normalized before the clock starts), with the job's batch size and flip setting;</li>
+ *       and normalized before the clock starts), with the job's batch size and flip setting, after
+ *       {@link #WARMUP_PASSES} untimed passes;</li>
  *   <li>{@code decode}: reading, decoding, resizing and normalizing those images on {@code reid.loader.threads}
  *       threads, as a task's loader does, with no embedding: the input's own CPU cost, which shares the cores with the
  *       network on a CPU executor;</li>
