@@ -44,7 +44,13 @@ import java.util.function.Consumer;
  *       {@code G(a_i, s_j)}, of the copy baseline {@code x_j} and of {@code G(a_k, s_j)} (another person's clothes),
  *       over the whole image and over the person (the union of both renders' foregrounds), and the fraction of pairs
  *       where the generated image is the nearer; beside them the self-reconstruction {@code G(a_j, s_j)} against
- *       {@code x_j};</li>
+ *       {@code x_j}; and the same off the person (the background, where {@code cf(i, j)} is x_j's scene);</li>
+ *   <li>whose scene a generated image's background takes its colour from: the mean colour (3 channels, 0..1) of its
+ *       background against that of the structure image x_j (the same pixels) and that of the appearance donor's own
+ *       image (x_i, or x_k for {@code G(a_k, s_j)}, over its own background pixels), as the mean absolute difference
+ *       of the three means, and the fraction of pairs where the donor's scene is the nearer; the counterfactual (x_j's
+ *       scene by construction) is the control that should go to x_j. Es sees the structure image in gray only, so the
+ *       colour of x_j's scene can only come to {@code G} through what Es keeps of its gray levels;</li>
  *   <li>a frozen re-ID judge trained separately (a published run on the same training identities, not the teacher):
  *       every image is assigned to the test identity whose mean judge embedding (cosine; flip-averaged, as its
  *       evaluation) is nearest, leaving the pair's own images out of those means. Rates of assignment to i, j and k
@@ -64,6 +70,14 @@ public final class DgNetGroundTruth {
     }
 
     /**
+     * Where one kind of image's background colour comes from, over the pairs: the mean distance of its background's
+     * mean colour to the structure image's ({@code toStructure}) and to the appearance donor's own scene
+     * ({@code toDonor}), and the fraction of pairs where the donor's is the nearer.
+     */
+    public record SceneColour(double toStructure, double toDonor, double nearerDonor) {
+    }
+
+    /**
      * @param pairs      pairs evaluated
      * @param identities test identities (the judge's classes; chance is {@code 1 / identities})
      * @param l1         L1 to {@code cf(i, j)} over the whole image: {@code generated}, {@code copy} (x_j), {@code other}
@@ -73,9 +87,15 @@ public final class DgNetGroundTruth {
      * @param beatsOther fraction of pairs with L1(G(a_i, s_j), cf) below L1(G(a_k, s_j), cf)
      * @param judge      per kind of image ({@code counterfactual}, {@code structure}, {@code generated}, {@code self},
      *                   {@code shuffled}) what the judge assigned it to
+     * @param backgroundL1 the L1 of {@code l1} over the pixels off the person
+     * @param scenes     per kind ({@code counterfactual}, {@code generated}: donor x_i, {@code shuffled}: donor x_k) where
+     *                   its background colour comes from
+     * @param scenesApart the mean distance of the background colours of x_i's and x_j's own scenes (how far apart the two
+     *                   are to begin with)
      */
     public record Report(int pairs, int identities, Map<String, Double> l1, Map<String, Double> personL1, double beatsCopy,
-                         double beatsOther, double personBeatsCopy, double personBeatsOther, Map<String, Assigned> judge) {
+                         double beatsOther, double personBeatsCopy, double personBeatsOther, Map<String, Assigned> judge,
+                         Map<String, Double> backgroundL1, Map<String, SceneColour> scenes, double scenesApart) {
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("pairs", pairs);
@@ -88,6 +108,9 @@ public final class DgNetGroundTruth {
             m.put("personGeneratedBeatsCopy", personBeatsCopy);
             m.put("personGeneratedBeatsOther", personBeatsOther);
             m.put("judge", judge);
+            m.put("backgroundL1", backgroundL1);
+            m.put("sceneColour", scenes);
+            m.put("scenesApart", scenesApart);
             return m;
         }
 
@@ -100,8 +123,16 @@ public final class DgNetGroundTruth {
                     + " self-reconstruction to x_j %.4f%n", l1.get("generated"), l1.get("copy"), l1.get("other"), l1.get("self")));
             sb.append(String.format(Locale.ROOT, "L1 on the person: G(a_i,s_j) %.4f, copy x_j %.4f, G(a_k,s_j) %.4f; self %.4f%n",
                     personL1.get("generated"), personL1.get("copy"), personL1.get("other"), personL1.get("self")));
+            sb.append(String.format(Locale.ROOT, "L1 off the person: G(a_i,s_j) %.4f, copy x_j %.4f, G(a_k,s_j) %.4f; self %.4f%n",
+                    backgroundL1.get("generated"), backgroundL1.get("copy"), backgroundL1.get("other"), backgroundL1.get("self")));
             sb.append(String.format(Locale.ROOT, "G(a_i,s_j) nearer than the copy in %.3f of the pairs (person %.3f), than G(a_k,s_j)"
                     + " in %.3f (person %.3f)%n", beatsCopy, personBeatsCopy, beatsOther, personBeatsOther));
+            sb.append(String.format(Locale.ROOT, "background colours of x_i's and x_j's scenes apart by %.4f%n", scenesApart));
+            for (Map.Entry<String, SceneColour> e : scenes.entrySet()) {
+                sb.append(String.format(Locale.ROOT, "background colour of %-14s to x_j's scene %.4f, to the donor's %.4f;"
+                        + " nearer the donor's in %.3f of the pairs%n", e.getKey(), e.getValue().toStructure(), e.getValue().toDonor(),
+                        e.getValue().nearerDonor()));
+            }
             for (Map.Entry<String, Assigned> e : judge.entrySet()) {
                 sb.append(String.format(Locale.ROOT, "judge on %-14s to i %.3f, to j %.3f, to k %.3f%n", e.getKey(), e.getValue().toI(),
                         e.getValue().toJ(), e.getValue().toK()));
@@ -116,6 +147,9 @@ public final class DgNetGroundTruth {
 
     /** Kinds of image the judge sees, in report order. */
     static final List<String> KINDS = List.of("counterfactual", "structure", "generated", "self", "shuffled");
+
+    /** Kinds of image whose background colour is traced ({@link SceneColour}), in report order. */
+    static final List<String> SCENE_KINDS = List.of("counterfactual", "generated", "shuffled");
 
     /**
      * Runs the checks and, when {@code grid} is not null, draws the grid there.
@@ -176,6 +210,9 @@ public final class DgNetGroundTruth {
 
         double[] l1 = new double[4];
         double[] personL1 = new double[4];
+        double[] backgroundL1 = new double[4];
+        double[][] scene = new double[SCENE_KINDS.size()][3]; // per kind: to x_j, to the donor, nearer the donor
+        double scenesApart = 0;
         int beatsCopy = 0;
         int beatsOther = 0;
         int personBeatsCopy = 0;
@@ -188,6 +225,8 @@ public final class DgNetGroundTruth {
             List<RgbImage> xk = new ArrayList<>();
             List<RgbImage> cf = new ArrayList<>();
             List<boolean[]> person = new ArrayList<>();
+            List<boolean[]> donorScene = new ArrayList<>(); // x_i's own background
+            List<boolean[]> otherScene = new ArrayList<>(); // x_k's
             for (int p = from; p < from + n; p++) {
                 xi.add(images.image(test.get(drawn[p][0]).uri()));
                 xj.add(images.image(test.get(drawn[p][1]).uri()));
@@ -197,6 +236,8 @@ public final class DgNetGroundTruth {
                 Counterfactuals.Render render = truth.render(ni, nj);
                 cf.add(atInput(ImageDecoder.toRgb(render.image(), decoder.alpha()), input));
                 person.add(union(mask(render.foreground(), input), mask(truth.original(nj).foreground(), input)));
+                donorScene.add(not(mask(truth.original(ni).foreground(), input)));
+                otherScene.add(not(mask(truth.original(fileName(test.get(drawn[p][2]))).foreground(), input)));
             }
             Generated g = generate(generation, xi, xj, xk);
             for (int q = 0; q < n; q++) {
@@ -214,6 +255,24 @@ public final class DgNetGroundTruth {
                 personL1[1] += pCopy;
                 personL1[2] += pOther;
                 personL1[3] += l1(g.self().get(q), xj.get(q), person.get(q));
+                boolean[] background = not(person.get(q));
+                backgroundL1[0] += l1(g.cross().get(q), cf.get(q), background);
+                backgroundL1[1] += l1(xj.get(q), cf.get(q), background);
+                backgroundL1[2] += l1(g.shuffled().get(q), cf.get(q), background);
+                backgroundL1[3] += l1(g.self().get(q), xj.get(q), background);
+                double[] structureColour = meanColour(xj.get(q), background);
+                double[] donorColour = meanColour(xi.get(q), donorScene.get(q));
+                scenesApart += colourDistance(donorColour, structureColour);
+                RgbImage[] kindImages = {cf.get(q), g.cross().get(q), g.shuffled().get(q)};
+                double[][] donors = {donorColour, donorColour, meanColour(xk.get(q), otherScene.get(q))};
+                for (int kind = 0; kind < kindImages.length; kind++) {
+                    double[] colour = meanColour(kindImages[kind], background);
+                    double toJ = colourDistance(colour, structureColour);
+                    double toDonor = colourDistance(colour, donors[kind]);
+                    scene[kind][0] += toJ;
+                    scene[kind][1] += toDonor;
+                    scene[kind][2] += toDonor < toJ ? 1 : 0;
+                }
                 beatsCopy += gen < copy ? 1 : 0;
                 beatsOther += gen < other ? 1 : 0;
                 personBeatsCopy += pGen < pCopy ? 1 : 0;
@@ -233,10 +292,16 @@ public final class DgNetGroundTruth {
         }
         Map<String, Double> l1m = new LinkedHashMap<>();
         Map<String, Double> pl1m = new LinkedHashMap<>();
+        Map<String, Double> bl1m = new LinkedHashMap<>();
         String[] names = {"generated", "copy", "other", "self"};
         for (int a = 0; a < names.length; a++) {
             l1m.put(names[a], l1[a] / pairs);
             pl1m.put(names[a], personL1[a] / pairs);
+            bl1m.put(names[a], backgroundL1[a] / pairs);
+        }
+        Map<String, SceneColour> scenes = new LinkedHashMap<>();
+        for (int kind = 0; kind < SCENE_KINDS.size(); kind++) {
+            scenes.put(SCENE_KINDS.get(kind), new SceneColour(scene[kind][0] / pairs, scene[kind][1] / pairs, scene[kind][2] / pairs));
         }
         Map<String, Assigned> judge2 = new LinkedHashMap<>();
         for (int kind = 0; kind < KINDS.size(); kind++) {
@@ -244,7 +309,7 @@ public final class DgNetGroundTruth {
                     judged[kind][2] / (double) pairs));
         }
         Report report = new Report(pairs, ids, l1m, pl1m, beatsCopy / (double) pairs, beatsOther / (double) pairs,
-                personBeatsCopy / (double) pairs, personBeatsOther / (double) pairs, judge2);
+                personBeatsCopy / (double) pairs, personBeatsOther / (double) pairs, judge2, bl1m, scenes, scenesApart / pairs);
         if (grid != null) drawGrid(generation, input, test, truth, images, decoder, seed, storage, grid);
         return report;
     }
@@ -335,6 +400,31 @@ public final class DgNetGroundTruth {
             count += 3;
         }
         return count == 0 ? 0 : sum / (255.0 * count);
+    }
+
+    /** The mean colour (3 channels, intensities 0..1) of an 8-bit image over the pixels where {@code where} is true; zeros when none is. */
+    static double[] meanColour(RgbImage img, boolean[] where) {
+        byte[] x = img.rgb();
+        double[] sum = new double[3];
+        long count = 0;
+        for (int p = 0; p < img.height() * img.width(); p++) {
+            if (!where[p]) continue;
+            for (int c = 0; c < 3; c++) sum[c] += x[3 * p + c] & 0xFF;
+            count++;
+        }
+        for (int c = 0; c < 3; c++) sum[c] = count == 0 ? 0 : sum[c] / (255.0 * count);
+        return sum;
+    }
+
+    /** The mean absolute difference of two colours' three channels. */
+    static double colourDistance(double[] a, double[] b) {
+        return (Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) + Math.abs(a[2] - b[2])) / 3;
+    }
+
+    private static boolean[] not(boolean[] a) {
+        boolean[] out = new boolean[a.length];
+        for (int p = 0; p < a.length; p++) out[p] = !a[p];
+        return out;
     }
 
     private static RgbImage atInput(RgbImage img, InputConfig input) {

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,6 +54,15 @@ class DgNetGroundTruthTest {
         assertEquals((51 / 255.0 + 3) / 6, DgNetGroundTruth.l1(a, b, null), 1e-12);
         assertEquals(0.2 / 3, DgNetGroundTruth.l1(a, b, new boolean[] {true, false}), 1e-12);
         assertEquals(1.0, DgNetGroundTruth.l1(a, b, new boolean[] {false, true}), 1e-12);
+    }
+
+    @Test
+    void aMeanColourIsTakenWhereAskedAndColoursDifferByTheirMeanChannelDifference() {
+        RgbImage img = new RgbImage(1, 2, new byte[] {(byte) 255, 0, 51, 0, 0, (byte) 255});
+        assertArrayEquals(new double[] {0.5, 0, 0.6}, DgNetGroundTruth.meanColour(img, new boolean[] {true, true}), 1e-12);
+        assertArrayEquals(new double[] {0, 0, 1}, DgNetGroundTruth.meanColour(img, new boolean[] {false, true}), 1e-12);
+        assertArrayEquals(new double[] {0, 0, 0}, DgNetGroundTruth.meanColour(img, new boolean[] {false, false}), 1e-12);
+        assertEquals(0.3, DgNetGroundTruth.colourDistance(new double[] {0.5, 0, 0.6}, new double[] {0, 0.4, 0.6}), 1e-12);
     }
 
     @Test
@@ -107,6 +117,13 @@ class DgNetGroundTruthTest {
         // x_j and cf(i, j) differ only on the person (and the camera's spread of it): more there than over the image
         assertTrue(a.personL1().get("copy") > 2 * a.l1().get("copy"), a.summary());
         assertTrue(a.l1().get("copy") > 0, a.summary());
+        // ... and off the person it is x_j's own scene: the copy's background differs only by the JPEG's loss
+        assertTrue(a.backgroundL1().get("copy") < a.personL1().get("copy") / 4, a.summary());
+        // the counterfactual's background colour is x_j's scene's, not the clothes donor's
+        DgNetGroundTruth.SceneColour cf = a.scenes().get("counterfactual");
+        assertTrue(cf.toStructure() < cf.toDonor() && cf.nearerDonor() < 0.5, a.summary());
+        assertTrue(a.scenesApart() > cf.toStructure(), a.summary());
+        assertEquals(List.of("counterfactual", "generated", "shuffled"), List.copyOf(a.scenes().keySet()));
         for (DgNetGroundTruth.Assigned s : a.judge().values()) {
             assertTrue(s.toI() >= 0 && s.toJ() >= 0 && s.toK() >= 0 && s.toI() + s.toJ() + s.toK() <= 1 + 1e-12, a.summary());
         }
