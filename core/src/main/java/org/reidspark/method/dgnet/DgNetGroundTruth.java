@@ -49,8 +49,10 @@ import java.util.function.Consumer;
  *       background against that of the structure image x_j (the same pixels) and that of the appearance donor's own
  *       image (x_i, or x_k for {@code G(a_k, s_j)}, over its own background pixels), as the mean absolute difference
  *       of the three means, and the fraction of pairs where the donor's scene is the nearer; the counterfactual (x_j's
- *       scene by construction) is the control that should go to x_j. Es sees the structure image in gray only, so the
- *       colour of x_j's scene can only come to {@code G} through what Es keeps of its gray levels;</li>
+ *       scene by construction) is the control that should go to x_j; beside them, how far the self-reconstruction's
+ *       background colour is from x_j's, and how far one colour for every background (the mean of x_j's) would be. The
+ *       paper puts the background in the structure code; Es sees the structure image in gray only, so the colour of
+ *       x_j's scene can only come to {@code G} through what Es keeps of its gray levels;</li>
  *   <li>a frozen re-ID judge trained separately (a published run on the same training identities, not the teacher):
  *       every image is assigned to the test identity whose mean judge embedding (cosine; flip-averaged, as its
  *       evaluation) is nearest, leaving the pair's own images out of those means. Rates of assignment to i, j and k
@@ -92,10 +94,15 @@ public final class DgNetGroundTruth {
      *                   its background colour comes from
      * @param scenesApart the mean distance of the background colours of x_i's and x_j's own scenes (how far apart the two
      *                   are to begin with)
+     * @param selfScene  the mean distance of the self-reconstruction G(a_j, s_j)'s background colour to x_j's (what G makes
+     *                   of the scene when the appearance code is x_j's own)
+     * @param constantScene the mean distance of x_j's background colour to the mean of them all: what one colour for every
+     *                   background would miss by
      */
     public record Report(int pairs, int identities, Map<String, Double> l1, Map<String, Double> personL1, double beatsCopy,
                          double beatsOther, double personBeatsCopy, double personBeatsOther, Map<String, Assigned> judge,
-                         Map<String, Double> backgroundL1, Map<String, SceneColour> scenes, double scenesApart) {
+                         Map<String, Double> backgroundL1, Map<String, SceneColour> scenes, double scenesApart,
+                         double selfScene, double constantScene) {
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("pairs", pairs);
@@ -111,6 +118,8 @@ public final class DgNetGroundTruth {
             m.put("backgroundL1", backgroundL1);
             m.put("sceneColour", scenes);
             m.put("scenesApart", scenesApart);
+            m.put("selfSceneColour", selfScene);
+            m.put("constantSceneColour", constantScene);
             return m;
         }
 
@@ -127,7 +136,8 @@ public final class DgNetGroundTruth {
                     backgroundL1.get("generated"), backgroundL1.get("copy"), backgroundL1.get("other"), backgroundL1.get("self")));
             sb.append(String.format(Locale.ROOT, "G(a_i,s_j) nearer than the copy in %.3f of the pairs (person %.3f), than G(a_k,s_j)"
                     + " in %.3f (person %.3f)%n", beatsCopy, personBeatsCopy, beatsOther, personBeatsOther));
-            sb.append(String.format(Locale.ROOT, "background colours of x_i's and x_j's scenes apart by %.4f%n", scenesApart));
+            sb.append(String.format(Locale.ROOT, "background colours of x_i's and x_j's scenes apart by %.4f; G(a_j,s_j)'s to x_j's %.4f;"
+                    + " their mean colour to x_j's %.4f%n", scenesApart, selfScene, constantScene));
             for (Map.Entry<String, SceneColour> e : scenes.entrySet()) {
                 sb.append(String.format(Locale.ROOT, "background colour of %-14s to x_j's scene %.4f, to the donor's %.4f;"
                         + " nearer the donor's in %.3f of the pairs%n", e.getKey(), e.getValue().toStructure(), e.getValue().toDonor(),
@@ -213,6 +223,8 @@ public final class DgNetGroundTruth {
         double[] backgroundL1 = new double[4];
         double[][] scene = new double[SCENE_KINDS.size()][3]; // per kind: to x_j, to the donor, nearer the donor
         double scenesApart = 0;
+        double selfScene = 0;
+        double[][] structureColours = new double[pairs][];
         int beatsCopy = 0;
         int beatsOther = 0;
         int personBeatsCopy = 0;
@@ -262,7 +274,9 @@ public final class DgNetGroundTruth {
                 backgroundL1[3] += l1(g.self().get(q), xj.get(q), background);
                 double[] structureColour = meanColour(xj.get(q), background);
                 double[] donorColour = meanColour(xi.get(q), donorScene.get(q));
+                structureColours[from + q] = structureColour;
                 scenesApart += colourDistance(donorColour, structureColour);
+                selfScene += colourDistance(meanColour(g.self().get(q), background), structureColour);
                 RgbImage[] kindImages = {cf.get(q), g.cross().get(q), g.shuffled().get(q)};
                 double[][] donors = {donorColour, donorColour, meanColour(xk.get(q), otherScene.get(q))};
                 for (int kind = 0; kind < kindImages.length; kind++) {
@@ -299,6 +313,10 @@ public final class DgNetGroundTruth {
             pl1m.put(names[a], personL1[a] / pairs);
             bl1m.put(names[a], backgroundL1[a] / pairs);
         }
+        double[] meanScene = new double[3];
+        for (double[] c : structureColours) for (int ch = 0; ch < 3; ch++) meanScene[ch] += c[ch] / pairs;
+        double constantScene = 0;
+        for (double[] c : structureColours) constantScene += colourDistance(c, meanScene) / pairs;
         Map<String, SceneColour> scenes = new LinkedHashMap<>();
         for (int kind = 0; kind < SCENE_KINDS.size(); kind++) {
             scenes.put(SCENE_KINDS.get(kind), new SceneColour(scene[kind][0] / pairs, scene[kind][1] / pairs, scene[kind][2] / pairs));
@@ -309,7 +327,8 @@ public final class DgNetGroundTruth {
                     judged[kind][2] / (double) pairs));
         }
         Report report = new Report(pairs, ids, l1m, pl1m, beatsCopy / (double) pairs, beatsOther / (double) pairs,
-                personBeatsCopy / (double) pairs, personBeatsOther / (double) pairs, judge2, bl1m, scenes, scenesApart / pairs);
+                personBeatsCopy / (double) pairs, personBeatsOther / (double) pairs, judge2, bl1m, scenes, scenesApart / pairs, selfScene / pairs,
+                constantScene);
         if (grid != null) drawGrid(generation, input, test, truth, images, decoder, seed, storage, grid);
         return report;
     }

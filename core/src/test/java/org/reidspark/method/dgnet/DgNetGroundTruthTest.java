@@ -123,6 +123,8 @@ class DgNetGroundTruthTest {
         DgNetGroundTruth.SceneColour cf = a.scenes().get("counterfactual");
         assertTrue(cf.toStructure() < cf.toDonor() && cf.nearerDonor() < 0.5, a.summary());
         assertTrue(a.scenesApart() > cf.toStructure(), a.summary());
+        // ... and nearer it than one colour for every background
+        assertTrue(a.constantScene() > cf.toStructure(), a.summary());
         assertEquals(List.of("counterfactual", "generated", "shuffled"), List.copyOf(a.scenes().keySet()));
         for (DgNetGroundTruth.Assigned s : a.judge().values()) {
             assertTrue(s.toI() >= 0 && s.toJ() >= 0 && s.toK() >= 0 && s.toI() + s.toJ() + s.toK() <= 1 + 1e-12, a.summary());
