@@ -280,7 +280,7 @@ public final class RunDirectory implements AutoCloseable {
 
     /**
      * The lock on a run's name: a small JSON file naming its owner, created only when absent (atomically on local
-     * disks), rewritten by a daemon thread every {@value #HEARTBEAT_SECONDS} s, deleted on release.
+     * disks and HDFS, {@link AtomicFile#createIfAbsent}), rewritten whole by a daemon thread every {@value #HEARTBEAT_SECONDS} s, deleted on release.
      */
     static final class RunLock {
         private final Storage storage;
@@ -290,7 +290,7 @@ public final class RunDirectory implements AutoCloseable {
         private final Map<String, Object> content;
         private volatile boolean released;
 
-        private RunLock(Storage storage, Path path, String owner, Map<String, Object> content) {
+        private RunLock(Storage storage, Path path, String owner, Map<String, Object> content, long heartbeatMillis) {
             this.storage = storage;
             this.path = path;
             this.owner = owner;
@@ -300,10 +300,15 @@ public final class RunDirectory implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            heartbeat.scheduleWithFixedDelay(this::beat, HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            heartbeat.scheduleWithFixedDelay(this::beat, heartbeatMillis, heartbeatMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
         static RunLock acquire(Storage storage, Path path, String job) throws IOException {
+            return acquire(storage, path, job, HEARTBEAT_SECONDS * 1000L);
+        }
+
+        /** {@link #acquire(Storage, Path, String)} with the heartbeat every {@code heartbeatMillis} (tests beat fast). */
+        static RunLock acquire(Storage storage, Path path, String job, long heartbeatMillis) throws IOException {
             FileSystem fs = storage.fs(path);
             String owner = java.util.UUID.randomUUID().toString();
             Map<String, Object> content = new LinkedHashMap<>();
@@ -312,7 +317,7 @@ public final class RunDirectory implements AutoCloseable {
             content.put("host", HOST);
             content.put("pid", ProcessHandle.current().pid());
             content.put("started", Instant.now().toString());
-            byte[] bytes = JSON.writeValueAsBytes(content);
+            String text = JSON.writeValueAsString(content);
             for (int attempt = 0; attempt < 2; attempt++) {
                 if (fs.exists(path)) {
                     String stale = stale(storage, path);
@@ -324,35 +329,21 @@ public final class RunDirectory implements AutoCloseable {
                     LOG.warn("taking over the lock {} of a job that is gone ({})", path, stale);
                     fs.delete(path, false);
                 }
-                if (createExclusive(fs, path, bytes)) {
+                if (AtomicFile.createIfAbsent(storage, path, text)) {
                     // on an object store two writers can both "create": the one whose owner id stays in the file wins
-                    Map<?, ?> now = JSON.readValue(storage.readString(path), Map.class);
-                    if (owner.equals(now.get("owner"))) return new RunLock(storage, path, owner, content);
+                    Map<?, ?> now = readLock(storage, path);
+                    if (owner.equals(now.get("owner"))) return new RunLock(storage, path, owner, content, heartbeatMillis);
                 }
             }
             throw new RunLockedException("the run name's lock " + path + " was taken by another job at the same moment; "
                     + "only one of them may write it (" + describe(storage, path) + ")");
         }
 
-        /** Writes {@code bytes} to {@code path} only if absent; false if it exists. Atomic on local disks. */
-        private static boolean createExclusive(FileSystem fs, Path path, byte[] bytes) throws IOException {
-            if (fs instanceof org.apache.hadoop.fs.LocalFileSystem || "file".equals(path.toUri().getScheme())) {
-                java.nio.file.Path local = java.nio.file.Path.of(path.toUri());
-                java.nio.file.Files.createDirectories(local.getParent());
-                try {
-                    java.nio.file.Files.write(local, bytes, java.nio.file.StandardOpenOption.CREATE_NEW,
-                            java.nio.file.StandardOpenOption.WRITE);
-                    return true;
-                } catch (java.nio.file.FileAlreadyExistsException e) {
-                    return false;
-                }
-            }
-            try (OutputStream out = fs.create(path, false)) {
-                out.write(bytes);
-                return true;
-            } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-                return false;
-            }
+        /** The lock's content; FileNotFoundException when there is none. */
+        private static Map<?, ?> readLock(Storage storage, Path path) throws IOException {
+            java.util.Optional<String> text = AtomicFile.read(storage, path);
+            if (text.isEmpty()) throw new java.io.FileNotFoundException(path.toString());
+            return JSON.readValue(text.get(), Map.class);
         }
 
         /** Why the lock at {@code path} is abandoned, or null while its owner may be alive. */
@@ -361,7 +352,7 @@ public final class RunDirectory implements AutoCloseable {
             String silent = age > STALE_SECONDS * 1000L ? "no heartbeat for " + age / 1000 + " s" : null;
             Map<?, ?> c;
             try {
-                c = JSON.readValue(storage.readString(path), Map.class);
+                c = readLock(storage, path);
             } catch (IOException e) {
                 return silent; // caught mid-rewrite, or damaged: only its age tells
             }
@@ -374,30 +365,34 @@ public final class RunDirectory implements AutoCloseable {
 
         private static String describe(Storage storage, Path path) {
             try {
-                Map<?, ?> c = JSON.readValue(storage.readString(path), Map.class);
+                Map<?, ?> c = readLock(storage, path);
                 return "job " + c.get("job") + " on host " + c.get("host") + ", process " + c.get("pid") + ", since " + c.get("started");
             } catch (IOException e) {
                 return "owner unknown";
             }
         }
 
-        private void beat() {
+        /**
+         * Rewrites the lock with a new heartbeat time, in one step ({@link AtomicFile#replace}): no reader sees it
+         * truncated or half-written, as readers did when it was rewritten in place ("No content to map due to
+         * end-of-input" at publication, once in CI on 2026-12-06). Holds this lock's monitor, so this JVM's own
+         * {@link #check()} and {@link #release()} never interleave with it.
+         */
+        private synchronized void beat() {
             if (released) return;
             try {
                 content.put("heartbeat", Instant.now().toString());
-                try (OutputStream out = storage.fs(path).create(path, true)) {
-                    out.write(JSON.writeValueAsBytes(content));
-                }
+                AtomicFile.replace(storage, path, JSON.writeValueAsString(content));
             } catch (IOException | RuntimeException e) {
                 LOG.warn("could not renew the run lock {}: {}", path, e.getMessage());
             }
         }
 
         /** Fails if another job has taken this lock over (this one was thought gone). */
-        void check() throws IOException {
+        synchronized void check() throws IOException {
             Map<?, ?> now;
             try {
-                now = JSON.readValue(storage.readString(path), Map.class);
+                now = readLock(storage, path);
             } catch (java.io.FileNotFoundException e) {
                 throw new RunLockedException("the run lock " + path + " disappeared while this job held it; not publishing");
             }
@@ -407,13 +402,13 @@ public final class RunDirectory implements AutoCloseable {
             }
         }
 
-        void release() {
+        synchronized void release() {
             if (released) return;
             released = true;
             heartbeat.shutdownNow();
             try {
-                Map<?, ?> now = JSON.readValue(storage.readString(path), Map.class);
-                if (owner.equals(now.get("owner"))) storage.fs(path).delete(path, false);
+                Map<?, ?> now = readLock(storage, path);
+                if (owner.equals(now.get("owner"))) AtomicFile.delete(storage, path);
             } catch (IOException e) {
                 LOG.debug("run lock {} not removed: {}", path, e.getMessage());
             }

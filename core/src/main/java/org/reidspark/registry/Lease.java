@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import org.reidspark.artifact.AtomicFile;
 import org.reidspark.artifact.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.reidspark.artifact.AtomicFile;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Manifest;
 

@@ -2,8 +2,7 @@
  * The model registry of the scheduled re-training pipeline, on any Hadoop file system (local disks, {@code s3a://}):
  * its layout and records ({@link org.reidspark.registry.Registry}: data versions, model versions with their decisions,
  * the champion alias, the history), what a dataset holds by content ({@link org.reidspark.registry.DataIndex}), the
- * gate a candidate passes to replace the champion ({@link org.reidspark.registry.GateRule}), small files replaced in
- * one step ({@link org.reidspark.registry.AtomicFile}) and the lease that lets one process at a time change a
+ * gate a candidate passes to replace the champion ({@link org.reidspark.registry.GateRule}), and the lease that lets one process at a time change a
  * registry ({@link org.reidspark.registry.Lease}). No Spark here: the {@code retrain} and {@code registry} jobs drive
  * it.
  */

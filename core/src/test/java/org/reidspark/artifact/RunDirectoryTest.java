@@ -111,4 +111,49 @@ class RunDirectoryTest {
         }
         assertTrue(Files.exists(tmp.resolve("runs/shards/_PUBLISHED")));
     }
+
+    /**
+     * The heartbeat rewrites the lock while the job checks it before publishing, and while other jobs read it to see
+     * whether it is taken: no reader may ever find it empty or half-written (CI once failed a publication with "No
+     * content to map due to end-of-input": the heartbeat had truncated the lock just as the job checked it).
+     */
+    @Test
+    void theHeartbeatNeverShowsAHalfWrittenLock() throws Exception {
+        Path lockFile = tmp.resolve("runs/._lock-beating");
+        RunDirectory.RunLock lock = RunDirectory.RunLock.acquire(storage,
+                new org.apache.hadoop.fs.Path(lockFile.toUri()), "train", 1);
+        java.util.concurrent.atomic.AtomicReference<String> otherReader = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread other = new Thread(() -> {
+            // another job on this host reads the lock as a plain file
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            while (!done.get() && otherReader.get() == null) {
+                try {
+                    String text = Files.readString(lockFile);
+                    if (!json.readTree(text).has("owner")) otherReader.set("no owner in " + text);
+                } catch (IOException e) {
+                    otherReader.set(e.toString());
+                }
+            }
+        });
+        other.start();
+        try {
+            long beatsSeen = 0;
+            String last = Files.readString(lockFile);
+            long end = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < end) {
+                lock.check(); // threw on a truncated lock before the fix
+                String now = Files.readString(lockFile);
+                if (!now.equals(last)) beatsSeen++;
+                last = now;
+            }
+            assertTrue(beatsSeen > 10, "the heartbeat rewrote the lock while it was checked (" + beatsSeen + " rewrites seen)");
+        } finally {
+            done.set(true);
+            other.join();
+            lock.release();
+        }
+        assertEquals(null, otherReader.get(), "another job read a half-written lock");
+        assertFalse(Files.exists(lockFile), "the lock is released");
+    }
 }

@@ -6,7 +6,7 @@ import org.reidspark.artifact.Storage;
 import org.reidspark.config.ConfigLoader;
 import org.reidspark.config.S3Config;
 import org.reidspark.jobs.testing.S3Proxy;
-import org.reidspark.registry.AtomicFile;
+import org.reidspark.artifact.AtomicFile;
 import org.reidspark.registry.Lease;
 
 import java.time.Duration;

@@ -1,10 +1,9 @@
-package org.reidspark.registry;
+package org.reidspark.artifact;
 
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
-import org.reidspark.artifact.Storage;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -15,7 +14,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Small files (a registry's pointers, records and lease) written whole or not at all: a reader sees the old contents
+ * Small files (a registry's pointers, records and lease, a run's lock) written whole or not at all: a reader sees the old contents
  * or the new, never a mix, a truncated file or no file at all.
  * <ul>
  *   <li>Local disks ({@code file:}): written to a hidden temporary sibling, then moved over the file with one
@@ -25,7 +24,7 @@ import java.util.UUID;
  *       atomic step of the NameNode.</li>
  *   <li>Object stores ({@code s3a:} and other schemes): one PUT of the whole object, which S3 makes visible at once
  *       (and, since 2020, strongly consistent for every reader). S3 has no exclusive create through S3A here, so
- *       {@link #createIfAbsent} is a check and a write there, not one step; {@link Lease} allows for that.</li>
+ *       {@link #createIfAbsent} is a check and a write there, not one step; {@link org.reidspark.registry.Lease} allows for that.</li>
  * </ul>
  */
 public final class AtomicFile {

@@ -1,10 +1,9 @@
-package org.reidspark.registry;
+package org.reidspark.artifact;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.reidspark.artifact.Storage;
 
 import java.nio.file.Files;
 import java.util.List;
