@@ -24,7 +24,7 @@ import java.util.UUID;
  *       atomic step of the NameNode.</li>
  *   <li>Object stores ({@code s3a:} and other schemes): one PUT of the whole object, which S3 makes visible at once
  *       (and, since 2020, strongly consistent for every reader). S3 has no exclusive create through S3A here, so
- *       {@link #createIfAbsent} is a check and a write there, not one step; {@link org.reidspark.registry.Lease} allows for that.</li>
+ *       {@link #createIfAbsent} is a check and a write there, not one step; the registry's lease allows for that.</li>
  * </ul>
  */
 public final class AtomicFile {
