@@ -101,6 +101,8 @@ public final class TrainJob implements Job {
         TrainingData data = TrainingData.of(manifest);
         data.requireLabelsIfUsed(method);
         long seed = ctx.run().seed();
+        requireIdentitiesPerWorker(method.trainingInputs().sampling(),
+                ShardConfig.from(withShards).plan(manifest.samples(), distributed.workers(), seed), distributed.workers());
         Optional<TrainedModel> warm = WarmStart.source(config, method, storage);
         // a stopped run resumes only with what it was trained with (its fingerprint), checked before anything is written
         Fingerprint fingerprint = Fingerprint.of(config, method, manifest, Fingerprint.DISTRIBUTED);
@@ -242,5 +244,28 @@ public final class TrainJob implements Job {
                                            TrainingState state, SparkEmbedding.Settings embedding, EvalConfig eval) {
         return SparkEmbedding.evaluate(jsc, query, gallery, method.testNetwork(state.networks()),
                 TestModel.of(method, state.networks()), embedding, eval, null);
+    }
+
+    /**
+     * Each worker samples its batches from its own training shard, so a method that batches by identity needs P
+     * identities in every shard: refused here, before a run directory or Spark starts, naming what to change (the
+     * workers' sampler failed on it only after sharding, as a task failure).
+     */
+    static void requireIdentitiesPerWorker(org.reidspark.data.batch.TrainingInputs.Sampling sampling,
+                                           org.reidspark.data.shard.ShardPlan plan, int workers) {
+        int needed = sampling.identitiesPerBatch();
+        if (needed == 0) return;
+        List<Integer> perShard = plan.groups().stream().filter(g -> g.split() == Split.TRAIN)
+                .map(org.reidspark.data.shard.ShardPlan.Group::identities).toList();
+        int total = perShard.stream().mapToInt(Integer::intValue).sum();
+        if (perShard.stream().allMatch(n -> n >= needed)) return;
+        if (total < needed) {
+            throw new ConfigError("the " + total + " training identities are fewer than the " + needed + " distinct identities"
+                    + " each batch of " + sampling + " needs: lower reid.sampler.p");
+        }
+        throw new ConfigError("reid.distributed.workers = " + workers + " splits the " + total + " training identities into"
+                + " shards of " + perShard + " identities, but each worker draws its " + sampling + " from its own shard,"
+                + " which needs " + needed + " distinct identities (reid.sampler.p): use fewer workers (" + total + " identities"
+                + " hold at most " + Math.max(1, total / needed) + "), or a smaller reid.sampler.p");
     }
 }

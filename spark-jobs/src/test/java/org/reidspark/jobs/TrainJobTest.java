@@ -132,6 +132,27 @@ class TrainJobTest {
         }
     }
 
+    /**
+     * Five training identities (4, 3, 3, 2, 2 images) in two identity shards hold 3 and 2 identities: P = 3 fits the
+     * training set but not every worker's shard, and the job says so before it writes or starts anything (it failed as
+     * a sampler error in the workers' tasks, after sharding).
+     */
+    @Test
+    void tooFewIdentitiesPerWorkerFailsBeforeAnyWork() {
+        Path runs = tmp.resolve("few");
+        List<String> args = tinyTraining(data, runs);
+        args.add("reid.sampler.p=3");
+        JobRun r = run(args);
+        assertEquals(2, r.code(), r.err() + r.out());
+        assertTrue(r.err().contains("reid.distributed.workers = 2 splits the 5 training identities into shards of [3, 2]"
+                + " identities") && r.err().contains("hold at most 1"), r.err());
+        assertTrue(!Files.exists(runs), "nothing is written, no shard set is published: " + runs);
+        args.add("reid.sampler.p=6");
+        JobRun none = run(args);
+        assertEquals(2, none.code(), none.err() + none.out());
+        assertTrue(none.err().contains("the 5 training identities are fewer than the 6 distinct identities"), none.err());
+    }
+
     @Test
     void aResumeWithOtherSettingsIsRefusedNamingTheKeysAndTheCurveSurvivesAResume() throws Exception {
         Path runs = tmp.resolve("resume");

@@ -77,6 +77,14 @@ public record TrainingInputs(Sampling sampling, Map<String, ImageTransform> view
         default int imagesPerIdentity() {
             return 1;
         }
+
+        /**
+         * Distinct identities a batch needs from the samples it is drawn from: P of P x K batches, 0 where batches are
+         * not by identity. A training shard with fewer cannot be sampled ({@link IdentitySampler} refuses it).
+         */
+        default int identitiesPerBatch() {
+            return 0;
+        }
     }
 
     /** P x K identity batches ({@link IdentitySampler}): P identities, K images each. */
@@ -96,6 +104,11 @@ public record TrainingInputs(Sampling sampling, Map<String, ImageTransform> view
             @Override
             public int imagesPerIdentity() {
                 return k;
+            }
+
+            @Override
+            public int identitiesPerBatch() {
+                return p;
             }
 
             @Override
