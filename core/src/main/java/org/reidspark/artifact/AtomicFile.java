@@ -14,8 +14,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Small files (a registry's pointers, records and lease, a run's lock) written whole or not at all: a reader sees the old contents
- * or the new, never a mix, a truncated file or no file at all.
+ * Small files (a registry's pointers, records and lease, a run's lock) written whole or not at all: a reader sees the
+ * old contents or the new, never a mix, a truncated file or no file at all.
  * <ul>
  *   <li>Local disks ({@code file:}): written to a hidden temporary sibling, then moved over the file with one
  *       {@code rename(2)} ({@link StandardCopyOption#ATOMIC_MOVE}); created exclusively by a hard link of the

@@ -280,7 +280,8 @@ public final class RunDirectory implements AutoCloseable {
 
     /**
      * The lock on a run's name: a small JSON file naming its owner, created only when absent (atomically on local
-     * disks and HDFS, {@link AtomicFile#createIfAbsent}), rewritten whole by a daemon thread every {@value #HEARTBEAT_SECONDS} s, deleted on release.
+     * disks and HDFS, {@link AtomicFile#createIfAbsent}), rewritten whole by a daemon thread every
+     * {@value #HEARTBEAT_SECONDS} s, deleted on release.
      */
     static final class RunLock {
         private final Storage storage;
