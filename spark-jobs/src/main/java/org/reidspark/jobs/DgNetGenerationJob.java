@@ -81,7 +81,7 @@ public final class DgNetGenerationJob implements Job {
         DataConfig data = SynthDatasets.resolve(config, storage);
         SynthConfig synth = SynthConfig.from(config);
         Config jc = judge.config();
-        if (!jc.getString("reid.data.dataset").equals(SynthDatasets.NAME) || !sameDataset(SynthConfig.from(jc), synth)) {
+        if (!jc.getString("reid.data.dataset").equals(SynthDatasets.NAME) || !sameDataset(storage, SynthConfig.from(jc), synth)) {
             throw new UsageError("the judge " + judgeRun + " did not train on the DG-Net run's synthetic dataset (" + synth.output() + ")");
         }
         Manifest manifest = Catalogs.of(data).read(storage, data.root());
@@ -107,8 +107,12 @@ public final class DgNetGenerationJob implements Job {
         return 0;
     }
 
-    private static boolean sameDataset(SynthConfig a, SynthConfig b) {
-        return a.variant() == b.variant() && a.output().equals(b.output())
+    /**
+     * Whether two runs' synthetic datasets are the same: the same generator parameters, in the same folder however it
+     * is written (a relative and an absolute spelling of one folder are the same; they were refused as different).
+     */
+    static boolean sameDataset(Storage storage, SynthConfig a, SynthConfig b) {
+        return a.variant() == b.variant() && qualified(storage, a.output()).equals(qualified(storage, b.output()))
                 && SynthGenerator.parameters(a).equals(SynthGenerator.parameters(b));
     }
 
