@@ -120,6 +120,12 @@ public abstract class MethodContract {
         assertTrue(inputs.views().containsKey(Batch.IMAGES));
         Batch b = batch(m, d, 0);
         assertEquals(inputs.sampling().batchSize(), b.size());
+        // the distinct identities the train job requires of every worker's shard are the ones a batch really holds
+        int identities = inputs.sampling().identitiesPerBatch();
+        if (identities > 0) {
+            assertEquals(identities, b.samples().stream().mapToInt(Sample::label).distinct().count(),
+                    "distinct identities in a batch of " + inputs.sampling());
+        }
         try (InputBatches all = batches(m, d, SEED)) {
             for (int e = 0; e < 3; e++) {
                 int n = 0;
