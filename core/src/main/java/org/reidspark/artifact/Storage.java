@@ -56,6 +56,16 @@ public final class Storage {
         return new Path("file", null, p);
     }
 
+    /**
+     * {@code location} fully qualified by its file system ({@link #path}, then {@link FileSystem#makeQualified}), as a
+     * string: one spelling per location, so that two spellings of one place (relative and absolute, with or without
+     * {@code file:}) compare equal.
+     */
+    public String qualified(String location) {
+        Path p = path(location);
+        return fs(p).makeQualified(p).toString();
+    }
+
     /** The file system of {@code p}; checksum side files ({@code .name.crc}) are not written on local disks. */
     public FileSystem fs(Path p) {
         try {

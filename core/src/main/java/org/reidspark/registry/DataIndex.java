@@ -173,7 +173,7 @@ public record DataIndex(List<Entry> entries) {
         long[] times = new long[samples.size()];
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
-            FileStatus st = listed.get(qualified(storage, s.uri()));
+            FileStatus st = listed.get(storage.qualified(s.uri()));
             if (st == null) st = status(storage, s.uri());
             lengths[i] = st.getLen();
             times[i] = st.getModificationTime();
@@ -242,11 +242,6 @@ public record DataIndex(List<Entry> entries) {
         if (!fs.getFileStatus(p).isDirectory()) return out;
         for (FileStatus st : Storage.listFiles(fs, fs.makeQualified(p))) out.put(st.getPath().toString(), st);
         return out;
-    }
-
-    private static String qualified(Storage storage, String uri) {
-        Path p = Storage.path(uri);
-        return storage.fs(p).makeQualified(p).toString();
     }
 
     private static FileStatus status(Storage storage, String uri) throws IOException {

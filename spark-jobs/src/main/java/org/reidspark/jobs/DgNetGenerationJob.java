@@ -117,7 +117,6 @@ public final class DgNetGenerationJob implements Job {
     }
 
     private static String qualified(Storage storage, String location) {
-        Path p = Storage.path(location);
-        return storage.fs(p).makeQualified(p).toString().replaceAll("/+$", "");
+        return storage.qualified(location).replaceAll("/+$", "");
     }
 }
