@@ -62,8 +62,13 @@ public final class Storage {
      * {@code file:}) compare equal.
      */
     public String qualified(String location) {
+        return qualifiedPath(location).toString();
+    }
+
+    /** {@code location} fully qualified by its file system, as a Hadoop path ({@link #qualified} as a string). */
+    public Path qualifiedPath(String location) {
         Path p = path(location);
-        return fs(p).makeQualified(p).toString();
+        return fs(p).makeQualified(p);
     }
 
     /** The file system of {@code p}; checksum side files ({@code .name.crc}) are not written on local disks. */

@@ -195,8 +195,7 @@ public final class Registry {
 
     /** The registry at {@code location} (nothing is created until something is written). */
     public static Registry at(Storage storage, String location) {
-        Path p = Storage.path(location);
-        return new Registry(storage, storage.fs(p).makeQualified(p));
+        return new Registry(storage, storage.qualifiedPath(location));
     }
 
     public Path root() {

@@ -33,8 +33,7 @@ final class Folders {
 
     /** {@code location} (a bare local path or a URI) as a fully-qualified Hadoop path. */
     Path qualify(String location) {
-        Path p = Storage.path(location);
-        p = storage.fs(p).makeQualified(p);
+        Path p = storage.qualifiedPath(location);
         // a local folder's java.io.File URI, or a root given as "s3a://b/data/", ends with '/': drop it
         java.net.URI u = p.toUri();
         String path = u.getPath();

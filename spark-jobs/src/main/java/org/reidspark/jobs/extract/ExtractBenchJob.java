@@ -125,7 +125,7 @@ public final class ExtractBenchJob implements Job {
         int parquetDims = ctx.args().positiveInt("--parquet-dims", 2048);
         var out = ctx.out();
         Storage storage = ctx.storage();
-        Path workDir = storage.fs(Storage.path(work)).makeQualified(Storage.path(work));
+        Path workDir = storage.qualifiedPath(work);
         storage.fs(workDir).delete(workDir, true);
         storage.fs(workDir).mkdirs(workDir);
 
@@ -283,7 +283,7 @@ public final class ExtractBenchJob implements Job {
             out.println("extract-bench: " + there + " images already in " + target);
             return;
         }
-        Path root = storage.fs(Storage.path(input)).makeQualified(Storage.path(input));
+        Path root = storage.qualifiedPath(input);
         String rootText = root.toString();
         FileSystem local = storage.fs(root);
         long t0 = System.nanoTime();

@@ -45,8 +45,7 @@ public final class ShardSet {
      * @throws IOException when it is missing, unpublished (a failed or running shard job) or unreadable
      */
     public static ShardSet open(Storage storage, String location) throws IOException {
-        Path p = Storage.path(location);
-        p = storage.fs(p).makeQualified(p);
+        Path p = storage.qualifiedPath(location);
         if (!RunDirectory.isPublished(storage, p)) {
             throw new IOException("no published shard set at " + p + " (no " + RunDirectory.MARKER + " marker there;"
                     + " run the shard job with reid.shard.output=" + location + ")");
@@ -139,8 +138,7 @@ public final class ShardSet {
      */
     public static Derived openDerived(Storage storage, String location, String key, String what, String job, String summary,
                                       int format) throws IOException {
-        Path p = Storage.path(location);
-        p = storage.fs(p).makeQualified(p);
+        Path p = storage.qualifiedPath(location);
         if (!RunDirectory.isPublished(storage, p) || !storage.exists(new Path(p, summary))) {
             throw new IOException("no published " + what + " at " + p + " (" + key + "; no " + RunDirectory.MARKER + " or "
                     + summary + " there): run the " + job + " job with --output " + location + ", or let it finish");
