@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.backbone.FencedOps;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -42,9 +43,9 @@ public class ChannelSoftmaxLayer extends AbstractLayer<ChannelSoftmax> {
     static INDArray softmax(INDArray x) {
         INDArray max = x.max(1);
         INDArray e = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
-        Nd4j.getExecutioner().exec(new BroadcastSubOp(x, max, e, 0, 2, 3));
+        FencedOps.exec(new BroadcastSubOp(x, max, e, 0, 2, 3));
         Transforms.exp(e, false);
-        Nd4j.getExecutioner().exec(new BroadcastDivOp(e, e.sum(1), e, 0, 2, 3));
+        FencedOps.exec(new BroadcastDivOp(e, e.sum(1), e, 0, 2, 3));
         return e;
     }
 
@@ -61,9 +62,11 @@ public class ChannelSoftmaxLayer extends AbstractLayer<ChannelSoftmax> {
         assertInputSet(true);
         INDArray y = softmax(input.castTo(dataType));
         INDArray dy = epsilon.castTo(dataType);
-        INDArray dot = dy.mul(y).sum(1);
+        INDArray product = dy.mul(y);
+        INDArray dot = product.sum(1);
+        FencedOps.keep(product);
         INDArray dx = Nd4j.createUninitialized(dataType, y.shape(), 'c');
-        Nd4j.getExecutioner().exec(new BroadcastSubOp(dy, dot, dx, 0, 2, 3));
+        FencedOps.exec(new BroadcastSubOp(dy, dot, dx, 0, 2, 3));
         dx.muli(y);
         return new Pair<>(new DefaultGradient(), workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, dx));
     }

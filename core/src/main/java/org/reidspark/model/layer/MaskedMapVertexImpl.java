@@ -10,6 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.backbone.FencedOps;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -32,11 +33,11 @@ public class MaskedMapVertexImpl extends ParameterFreeVertex {
         switch (normalization) {
             case "height" -> {
                 INDArray sums = Transforms.max(a.sum(1), MIN_SUM, false);          // [B, w]
-                Nd4j.getExecutioner().exec(new BroadcastDivOp(a, sums, a, 0, 2));
+                FencedOps.exec(new BroadcastDivOp(a, sums, a, 0, 2));
             }
             case "all" -> {
                 INDArray sums = Transforms.max(a.sum(1, 2), MIN_SUM, false);       // [B]
-                Nd4j.getExecutioner().exec(new BroadcastDivOp(a, sums, a, 0));
+                FencedOps.exec(new BroadcastDivOp(a, sums, a, 0));
             }
             case "none" -> {
             }
@@ -47,7 +48,7 @@ public class MaskedMapVertexImpl extends ParameterFreeVertex {
 
     private INDArray weighted(INDArray x, INDArray a) {
         INDArray y = Nd4j.createUninitialized(dataType, x.shape(), 'c');
-        Nd4j.getExecutioner().exec(new BroadcastMulOp(x.castTo(dataType), a.castTo(dataType), y, 0, 2, 3));
+        FencedOps.exec(new BroadcastMulOp(x.castTo(dataType), a.castTo(dataType), y, 0, 2, 3));
         return y;
     }
 
