@@ -13,6 +13,7 @@
  * ({@code OneDnn}, {@code OneDnnConvolution}, {@code OneDnnBatchNorm}, {@code OneDnnPooling}, {@code OneDnnRelu})
  * rather than through libnd4j's wrapper; ResNet's ReLUs and residual sums run in place in training. For inference,
  * {@link org.reidspark.model.backbone.InferenceFolding} makes a copy of a trained graph with each convolution's
- * BatchNorm (and the ReLU after it) folded into the convolution, which the test networks run.
+ * BatchNorm (and the ReLU after it) folded into the convolution, which the test networks run. {@code FencedOps} runs
+ * the custom layers' ND4J broadcasts with their operands kept reachable until the native call returns.
  */
 package org.reidspark.model.backbone;
