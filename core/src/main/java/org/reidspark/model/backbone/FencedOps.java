@@ -13,7 +13,7 @@ import java.lang.ref.Reference;
  * libnd4j; after that point its compiled code no longer refers to the op or to the operands it does not return. An
  * operand that nothing else refers to (a temporary: {@code x.mean(2, 3)} passed straight into a broadcast) can then
  * be collected while the call is under way (another thread, a batch loader, triggers the collection), and ND4J's
- * deallocator thread frees its native buffer under the call: a full `mvn verify` crashed once in
+ * deallocator thread frees its native buffer under the call: a full {@code mvn verify} crashed once in
  * {@code DataBuffer::primary()} inside {@code execBroadcast} from {@link org.reidspark.model.norm} (a freed buffer's
  * garbage pointer). The same hazard is in ND4J's own instance methods for a temporary receiver ({@code a.mul(b).sum(1)}:
  * the product); the layers here keep such temporaries in locals and {@link #keep} them. docs/performance.md.
@@ -30,7 +30,6 @@ public final class FencedOps {
 
     /** Keeps {@code arrays} reachable up to this point: call it after the last operation that reads them. */
     public static void keep(INDArray... arrays) {
-        Reference.reachabilityFence(arrays);
-        for (INDArray a : arrays) Reference.reachabilityFence(a);
+        Reference.reachabilityFence(arrays); // the array holds its elements
     }
 }

@@ -82,6 +82,16 @@ class DgNetGroundTruthTest {
                 "class 1 has no image left; class 0's is (1, 0)");
     }
 
+    /** An untrained BoT (ResNet-18 of width 1/8 at 64x32) as the judge: the evaluation needs one; its rates are not asserted on. */
+    static DgNetGroundTruth.Judge untrainedJudge(Manifest manifest, InputConfig input, Storage storage) {
+        Config botConfig = ConfigLoader.load(List.of("reid.method=bot", "reid.model.backbone=resnet18", "reid.model.width=0.125",
+                "reid.input.height=64", "reid.input.width=32"));
+        Method bot = Methods.of(botConfig);
+        TrainingState judgeState = bot.initialize(TrainingData.of(manifest), 2, storage);
+        return new DgNetGroundTruth.Judge(new Embedder(bot.testNetwork(judgeState.networks()), input,
+                ImageSource.decoding(storage, input), new LoaderConfig(1, 1), 8, true), input);
+    }
+
     private static Sample sample(int pid) {
         return new Sample("file:/x/" + pid + ".jpg", pid, -1, 1, -1, org.reidspark.data.Split.GALLERY);
     }
@@ -96,13 +106,8 @@ class DgNetGroundTruthTest {
         Manifest manifest = Catalogs.of(data).read(storage, data.root());
         Method dgnet = Methods.of(config);
         TrainingState state = dgnet.initialize(TrainingData.of(manifest), 1, storage);
-        Config botConfig = ConfigLoader.load(List.of("reid.method=bot", "reid.model.backbone=resnet18", "reid.model.width=0.125",
-                "reid.input.height=64", "reid.input.width=32"));
-        Method bot = Methods.of(botConfig);
-        TrainingState judgeState = bot.initialize(TrainingData.of(manifest), 2, storage);
         InputConfig input = InputConfig.from(config);
-        DgNetGroundTruth.Judge judge = new DgNetGroundTruth.Judge(new Embedder(bot.testNetwork(judgeState.networks()), input,
-                ImageSource.decoding(storage, input), new LoaderConfig(1, 1), 8, true), input);
+        DgNetGroundTruth.Judge judge = untrainedJudge(manifest, input, storage);
         DgNetGeneration generation = new DgNetGeneration(state.networks(), input);
         Counterfactuals truth = new Counterfactuals(SynthConfig.from(config));
         Path grid = new Path(dir.resolve("grid.png").toUri());

@@ -9,16 +9,12 @@ import org.reidspark.config.ConfigLoader;
 import org.reidspark.data.Manifest;
 import org.reidspark.data.Sample;
 import org.reidspark.data.Split;
-import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.catalog.Catalogs;
 import org.reidspark.data.catalog.DataConfig;
-import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.synth.Counterfactuals;
 import org.reidspark.data.synth.SynthConfig;
 import org.reidspark.data.synth.SynthDatasets;
-import org.reidspark.embed.Embedder;
-import org.reidspark.method.Method;
 import org.reidspark.method.Methods;
 import org.reidspark.method.TrainingData;
 import org.reidspark.run.LocalTraining;
@@ -67,16 +63,10 @@ class DgNetOverfitTest {
         InputConfig input = InputConfig.from(config);
         Counterfactuals truth = new Counterfactuals(SynthConfig.from(config));
 
-        // the judge is not asserted on here (an untrained BoT: the evaluation needs one)
-        Config botConfig = ConfigLoader.load(List.of("reid.method=bot", "reid.model.backbone=resnet18", "reid.model.width=0.125",
-                "reid.input.height=64", "reid.input.width=32"));
-        Method bot = Methods.of(botConfig);
-        TrainingState judgeState = bot.initialize(TrainingData.of(overfit), 2, storage);
-        DgNetGroundTruth.Judge judge = new DgNetGroundTruth.Judge(new Embedder(bot.testNetwork(judgeState.networks()), input,
-                ImageSource.decoding(storage, input), new LoaderConfig(1, 1), 8, true), input);
+        DgNetGroundTruth.Judge judge = DgNetGroundTruthTest.untrainedJudge(overfit, input, storage);
 
-        Method dgnet = Methods.of(config);
-        TrainingState untrained = dgnet.initialize(TrainingData.of(overfit), 3, storage);
+        // the generator LocalTraining starts from: the run's seed
+        TrainingState untrained = Methods.of(config).initialize(TrainingData.of(overfit), config.getLong("reid.run.seed"), storage);
         DgNetGroundTruth.Report before = DgNetGroundTruth.evaluate(new DgNetGeneration(untrained.networks(), input), input, judge,
                 overfit, truth, storage, PAIRS, 11, 16, null, null);
         LocalTraining.Result trained = LocalTraining.run(config, overfit, storage, null);
