@@ -1,6 +1,5 @@
 package org.reidspark.model.backbone;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.Op;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -28,8 +27,11 @@ public final class FencedOps {
         Reference.reachabilityFence(op);
     }
 
-    /** Keeps {@code arrays} reachable up to this point: call it after the last operation that reads them. */
-    public static void keep(INDArray... arrays) {
-        Reference.reachabilityFence(arrays); // the array holds its elements
+    /**
+     * Keeps {@code used} reachable up to this point: call it after the last operation (ND4J's, or a native call through
+     * raw addresses, as {@link OneDnn}'s) that reads them.
+     */
+    public static void keep(Object... used) {
+        Reference.reachabilityFence(used); // the array holds its elements
     }
 }

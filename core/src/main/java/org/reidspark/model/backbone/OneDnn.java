@@ -20,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.ref.Cleaner;
-import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -313,8 +312,7 @@ final class OneDnn {
      */
     static void done(dnnl_stream stream, Object... used) {
         check(dnnl_stream_wait(stream), "wait");
-        Reference.reachabilityFence(used);
-        for (Object o : used) Reference.reachabilityFence(o);
+        FencedOps.keep(used);
     }
 
     static void check(int status, String what) {
