@@ -115,6 +115,8 @@ public final class DgNetGroundTruth {
             m.put("personGeneratedBeatsCopy", personBeatsCopy);
             m.put("personGeneratedBeatsOther", personBeatsOther);
             m.put("judge", judge);
+            double[] ci = wilson95(judge.get("generated").toI(), pairs);
+            m.put("generatedToIInterval95", List.of(ci[0], ci[1]));
             m.put("backgroundL1", backgroundL1);
             m.put("sceneColour", scenes);
             m.put("scenesApart", scenesApart);
@@ -147,8 +149,25 @@ public final class DgNetGroundTruth {
                 sb.append(String.format(Locale.ROOT, "judge on %-14s to i %.3f, to j %.3f, to k %.3f%n", e.getKey(), e.getValue().toI(),
                         e.getValue().toJ(), e.getValue().toK()));
             }
+            double[] ci = wilson95(judge.get("generated").toI(), pairs);
+            sb.append(String.format(Locale.ROOT, "G(a_i,s_j) to i: %.3f of %d pairs, 95%% interval %.3f-%.3f (Wilson)%n",
+                    judge.get("generated").toI(), pairs, ci[0], ci[1]));
             return sb.toString();
         }
+    }
+
+    /**
+     * The 95% Wilson score interval of a proportion {@code rate} observed over {@code n} independent trials (here the
+     * judge's rate over the pairs): {@code (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)}, z = 1.96. Unlike
+     * the normal interval it stays within [0, 1] and is not empty at 0 or 1. Returns {lower, upper}.
+     */
+    static double[] wilson95(double rate, int n) {
+        if (n <= 0) throw new IllegalArgumentException("an interval needs at least one trial, got " + n);
+        if (!(rate >= 0 && rate <= 1)) throw new IllegalArgumentException("a proportion is in [0, 1], got " + rate);
+        double z = 1.959963984540054, z2n = z * z / n;
+        double centre = (rate + z2n / 2) / (1 + z2n);
+        double half = z * Math.sqrt(rate * (1 - rate) / n + z2n / (4 * n)) / (1 + z2n);
+        return new double[]{Math.max(0, centre - half), Math.min(1, centre + half)};
     }
 
     /** The judge: a re-ID network's test embedding (flip-averaged as its evaluation) at its own input. */

@@ -34,6 +34,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -134,10 +135,31 @@ class DgNetGroundTruthTest {
         for (DgNetGroundTruth.Assigned s : a.judge().values()) {
             assertTrue(s.toI() >= 0 && s.toJ() >= 0 && s.toK() >= 0 && s.toI() + s.toJ() + s.toK() <= 1 + 1e-12, a.summary());
         }
+        @SuppressWarnings("unchecked")
+        List<Double> interval = (List<Double>) a.toMap().get("generatedToIInterval95");
+        double toI = a.judge().get("generated").toI();
+        assertTrue(interval.get(0) <= toI && toI <= interval.get(1) && interval.get(1) - interval.get(0) > 0, interval + " " + toI);
+        assertTrue(a.summary().contains("95% interval"), a.summary());
         BufferedImage sheet = ImageIO.read(dir.resolve("grid.png").toFile());
         int gap = 4;
         // 8 test identities: 4 appearance donors x 4 structure providers (each panel one more row and column of real images)
         assertEquals(2 * (4 + 1) * (32 + gap) + 3 * gap, sheet.getWidth());
         assertEquals((4 + 1) * (64 + gap) + 18 + gap, sheet.getHeight());
+    }
+
+    @Test
+    void theJudgesIntervalIsWilsons() {
+        double z2 = 1.959963984540054 * 1.959963984540054;
+        // none of n: [0, z^2 / (n + z^2)], the closed form at p = 0
+        assertArrayEquals(new double[]{0, z2 / (10 + z2)}, DgNetGroundTruth.wilson95(0, 10), 1e-12);
+        assertArrayEquals(new double[]{10 / (10 + z2), 1}, DgNetGroundTruth.wilson95(1, 10), 1e-12);
+        // symmetric about one half, and inside the normal interval's (which it approaches for many trials)
+        double[] half = DgNetGroundTruth.wilson95(0.5, 100);
+        assertEquals(1, half[0] + half[1], 1e-12);
+        assertTrue(half[0] > 0.5 - 1.96 * 0.05 && half[1] < 0.5 + 1.96 * 0.05, java.util.Arrays.toString(half));
+        double p = 1965 / 3900.0, se = Math.sqrt(p * (1 - p) / 3900);
+        assertArrayEquals(new double[]{p - 1.959963984540054 * se, p + 1.959963984540054 * se}, DgNetGroundTruth.wilson95(p, 3900), 2e-4);
+        assertThrows(IllegalArgumentException.class, () -> DgNetGroundTruth.wilson95(0.5, 0));
+        assertThrows(IllegalArgumentException.class, () -> DgNetGroundTruth.wilson95(1.5, 10));
     }
 }
