@@ -115,7 +115,7 @@ public final class DgNetGroundTruth {
             m.put("personGeneratedBeatsCopy", personBeatsCopy);
             m.put("personGeneratedBeatsOther", personBeatsOther);
             m.put("judge", judge);
-            double[] ci = wilson95(judge.get("generated").toI(), pairs);
+            double[] ci = generatedToIInterval95();
             m.put("generatedToIInterval95", List.of(ci[0], ci[1]));
             m.put("backgroundL1", backgroundL1);
             m.put("sceneColour", scenes);
@@ -123,6 +123,11 @@ public final class DgNetGroundTruth {
             m.put("selfSceneColour", selfScene);
             m.put("constantSceneColour", constantScene);
             return m;
+        }
+
+        /** The 95% interval (Wilson's) of the judge's rate of G(a_i, s_j) to i over the pairs: {lower, upper}. */
+        public double[] generatedToIInterval95() {
+            return wilson95(judge.get("generated").toI(), pairs);
         }
 
         /** A few lines for a log or the console. */
@@ -149,7 +154,7 @@ public final class DgNetGroundTruth {
                 sb.append(String.format(Locale.ROOT, "judge on %-14s to i %.3f, to j %.3f, to k %.3f%n", e.getKey(), e.getValue().toI(),
                         e.getValue().toJ(), e.getValue().toK()));
             }
-            double[] ci = wilson95(judge.get("generated").toI(), pairs);
+            double[] ci = generatedToIInterval95();
             sb.append(String.format(Locale.ROOT, "G(a_i,s_j) to i: %.3f of %d pairs, 95%% interval %.3f-%.3f (Wilson)%n",
                     judge.get("generated").toI(), pairs, ci[0], ci[1]));
             return sb.toString();

@@ -138,6 +138,7 @@ class DgNetGroundTruthTest {
         @SuppressWarnings("unchecked")
         List<Double> interval = (List<Double>) a.toMap().get("generatedToIInterval95");
         double toI = a.judge().get("generated").toI();
+        assertEquals(List.of(a.generatedToIInterval95()[0], a.generatedToIInterval95()[1]), interval);
         assertTrue(interval.get(0) <= toI && toI <= interval.get(1) && interval.get(1) - interval.get(0) > 0, interval + " " + toI);
         assertTrue(a.summary().contains("95% interval"), a.summary());
         BufferedImage sheet = ImageIO.read(dir.resolve("grid.png").toFile());
