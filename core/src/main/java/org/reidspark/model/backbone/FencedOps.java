@@ -15,7 +15,11 @@ import java.lang.ref.Reference;
  * deallocator thread frees its native buffer under the call: a full {@code mvn verify} crashed once in
  * {@code DataBuffer::primary()} inside {@code execBroadcast} from {@link org.reidspark.model.norm} (a freed buffer's
  * garbage pointer). The same hazard is in ND4J's own instance methods for a temporary receiver ({@code a.mul(b).sum(1)}:
- * the product); the layers here keep such temporaries in locals and {@link #keep} them. docs/performance.md.
+ * the product); the norm layers ({@code InstanceNorms}, {@code MapLayerNormLayer}, the AdaIN vertex) and
+ * {@code ChannelSoftmaxLayer} keep such temporaries in locals and {@link #keep} them. Not fenced: the temporaries in
+ * {@code ChannelGeMLayer}'s loops (its broadcasts are) and those inside DL4J's and ND4J's own code; the fix for all of
+ * them would be one level down, an executioner (ND4J's executioner class is configurable) whose {@code exec}
+ * overloads fence the op. docs/performance.md.
  */
 public final class FencedOps {
     private FencedOps() {
