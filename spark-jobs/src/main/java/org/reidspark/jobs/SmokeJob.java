@@ -6,7 +6,8 @@ import org.apache.spark.sql.SparkSession;
 import org.reidspark.artifact.RunDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
+import org.reidspark.model.backbone.FencedExecutioner;
+import scala.Tuple3;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -19,7 +20,9 @@ import java.util.TreeSet;
  * {@code smoke}: starts Spark, runs one stage (a sum of squares over {@code reid.smoke.elements}
  * numbers in {@code reid.smoke.partitions} partitions), checks the result against the closed form,
  * and publishes a run directory with its config. Proves an install end to end in seconds. Each task reports the
- * GPUs Spark assigned to it ({@link TaskGpu}), so a GPU cluster's resource settings can be checked too; with
+ * GPUs Spark assigned to it ({@link TaskGpu}), so a GPU cluster's resource settings can be checked too, and ND4J's
+ * backend and executioner in its JVM ({@link FencedExecutioner#describe()}: the native library loads on every
+ * executor, and the executioner keeps operands reachable); with
  * {@code reid.smoke.fail} a task throws, to check that a failed job reaches the user as exit code 1.
  */
 public final class SmokeJob implements Job {
@@ -61,7 +64,7 @@ public final class SmokeJob implements Job {
                 for (long i = 1; i <= n; i++) numbers.add(i);
                 JavaRDD<Long> rdd = jsc.parallelize(numbers, partitions);
                 boolean fail = ctx.config().getBoolean("reid.smoke.fail");
-                List<Tuple2<Long, List<String>>> parts = rdd.mapPartitions((Iterator<Long> it) -> {
+                List<Tuple3<Long, List<String>, String>> parts = rdd.mapPartitions((Iterator<Long> it) -> {
                     TaskGpu.Choice gpu = TaskGpu.bindTask();
                     if (fail) {
                         throw new IllegalStateException("smoke task failed on purpose (reid.smoke.fail = true)");
@@ -71,19 +74,24 @@ public final class SmokeJob implements Job {
                         long x = it.next();
                         s += x * x;
                     }
-                    return List.of(new Tuple2<>(s, gpu.assigned())).iterator();
+                    return List.of(new Tuple3<>(s, gpu.assigned(), FencedExecutioner.describe())).iterator();
                 }).collect();
-                long sum = parts.stream().mapToLong(Tuple2::_1).sum();
+                long sum = parts.stream().mapToLong(Tuple3::_1).sum();
                 SortedSet<String> gpus = new TreeSet<>();
-                parts.forEach(p -> gpus.addAll(p._2()));
+                SortedSet<String> nd4j = new TreeSet<>();
+                parts.forEach(p -> {
+                    gpus.addAll(p._2());
+                    nd4j.add(p._3());
+                });
                 long expected = n * (n + 1) * (2 * n + 1) / 6;
-                LOG.info("smoke: master {}, {} partitions, sum of squares 1..{} = {} (expected {}); GPUs assigned to tasks: {}",
-                        jsc.master(), rdd.getNumPartitions(), n, sum, expected, gpus.isEmpty() ? "none" : gpus);
+                LOG.info("smoke: master {}, {} partitions, sum of squares 1..{} = {} (expected {}); GPUs assigned to tasks: {};"
+                                + " ND4J in the tasks: {}", jsc.master(), rdd.getNumPartitions(), n, sum, expected,
+                        gpus.isEmpty() ? "none" : gpus, nd4j);
                 if (sum != expected) {
                     throw new IllegalStateException("smoke stage computed " + sum + ", expected " + expected);
                 }
                 run.info("master", jsc.master()).info("result", Map.of("sumOfSquares", sum, "partitions", partitions))
-                        .info("taskGpus", List.copyOf(gpus));
+                        .info("taskGpus", List.copyOf(gpus)).info("taskNd4j", List.copyOf(nd4j));
                 run.writeJson("metrics.json", Map.of("sumOfSquares", sum, "elements", n));
             } finally {
                 spark.stop();

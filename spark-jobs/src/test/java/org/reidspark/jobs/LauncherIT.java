@@ -98,7 +98,10 @@ class LauncherIT {
         Result r = launch("smoke", "--master", "local-cluster[2,1,1024]", "--partitions", "4",
                 "--output", runs.toString(), "--name", "cluster");
         assertEquals(0, r.code, r.output);
-        assertTrue(Files.readString(runs.resolve("cluster/run.json")).contains("local-cluster[2,1,1024]"));
+        String info = Files.readString(runs.resolve("cluster/run.json"));
+        assertTrue(info.contains("local-cluster[2,1,1024]"), info);
+        // ND4J installed the fenced executioner by itself in the executor JVMs too (FencedExecutioner.Installer)
+        assertTrue(info.replaceAll("\\s", "").contains("\"taskNd4j\":[\"CpuBackend,NativeOpExecutioner,fenced\"]"), info);
     }
 
     @Test

@@ -120,6 +120,8 @@ class StandaloneClusterIT {
         JsonNode info = JSON.readTree(runs.resolve("client/run.json").toFile());
         assertEquals(masterUrl, info.get("master").asText());
         assertEquals("[\"0\",\"1\"]", info.get("taskGpus").toString(), "tasks ran with the Worker's two GPUs, one each");
+        assertEquals("[\"CpuBackend, NativeOpExecutioner, fenced\"]", info.get("taskNd4j").toString(),
+                "ND4J on the Worker's executor runs the fenced executioner");
 
         // the Worker ran one executor for the application, and the Master saw it finish
         Set<String> added = apps();

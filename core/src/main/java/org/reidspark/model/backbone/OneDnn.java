@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -312,7 +313,7 @@ final class OneDnn {
      */
     static void done(dnnl_stream stream, Object... used) {
         check(dnnl_stream_wait(stream), "wait");
-        FencedOps.keep(used);
+        Reference.reachabilityFence(used); // the array holds its elements
     }
 
     static void check(int status, String what) {

@@ -11,7 +11,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.reidspark.model.backbone.FencedOps;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -69,7 +68,7 @@ public class ChannelGeMLayer extends BaseLayer<ChannelGeM> {
     private static INDArray gated(INDArray xc, INDArray s, int k) {
         if (s == null) return xc;
         INDArray u = Nd4j.createUninitialized(xc.dataType(), xc.shape(), 'c');
-        FencedOps.exec(new BroadcastMulOp(xc, s.getRow(k).dup(), u, 1));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(xc, s.getRow(k).dup(), u, 1));
         return u;
     }
 
@@ -117,13 +116,13 @@ public class ChannelGeMLayer extends BaseLayer<ChannelGeM> {
             INDArray ey = e.mul(y);
             INDArray g = ey.div(z);                                     // e y / z
             INDArray dU = up.div(u);                                    // u^(p-1)
-            FencedOps.exec(new BroadcastMulOp(dU, g, dU, 0, 2)); // dL/du
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(dU, g, dU, 0, 2)); // dL/du
             if (s == null) {
                 dxc.addi(dU);
             } else {
                 INDArray sk = s.getRow(k).dup();
                 INDArray scaled = Nd4j.createUninitialized(dataType, dU.shape(), 'c');
-                FencedOps.exec(new BroadcastMulOp(dU, sk, scaled, 1));
+                Nd4j.getExecutioner().exec(new BroadcastMulOp(dU, sk, scaled, 1));
                 dxc.addi(scaled);
                 INDArray ds = dU.mul(xc).sum(0, 2);                     // [C]
                 dW.getRow(k).assign(ds.mul(sk).muli(sk.rsub(1.0)));

@@ -12,7 +12,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.reidspark.model.backbone.FencedOps;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -43,9 +42,9 @@ public class ChannelSoftmaxLayer extends AbstractLayer<ChannelSoftmax> {
     static INDArray softmax(INDArray x) {
         INDArray max = x.max(1);
         INDArray e = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
-        FencedOps.exec(new BroadcastSubOp(x, max, e, 0, 2, 3));
+        Nd4j.getExecutioner().exec(new BroadcastSubOp(x, max, e, 0, 2, 3));
         Transforms.exp(e, false);
-        FencedOps.exec(new BroadcastDivOp(e, e.sum(1), e, 0, 2, 3));
+        Nd4j.getExecutioner().exec(new BroadcastDivOp(e, e.sum(1), e, 0, 2, 3));
         return e;
     }
 
@@ -62,11 +61,9 @@ public class ChannelSoftmaxLayer extends AbstractLayer<ChannelSoftmax> {
         assertInputSet(true);
         INDArray y = softmax(input.castTo(dataType));
         INDArray dy = epsilon.castTo(dataType);
-        INDArray product = dy.mul(y);
-        INDArray dot = product.sum(1);
-        FencedOps.keep(product);
+        INDArray dot = dy.mul(y).sum(1);
         INDArray dx = Nd4j.createUninitialized(dataType, y.shape(), 'c');
-        FencedOps.exec(new BroadcastSubOp(dy, dot, dx, 0, 2, 3));
+        Nd4j.getExecutioner().exec(new BroadcastSubOp(dy, dot, dx, 0, 2, 3));
         dx.muli(y);
         return new Pair<>(new DefaultGradient(), workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, dx));
     }

@@ -10,7 +10,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.reidspark.model.backbone.FencedOps;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -33,11 +32,11 @@ public class MaskedMapVertexImpl extends ParameterFreeVertex {
         switch (normalization) {
             case "height" -> {
                 INDArray sums = Transforms.max(a.sum(1), MIN_SUM, false);          // [B, w]
-                FencedOps.exec(new BroadcastDivOp(a, sums, a, 0, 2));
+                Nd4j.getExecutioner().exec(new BroadcastDivOp(a, sums, a, 0, 2));
             }
             case "all" -> {
                 INDArray sums = Transforms.max(a.sum(1, 2), MIN_SUM, false);       // [B]
-                FencedOps.exec(new BroadcastDivOp(a, sums, a, 0));
+                Nd4j.getExecutioner().exec(new BroadcastDivOp(a, sums, a, 0));
             }
             case "none" -> {
             }
@@ -48,7 +47,7 @@ public class MaskedMapVertexImpl extends ParameterFreeVertex {
 
     private INDArray weighted(INDArray x, INDArray a) {
         INDArray y = Nd4j.createUninitialized(dataType, x.shape(), 'c');
-        FencedOps.exec(new BroadcastMulOp(x.castTo(dataType), a.castTo(dataType), y, 0, 2, 3));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(x.castTo(dataType), a.castTo(dataType), y, 0, 2, 3));
         return y;
     }
 

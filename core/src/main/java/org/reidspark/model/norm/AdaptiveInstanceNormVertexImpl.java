@@ -10,7 +10,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.reidspark.model.backbone.FencedOps;
 import org.reidspark.model.layer.ParameterFreeVertex;
 
 import java.util.Arrays;
@@ -39,8 +38,8 @@ public class AdaptiveInstanceNormVertexImpl extends ParameterFreeVertex {
         if (!canDoForward()) throw new IllegalStateException("AdaptiveInstanceNormVertex " + vertexName + ": inputs not set");
         checkShapes();
         INDArray xhat = InstanceNorms.normalize(inputs[0].castTo(dataType), eps).xhat();
-        FencedOps.exec(new BroadcastMulOp(xhat, inputs[1].castTo(dataType), xhat, 0, 1));
-        FencedOps.exec(new BroadcastAddOp(xhat, inputs[2].castTo(dataType), xhat, 0, 1));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(xhat, inputs[1].castTo(dataType), xhat, 0, 1));
+        Nd4j.getExecutioner().exec(new BroadcastAddOp(xhat, inputs[2].castTo(dataType), xhat, 0, 1));
         return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, xhat);
     }
 
@@ -50,12 +49,10 @@ public class AdaptiveInstanceNormVertexImpl extends ParameterFreeVertex {
         checkShapes();
         InstanceNorms.Normalized n = InstanceNorms.normalize(inputs[0].castTo(dataType), eps);
         INDArray dy = epsilon.castTo(dataType);
-        INDArray product = dy.mul(n.xhat());
-        INDArray dw = product.sum(2, 3);
-        FencedOps.keep(product);
+        INDArray dw = dy.mul(n.xhat()).sum(2, 3);
         INDArray db = dy.sum(2, 3);
         INDArray dxhat = Nd4j.createUninitialized(dataType, dy.shape(), 'c');
-        FencedOps.exec(new BroadcastMulOp(dy, inputs[1].castTo(dataType), dxhat, 0, 1));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(dy, inputs[1].castTo(dataType), dxhat, 0, 1));
         INDArray dx = InstanceNorms.backward(dxhat, n);
         return new Pair<>(null, new INDArray[]{workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, dx),
                 workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, dw), workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, db)});

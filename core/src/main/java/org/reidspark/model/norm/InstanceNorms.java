@@ -4,7 +4,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.reidspark.model.backbone.FencedOps;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -26,12 +25,10 @@ final class InstanceNorms {
         if (x.rank() != 4) throw new IllegalArgumentException("instance normalization needs [B, C, h, w], got " + java.util.Arrays.toString(x.shape()));
         INDArray mean = x.mean(2, 3);                                         // [B, C]
         INDArray centered = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
-        FencedOps.exec(new BroadcastSubOp(x, mean, centered, 0, 1));
-        INDArray squared = centered.mul(centered);
-        INDArray var = squared.mean(2, 3);                                    // biased
-        FencedOps.keep(squared);
+        Nd4j.getExecutioner().exec(new BroadcastSubOp(x, mean, centered, 0, 1));
+        INDArray var = centered.mul(centered).mean(2, 3);                     // biased
         INDArray invStd = Transforms.pow(var.addi(eps), -0.5, false);
-        FencedOps.exec(new BroadcastMulOp(centered, invStd, centered, 0, 1));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(centered, invStd, centered, 0, 1));
         return new Normalized(centered, invStd);
     }
 
@@ -41,14 +38,12 @@ final class InstanceNorms {
      */
     static INDArray backward(INDArray dxhat, Normalized n) {
         INDArray meanD = dxhat.mean(2, 3);                                    // [B, C]
-        INDArray product = dxhat.mul(n.xhat());
-        INDArray meanDX = product.mean(2, 3);                                 // [B, C]
-        FencedOps.keep(product);
+        INDArray meanDX = dxhat.mul(n.xhat()).mean(2, 3);                     // [B, C]
         INDArray dx = Nd4j.createUninitialized(dxhat.dataType(), dxhat.shape(), 'c');
-        FencedOps.exec(new BroadcastMulOp(n.xhat(), meanDX, dx, 0, 1));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(n.xhat(), meanDX, dx, 0, 1));
         dx.rsubi(dxhat);
-        FencedOps.exec(new BroadcastSubOp(dx, meanD, dx, 0, 1));
-        FencedOps.exec(new BroadcastMulOp(dx, n.invStd(), dx, 0, 1));
+        Nd4j.getExecutioner().exec(new BroadcastSubOp(dx, meanD, dx, 0, 1));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(dx, n.invStd(), dx, 0, 1));
         return dx;
     }
 }

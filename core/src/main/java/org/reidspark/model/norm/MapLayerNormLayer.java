@@ -14,7 +14,6 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.reidspark.model.backbone.FencedOps;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -62,10 +61,8 @@ public class MapLayerNormLayer extends BaseLayer<MapLayerNorm> {
         if (n < 2) throw new IllegalArgumentException("MapLayerNorm needs at least 2 values per sample");
         INDArray mean = x.mean(1, 2, 3);                                            // [B]
         INDArray centered = Nd4j.createUninitialized(dataType, x.shape(), 'c');
-        FencedOps.exec(new BroadcastSubOp(x, mean, centered, 0));
-        INDArray squared = centered.mul(centered);
-        INDArray std = Transforms.sqrt(squared.sum(1, 2, 3).divi(n - 1), false);
-        FencedOps.keep(squared);
+        Nd4j.getExecutioner().exec(new BroadcastSubOp(x, mean, centered, 0));
+        INDArray std = Transforms.sqrt(centered.mul(centered).sum(1, 2, 3).divi(n - 1), false);
         return new Stats(centered, std, std.add(layerConf().getEps()));
     }
 
@@ -78,9 +75,9 @@ public class MapLayerNormLayer extends BaseLayer<MapLayerNorm> {
         assertInputSet(false);
         Stats st = stats();
         INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, input.shape(), 'c');
-        FencedOps.exec(new BroadcastDivOp(st.centered(), st.d(), y, 0));
-        FencedOps.exec(new BroadcastMulOp(y, perChannel(getParam(MapLayerNormParams.GAMMA)), y, 1));
-        FencedOps.exec(new BroadcastAddOp(y, perChannel(getParam(MapLayerNormParams.BETA)), y, 1));
+        Nd4j.getExecutioner().exec(new BroadcastDivOp(st.centered(), st.d(), y, 0));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(y, perChannel(getParam(MapLayerNormParams.GAMMA)), y, 1));
+        Nd4j.getExecutioner().exec(new BroadcastAddOp(y, perChannel(getParam(MapLayerNormParams.BETA)), y, 1));
         return y;
     }
 
@@ -93,25 +90,20 @@ public class MapLayerNormLayer extends BaseLayer<MapLayerNorm> {
         INDArray gamma = perChannel(getParam(MapLayerNormParams.GAMMA));
         // parameters
         INDArray xhat = Nd4j.createUninitialized(dataType, dy.shape(), 'c');
-        FencedOps.exec(new BroadcastDivOp(st.centered(), st.d(), xhat, 0));
-        INDArray dyXhat = dy.mul(xhat);
-        INDArray dGamma = dyXhat.sum(0, 2, 3);
-        FencedOps.keep(dyXhat);
+        Nd4j.getExecutioner().exec(new BroadcastDivOp(st.centered(), st.d(), xhat, 0));
+        INDArray dGamma = dy.mul(xhat).sum(0, 2, 3);
         INDArray dBeta = dy.sum(0, 2, 3);
         // input
         INDArray g = Nd4j.createUninitialized(dataType, dy.shape(), 'c');
-        FencedOps.exec(new BroadcastMulOp(dy, gamma, g, 1));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(dy, gamma, g, 1));
         INDArray meanG = g.mean(1, 2, 3);                                                // [B]
-        INDArray gCentered = g.mul(st.centered());
-        INDArray dot = gCentered.sum(1, 2, 3);                                           // [B]
-        INDArray denominator = st.d().mul(st.d()).muli(st.std()).muli(n - 1);
-        INDArray coef = dot.div(denominator);                                            // [B]
-        FencedOps.keep(gCentered, denominator);
+        INDArray dot = g.mul(st.centered()).sum(1, 2, 3);                                // [B]
+        INDArray coef = dot.div(st.d().mul(st.d()).muli(st.std()).muli(n - 1));         // [B]
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, dy.shape(), 'c');
-        FencedOps.exec(new BroadcastSubOp(g, meanG, dx, 0));
-        FencedOps.exec(new BroadcastDivOp(dx, st.d(), dx, 0));
+        Nd4j.getExecutioner().exec(new BroadcastSubOp(g, meanG, dx, 0));
+        Nd4j.getExecutioner().exec(new BroadcastDivOp(dx, st.d(), dx, 0));
         INDArray tail = Nd4j.createUninitialized(dataType, dy.shape(), 'c');
-        FencedOps.exec(new BroadcastMulOp(st.centered(), coef, tail, 0));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(st.centered(), coef, tail, 0));
         dx.subi(tail);
 
         Gradient gradient = new DefaultGradient();
