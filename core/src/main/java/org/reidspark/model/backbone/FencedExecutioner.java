@@ -51,9 +51,11 @@ import java.util.Properties;
  * by another thread: the batch loaders) has found it: a full {@code mvn verify} crashed once so, in
  * {@code DataBuffer::primary()} inside {@code execBroadcast} (docs/performance.md, "A freed buffer under a native
  * call"). A fence here covers every operation that goes through the executioner: the project's layers, DL4J's own
- * layers and losses, ND4J's instance methods. Not covered: calls that reach native code without the executioner
- * (BLAS through {@code Nd4j.gemm}, buffer copies), and the project's direct oneDNN calls, which fence their own
- * arrays ({@code OneDnn}).
+ * layers and losses, ND4J's instance methods, matrix products ({@code mmul}, {@code Nd4j.gemm} and the BLAS
+ * wrapper's {@code gemm} and {@code gemv} run ND4J's {@code Mmul} op). Not covered: level-1 BLAS ({@code axpy},
+ * {@code dot}, ...) and the rarer level-2/3 routines ({@code ger}, {@code syrk}, {@code trsm}, ...), which ND4J's
+ * {@code BaseLevel1/2/3} call directly, and the project's direct oneDNN calls, which fence their own arrays
+ * ({@code OneDnn}).
  *
  * <p>How it is installed: in every JVM that has this class on its class path (driver, Spark executors, test JVMs),
  * by ND4J itself. While ND4J initialises, after it has made the backend's executioner, it loads the
@@ -171,7 +173,8 @@ public final class FencedExecutioner implements OpExecutioner {
         }
     }
 
-    // ---- operations: the backend's call, then the fence ----
+    // ---- operations: the backend's call, then the fence (written out, not through a helper taking a lambda and
+    //      varargs: nothing is allocated per operation) ----
 
     @Override
     public INDArray exec(Op op) {
