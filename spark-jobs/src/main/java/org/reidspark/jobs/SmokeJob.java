@@ -4,9 +4,9 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.reidspark.artifact.RunDirectory;
+import org.reidspark.model.backbone.FencedExecutioner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.reidspark.model.backbone.FencedExecutioner;
 import scala.Tuple3;
 
 import java.util.ArrayList;

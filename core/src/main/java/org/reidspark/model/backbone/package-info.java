@@ -13,8 +13,8 @@
  * ({@code OneDnn}, {@code OneDnnConvolution}, {@code OneDnnBatchNorm}, {@code OneDnnPooling}, {@code OneDnnRelu})
  * rather than through libnd4j's wrapper; ResNet's ReLUs and residual sums run in place in training. For inference,
  * {@link org.reidspark.model.backbone.InferenceFolding} makes a copy of a trained graph with each convolution's
- * BatchNorm (and the ReLU after it) folded into the convolution, which the test networks run. {@link org.reidspark.model.backbone.FencedExecutioner}
- * is ND4J's executioner with every operation's operands kept reachable until its native call returns, installed by
- * ND4J itself while it initialises.
+ * BatchNorm (and the ReLU after it) folded into the convolution, which the test networks run.
+ * {@link org.reidspark.model.backbone.FencedExecutioner} is ND4J's executioner with every operation's operands kept
+ * reachable until its native call returns, installed by ND4J itself while it initialises.
  */
 package org.reidspark.model.backbone;
