@@ -102,6 +102,8 @@ class ScalingBenchJobTest {
                 "the tree level takes load off the driver's link");
         // the modelled GPU cluster: 2 worker counts x 2 links x 2 ways of running rounds
         JsonNode gpu = report.get("gpuModel");
+        assertEquals("stated with --gpu-step-seconds, not measured", report.get("gpuStep").get("source").asText());
+        assertTrue(r.out().contains("a step of 0.200 s (stated with --gpu-step-seconds, not measured)"), r.out());
         assertEquals(8, gpu.size(), gpu.toString());
         for (JsonNode g : gpu) {
             int w = g.get("workers").asInt();
@@ -141,5 +143,13 @@ class ScalingBenchJobTest {
         JobRun r = TrainJobTest.run(List.of("bench-scaling", "--workers", "1,0"));
         assertEquals(2, r.code(), r.out());
         assertTrue(r.err().contains("--workers needs whole numbers of at least 1"), r.err());
+    }
+
+    @Test
+    void aGpuStepFileThatIsNotThereIsAUsageErrorBeforeAnyWork() {
+        Path absent = tmp.resolve("bot-step-gpu.json");
+        JobRun r = TrainJobTest.run(List.of("bench-scaling", "--gpu-step-from", absent.toString()));
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains("--gpu-step-from " + absent + ": cannot read it as JSON"), r.err());
     }
 }

@@ -1,5 +1,6 @@
 package org.reidspark.jobs.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.typesafe.config.Config;
@@ -65,7 +66,9 @@ import java.util.stream.IntStream;
  * the round's shape that trains nothing). It then builds BoT's ResNet-50 (not trained) and computes its
  * traffic per round for {@code --resnet50-workers} workers, with the partial sums that reach the driver taken from
  * Spark's own {@code treeReduce} on that many partitions, and the time on 1 and 10 Gbit/s links beside the compute
- * time of K steps ({@code --resnet50-step-seconds}), in the full and the compact exchange. Shard sets, one per worker count, are published as
+ * time of K steps ({@code --resnet50-step-seconds}), in the full and the compact exchange, and models the round time on
+ * {@code --gpu-workers} GPU executors from a GPU step time, stated ({@code --gpu-step-seconds}) or measured by
+ * {@code submit/gpu-reference/bot_step.py} ({@code --gpu-step-from}: {@link GpuStep}). Shard sets, one per worker count, are published as
  * {@code <reid.run.output>/<reid.run.name>-scaling-shards-<N>} and reused. docs/performance.md has the results.
  */
 public final class ScalingBenchJob implements Job {
@@ -104,6 +107,8 @@ public final class ScalingBenchJob implements Job {
                 JobOption.plain("--gpu-workers", "A,B", "GPU executor counts for the modelled ResNet-50 round time, or none (default 4,16,64)"),
                 JobOption.plain("--gpu-step-seconds", "S", "seconds of one ResNet-50 BoT step on a GPU executor, stated, for the model "
                         + "(default 0.15; no GPU measured here)"),
+                JobOption.plain("--gpu-step-from", "FILE", "the model's step time measured instead: the JSON that "
+                        + "submit/gpu-reference/bot_step.py wrote on a GPU (its train.median_s)"),
                 JobOption.plain("--json", "FILE", "also write the figures as JSON to this local file"));
     }
 
@@ -136,7 +141,9 @@ public final class ScalingBenchJob implements Job {
         int r50Classes = ints(ctx, "--resnet50-classes", "751", 2).get(0);
         double r50Step = positive(ctx, "--resnet50-step-seconds", "36.5");
         List<Integer> gpuWorkers = intsOrNone(ctx, "--gpu-workers", "4,16,64");
-        double gpuStep = positive(ctx, "--gpu-step-seconds", "0.15");
+        GpuStep gpuStep = ctx.args().plain("--gpu-step-from").isPresent()
+                ? GpuStep.read(java.nio.file.Path.of(ctx.args().plain("--gpu-step-from").get()), ctx.args().plain("--gpu-step-seconds").isPresent())
+                : GpuStep.stated(positive(ctx, "--gpu-step-seconds", "0.15"));
 
         Storage storage = ctx.storage();
         Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
@@ -206,7 +213,10 @@ public final class ScalingBenchJob implements Job {
             if (!r50Workers.isEmpty()) {
                 report.put("resnet50", resnet50(ctx, jsc, listener, r50, r50Traffic, r50Classes, r50Workers, stepsList, r50Step));
             }
-            if (!gpuWorkers.isEmpty()) report.put("gpuModel", gpuModel(ctx, jsc, listener, r50Traffic, gpuWorkers, gpuStep));
+            if (!gpuWorkers.isEmpty()) {
+                report.put("gpuStep", Map.of("seconds", gpuStep.seconds(), "source", gpuStep.source()));
+                report.put("gpuModel", gpuModel(ctx, jsc, listener, r50Traffic, gpuWorkers, gpuStep));
+            }
             ctx.out().printf(Locale.ROOT, "bench-scaling: load average at the end %.2f%n", load());
         } finally {
             if (spark != null) {
@@ -433,14 +443,14 @@ public final class ScalingBenchJob implements Job {
      * K beyond which averaging every K steps moves fewer bytes per step over the busiest link.
      */
     private static List<Map<String, Object>> gpuModel(JobContext ctx, JavaSparkContext jsc, BlockListener listener, AveragingTraffic t,
-                                                      List<Integer> workerCounts, double stepSeconds) {
+                                                      List<Integer> workerCounts, GpuStep step) {
+        double stepSeconds = step.seconds();
         ctx.out().println();
-        ctx.out().printf(Locale.ROOT, "Modelled for ResNet-50 on GPU executors: a stated step of %.3f s (--gpu-step-seconds; not measured "
-                + "here), communication = serial bytes x 8 / link speed, not overlapped with compute (rounds are synchronous), no "
+        ctx.out().printf(Locale.ROOT, "Modelled for ResNet-50 on GPU executors: a step of %.3f s (%s), communication = serial bytes x 8 / link speed, not overlapped with compute (rounds are synchronous), no "
                 + "latency or protocol overhead. Resident rounds: every worker's copy out of and state into the driver; jobs: one "
                 + "copy out (torrent broadcast) and the trainer's depth-%d tree. All-reduce: each link carries 2(N-1)/N of the "
                 + "%,d parameters in fp32 each step (ring). K beyond = averaging every K steps moves fewer bytes per step than "
-                + "all-reduce (which can overlap the backward pass; averaging here does not).%n", stepSeconds, TRAINER_TREE_DEPTH,
+                + "all-reduce (which can overlap the backward pass; averaging here does not).%n", stepSeconds, step.source(), TRAINER_TREE_DEPTH,
                 t.parameters());
         ctx.out().println("| GPU workers | link Gbit/s | rounds as | full: s/round | K for <= 10% | K beyond all-reduce | compact (optimizer every "
                 + OPTIMIZER_EVERY + "): s/round | K for <= 10% | K beyond all-reduce | all-reduce s/step |");
@@ -484,6 +494,52 @@ public final class ScalingBenchJob implements Job {
             }
         }
         return rows;
+    }
+
+    /**
+     * The GPU step time the round-time model uses, and where it came from: stated ({@code --gpu-step-seconds}), or
+     * measured by {@code submit/gpu-reference/bot_step.py} (PyTorch's ResNet-50 BoT step, P16 x K4 at 256x128, on a
+     * GPU) and read from the JSON it wrote ({@code --gpu-step-from}).
+     */
+    record GpuStep(double seconds, String source) {
+        static GpuStep stated(double seconds) {
+            return new GpuStep(seconds, "stated with --gpu-step-seconds, not measured");
+        }
+
+        /**
+         * Reads {@code bot_step.py}'s JSON: {@code train.median_s}, {@code device}, {@code torch}, {@code batch.images}.
+         * A smoke run, a CPU run or a file without the step's median is a usage error naming the file and what is wrong.
+         */
+        static GpuStep read(java.nio.file.Path file, boolean alsoStated) {
+            String where = "--gpu-step-from " + file;
+            if (alsoStated) throw new UsageError(where + ": give either --gpu-step-from or --gpu-step-seconds, not both");
+            JsonNode json;
+            try {
+                json = new ObjectMapper().readTree(file.toFile());
+            } catch (IOException e) {
+                throw new UsageError(where + ": cannot read it as JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
+            if (json == null || !json.path("train").path("median_s").isNumber()) {
+                throw new UsageError(where + ": no train.median_s in it; expected the JSON that submit/gpu-reference/bot_step.py writes");
+            }
+            double seconds = json.path("train").path("median_s").asDouble();
+            String device = json.path("device").asText("");
+            if (json.path("smoke").asBoolean(false)) {
+                throw new UsageError(where + ": a --smoke run of bot_step.py (a check of the script on tiny sizes), not a measurement");
+            }
+            if (device.isEmpty() || device.equalsIgnoreCase("cpu")) {
+                throw new UsageError(where + ": measured on \"" + device + "\", not on a GPU; run bot_step.py with --device cuda");
+            }
+            int images = json.path("batch").path("images").asInt(0);
+            if (images != 64) {
+                throw new UsageError(where + ": a batch of " + images + " images, not BoT's P16 x K4 = 64 the model is for");
+            }
+            if (!(seconds > 0) || !Double.isFinite(seconds)) {
+                throw new UsageError(where + ": train.median_s is " + seconds + ", not a positive number of seconds");
+            }
+            return new GpuStep(seconds, String.format(Locale.ROOT, "measured: PyTorch %s on %s, median of %d steps, from %s",
+                    json.path("torch").asText("?"), device, json.path("iterations").asInt(0), file.getFileName()));
+        }
     }
 
     /** BoT's ResNet-50 as {@code conf/market1501-bot-r50.conf} trains it, with this config's method and losses. */
