@@ -106,7 +106,7 @@ public final class ScalingBenchJob implements Job {
                         + "with (default 36.5: docs/performance.md's 6.0 s per batch of 16 on this CPU x 4 x 1.52 for last stride 1)"),
                 JobOption.plain("--gpu-workers", "A,B", "GPU executor counts for the modelled ResNet-50 round time, or none (default 4,16,64)"),
                 JobOption.plain("--gpu-step-seconds", "S", "seconds of one ResNet-50 BoT step on a GPU executor, stated, for the model "
-                        + "(default 0.15; no GPU measured here)"),
+                        + "(default 0.15, an assumption; --gpu-step-from takes a measured one)"),
                 JobOption.plain("--gpu-step-from", "FILE", "the model's step time measured instead: the JSON that "
                         + "submit/gpu-reference/bot_step.py wrote on a GPU (its train.median_s)"),
                 JobOption.plain("--json", "FILE", "also write the figures as JSON to this local file"));
@@ -142,7 +142,8 @@ public final class ScalingBenchJob implements Job {
         double r50Step = positive(ctx, "--resnet50-step-seconds", "36.5");
         List<Integer> gpuWorkers = intsOrNone(ctx, "--gpu-workers", "4,16,64");
         GpuStep gpuStep = ctx.args().plain("--gpu-step-from").isPresent()
-                ? GpuStep.read(java.nio.file.Path.of(ctx.args().plain("--gpu-step-from").get()), ctx.args().plain("--gpu-step-seconds").isPresent())
+                ? GpuStep.read(java.nio.file.Path.of(ctx.args().plain("--gpu-step-from").get()),
+                        ctx.args().plain("--gpu-step-seconds").isPresent())
                 : GpuStep.stated(positive(ctx, "--gpu-step-seconds", "0.15"));
 
         Storage storage = ctx.storage();
@@ -446,11 +447,12 @@ public final class ScalingBenchJob implements Job {
                                                       List<Integer> workerCounts, GpuStep step) {
         double stepSeconds = step.seconds();
         ctx.out().println();
-        ctx.out().printf(Locale.ROOT, "Modelled for ResNet-50 on GPU executors: a step of %.3f s (%s), communication = serial bytes x 8 / link speed, not overlapped with compute (rounds are synchronous), no "
-                + "latency or protocol overhead. Resident rounds: every worker's copy out of and state into the driver; jobs: one "
-                + "copy out (torrent broadcast) and the trainer's depth-%d tree. All-reduce: each link carries 2(N-1)/N of the "
-                + "%,d parameters in fp32 each step (ring). K beyond = averaging every K steps moves fewer bytes per step than "
-                + "all-reduce (which can overlap the backward pass; averaging here does not).%n", stepSeconds, step.source(), TRAINER_TREE_DEPTH,
+        ctx.out().printf(Locale.ROOT, "Modelled for ResNet-50 on GPU executors: a step of %.3f s (%s), communication = "
+                + "serial bytes x 8 / link speed, not overlapped with compute (rounds are synchronous), no latency or protocol "
+                + "overhead. Resident rounds: every worker's copy out of and state into the driver; jobs: one copy out (torrent "
+                + "broadcast) and the trainer's depth-%d tree. All-reduce: each link carries 2(N-1)/N of the %,d parameters in "
+                + "fp32 each step (ring). K beyond = averaging every K steps moves fewer bytes per step than all-reduce (which "
+                + "can overlap the backward pass; averaging here does not).%n", stepSeconds, step.source(), TRAINER_TREE_DEPTH,
                 t.parameters());
         ctx.out().println("| GPU workers | link Gbit/s | rounds as | full: s/round | K for <= 10% | K beyond all-reduce | compact (optimizer every "
                 + OPTIMIZER_EVERY + "): s/round | K for <= 10% | K beyond all-reduce | all-reduce s/step |");
