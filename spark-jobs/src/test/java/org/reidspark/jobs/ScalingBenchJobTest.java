@@ -28,13 +28,17 @@ class ScalingBenchJobTest {
     void measuresEveryConfigurationAndComputesResNet50() throws Exception {
         Path data = MarketTree.write(tmp.resolve("data"));
         Path json = tmp.resolve("scaling.json");
+        // the GPU step as submit/gpu-reference/bot_step.py writes it (its real output's fields; a GPU run's values)
+        Path gpuStep = tmp.resolve("bot-step-gpu.json");
+        Files.writeString(gpuStep, "{\"batch\": {\"p\": 16, \"k\": 4, \"images\": 64}, \"smoke\": false, \"device\": \"NVIDIA H200\", "
+                + "\"torch\": \"2.9.0\", \"iterations\": 50, \"train\": {\"median_s\": 0.2}}");
         JobRun r = TrainJobTest.run(List.of("bench-scaling", "reid.spark.master=\"local[2]\"",
                 "reid.spark.conf.\"spark.ui.enabled\"=false", "reid.data.dataset=market1501", "reid.data.root=" + data,
                 "reid.run.output=" + tmp.resolve("runs"), "reid.run.name=s", "reid.shard.max-bad-fraction=0.2",
                 "reid.input.height=32", "reid.input.width=16", "reid.model.backbone=resnet18", "reid.model.width=0.125",
                 "reid.sampler.p=2", "reid.sampler.k=2", "--workers", "1,2", "--averaging-steps", "1,2", "--rounds", "1",
                 "--repeats", "2", "--warmup-rounds", "2", "--resnet50-workers", "2,16", "--rounds-as", "jobs,resident",
-                "--gpu-workers", "4,64", "--gpu-step-seconds", "0.2",
+                "--gpu-workers", "4,64", "--gpu-step-from", gpuStep.toString(),
                 "--json", json.toString()));
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("speed-up 2 vs 1 workers, K=2, jobs") && r.out().contains("speed-up 2 vs 1 workers, K=2, resident"), r.out());
@@ -102,8 +106,9 @@ class ScalingBenchJobTest {
                 "the tree level takes load off the driver's link");
         // the modelled GPU cluster: 2 worker counts x 2 links x 2 ways of running rounds
         JsonNode gpu = report.get("gpuModel");
-        assertEquals("stated with --gpu-step-seconds, not measured", report.get("gpuStep").get("source").asText());
-        assertTrue(r.out().contains("a step of 0.200 s (stated with --gpu-step-seconds, not measured)"), r.out());
+        String source = "measured: PyTorch 2.9.0 on NVIDIA H200, median of 50 steps, from bot-step-gpu.json";
+        assertEquals(source, report.get("gpuStep").get("source").asText());
+        assertTrue(r.out().contains("a step of 0.200 s (" + source + ")"), r.out());
         assertEquals(8, gpu.size(), gpu.toString());
         for (JsonNode g : gpu) {
             int w = g.get("workers").asInt();

@@ -52,6 +52,13 @@ class GpuStepTest {
     }
 
     @Test
+    void aStatedStepSaysSo() {
+        ScalingBenchJob.GpuStep step = ScalingBenchJob.GpuStep.stated(0.15);
+        assertEquals(0.15, step.seconds());
+        assertEquals("stated with --gpu-step-seconds, not measured", step.source());
+    }
+
+    @Test
     void theSmokeRunItselfIsRefused() throws Exception {
         UsageError e = assertThrows(UsageError.class, () -> ScalingBenchJob.GpuStep.read(write(fixture()), false));
         assertTrue(e.getMessage().contains("a --smoke run of bot_step.py"), e.getMessage());
