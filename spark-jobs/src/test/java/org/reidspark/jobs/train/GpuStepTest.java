@@ -52,6 +52,19 @@ class GpuStepTest {
     }
 
     @Test
+    void theScriptCompiles() throws Exception {
+        // PyTorch is not installed where the tests run; the script's own run is checked with --device cpu --smoke
+        Path script = Path.of(System.getProperty("user.dir")).resolve("../submit/gpu-reference/bot_step.py").normalize();
+        assertTrue(Files.isRegularFile(script), script.toString());
+        Path cache = tmp.resolve("pycache");
+        Process p = new ProcessBuilder("python3", "-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)",
+                script.toString(), cache.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(Files.size(cache) > 0, "compiled to " + cache);
+    }
+
+    @Test
     void aStatedStepSaysSo() {
         ScalingBenchJob.GpuStep step = ScalingBenchJob.GpuStep.stated(0.15);
         assertEquals(0.15, step.seconds());
