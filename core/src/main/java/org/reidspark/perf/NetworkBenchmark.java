@@ -94,13 +94,15 @@ public final class NetworkBenchmark {
      *
      * @param seconds       each timed iteration's wall time, in order
      * @param cpuSeconds    each timed iteration's CPU time of the whole process (all threads), in order
+     * @param jitSeconds    each timed iteration's time in the JVM's compilers (C1 and C2 threads together,
+     *                      {@link #compilationMillis()}), in order: the part of the CPU time that is the JIT warming up
      * @param gflopPerImage floating-point work per image (see the class comment)
      * @param gemmGflops    median matrix-multiply rate of the rounds of this case
      * @param peakRssBytes  peak resident memory of the process during this implementation's timed iterations
      * @param offHeapBytes  bytes JavaCPP had allocated off-heap after the last iteration
      */
-    public record Result(Case benchCase, String implementation, double[] seconds, double[] cpuSeconds, double gflopPerImage, double gemmGflops,
-                         long peakRssBytes, long offHeapBytes) {
+    public record Result(Case benchCase, String implementation, double[] seconds, double[] cpuSeconds, double[] jitSeconds,
+                         double gflopPerImage, double gemmGflops, long peakRssBytes, long offHeapBytes) {
         public double medianSeconds() {
             return median(seconds);
         }
@@ -112,6 +114,11 @@ public final class NetworkBenchmark {
 
         public double medianCpuSeconds() {
             return median(cpuSeconds);
+        }
+
+        /** The compilers' time over all timed iterations (seconds). */
+        public double totalJitSeconds() {
+            return Arrays.stream(jitSeconds).sum();
         }
 
         public double imagesPerSecond() {
@@ -167,10 +174,12 @@ public final class NetworkBenchmark {
         }
         Map<String, double[]> times = new LinkedHashMap<>();
         Map<String, double[]> cpu = new LinkedHashMap<>();
+        Map<String, double[]> jit = new LinkedHashMap<>();
         Map<String, Long> peaks = new LinkedHashMap<>();
         for (String conv : nets.keySet()) {
             times.put(conv, new double[config.iterations()]);
             cpu.put(conv, new double[config.iterations()]);
+            jit.put(conv, new double[config.iterations()]);
             peaks.put(conv, 0L);
         }
         double[] gemm = new double[config.gemmSize() > 0 ? config.iterations() : 0];
@@ -178,13 +187,16 @@ public final class NetworkBenchmark {
             for (Map.Entry<String, ComputationGraph> e : nets.entrySet()) {
                 resetPeakRss();
                 long cpu0 = processCpuNanos();
+                long jit0 = compilationMillis();
                 double s = iterate(e.getValue(), c, images, labels, ce);
                 double cs = (processCpuNanos() - cpu0) / 1e9;
+                double js = (compilationMillis() - jit0) / 1e3;
                 times.get(e.getKey())[i] = s;
                 cpu.get(e.getKey())[i] = cs;
+                jit.get(e.getKey())[i] = js;
                 peaks.merge(e.getKey(), peakRss(), Math::max);
-                LOG.info("{} [{}] iteration {}: {} s ({} CPU-s), {} img/s, peak RSS {} MB", c.name(), e.getKey(), i + 1,
-                        fmt(s), fmt(cs), fmt(c.batch() / s), peakRss() >> 20);
+                LOG.info("{} [{}] iteration {}: {} s ({} CPU-s, {} s of it the JIT compilers), {} img/s, peak RSS {} MB", c.name(),
+                        e.getKey(), i + 1, fmt(s), fmt(cs), fmt(js), fmt(c.batch() / s), peakRss() >> 20);
             }
             if (gemm.length > 0) {
                 gemm[i] = gemmGflops(config.gemmSize());
@@ -194,7 +206,8 @@ public final class NetworkBenchmark {
         double gemmRate = gemm.length > 0 ? median(gemm) : 0;
         List<Result> results = new ArrayList<>();
         for (String conv : nets.keySet()) {
-            Result r = new Result(c, conv, times.get(conv), cpu.get(conv), gflopPerImage, gemmRate, peaks.get(conv), Pointer.totalBytes());
+            Result r = new Result(c, conv, times.get(conv), cpu.get(conv), jit.get(conv), gflopPerImage, gemmRate, peaks.get(conv),
+                    Pointer.totalBytes());
             LOG.info("{} [{}]: {}", c.name(), conv, row(r));
             results.add(r);
         }
@@ -261,12 +274,12 @@ public final class NetworkBenchmark {
     /** A markdown table of {@code results}. */
     public static String table(List<Result> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| case | layers | batch | s/iteration (median) | best s | CPU-s/iteration | img/s | GFLOP/image | GFLOP/s | sgemm GFLOP/s | fraction of sgemm | peak RSS MB | iterations (s) |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        sb.append("| case | layers | batch | s/iteration (median) | best s | CPU-s/iteration | JIT s (all timed) | img/s | GFLOP/image | GFLOP/s | sgemm GFLOP/s | fraction of sgemm | peak RSS MB | iterations (s) |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Result r : results) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f | %.3f | %.3f | %.2f | %.3f | %.1f | %.0f | %.3f | %d | %s |%n",
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %.2f | %.3f | %.1f | %.0f | %.3f | %d | %s |%n",
                     r.benchCase().name(), r.implementation(), r.benchCase().batch(), r.medianSeconds(), r.bestSeconds(),
-                    r.medianCpuSeconds(), r.imagesPerSecond(),
+                    r.medianCpuSeconds(), r.totalJitSeconds(), r.imagesPerSecond(),
                     r.gflopPerImage(), r.gflops(), r.gemmGflops(), r.fractionOfGemm(), r.peakRssBytes() >> 20,
                     seconds(r.seconds())));
         }
@@ -280,10 +293,10 @@ public final class NetworkBenchmark {
     public static String resultLines(List<Result> results) {
         StringBuilder sb = new StringBuilder();
         for (Result r : results) {
-            sb.append(String.format(Locale.ROOT, "RESULT case=%s layers=%s median_s=%.4f best_s=%.4f cpu_s=%.3f img_s=%.3f gflop_img=%.4f "
-                            + "gflops=%.2f sgemm=%.1f peak_rss_mb=%d%n", r.benchCase().name(), r.implementation(), r.medianSeconds(),
-                    r.bestSeconds(), r.medianCpuSeconds(), r.imagesPerSecond(), r.gflopPerImage(), r.gflops(), r.gemmGflops(),
-                    r.peakRssBytes() >> 20));
+            sb.append(String.format(Locale.ROOT, "RESULT case=%s layers=%s median_s=%.4f best_s=%.4f cpu_s=%.3f jit_s=%.3f img_s=%.3f "
+                            + "gflop_img=%.4f gflops=%.2f sgemm=%.1f peak_rss_mb=%d%n", r.benchCase().name(), r.implementation(),
+                    r.medianSeconds(), r.bestSeconds(), r.medianCpuSeconds(), r.totalJitSeconds(), r.imagesPerSecond(), r.gflopPerImage(),
+                    r.gflops(), r.gemmGflops(), r.peakRssBytes() >> 20));
         }
         return sb.toString();
     }
@@ -314,6 +327,15 @@ public final class NetworkBenchmark {
     }
 
     /** CPU time of this process, all threads (native ones included), in nanoseconds. */
+    /**
+     * Milliseconds the JVM's compiler threads have spent compiling since it started (all compilers together;
+     * {@code CompilationMXBean.getTotalCompilationTime}), or 0 where the JVM does not report it.
+     */
+    public static long compilationMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+    }
+
     public static long processCpuNanos() {
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;

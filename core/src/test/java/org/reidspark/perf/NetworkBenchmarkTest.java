@@ -62,6 +62,23 @@ class NetworkBenchmarkTest {
         assertTrue(NetworkBenchmark.processCpuNanos() > 0);
     }
 
+    /** The compilers' clock moves when the JVM compiles: a fresh method made hot is compiled, and the time is counted. */
+    @Test
+    void compilationTimeIsRead() {
+        long before = NetworkBenchmark.compilationMillis();
+        assertTrue(before > 0, "a JVM that ran JUnit has compiled something: " + before);
+        long sum = 0;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (NetworkBenchmark.compilationMillis() == before && System.nanoTime() < deadline) {
+            for (int i = 0; i < 100_000; i++) sum += hot(i);
+        }
+        assertTrue(NetworkBenchmark.compilationMillis() > before, "no compilation counted in 30 s of a hot loop (" + sum + ")");
+    }
+
+    private static long hot(int i) {
+        return (i * 31L) ^ (i >>> 3);
+    }
+
     /**
      * The main job's network as a case: it runs with both layer implementations, training counts 3 x the forward work,
      * and its last stride is the main job's 1 whatever {@code reid.bench.last-stride} says (stride 2 would quarter
@@ -86,7 +103,8 @@ class NetworkBenchmarkTest {
         List<String> lines = NetworkBenchmark.resultLines(results).lines().toList();
         assertEquals(4, lines.size());
         for (String line : lines) {
-            assertTrue(line.matches("RESULT case=main-(train|infer) layers=(native|dl4j) median_s=[0-9.]+ best_s=[0-9.]+ .* peak_rss_mb=[0-9]+"), line);
+            assertTrue(line.matches("RESULT case=main-(train|infer) layers=(native|dl4j) median_s=[0-9.]+ best_s=[0-9.]+ cpu_s=[0-9.]+ "
+                    + "jit_s=[0-9.]+ .* peak_rss_mb=[0-9]+"), line);
         }
     }
 }
