@@ -326,7 +326,6 @@ public final class NetworkBenchmark {
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
-    /** CPU time of this process, all threads (native ones included), in nanoseconds. */
     /**
      * Milliseconds the JVM's compiler threads have spent compiling since it started (all compilers together;
      * {@code CompilationMXBean.getTotalCompilationTime}), or 0 where the JVM does not report it.
@@ -336,6 +335,7 @@ public final class NetworkBenchmark {
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
+    /** CPU time of this process, all threads (native ones included), in nanoseconds. */
     public static long processCpuNanos() {
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
