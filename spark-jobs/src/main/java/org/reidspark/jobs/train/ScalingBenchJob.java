@@ -141,10 +141,9 @@ public final class ScalingBenchJob implements Job {
         int r50Classes = ints(ctx, "--resnet50-classes", "751", 2).get(0);
         double r50Step = positive(ctx, "--resnet50-step-seconds", "36.5");
         List<Integer> gpuWorkers = intsOrNone(ctx, "--gpu-workers", "4,16,64");
-        GpuStep gpuStep = ctx.args().plain("--gpu-step-from").isPresent()
-                ? GpuStep.read(java.nio.file.Path.of(ctx.args().plain("--gpu-step-from").get()),
-                        ctx.args().plain("--gpu-step-seconds").isPresent())
-                : GpuStep.stated(positive(ctx, "--gpu-step-seconds", "0.15"));
+        GpuStep gpuStep = ctx.args().plain("--gpu-step-from")
+                .map(file -> GpuStep.read(java.nio.file.Path.of(file), ctx.args().plain("--gpu-step-seconds").isPresent()))
+                .orElseGet(() -> GpuStep.stated(positive(ctx, "--gpu-step-seconds", "0.15")));
 
         Storage storage = ctx.storage();
         Manifest manifest = ShardJob.read(ctx, SynthDatasets.resolve(config, storage));
