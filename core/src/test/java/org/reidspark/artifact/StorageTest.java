@@ -16,7 +16,11 @@ import java.util.TreeMap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** {@link Storage#listFiles}: on the local file system the same files, lengths and times as Hadoop's listFiles. */
+/**
+ * {@link Storage#listFiles}: on the local file system the same files, lengths and times as Hadoop's listFiles.
+ * {@link Storage#readBytes}: local files read straight from the disk, except where Hadoop must verify a checksum side
+ * file or serve a configured local file system; Hadoop's exceptions either way.
+ */
 class StorageTest {
     @Test
     void localListingEqualsHadoopsRecursiveListing(@TempDir java.nio.file.Path dir) throws Exception {
@@ -52,5 +56,49 @@ class StorageTest {
         Storage storage = new Storage(new Configuration());
         Path missing = Storage.path(dir.resolve("nope").toString());
         assertThrows(java.io.FileNotFoundException.class, () -> Storage.listFiles(storage.fs(missing), missing));
+    }
+    @Test
+    void readsLocalFilesAsHadoopDoes(@TempDir java.nio.file.Path dir) throws Exception {
+        byte[] bytes = new byte[70_000];
+        new java.util.Random(3).nextBytes(bytes);
+        java.nio.file.Path odd = dir.resolve("a b%20c #1.jpg");
+        Files.write(odd, bytes);
+        Storage storage = new Storage(new Configuration());
+        Path p = Storage.path(odd.toString());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, storage.readBytes(p));
+        try (java.io.InputStream in = storage.fs(p).open(p)) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(in.readAllBytes(), storage.readBytes(p), "what Hadoop reads");
+        }
+        Files.write(dir.resolve("empty.jpg"), new byte[0]);
+        assertEquals(0, storage.readBytes(Storage.path(dir.resolve("empty.jpg").toString())).length);
+
+        assertThrows(java.io.FileNotFoundException.class, () -> storage.readBytes(Storage.path(dir.resolve("nope.jpg").toString())));
+        assertThrows(java.io.FileNotFoundException.class, () -> storage.readBytes(Storage.path(dir.toString())), "a folder");
+    }
+
+    @Test
+    void aChecksumSideFileIsStillVerified(@TempDir java.nio.file.Path dir) throws Exception {
+        Path p = Storage.path(dir.resolve("written.bin").toString());
+        FileSystem checksummed = FileSystem.newInstance(p.toUri(), new Configuration()); // writes .written.bin.crc
+        try (var out = checksummed.create(p)) {
+            out.write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        } finally {
+            checksummed.close();
+        }
+        assertEquals(true, Files.exists(dir.resolve(".written.bin.crc")), "the fixture's side file");
+        Storage storage = new Storage(new Configuration());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, storage.readBytes(p));
+
+        Files.write(dir.resolve("written.bin"), new byte[] {1, 2, 3, 4, 5, 6, 7, 9}); // same length, other bytes
+        assertThrows(org.apache.hadoop.fs.ChecksumException.class, () -> storage.readBytes(p));
+    }
+
+    @Test
+    void aConfiguredLocalFileSystemServesTheReads(@TempDir java.nio.file.Path dir) throws Exception {
+        Files.write(dir.resolve("flaky.jpg"), new byte[] {1});
+        Files.write(dir.resolve("fine.jpg"), new byte[] {2});
+        Storage storage = new Storage(org.reidspark.testing.FlakyFileSystem.install(new Configuration()));
+        assertThrows(java.net.SocketException.class, () -> storage.readBytes(Storage.path(dir.resolve("flaky.jpg").toString())));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {2}, storage.readBytes(Storage.path(dir.resolve("fine.jpg").toString())));
     }
 }

@@ -216,6 +216,49 @@ class ImageDecoderTest {
     }
 
     @Test
+    void aThreadsJpegReaderDecodesEachImageAsAFreshReaderDoes() throws Exception {
+        byte[] a = jpeg(randomRgb(24, 12, BufferedImage.TYPE_3BYTE_BGR, 11), 0.9f);
+        byte[] b = jpeg(randomRgb(10, 30, BufferedImage.TYPE_3BYTE_BGR, 12), 0.5f); // another size and quality
+        byte[] gray = jpeg(randomRgb(8, 8, BufferedImage.TYPE_BYTE_GRAY, 13), 0.8f);
+        byte[] truncated = Arrays.copyOf(a, a.length / 2);
+        // one thread, in turn: every image as ImageIO's own fresh reader decodes it, also after another size, another
+        // colour model and a failure
+        java.util.concurrent.ExecutorService one = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            for (byte[] bytes : new byte[][] {a, b, gray, a, truncated, b, a}) {
+                if (bytes == truncated) {
+                    java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                            () -> one.submit(() -> DROP.decode(bytes, "/data/truncated.jpg")).get());
+                    assertInstanceOf(ImageDecodeException.class, e.getCause());
+                    continue;
+                }
+                RgbImage img = one.submit(() -> DROP.decode(bytes, "/data/x.jpg")).get();
+                RgbImage fresh = ImageDecoder.toRgb(withNewJdkReader(bytes), Alpha.DROP);
+                assertEquals(fresh.height(), img.height());
+                assertEquals(fresh.width(), img.width());
+                assertTrue(Arrays.equals(fresh.rgb(), img.rgb()), "the same pixels as a new reader's");
+            }
+        } finally {
+            one.shutdownNow();
+        }
+    }
+
+    /** {@code bytes} decoded by a new instance of the JDK's own JPEG reader. */
+    private static BufferedImage withNewJdkReader(byte[] bytes) throws IOException {
+        for (var it = ImageIO.getImageReadersByFormatName("jpeg"); it.hasNext(); ) {
+            javax.imageio.ImageReader r = it.next();
+            if (!r.getClass().getName().startsWith("com.sun.")) continue;
+            try (var in = new javax.imageio.stream.MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+                r.setInput(in);
+                return r.read(0);
+            } finally {
+                r.dispose();
+            }
+        }
+        throw new AssertionError("no JDK JPEG reader");
+    }
+
+    @Test
     void readsThroughStorageAndNamesMissingFiles() throws IOException {
         BufferedImage src = randomRgb(6, 4, BufferedImage.TYPE_3BYTE_BGR, 5);
         Path file = tmp.resolve("img 1.png");
