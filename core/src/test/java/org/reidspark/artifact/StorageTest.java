@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * {@link Storage#listFiles}: on the local file system the same files, lengths and times as Hadoop's listFiles.
+ * {@link Storage#listStatus}: on the local file system the same entries as Hadoop's listStatus.
  * {@link Storage#readBytes}: local files read straight from the disk, except where Hadoop must verify a checksum side
  * file or serve a configured local file system; Hadoop's exceptions either way.
  */
@@ -49,6 +50,33 @@ class StorageTest {
         assertEquals(hadoop, ours);
         assertEquals(3 + "@" + Files.getLastModifiedTime(dir.resolve("a/b/c/deep.jpg")).toMillis(),
                 ours.get(fs.makeQualified(new Path(root, "a/b/c/deep.jpg")).toString()));
+    }
+
+    @Test
+    void localFolderEntriesEqualHadoopsListStatus(@TempDir java.nio.file.Path dir) throws Exception {
+        String[] names = {"plain.jpg", "a b.jpg", "100%.png", "#1.jpg", "ümlaut é.jpg", "semi;colon.jpg", ".hidden.jpg", "_SUCCESS"};
+        for (int i = 0; i < names.length; i++) Files.write(dir.resolve(names[i]), new byte[i * 7]);
+        Files.createDirectories(dir.resolve("sub folder"));
+        Files.createSymbolicLink(dir.resolve("link.jpg"), dir.resolve("plain.jpg"));
+        Files.createSymbolicLink(dir.resolve("broken.jpg"), dir.resolve("gone.jpg"));
+        Storage storage = new Storage(new Configuration());
+        Path root = Storage.path(dir.toString());
+        FileSystem fs = storage.fs(root);
+        assertEquals(describe(fs.listStatus(root)), describe(Storage.listStatus(fs, root)));
+        assertEquals(names.length + 2, Storage.listStatus(fs, root).length, "every file, the folder and the link; not the broken link");
+        Path file = new Path(root, "plain.jpg");
+        assertEquals(describe(fs.listStatus(file)), describe(Storage.listStatus(fs, file)), "a file: its own status");
+        Path missing = new Path(root, "nope");
+        assertThrows(java.io.FileNotFoundException.class, () -> Storage.listStatus(fs, missing));
+    }
+
+    private static Map<String, String> describe(FileStatus[] statuses) {
+        Map<String, String> out = new TreeMap<>();
+        for (FileStatus s : statuses) {
+            out.put(s.getPath().toString(), s.getLen() + "@" + s.getModificationTime() + (s.isDirectory() ? "/dir" : "/file")
+                    + "@" + s.getBlockSize());
+        }
+        return out;
     }
 
     @Test

@@ -69,7 +69,7 @@ final class Folders {
 
     /** The entries of a folder, sorted by name. */
     List<FileStatus> list(Path dir) throws IOException {
-        FileStatus[] all = fs(dir).listStatus(dir);
+        FileStatus[] all = Storage.listStatus(fs(dir), dir);
         List<FileStatus> out = new ArrayList<>(Arrays.asList(all));
         out.sort(Comparator.comparing(s -> s.getPath().getName()));
         return out;
