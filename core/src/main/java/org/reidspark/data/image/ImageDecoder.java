@@ -82,8 +82,19 @@ public final class ImageDecoder {
      * failure to read it (the storage's, which may pass) is an {@link ImageReadException}.
      */
     public static byte[] readBytes(Storage storage, String uri) {
+        return readBytes(uri, () -> storage.readBytes(Storage.path(uri)));
+    }
+
+    /** Reads a file's bytes: {@link Storage#readBytes}, or a reader that knows more about the file than its uri. */
+    @FunctionalInterface
+    public interface Reading {
+        byte[] read() throws IOException;
+    }
+
+    /** The bytes {@code read} reads of the file at {@code uri}, its failures told apart as {@link #readBytes(Storage, String)} does. */
+    public static byte[] readBytes(String uri, Reading read) {
         try {
-            return storage.readBytes(Storage.path(uri));
+            return read.read();
         } catch (FileNotFoundException e) {
             throw new ImageDecodeException(uri, "file not found", e);
         } catch (IOException e) {

@@ -116,9 +116,11 @@ public final class ExtractJob implements Job {
             return spark[0];
         };
         try {
+            Map<String, ListedObject> listed = config.input().isBlank() ? Map.of()
+                    : explained("list the image prefix", config.input(), s3, () -> listImageObjects(storage, config.input()));
             List<String> uris = config.input().isBlank()
                     ? readManifest(session.get(), config.manifest(), s3)
-                    : explained("list the image prefix", config.input(), s3, () -> listImages(storage, config.input()));
+                    : new ArrayList<>(listed.keySet());
             if (uris.isEmpty()) {
                 throw new IOException("no images to embed in " + config.source()
                         + (config.input().isBlank() ? "" : " (looked for " + String.join(", ", IMAGE_SUFFIXES) + " files)"));
@@ -129,7 +131,7 @@ public final class ExtractJob implements Job {
             try (RunDirectory dir = explained("create the output", where, s3,
                     () -> RunDirectory.create(storage, target, ctx.config(), name())).keepOnFailure()) {
                 if (!storage.exists(dir.resolve(ExtractFiles.PLAN))) dir.writeJson(ExtractFiles.PLAN, plan.toMap());
-                Map<String, Object> info = extract(ctx, session, model, plan, uris, dir, config);
+                Map<String, Object> info = extract(ctx, session, model, plan, uris, listed, dir, config);
                 dir.writeJson(ExtractFiles.SUMMARY, info);
                 dir.info("extract", Map.of("modelRunId", model.runId(), "images", plan.images(),
                         "partitions", plan.partitions(), "partitionsThisAttempt", info.get("partitionsThisAttempt")));
@@ -149,10 +151,12 @@ public final class ExtractJob implements Job {
 
     /**
      * Runs the partitions not yet complete in {@code dir}, checks that the complete output adds up to the input, and
-     * returns the facts for {@code extract.json}.
+     * returns the facts for {@code extract.json}. {@code listed}: what the listing said of the uris' objects, where it
+     * was an S3A listing (the tasks open those without a HEAD request each: {@link ListedObject}).
      */
     private static Map<String, Object> extract(JobContext ctx, Supplier<SparkSession> session, TrainedModel model,
-                                               ExtractPlan plan, List<String> uris, RunDirectory dir, ExtractConfig config)
+                                               ExtractPlan plan, List<String> uris, Map<String, ListedObject> listed,
+                                               RunDirectory dir, ExtractConfig config)
             throws IOException {
         Storage storage = ctx.storage();
         Path work = dir.work();
@@ -160,7 +164,9 @@ public final class ExtractJob implements Job {
         List<PartitionExtractor.Task> todo = new ArrayList<>();
         for (int k = 0; k < plan.partitions(); k++) {
             if (!complete.contains(k)) {
-                todo.add(new PartitionExtractor.Task(k, uris.subList(plan.start(k), plan.start(k + 1)).toArray(String[]::new)));
+                String[] part = uris.subList(plan.start(k), plan.start(k + 1)).toArray(String[]::new);
+                todo.add(new PartitionExtractor.Task(k, part, listed.isEmpty() ? null
+                        : java.util.Arrays.stream(part).map(listed::get).toArray(ListedObject[]::new)));
             }
         }
         InputConfig input = InputConfig.from(model.config());
@@ -277,24 +283,31 @@ public final class ExtractJob implements Job {
 
     /** Every image file below {@code prefix}, as sorted, qualified uris; hidden files and folders ('.', '_') are skipped. */
     public static List<String> listImages(Storage storage, String prefix) throws IOException {
+        return new ArrayList<>(listImageObjects(storage, prefix).keySet());
+    }
+
+    /**
+     * {@link #listImages}'s uris, sorted, each with what an S3A listing said of its object ({@link ListedObject#of}; null
+     * values for other file systems).
+     */
+    static java.util.SortedMap<String, ListedObject> listImageObjects(Storage storage, String prefix) throws IOException {
         Path root = Storage.path(prefix);
         FileSystem fs = storage.fs(root);
         root = fs.makeQualified(root);
         int depth = root.depth();
-        List<String> out = new ArrayList<>();
+        java.util.SortedMap<String, ListedObject> out = new java.util.TreeMap<>();
         int skipped = 0;
         for (FileStatus st : Storage.listFiles(fs, root)) {
             Path p = st.getPath();
             if (hidden(p, depth)) continue;
             String lower = p.getName().toLowerCase(Locale.ROOT);
             if (IMAGE_SUFFIXES.stream().anyMatch(lower::endsWith)) {
-                out.add(p.toString());
+                out.put(p.toString(), ListedObject.of(st));
             } else {
                 skipped++;
             }
         }
         if (skipped > 0) LOG.info("extract: ignored {} files below {} that are not {} images", skipped, root, IMAGE_SUFFIXES);
-        out.sort(null);
         return out;
     }
 

@@ -11,10 +11,12 @@ import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.Alpha;
 import org.reidspark.data.image.DecodeConfig;
 import org.reidspark.data.image.ImageDecodeException;
+import org.reidspark.data.image.ImageDecoder;
 import org.reidspark.data.image.ImageReadException;
 import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.image.Normalizer;
+import org.reidspark.data.image.Resize;
 import org.reidspark.data.image.RgbImage;
 import org.reidspark.embed.Embedder;
 import org.reidspark.embed.TestNetwork;
@@ -55,8 +57,14 @@ final class PartitionExtractor {
     private PartitionExtractor() {
     }
 
-    /** One input partition: its index and its images, a contiguous run of the sorted input list. */
-    record Task(int partition, String[] uris) implements Serializable {
+    /**
+     * One input partition: its index and its images, a contiguous run of the sorted input list, and what an S3A listing
+     * said of each image's object ({@code listed[i]} for {@code uris[i]}; null where the input was not such a listing).
+     */
+    record Task(int partition, String[] uris, ListedObject[] listed) implements Serializable {
+        ListedObject listed(int i) {
+            return listed == null ? null : listed[i];
+        }
     }
 
     /**
@@ -93,8 +101,11 @@ final class PartitionExtractor {
         long waitNanos = 0;
         long embedNanos = 0;
         long writeNanos = 0;
-        ImageSource images = ImageSource.decoding(storage, settings.decode().decoder(Alpha.byName(input.alpha())),
-                input.height(), input.width());
+        ImageDecoder decoder = settings.decode().decoder(Alpha.byName(input.alpha()));
+        Map<String, ListedObject> listed = new java.util.HashMap<>();
+        for (int i = 0; i < task.uris().length; i++) if (task.listed(i) != null) listed.put(task.uris()[i], task.listed(i));
+        ImageSource images = uri -> Resize.bilinear(decoder.decode(ImageDecoder.readBytes(uri,
+                () -> ListedObject.read(storage, uri, listed.get(uri))), uri), input.height(), input.width());
         Embedder embedder = new Embedder(network, input, images, loader, batchSize, settings.embedding().embed().flip());
         List<String> arrays = settings.arrays();
         Normalizer normalizer = Normalizer.of(input);
