@@ -4,6 +4,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.s3a.RemoteFileChangedException;
 import org.apache.hadoop.fs.s3a.S3AFileStatus;
 import org.apache.hadoop.fs.s3a.S3ALocatedFileStatus;
 import org.apache.hadoop.util.functional.FutureIO;
@@ -18,8 +19,8 @@ import java.io.Serializable;
  * {@link FileSystem#openFile} it sends the GET alone (Hadoop 3.3.4 takes an {@link S3AFileStatus} there and ignores
  * any other status). Against s3proxy on loopback that read 1.5x the small objects per second (2,000 of the synthetic
  * benchmark's JPEGs on 2 threads; docs/performance.md, "Extraction at the compute rate"); against a remote endpoint it
- * saves one round trip per image. The listing's ETag (and version) still guard the read: an object replaced since the
- * listing fails S3A's change detection instead of being read with the old length.
+ * saves one round trip per image. The listing's ETag (and version) guard the read: an object replaced since the listing
+ * fails S3A's change detection (never read with the old length) and is then read as it is now, with a plain open.
  *
  * @param length    the object's length in bytes
  * @param modified  its modification time (ms)
@@ -48,6 +49,8 @@ record ListedObject(long length, long modified, long blockSize, String eTag, Str
                 listed.versionId());
         try (FSDataInputStream in = FutureIO.awaitFuture(fs.openFile(q).withFileStatus(status).build())) {
             return in.readAllBytes();
+        } catch (RemoteFileChangedException e) {
+            return storage.readBytes(p); // replaced since the listing: the object as it is now, as a plain open reads it
         }
     }
 }
