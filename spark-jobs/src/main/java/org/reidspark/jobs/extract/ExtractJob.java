@@ -46,6 +46,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 import static org.apache.spark.sql.functions.col;
@@ -166,7 +168,7 @@ public final class ExtractJob implements Job {
             if (!complete.contains(k)) {
                 String[] part = uris.subList(plan.start(k), plan.start(k + 1)).toArray(String[]::new);
                 todo.add(new PartitionExtractor.Task(k, part, listed.isEmpty() ? null
-                        : java.util.Arrays.stream(part).map(listed::get).toArray(ListedObject[]::new)));
+                        : Arrays.stream(part).map(listed::get).toArray(ListedObject[]::new)));
             }
         }
         InputConfig input = InputConfig.from(model.config());
@@ -290,12 +292,12 @@ public final class ExtractJob implements Job {
      * {@link #listImages}'s uris, sorted, each with what an S3A listing said of its object ({@link ListedObject#of}; null
      * values for other file systems).
      */
-    static java.util.SortedMap<String, ListedObject> listImageObjects(Storage storage, String prefix) throws IOException {
+    static SortedMap<String, ListedObject> listImageObjects(Storage storage, String prefix) throws IOException {
         Path root = Storage.path(prefix);
         FileSystem fs = storage.fs(root);
         root = fs.makeQualified(root);
         int depth = root.depth();
-        java.util.SortedMap<String, ListedObject> out = new java.util.TreeMap<>();
+        SortedMap<String, ListedObject> out = new TreeMap<>();
         int skipped = 0;
         for (FileStatus st : Storage.listFiles(fs, root)) {
             Path p = st.getPath();

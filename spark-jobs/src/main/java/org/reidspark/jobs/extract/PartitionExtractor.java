@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +103,7 @@ final class PartitionExtractor {
         long embedNanos = 0;
         long writeNanos = 0;
         ImageDecoder decoder = settings.decode().decoder(Alpha.byName(input.alpha()));
-        Map<String, ListedObject> listed = new java.util.HashMap<>();
+        Map<String, ListedObject> listed = new HashMap<>();
         for (int i = 0; i < task.uris().length; i++) if (task.listed(i) != null) listed.put(task.uris()[i], task.listed(i));
         ImageSource images = uri -> Resize.bilinear(decoder.decode(ImageDecoder.readBytes(uri,
                 () -> ListedObject.read(storage, uri, listed.get(uri))), uri), input.height(), input.width());
