@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.util.Map;
 import java.util.TreeMap;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -93,9 +94,9 @@ class StorageTest {
         Files.write(odd, bytes);
         Storage storage = new Storage(new Configuration());
         Path p = Storage.path(odd.toString());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, storage.readBytes(p));
+        assertArrayEquals(bytes, storage.readBytes(p));
         try (java.io.InputStream in = storage.fs(p).open(p)) {
-            org.junit.jupiter.api.Assertions.assertArrayEquals(in.readAllBytes(), storage.readBytes(p), "what Hadoop reads");
+            assertArrayEquals(in.readAllBytes(), storage.readBytes(p), "what Hadoop reads");
         }
         Files.write(dir.resolve("empty.jpg"), new byte[0]);
         assertEquals(0, storage.readBytes(Storage.path(dir.resolve("empty.jpg").toString())).length);
@@ -115,7 +116,7 @@ class StorageTest {
         }
         assertEquals(true, Files.exists(dir.resolve(".written.bin.crc")), "the fixture's side file");
         Storage storage = new Storage(new Configuration());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, storage.readBytes(p));
+        assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, storage.readBytes(p));
 
         Files.write(dir.resolve("written.bin"), new byte[] {1, 2, 3, 4, 5, 6, 7, 9}); // same length, other bytes
         assertThrows(org.apache.hadoop.fs.ChecksumException.class, () -> storage.readBytes(p));
@@ -127,6 +128,6 @@ class StorageTest {
         Files.write(dir.resolve("fine.jpg"), new byte[] {2});
         Storage storage = new Storage(org.reidspark.testing.FlakyFileSystem.install(new Configuration()));
         assertThrows(java.net.SocketException.class, () -> storage.readBytes(Storage.path(dir.resolve("flaky.jpg").toString())));
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {2}, storage.readBytes(Storage.path(dir.resolve("fine.jpg").toString())));
+        assertArrayEquals(new byte[] {2}, storage.readBytes(Storage.path(dir.resolve("fine.jpg").toString())));
     }
 }

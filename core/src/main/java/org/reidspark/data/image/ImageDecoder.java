@@ -74,7 +74,12 @@ public final class ImageDecoder {
 
     /** Reads the file at {@code uri} (local path, file:, s3a://, hdfs://) through {@code storage} and decodes it. */
     public RgbImage read(Storage storage, String uri) {
-        return decode(readBytes(storage, uri), uri);
+        return read(fromStorage(storage), uri);
+    }
+
+    /** Reads the file at {@code uri} with {@code reading} and decodes it; failures as {@link #readBytes(String, Reading)} tells them. */
+    public RgbImage read(Reading reading, String uri) {
+        return decode(readBytes(uri, reading), uri);
     }
 
     /**
@@ -82,19 +87,24 @@ public final class ImageDecoder {
      * failure to read it (the storage's, which may pass) is an {@link ImageReadException}.
      */
     public static byte[] readBytes(Storage storage, String uri) {
-        return readBytes(uri, () -> storage.readBytes(Storage.path(uri)));
+        return readBytes(uri, fromStorage(storage));
     }
 
-    /** Reads a file's bytes: {@link Storage#readBytes}, or a reader that knows more about the file than its uri. */
+    /** Reads a file's bytes by its uri: {@link #fromStorage}, or a reader that knows more about the files than their uris. */
     @FunctionalInterface
     public interface Reading {
-        byte[] read() throws IOException;
+        byte[] read(String uri) throws IOException;
     }
 
-    /** The bytes {@code read} reads of the file at {@code uri}, its failures told apart as {@link #readBytes(Storage, String)} does. */
-    public static byte[] readBytes(String uri, Reading read) {
+    /** {@link Storage#readBytes} of each uri's path. */
+    public static Reading fromStorage(Storage storage) {
+        return uri -> storage.readBytes(Storage.path(uri));
+    }
+
+    /** The bytes {@code reading} reads of the file at {@code uri}, its failures told apart as {@link #readBytes(Storage, String)} does. */
+    public static byte[] readBytes(String uri, Reading reading) {
         try {
-            return read.read();
+            return reading.read(uri);
         } catch (FileNotFoundException e) {
             throw new ImageDecodeException(uri, "file not found", e);
         } catch (IOException e) {

@@ -60,7 +60,12 @@ public interface ImageSource {
 
     /** Reads and decodes each image and resizes it to {@code height x width} (bilinear). */
     static ImageSource decoding(Storage storage, ImageDecoder decoder, int height, int width) {
-        return uri -> Resize.bilinear(decoder.read(storage, uri), height, width);
+        return decoding(ImageDecoder.fromStorage(storage), decoder, height, width);
+    }
+
+    /** Reads each image with {@code reading}, decodes it and resizes it to {@code height x width} (bilinear). */
+    static ImageSource decoding(ImageDecoder.Reading reading, ImageDecoder decoder, int height, int width) {
+        return uri -> Resize.bilinear(decoder.read(reading, uri), height, width);
     }
 
     /** Reads and decodes at the input size of {@code input}. */

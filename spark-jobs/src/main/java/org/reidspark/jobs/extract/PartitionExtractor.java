@@ -16,7 +16,6 @@ import org.reidspark.data.image.ImageReadException;
 import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.image.Normalizer;
-import org.reidspark.data.image.Resize;
 import org.reidspark.data.image.RgbImage;
 import org.reidspark.embed.Embedder;
 import org.reidspark.embed.TestNetwork;
@@ -44,7 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One input partition's work, on an executor: read and decode its images ({@link ImageSource#decoding}: the model
- * run's {@code reid.input} size and alpha rule) on {@code reid.loader.threads} threads, up to
+ * run's {@code reid.input} size and alpha rule; S3 objects opened with their listing's status, {@link ListedObject}) on {@code reid.loader.threads} threads, up to
  * {@code reid.loader.prefetch} batches ahead; embed each batch of readable images with the {@link Embedder}
  * (normalize, the method's test network, optional flip, its finishing such as L2 norm); write {@code embeddings.parquet} and {@code unreadable.parquet} parts;
  * then the partition's {@code done/} marker ({@link ExtractFiles}). Deterministic in its inputs, so a retried or
@@ -105,8 +104,8 @@ final class PartitionExtractor {
         ImageDecoder decoder = settings.decode().decoder(Alpha.byName(input.alpha()));
         Map<String, ListedObject> listed = new HashMap<>();
         for (int i = 0; i < task.uris().length; i++) if (task.listed(i) != null) listed.put(task.uris()[i], task.listed(i));
-        ImageSource images = uri -> Resize.bilinear(decoder.decode(ImageDecoder.readBytes(uri,
-                () -> ListedObject.read(storage, uri, listed.get(uri))), uri), input.height(), input.width());
+        ImageSource images = ImageSource.decoding(uri -> ListedObject.read(storage, uri, listed.get(uri)), decoder,
+                input.height(), input.width());
         Embedder embedder = new Embedder(network, input, images, loader, batchSize, settings.embedding().embed().flip());
         List<String> arrays = settings.arrays();
         Normalizer normalizer = Normalizer.of(input);

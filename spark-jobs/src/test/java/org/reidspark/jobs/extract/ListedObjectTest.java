@@ -77,7 +77,7 @@ class ListedObjectTest {
             String b = s3.uri("images/sub/b.png");
             fs.delete(new Path(b), false);
             ImageDecodeException gone = assertThrows(ImageDecodeException.class,
-                    () -> ImageDecoder.readBytes(b, () -> ListedObject.read(storage, b, listed.get(b))));
+                    () -> ImageDecoder.readBytes(b, uri -> ListedObject.read(storage, uri, listed.get(uri))));
             assertTrue(gone.getMessage().contains("not found"), gone.getMessage());
         }
     }
