@@ -23,6 +23,7 @@ import org.reidspark.config.S3Config;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.DecodeConfig;
+import org.reidspark.data.Split;
 import org.reidspark.data.shard.BadImagesError;
 import org.reidspark.embed.EmbedConfig;
 import org.reidspark.eval.TestFeatures;
@@ -35,6 +36,8 @@ import org.reidspark.jobs.PartitionedWork;
 import org.reidspark.jobs.SparkProgress;
 import org.reidspark.jobs.SparkSessions;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
+import org.reidspark.jobs.shard.ShardRows;
+import org.reidspark.jobs.shard.ShardSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,13 +58,14 @@ import static org.reidspark.jobs.shard.ShardJob.explained;
 
 /**
  * {@code extract}: embeds every image of an image prefix ({@code reid.extract.input}, listed recursively for
- * {@code .jpg}, {@code .jpeg} and {@code .png}) or of a Parquet manifest's {@code uri} column
- * ({@code reid.extract.manifest}) with a published training run's model ({@code reid.extract.model}, read by
+ * {@code .jpg}, {@code .jpeg} and {@code .png}), of a Parquet manifest's {@code uri} column
+ * ({@code reid.extract.manifest}) or of a published shard set's chosen splits ({@code reid.extract.shards}: the images
+ * it stores, decoded and resized once when it was made, are embedded without reading or decoding any image file) with a published training run's model ({@code reid.extract.model}, read by
  * {@link TrainedModel}; its own {@code reid.input} fixes the preprocessing) and publishes {@code embeddings.parquet}
  * ({@code uri, embedding array<float>, model_run_id, dims}) and {@code unreadable.parquet} ({@code uri, reason}).
  *
- * <p>The sorted, distinct uris are cut into a fixed number of contiguous partitions ({@link ExtractPlan}, recorded in
- * {@code plan.json}); each partition is one Spark task writing its own files ({@link PartitionExtractor},
+ * <p>The sorted, distinct uris are cut into a fixed number of contiguous partitions, or a shard set's are taken one
+ * partition per shard ({@link ExtractPlan}, recorded in {@code plan.json}); each partition is one Spark task writing its own files ({@link PartitionExtractor},
  * {@link ExtractFiles}). The output is a run directory kept under its incomplete name until every partition is done:
  * a rerun after a crash redoes only the partitions without a {@code done/} marker, and refuses to resume with another
  * model, input list, partition count or flip setting. {@code extract.json}, {@code config.conf} and {@code run.json}
@@ -93,6 +97,9 @@ public final class ExtractJob implements Job {
                         "images to embed: a folder, s3a://... or hdfs://... listed recursively (.jpg, .jpeg, .png)"),
                 JobOption.config("--manifest", "PARQUET", "reid.extract.manifest",
                         "or: a Parquet table with a uri column, e.g. a shard set's manifest.parquet"),
+                JobOption.config("--shards", "SET", "reid.extract.shards",
+                        "or: a published shard set, its stored images embedded as they are (no decoding), one partition per shard"),
+                JobOption.config("--splits", "A,B", "reid.extract.splits", "with --shards: the splits (train, query, gallery; default all)"),
                 JobOption.config("--output", "PATH", "reid.extract.output", "where the embeddings are published"),
                 JobOption.config("--partitions", "N", "reid.extract.partitions",
                         "partitions (tasks) of the input list (0 = one per reid.extract.images-per-partition images)"),
@@ -118,22 +125,33 @@ public final class ExtractJob implements Job {
             return spark[0];
         };
         try {
-            Map<String, ListedObject> listed = config.input().isBlank() ? Map.of()
-                    : explained("list the image prefix", config.input(), s3, () -> listImageObjects(storage, config.input()));
-            List<String> uris = config.input().isBlank()
-                    ? readManifest(session.get(), config.manifest(), s3)
-                    : new ArrayList<>(listed.keySet());
+            List<PartitionExtractor.Task> tasks;
+            List<String> uris;
+            if (!config.shards().isBlank()) {
+                ShardSet set = explained("open the shard set", config.shards(), s3, () -> ShardSet.open(storage, config.shards()));
+                checkShardSet(set, config, model);
+                tasks = shardTasks(session.get(), set, config.chosenSplits());
+                uris = tasks.stream().flatMap(t -> Arrays.stream(t.uris())).toList();
+            } else {
+                Map<String, ListedObject> listed = config.input().isBlank() ? Map.of()
+                        : explained("list the image prefix", config.input(), s3, () -> listImageObjects(storage, config.input()));
+                uris = config.input().isBlank()
+                        ? readManifest(session.get(), config.manifest(), s3)
+                        : new ArrayList<>(listed.keySet());
+                tasks = fileTasks(uris, listed, config.partitionsFor(uris.size()));
+            }
             if (uris.isEmpty()) {
                 throw new IOException("no images to embed in " + config.source()
-                        + (config.input().isBlank() ? "" : " (looked for " + String.join(", ", IMAGE_SUFFIXES) + " files)"));
+                        + (config.input().isBlank() ? "" : " (looked for " + String.join(", ", IMAGE_SUFFIXES) + " files)")
+                        + (config.shards().isBlank() ? "" : " (splits " + config.chosenSplits().stream().map(Split::lower).toList() + ")"));
             }
             boolean flip = ctx.config().getBoolean("reid.embed.flip");
-            ExtractPlan plan = ExtractPlan.of(model.runId(), config.source(), uris, config.partitionsFor(uris.size()), flip);
+            ExtractPlan plan = ExtractPlan.of(model.runId(), config.source(), uris, tasks.size(), flip);
             checkResumable(storage, s3, RunDirectory.incomplete(storage, target), plan);
             try (RunDirectory dir = explained("create the output", where, s3,
                     () -> RunDirectory.create(storage, target, ctx.config(), name())).keepOnFailure()) {
                 if (!storage.exists(dir.resolve(ExtractFiles.PLAN))) dir.writeJson(ExtractFiles.PLAN, plan.toMap());
-                Map<String, Object> info = extract(ctx, session, model, plan, uris, listed, dir, config);
+                Map<String, Object> info = extract(ctx, session, model, plan, tasks, dir, config);
                 dir.writeJson(ExtractFiles.SUMMARY, info);
                 dir.info("extract", Map.of("modelRunId", model.runId(), "images", plan.images(),
                         "partitions", plan.partitions(), "partitionsThisAttempt", info.get("partitionsThisAttempt")));
@@ -152,25 +170,17 @@ public final class ExtractJob implements Job {
     }
 
     /**
-     * Runs the partitions not yet complete in {@code dir}, checks that the complete output adds up to the input, and
-     * returns the facts for {@code extract.json}. {@code listed}: what the listing said of the uris' objects, where it
-     * was an S3A listing (the tasks open those without a HEAD request each: {@link ListedObject}).
+     * Runs the partitions ({@code tasks}, partition k at index k) not yet complete in {@code dir}, checks that the
+     * complete output adds up to the input, and returns the facts for {@code extract.json}.
      */
     private static Map<String, Object> extract(JobContext ctx, Supplier<SparkSession> session, TrainedModel model,
-                                               ExtractPlan plan, List<String> uris, Map<String, ListedObject> listed,
+                                               ExtractPlan plan, List<PartitionExtractor.Task> tasks,
                                                RunDirectory dir, ExtractConfig config)
             throws IOException {
         Storage storage = ctx.storage();
         Path work = dir.work();
         Set<Integer> complete = complete(storage, work, plan.partitions());
-        List<PartitionExtractor.Task> todo = new ArrayList<>();
-        for (int k = 0; k < plan.partitions(); k++) {
-            if (!complete.contains(k)) {
-                String[] part = uris.subList(plan.start(k), plan.start(k + 1)).toArray(String[]::new);
-                todo.add(new PartitionExtractor.Task(k, part, listed.isEmpty() ? null
-                        : Arrays.stream(part).map(listed::get).toArray(ListedObject[]::new)));
-            }
-        }
+        List<PartitionExtractor.Task> todo = tasks.stream().filter(t -> !complete.contains(t.partition())).toList();
         InputConfig input = InputConfig.from(model.config());
         LOG.info("extract: {} images from {} in {} partitions with model {} ({}, input {}x{}); {} partitions to do, {} done by an"
                         + " earlier attempt", plan.images(), plan.source(), plan.partitions(), model.runId(), model.location(),
@@ -205,7 +215,8 @@ public final class ExtractJob implements Job {
         Map<String, Integer> widths = widths(model, input);
         info.put("dims", widths.get(TestFeatures.EMBEDDING));
         info.put("features", widths);
-        info.put("inputKind", config.input().isBlank() ? "manifest" : "prefix");
+        info.put("inputKind", config.inputKind());
+        if (!config.shards().isBlank()) info.put("splits", config.chosenSplits().stream().map(Split::lower).toList());
         info.putAll(plan.toMap());
         info.put("height", input.height());
         info.put("width", input.width());
@@ -218,6 +229,70 @@ public final class ExtractJob implements Job {
         info.put("unreadableImages", ExtractFiles.UNREADABLE);
         if (config.npy()) info.put("npy", NpyExport.FOLDER);
         return info;
+    }
+
+    /**
+     * A prefix's or manifest's sorted uris cut into {@code partitions} contiguous partitions ({@link ExtractPlan#start}),
+     * each with what an S3A listing said of its objects ({@code listed}; empty for a manifest: the tasks then open each
+     * object as it is, and for other file systems the values are null).
+     */
+    static List<PartitionExtractor.Task> fileTasks(List<String> uris, Map<String, ListedObject> listed, int partitions) {
+        List<PartitionExtractor.Task> out = new ArrayList<>();
+        for (int k = 0; k < partitions; k++) {
+            String[] part = uris.subList(ExtractPlan.start(k, uris.size(), partitions),
+                    ExtractPlan.start(k + 1, uris.size(), partitions)).toArray(String[]::new);
+            out.add(new PartitionExtractor.Task(k, part, listed.isEmpty() ? null
+                    : Arrays.stream(part).map(listed::get).toArray(ListedObject[]::new)));
+        }
+        return out;
+    }
+
+    /**
+     * A shard set's images as partitions, one per non-empty shard of each chosen split (in split order, then shard),
+     * from its manifest: the shard's uris in key order, those it could not decode with its reason
+     * ({@link StoredShard}). A uri listed under two splits is embedded once, in its first partition.
+     */
+    static List<PartitionExtractor.Task> shardTasks(SparkSession spark, ShardSet set, List<Split> splits) {
+        List<String> names = splits.stream().map(Split::lower).toList();
+        List<Row> rows = set.manifest(spark).where(col("split").isin(names.toArray()))
+                .select("key", "uri", "split", "shard", "status", "problem").collectAsList();
+        Map<String, TreeMap<Integer, TreeMap<Long, Row>>> bySplit = new LinkedHashMap<>();
+        for (String n : names) bySplit.put(n, new TreeMap<>());
+        for (Row r : rows) {
+            bySplit.get(r.getString(2)).computeIfAbsent(r.getInt(3), k -> new TreeMap<>()).put(r.getLong(0), r);
+        }
+        Set<String> seen = new java.util.HashSet<>();
+        List<PartitionExtractor.Task> out = new ArrayList<>();
+        for (var split : bySplit.entrySet()) {
+            for (var shard : split.getValue().entrySet()) {
+                List<String> uris = new ArrayList<>();
+                List<String> problems = new ArrayList<>();
+                for (Row r : shard.getValue().values()) {
+                    if (!seen.add(r.getString(1))) continue;
+                    uris.add(r.getString(1));
+                    problems.add(ShardRows.OK.equals(r.getString(4)) ? null
+                            : r.isNullAt(5) ? "not stored in the shard set (status " + r.getString(4) + ")" : r.getString(5));
+                }
+                if (uris.isEmpty()) continue;
+                String folder = new Path(set.location(), ShardSet.SHARDS + "/split=" + split.getKey() + "/shard=" + shard.getKey()).toString();
+                out.add(new PartitionExtractor.Task(out.size(), uris.toArray(String[]::new), null,
+                        new StoredShard(folder, problems.toArray(String[]::new))));
+            }
+        }
+        return out;
+    }
+
+    /** Refuses a shard set whose stored images are not what the model takes: its image size and alpha rule. */
+    private static void checkShardSet(ShardSet set, ExtractConfig config, TrainedModel model) throws IOException {
+        InputConfig input = InputConfig.from(model.config());
+        String alpha = set.info().path("alpha").asText(input.alpha());
+        if (set.height() != input.height() || set.width() != input.width() || !alpha.equals(input.alpha())) {
+            throw new IOException("shard set " + set.location() + " (reid.extract.shards) stores its images at " + set.height()
+                    + "x" + set.width() + " with alpha rule \"" + alpha + "\"; the model " + model.runId() + " takes "
+                    + input.height() + "x" + input.width() + " with \"" + input.alpha() + "\". Embed its image files instead"
+                    + " (reid.extract.manifest = " + new Path(set.location(), ShardSet.MANIFEST) + "), or shard the data again with"
+                    + " the model's reid.input");
+        }
     }
 
     /**

@@ -20,12 +20,13 @@ import java.util.Map;
  * @param modelRunId  the model's run id
  * @param source      the input as configured (prefix or manifest), for the record
  * @param images      the number of distinct input uris
- * @param inputSha256 SHA-256 of the sorted uris, each followed by a newline
+ * @param inputSha256 SHA-256 of the uris in partition order (a prefix or manifest: sorted; a shard set: by split, shard
+ *                    and key), each followed by a newline
  * @param partitions  the partition count
  * @param flip        {@code reid.embed.flip}
  */
 public record ExtractPlan(String modelRunId, String source, int images, String inputSha256, int partitions, boolean flip) {
-    /** The plan for the sorted, distinct {@code uris}. */
+    /** The plan for the distinct {@code uris}, in partition order. */
     public static ExtractPlan of(String modelRunId, String source, List<String> uris, int partitions, boolean flip) {
         return new ExtractPlan(modelRunId, source, uris.size(), sha256(uris), partitions, flip);
     }
@@ -61,8 +62,11 @@ public record ExtractPlan(String modelRunId, String source, int images, String i
         return d;
     }
 
-    /** The first index of partition {@code k}: partitions are contiguous runs of the sorted list, sizes differing by at most one. */
-    public int start(int k) {
+    /**
+     * The first index of partition {@code k} of {@code images} uris cut into {@code partitions}: a prefix's or a
+     * manifest's partitions are contiguous runs of the sorted list, sizes differing by at most one.
+     */
+    public static int start(int k, int images, int partitions) {
         return (int) ((long) k * images / partitions);
     }
 

@@ -42,9 +42,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One input partition's work, on an executor: read and decode its images ({@link ImageSource#decoding}: the model
- * run's {@code reid.input} size and alpha rule; S3 objects opened with their listing's status, {@link ListedObject}) on {@code reid.loader.threads} threads, up to
- * {@code reid.loader.prefetch} batches ahead; embed each batch of readable images with the {@link Embedder}
+ * One input partition's work, on an executor: its images a batch at a time, read and decoded from image files
+ * ({@link DecodingBatches}) or as a shard set stores them ({@link StoredShard}); embed each batch of readable images with the {@link Embedder}
  * (normalize, the method's test network, optional flip, its finishing such as L2 norm); write {@code embeddings.parquet} and {@code unreadable.parquet} parts;
  * then the partition's {@code done/} marker ({@link ExtractFiles}). Deterministic in its inputs, so a retried or
  * resumed partition writes the same rows.
@@ -61,7 +60,12 @@ final class PartitionExtractor {
      * One input partition: its index and its images, a contiguous run of the sorted input list, and what an S3A listing
      * said of each image's object ({@code listed[i]} for {@code uris[i]}; null where the input was not such a listing).
      */
-    record Task(int partition, String[] uris, ListedObject[] listed) implements Serializable {
+    record Task(int partition, String[] uris, ListedObject[] listed, StoredShard stored) implements Serializable {
+        /** A partition of image files (a prefix's or a manifest's). */
+        Task(int partition, String[] uris, ListedObject[] listed) {
+            this(partition, uris, listed, null);
+        }
+
         ListedObject listed(int i) {
             return listed == null ? null : listed[i];
         }
@@ -87,26 +91,31 @@ final class PartitionExtractor {
     }
 
     /** An image read and decoded, or why it could not be. */
-    private record Decoded(String uri, RgbImage image, String problem) {
+    record Decoded(String uri, RgbImage image, String problem) {
+    }
+
+    /** A partition's images, one batch at a time, in a fixed order. */
+    interface Batches extends AutoCloseable {
+        /** The next batch (at most the batch size), or null after the last. */
+        List<Decoded> next() throws IOException;
+
+        @Override
+        void close();
     }
 
     static Outcome run(Task task, Settings settings, TestModel model) throws IOException {
         long start = System.nanoTime();
         Storage storage = ExecutorHadoop.storage(); // the executor's own Hadoop settings: no credentials in the closure
         InputConfig input = settings.embedding().input();
-        LoaderConfig loader = settings.embedding().loader();
         int batchSize = settings.embedding().embed().batchSize();
         TestNetwork network = Resident.network(model);
         double openSeconds = (System.nanoTime() - start) / 1e9;
         long waitNanos = 0;
         long embedNanos = 0;
         long writeNanos = 0;
-        ImageDecoder decoder = settings.decode().decoder(Alpha.byName(input.alpha()));
-        Map<String, ListedObject> listed = new HashMap<>();
-        for (int i = 0; i < task.uris().length; i++) if (task.listed(i) != null) listed.put(task.uris()[i], task.listed(i));
-        ImageSource images = ImageSource.decoding(uri -> ListedObject.read(storage, uri, listed.get(uri)), decoder,
-                input.height(), input.width());
-        Embedder embedder = new Embedder(network, input, images, loader, batchSize, settings.embedding().embed().flip());
+        // only its batch pass is used: the images come from the partition's batches
+        Embedder embedder = new Embedder(network, input, ImageSource.of(Map.of()), settings.embedding().loader(), batchSize,
+                settings.embedding().embed().flip());
         List<String> arrays = settings.arrays();
         Normalizer normalizer = Normalizer.of(input);
 
@@ -121,29 +130,17 @@ final class PartitionExtractor {
         String what = "extract partition " + k + " of " + settings.partitions();
         int embedded = 0;
         List<Decoded> bad = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(loader.threads(), daemon("reid-extract-read-" + POOLS.incrementAndGet() + "-"));
-        try (ParquetWriter<EmbeddingRows.Row> out = EmbeddingRows.writer(storage, embeddingsTmp, arrays)) {
-            ArrayDeque<List<Future<Decoded>>> ahead = new ArrayDeque<>();
-            int submitted = 0;
+        try (Batches in = task.stored() != null ? task.stored().batches(storage, uris, input, batchSize)
+                : new DecodingBatches(task, storage, settings, batchSize);
+             ParquetWriter<EmbeddingRows.Row> out = EmbeddingRows.writer(storage, embeddingsTmp, arrays)) {
             int done = 0;
             long lastLog = System.nanoTime();
             while (true) {
-                while (ahead.size() < loader.prefetch() && submitted < uris.length) {
-                    List<Future<Decoded>> batch = new ArrayList<>();
-                    for (int end = Math.min(uris.length, submitted + batchSize); submitted < end; submitted++) {
-                        String uri = uris[submitted];
-                        batch.add(pool.submit(() -> decode(images, uri)));
-                    }
-                    ahead.add(batch);
-                }
-                List<Future<Decoded>> batch = ahead.poll();
+                long t0 = System.nanoTime();
+                List<Decoded> batch = in.next();
                 if (batch == null) break;
                 List<Decoded> good = new ArrayList<>(batch.size());
-                long t0 = System.nanoTime();
-                for (Future<Decoded> f : batch) {
-                    Decoded d = take(f);
-                    (d.problem() == null ? good : bad).add(d);
-                }
+                for (Decoded d : batch) (d.problem() == null ? good : bad).add(d);
                 long t1 = System.nanoTime();
                 waitNanos += t1 - t0;
                 if (!good.isEmpty()) {
@@ -167,8 +164,9 @@ final class PartitionExtractor {
                     lastLog = System.nanoTime();
                 }
             }
-        } finally {
-            pool.shutdownNow();
+            if (done != uris.length) {
+                throw new IOException(what + ": " + done + " images came in, the partition has " + uris.length);
+            }
         }
         try (ParquetWriter<Group> out = ExtractFiles.writer(storage, unreadableTmp, ExtractFiles.UNREADABLE_SCHEMA)) {
             SimpleGroupFactory rows = new SimpleGroupFactory(ExtractFiles.UNREADABLE_SCHEMA);
@@ -196,6 +194,57 @@ final class PartitionExtractor {
                 String.format(java.util.Locale.ROOT, "%.2f", openSeconds), String.format(java.util.Locale.ROOT, "%.2f", waitNanos / 1e9),
                 String.format(java.util.Locale.ROOT, "%.2f", embedNanos / 1e9), String.format(java.util.Locale.ROOT, "%.2f", writeNanos / 1e9));
         return outcome;
+    }
+
+    /**
+     * A partition of image files: read and decoded ({@link ImageSource#decoding}: the model run's {@code reid.input}
+     * size and alpha rule; S3 objects opened with their listing's status, {@link ListedObject}) on
+     * {@code reid.loader.threads} threads, up to {@code reid.loader.prefetch} batches ahead, in the partition's order.
+     */
+    private static final class DecodingBatches implements Batches {
+        private final String[] uris;
+        private final ImageSource images;
+        private final int batchSize;
+        private final int prefetch;
+        private final ExecutorService pool;
+        private final ArrayDeque<List<Future<Decoded>>> ahead = new ArrayDeque<>();
+        private int submitted;
+
+        DecodingBatches(Task task, Storage storage, Settings settings, int batchSize) {
+            InputConfig input = settings.embedding().input();
+            LoaderConfig loader = settings.embedding().loader();
+            ImageDecoder decoder = settings.decode().decoder(Alpha.byName(input.alpha()));
+            Map<String, ListedObject> listed = new HashMap<>();
+            for (int i = 0; i < task.uris().length; i++) if (task.listed(i) != null) listed.put(task.uris()[i], task.listed(i));
+            this.images = ImageSource.decoding(uri -> ListedObject.read(storage, uri, listed.get(uri)), decoder,
+                    input.height(), input.width());
+            this.uris = task.uris();
+            this.batchSize = batchSize;
+            this.prefetch = loader.prefetch();
+            this.pool = Executors.newFixedThreadPool(loader.threads(), daemon("reid-extract-read-" + POOLS.incrementAndGet() + "-"));
+        }
+
+        @Override
+        public List<Decoded> next() throws IOException {
+            while (ahead.size() < prefetch && submitted < uris.length) {
+                List<Future<Decoded>> batch = new ArrayList<>();
+                for (int end = Math.min(uris.length, submitted + batchSize); submitted < end; submitted++) {
+                    String uri = uris[submitted];
+                    batch.add(pool.submit(() -> decode(images, uri)));
+                }
+                ahead.add(batch);
+            }
+            List<Future<Decoded>> batch = ahead.poll();
+            if (batch == null) return null;
+            List<Decoded> out = new ArrayList<>(batch.size());
+            for (Future<Decoded> f : batch) out.add(take(f));
+            return out;
+        }
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+        }
     }
 
     /**

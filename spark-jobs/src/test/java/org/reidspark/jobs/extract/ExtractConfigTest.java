@@ -3,8 +3,10 @@ package org.reidspark.jobs.extract;
 import org.junit.jupiter.api.Test;
 import org.reidspark.config.ConfigError;
 import org.reidspark.config.ConfigLoader;
+import org.reidspark.data.Split;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,7 +24,9 @@ class ExtractConfigTest {
         assertEquals("s3a://b/images", c.source());
         assertEquals(1000, c.imagesPerPartition());
         assertTrue(assertThrows(ConfigError.class, () -> config("reid.extract.input=x")).getMessage().contains("reid.extract.model"));
-        assertTrue(assertThrows(ConfigError.class, () -> config("reid.extract.model=m")).getMessage().contains("neither"));
+        assertTrue(assertThrows(ConfigError.class, () -> config("reid.extract.model=m")).getMessage().contains("none"));
+        assertTrue(assertThrows(ConfigError.class, () -> config("reid.extract.model=m", "reid.extract.input=x",
+                "reid.extract.shards=s")).getMessage().contains("reid.extract.input = \"x\" and reid.extract.shards = \"s\""));
         assertTrue(assertThrows(ConfigError.class, () -> config("reid.extract.model=m", "reid.extract.input=x",
                 "reid.extract.partitions=-1")).getMessage().contains("reid.extract.partitions"));
         assertTrue(assertThrows(ConfigError.class, () -> config("reid.extract.model=m", "reid.extract.input=x",
@@ -39,6 +43,20 @@ class ExtractConfigTest {
     }
 
     @Test
+    void aShardSetTakesItsSplitsByName() {
+        ExtractConfig all = config("reid.extract.model=m", "reid.extract.shards=runs/local.shards");
+        assertEquals("runs/local.shards", all.source());
+        assertEquals("shards", all.inputKind());
+        assertEquals(List.of(Split.TRAIN, Split.QUERY, Split.GALLERY), all.chosenSplits());
+        assertEquals(List.of(Split.QUERY, Split.GALLERY), config("reid.extract.model=m", "reid.extract.shards=s",
+                "reid.extract.splits=\"gallery, query\"").chosenSplits());
+        assertTrue(assertThrows(ConfigError.class, () -> config("reid.extract.model=m", "reid.extract.shards=s",
+                "reid.extract.splits=galery")).getMessage().contains("one of train, query, gallery"));
+        assertTrue(assertThrows(ConfigError.class, () -> config("reid.extract.model=m", "reid.extract.input=x",
+                "reid.extract.splits=query")).getMessage().contains("needs reid.extract.shards"));
+    }
+
+    @Test
     void partitionsAreFixedByTheInputSizeAndNeverOutnumberTheImages() {
         ExtractConfig auto = config("reid.extract.model=m", "reid.extract.input=x", "reid.extract.images-per-partition=4");
         assertEquals(3, auto.partitionsFor(9));
@@ -52,7 +70,8 @@ class ExtractConfigTest {
     void aPlanCutsContiguousRunsAndNamesWhatChanged() {
         List<String> uris = List.of("a", "b", "c", "d", "e", "f", "g");
         ExtractPlan plan = ExtractPlan.of("m@1", "x", uris, 3, false);
-        assertEquals(List.of(0, 2, 4, 7), List.of(plan.start(0), plan.start(1), plan.start(2), plan.start(3)));
+        assertEquals(List.of(List.of("a", "b"), List.of("c", "d"), List.of("e", "f", "g")), ExtractJob.fileTasks(uris, Map.of(), 3)
+                .stream().map(t -> List.of(t.uris())).toList());
         assertEquals(List.of(), plan.differences(ExtractPlan.of("m@1", "y", uris, 3, false)), "the spelling of the source does not matter");
         List<String> d = plan.differences(ExtractPlan.of("m@2", "x", List.of("a", "b", "c", "d", "e", "f", "h"), 2, true));
         assertEquals(4, d.size(), d.toString());
