@@ -67,7 +67,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       partitions' tasks reading, decoding, embedding and writing Parquet, the count check, the NumPy export,
  *       publishing), into a fresh output each round;</li>
  *   <li>{@code s3}: the same job on the same images under {@code --s3 PREFIX}{@code /images} (copied there once through
- *       S3A, not timed), its output written under {@code --s3 PREFIX} too.</li>
+ *       S3A, not timed), its output written under {@code --s3 PREFIX} too;</li>
+ *   <li>with {@code --shards SET} (a published shard set of the same images at the model's input size):
+ *       {@code shards}, the job on that shard set ({@code reid.extract.shards}: the stored images, no decoding), and with
+ *       {@code --s3} also {@code shards-s3}, on its copy under {@code PREFIX/shards} (copied once, not timed). Their
+ *       rates count the shard set's images.</li>
  * </ul>
  * The Spark session is started once before the rounds and held (its start is printed on its own); so a job's wall time
  * here is what {@code spark-submit} adds the JVM's and Spark's start to. Also printed for each job round: the
@@ -100,6 +104,9 @@ public final class ExtractBenchJob implements Job {
                         + "(not timed) and the outputs written under PREFIX (needs reid.s3.*); none = no S3 arm"),
                 JobOption.plain("--s3-server-pid", "PID", "the local S3 server's process (submit/extract-bench passes s3proxy's):"
                         + " its CPU time in each S3 round is printed, as it shares this machine's cores"),
+                JobOption.plain("--shards", "SET", "a published shard set of the same images at the model's input size: the"
+                        + " job on it as well (and on its copy under the --s3 prefix)"),
+                JobOption.plain("--splits", "A,B", "with --shards: the splits the shard arms embed (default all)"),
                 JobOption.plain("--work", "FOLDER", "local folder for the local arm's outputs and the Parquet files "
                         + "(default runs/extract-bench; its contents are replaced)"),
                 JobOption.plain("--rounds", "N", "rounds of the arms, alternating order (default 3)"),
@@ -120,6 +127,8 @@ public final class ExtractBenchJob implements Job {
         String work = ctx.args().plain("--work").orElse("runs/extract-bench");
         int rounds = ctx.args().positiveInt("--rounds", 3);
         String serverPid = ctx.args().plain("--s3-server-pid").orElse("");
+        String shardSet = ctx.args().plain("--shards").orElse("");
+        String splits = ctx.args().plain("--splits").orElse("");
         int computeImages = ctx.args().positiveInt("--compute-images", 2048);
         int parquetRows = ctx.args().positiveInt("--parquet-rows", 20000);
         int parquetDims = ctx.args().positiveInt("--parquet-dims", 2048);
@@ -137,6 +146,8 @@ public final class ExtractBenchJob implements Job {
         if (uris.isEmpty()) throw new UsageError("no images below " + input);
         String s3Images = s3.isEmpty() ? "" : s3 + "/images";
         if (!s3.isEmpty()) stage(storage, input, uris, s3Images, out);
+        String s3Shards = s3.isEmpty() || shardSet.isEmpty() ? "" : s3 + "/shards";
+        if (!s3Shards.isEmpty()) stageShardSet(storage, shardSet, s3Shards, out);
 
         // the compute-only arm's batches, normalized before any clock starts
         ImageSource images = ImageSource.decoding(storage, DecodeConfig.from(ctx.config()).decoder(Alpha.byName(in.alpha())),
@@ -175,6 +186,8 @@ public final class ExtractBenchJob implements Job {
 
         List<String> arms = new ArrayList<>(List.of("compute", "decode", "local"));
         if (!s3.isEmpty()) arms.add("s3");
+        if (!shardSet.isEmpty()) arms.add("shards");
+        if (!s3Shards.isEmpty()) arms.add("shards-s3");
         Map<String, double[]> rates = new LinkedHashMap<>();
         Map<String, double[]> stageRates = new LinkedHashMap<>();
         for (String arm : arms) {
@@ -207,17 +220,24 @@ public final class ExtractBenchJob implements Job {
                         out.println(String.format(Locale.ROOT, "  round %d compute: %d images in %.2f s, %.1f images/s",
                                 r + 1, held, seconds, held / seconds));
                     } else {
-                        boolean onS3 = arm.equals("s3");
+                        boolean onS3 = arm.endsWith("s3");
                         String output = (onS3 ? s3 : workDir.toString()) + "/out-" + arm + "-" + (r + 1);
+                        Map<String, String> from = switch (arm) {
+                            case "local" -> Map.of("reid.extract.input", input);
+                            case "s3" -> Map.of("reid.extract.input", s3Images);
+                            case "shards" -> Map.of("reid.extract.shards", shardSet, "reid.extract.splits", splits);
+                            default -> Map.of("reid.extract.shards", s3Shards, "reid.extract.splits", splits);
+                        };
                         double serverBefore = onS3 ? cpuSeconds(serverPid) : Double.NaN;
-                        double[] timed = extract(ctx, modelRun, onS3 ? s3Images : input, output, storage);
+                        double[] timed = extract(ctx, modelRun, from, output, storage);
                         double server = onS3 ? cpuSeconds(serverPid) - serverBefore : Double.NaN;
-                        rates.get(arm)[r] = uris.size() / timed[0];
-                        stageRates.get(arm)[r] = uris.size() / timed[1];
-                        out.println(String.format(Locale.ROOT, "  round %d %s: job %.2f s, %.1f images/s; embedding stage %.2f s,"
-                                        + " %.1f images/s%s", r + 1, arm, timed[0], uris.size() / timed[0], timed[1], uris.size() / timed[1],
+                        double n = timed[2];
+                        rates.get(arm)[r] = n / timed[0];
+                        stageRates.get(arm)[r] = n / timed[1];
+                        out.println(String.format(Locale.ROOT, "  round %d %s: %d images, job %.2f s, %.1f images/s; embedding stage"
+                                        + " %.2f s, %.1f images/s%s", r + 1, arm, (long) n, timed[0], n / timed[0], timed[1], n / timed[1],
                                 Double.isNaN(server) ? "" : String.format(Locale.ROOT, "; the S3 server used %.1f CPU-s meanwhile"
-                                        + " (%.2f ms per image) on these cores", server, 1000 * server / uris.size())));
+                                        + " (%.2f ms per image) on these cores", server, 1000 * server / n)));
                     }
                 }
             }
@@ -235,7 +255,7 @@ public final class ExtractBenchJob implements Job {
                 perRound.append(perRound.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3f",
                         rates.get(arm)[r] / rates.get("compute")[r]));
             }
-            out.println(String.format(Locale.ROOT, "  %-7s %8.1f images/s  ratio %.3f (rounds: %s)%s", arm, job, job / compute,
+            out.println(String.format(Locale.ROOT, "  %-9s %8.1f images/s  ratio %.3f (rounds: %s)%s", arm, job, job / compute,
                     perRound, arm.equals("compute") || arm.equals("decode") ? "" : String.format(Locale.ROOT, "; embedding stage %.1f images/s, ratio %.3f",
                             stage, stage / compute)));
         }
@@ -309,13 +329,38 @@ public final class ExtractBenchJob implements Job {
                 (System.nanoTime() - t0) / 1e9));
     }
 
-    /** One run of the extract job into {@code output}: {job wall seconds, embedding stage seconds}; the output is then deleted. */
-    private static double[] extract(JobContext ctx, String model, String input, String output, Storage storage) throws Exception {
+    /** Copies the shard set to {@code target} unless a published copy is there; not timed. */
+    private static void stageShardSet(Storage storage, String shardSet, String target, java.io.PrintStream out) throws IOException {
+        Path to = Storage.path(target);
+        FileSystem s3 = storage.fs(to);
+        if (s3.exists(new Path(to, org.reidspark.artifact.RunDirectory.MARKER))) {
+            out.println("extract-bench: the shard set is already in " + target);
+            return;
+        }
+        Path from = storage.qualifiedPath(shardSet);
+        long t0 = System.nanoTime();
+        s3.delete(to, true);
+        if (!FileUtil.copy(storage.fs(from), from, s3, to, false, true, storage.hadoop())) {
+            throw new IOException("could not copy " + from + " to " + target);
+        }
+        out.println(String.format(Locale.ROOT, "extract-bench: copied the shard set %s to %s in %.1f s (not timed)", from, target,
+                (System.nanoTime() - t0) / 1e9));
+    }
+
+    /**
+     * One run of the extract job on the input keys {@code from} (the prefix, or the shard set and its splits) into
+     * {@code output}: {job wall seconds, embedding stage seconds, images}; the output is then deleted.
+     */
+    private static double[] extract(JobContext ctx, String model, Map<String, String> from, String output, Storage storage)
+            throws Exception {
         Config c = ctx.config()
                 .withValue("reid.extract.model", ConfigValueFactory.fromAnyRef(model))
-                .withValue("reid.extract.input", ConfigValueFactory.fromAnyRef(input))
+                .withValue("reid.extract.input", ConfigValueFactory.fromAnyRef(""))
                 .withValue("reid.extract.manifest", ConfigValueFactory.fromAnyRef(""))
+                .withValue("reid.extract.shards", ConfigValueFactory.fromAnyRef(""))
+                .withValue("reid.extract.splits", ConfigValueFactory.fromAnyRef(""))
                 .withValue("reid.extract.output", ConfigValueFactory.fromAnyRef(output));
+        for (Map.Entry<String, String> e : from.entrySet()) c = c.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue()));
         ExtractJob job = new ExtractJob();
         long t0 = System.nanoTime();
         job.run(new JobContext(job, c, ctx.args(), ctx.out()));
@@ -326,7 +371,7 @@ public final class ExtractBenchJob implements Job {
             summary = JSON.readTree(in);
         }
         storage.fs(dir).delete(dir, true);
-        return new double[]{seconds, summary.get("stageSeconds").asDouble()};
+        return new double[]{seconds, summary.get("stageSeconds").asDouble(), summary.get("images").asDouble()};
     }
 
     /** The Parquet writers on their own: {@code rows} x {@code dims} floats, Group model against {@link EmbeddingRows}. */

@@ -2,6 +2,7 @@ package org.reidspark.jobs.extract;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.reidspark.jobs.shard.MarketTree;
 import org.reidspark.jobs.testing.JobRun;
 import org.reidspark.jobs.testing.S3Proxy;
 
@@ -16,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code extract-bench} runs every arm on a tiny model and image tree (one image corrupt: left out of the compute-only
- * set, listed unreadable by the job): the images staged to S3 through s3proxy once, each job round's output removed,
+ * set, listed unreadable by the job) and a shard set's query and gallery: the images and the shard set staged to S3
+ * through s3proxy once, each job round's output removed,
  * the Parquet writers' files compared value by value. Nothing about the figures is asserted (timings are not tested).
  */
 class ExtractBenchJobTest {
@@ -27,11 +29,18 @@ class ExtractBenchJobTest {
     void everyArmRunsAndTheWritersAgree() throws Exception {
         Path model = ExtractFixture.publishModel(tmp.resolve("runs"), "tiny", 7);
         Path images = ExtractFixture.writeImages(tmp.resolve("images"));
+        Path set = tmp.resolve("sets/market");
+        JobRun shard = JobRun.run(List.of("shard", "reid.data.dataset=market1501", "reid.spark.master=local[2]",
+                "reid.spark.conf.\"spark.ui.enabled\"=false", "reid.input.height=32", "reid.input.width=16",
+                "--root", MarketTree.write(tmp.resolve("market")).toString(), "--shards", "2", "--output", set.toString(),
+                "--max-bad-fraction", "0.1"));
+        assertEquals(0, shard.code(), shard.err());
         try (S3Proxy s3 = S3Proxy.start()) {
             List<String> args = new ArrayList<>(List.of("extract-bench", "reid.spark.master=local[2]",
                     "reid.spark.conf.\"spark.ui.enabled\"=false", "reid.embed.batch-size=2", "reid.extract.max-bad-fraction=0.3",
                     "reid.extract.npy=false", "--model", model.toString(), "--input", images.toString(), "--s3", s3.uri("bench/"),
-                    "--work", tmp.resolve("work").toString(), "--rounds", "2", "--parquet-rows", "30", "--parquet-dims", "16"));
+                    "--work", tmp.resolve("work").toString(), "--rounds", "2",
+                    "--shards", set.toString(), "--splits", "query,gallery", "--parquet-rows", "30", "--parquet-dims", "16"));
             args.addAll(s3.overrides());
             JobRun r = JobRun.run(args);
             assertEquals(0, r.code(), r.err());
@@ -39,18 +48,20 @@ class ExtractBenchJobTest {
             assertTrue(out.contains("copied " + ExtractFixture.LISTED + " images to " + s3.uri("bench/images")), out);
             for (int round = 1; round <= 2; round++) {
                 for (String arm : List.of("compute: " + ExtractFixture.GOOD.size() + " images", "decode: " + ExtractFixture.GOOD.size()
-                        + " images", "local: job", "s3: job")) {
+                        + " images", "local: " + ExtractFixture.LISTED + " images, job", "s3: " + ExtractFixture.LISTED
+                        + " images, job", "shards: 7 images, job", "shards-s3: 7 images, job")) {
                     assertTrue(out.contains("round " + round + " " + arm), "round " + round + " " + arm + " in\n" + out);
                 }
             }
             assertTrue(out.contains(ExtractFixture.LISTED - ExtractFixture.GOOD.size() + " of " + ExtractFixture.LISTED
                     + " images left out of the compute-only set (unreadable)"), out);
-            for (String arm : List.of("compute", "decode", "local", "s3")) assertTrue(out.contains("\n  " + arm + " "), arm + " in\n" + out);
+            for (String arm : List.of("compute", "decode", "local", "s3", "shards", "shards-s3")) assertTrue(out.contains("\n  " + arm + " "), arm + " in\n" + out);
             assertTrue(out.contains("the two files read back equal (30 rows compared value by value)"), out);
             // the images were staged once, and no round's output is left behind
             List<String> keys = s3.keys("bench/");
             assertEquals(ExtractFixture.LISTED, keys.stream().filter(k -> k.startsWith("bench/images/")).count(), keys.toString());
             assertFalse(keys.stream().anyMatch(k -> k.startsWith("bench/out-")), keys.toString());
+            assertTrue(out.contains("copied the shard set ") && keys.contains("bench/shards/_PUBLISHED"), keys.toString());
             try (var left = Files.list(tmp.resolve("work"))) {
                 assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith("out-")), "local outputs removed");
             }
