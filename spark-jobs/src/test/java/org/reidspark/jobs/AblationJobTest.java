@@ -1,5 +1,6 @@
 package org.reidspark.jobs;
 
+import org.reidspark.jobs.testing.TestFiles;
 import org.reidspark.jobs.testing.JobRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,9 +13,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -72,7 +71,7 @@ class AblationJobTest {
 
         // an ablation interrupted after its first variant: the same work directory, not yet published
         Path incomplete = tmp.resolve("runs/._incomplete-b-ablation");
-        copy(a, incomplete);
+        TestFiles.copyTree(a, incomplete);
         Files.delete(incomplete.resolve("_PUBLISHED"));
         JobRun second = TrainJobTest.run(tiny("b", "no-bnneck,full"));
         assertEquals(0, second.code(), second.err() + second.out());
@@ -132,15 +131,6 @@ class AblationJobTest {
         assertTrue(r.out().contains("| variant | changes | Rank-1 | mAP | mINP | mAP vs full |"), "compared with the full model: " + r.out());
     }
 
-    private static void copy(Path from, Path to) throws Exception {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : files.sorted(Comparator.naturalOrder()).toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(target);
-                else Files.copy(p, target);
-            }
-        }
-    }
 
     /**
      * PAUL's protocol: {@code source} is trained on another synthetic dataset (the source's overrides) and evaluated on

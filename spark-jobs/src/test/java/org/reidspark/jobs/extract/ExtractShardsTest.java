@@ -1,5 +1,6 @@
 package org.reidspark.jobs.extract;
 
+import org.reidspark.jobs.testing.TestFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.sql.SparkSession;
@@ -160,7 +161,7 @@ class ExtractShardsTest {
 
         // one shard's stored images gone: the job fails naming the folder, and publishes nothing
         Path damaged = tmp.resolve("sets/damaged");
-        copy(set, damaged);
+        TestFiles.copyTree(set, damaged);
         Path folder = damaged.resolve("shards/split=gallery/shard=0");
         try (Stream<Path> s = Files.list(folder)) {
             for (Path p : s.toList()) Files.delete(p);
@@ -198,13 +199,4 @@ class ExtractShardsTest {
         }
     }
 
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path q = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(q);
-                else Files.copy(p, q);
-            }
-        }
-    }
 }

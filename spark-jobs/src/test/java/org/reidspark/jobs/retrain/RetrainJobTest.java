@@ -1,5 +1,6 @@
 package org.reidspark.jobs.retrain;
 
+import org.reidspark.jobs.testing.TestFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
@@ -204,7 +205,7 @@ class RetrainJobTest {
 
         // 6. the holdout is pinned: another one is refused, and so is training data that holds one of its images
         Path copy = tmp.resolve("other-holdout");
-        copyTree(holdout, copy);
+        TestFiles.copyTree(holdout, copy);
         JobRun other = JobRun.run(retrain(root, registry, "--holdout", copy.toString()));
         assertEquals(2, other.code(), other.out());
         assertTrue(other.err().contains("pinned") && other.err().contains(holdout.getFileName().toString()), other.err());
@@ -243,13 +244,4 @@ class RetrainJobTest {
         }
     }
 
-    private static void copyTree(Path from, Path to) throws Exception {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(t);
-                else Files.copy(p, t);
-            }
-        }
-    }
 }
