@@ -60,16 +60,18 @@ import static org.reidspark.jobs.shard.ShardJob.explained;
  * {@code extract}: embeds every image of an image prefix ({@code reid.extract.input}, listed recursively for
  * {@code .jpg}, {@code .jpeg} and {@code .png}), of a Parquet manifest's {@code uri} column
  * ({@code reid.extract.manifest}) or of a published shard set's chosen splits ({@code reid.extract.shards}: the images
- * it stores, decoded and resized once when it was made, are embedded without reading or decoding any image file) with a published training run's model ({@code reid.extract.model}, read by
- * {@link TrainedModel}; its own {@code reid.input} fixes the preprocessing) and publishes {@code embeddings.parquet}
+ * it stores, decoded and resized once when it was made, are embedded without reading or decoding any image file) with a
+ * published training run's model ({@code reid.extract.model}, read by {@link TrainedModel}; its own {@code reid.input}
+ * fixes the preprocessing) and publishes {@code embeddings.parquet}
  * ({@code uri, embedding array<float>, model_run_id, dims}) and {@code unreadable.parquet} ({@code uri, reason}).
  *
  * <p>The sorted, distinct uris are cut into a fixed number of contiguous partitions, or a shard set's are taken one
- * partition per shard ({@link ExtractPlan}, recorded in {@code plan.json}); each partition is one Spark task writing its own files ({@link PartitionExtractor},
- * {@link ExtractFiles}). The output is a run directory kept under its incomplete name until every partition is done:
- * a rerun after a crash redoes only the partitions without a {@code done/} marker, and refuses to resume with another
- * model, input list, partition count or flip setting. {@code extract.json}, {@code config.conf} and {@code run.json}
- * are written and the directory published ({@link RunDirectory}) only when all partitions are complete.
+ * partition per shard ({@link ExtractPlan}, recorded in {@code plan.json}); each partition is one Spark task writing
+ * its own files ({@link PartitionExtractor}, {@link ExtractFiles}). The output is a run directory kept under its
+ * incomplete name until every partition is done: a rerun after a crash redoes only the partitions without a
+ * {@code done/} marker, and refuses to resume with another model, input list, partition count or flip setting.
+ * {@code extract.json}, {@code config.conf} and {@code run.json} are written and the directory published
+ * ({@link RunDirectory}) only when all partitions are complete.
  */
 public final class ExtractJob implements Job {
     private static final Logger LOG = LoggerFactory.getLogger(ExtractJob.class);
@@ -129,7 +131,7 @@ public final class ExtractJob implements Job {
             List<String> uris;
             if (!config.shards().isBlank()) {
                 ShardSet set = explained("open the shard set", config.shards(), s3, () -> ShardSet.open(storage, config.shards()));
-                checkShardSet(set, config, model);
+                checkShardSet(set, model);
                 tasks = shardTasks(session.get(), set, config.chosenSplits());
                 uris = tasks.stream().flatMap(t -> Arrays.stream(t.uris())).toList();
             } else {
@@ -283,7 +285,7 @@ public final class ExtractJob implements Job {
     }
 
     /** Refuses a shard set whose stored images are not what the model takes: its image size and alpha rule. */
-    private static void checkShardSet(ShardSet set, ExtractConfig config, TrainedModel model) throws IOException {
+    private static void checkShardSet(ShardSet set, TrainedModel model) throws IOException {
         InputConfig input = InputConfig.from(model.config());
         String alpha = set.info().path("alpha").asText(input.alpha());
         if (set.height() != input.height() || set.width() != input.width() || !alpha.equals(input.alpha())) {

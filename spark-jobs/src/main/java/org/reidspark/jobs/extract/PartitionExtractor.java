@@ -43,10 +43,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One input partition's work, on an executor: its images a batch at a time, read and decoded from image files
- * ({@link DecodingBatches}) or as a shard set stores them ({@link StoredShard}); embed each batch of readable images with the {@link Embedder}
- * (normalize, the method's test network, optional flip, its finishing such as L2 norm); write {@code embeddings.parquet} and {@code unreadable.parquet} parts;
- * then the partition's {@code done/} marker ({@link ExtractFiles}). Deterministic in its inputs, so a retried or
- * resumed partition writes the same rows.
+ * ({@link DecodingBatches}) or as a shard set stores them ({@link StoredShard}); embed each batch of readable images
+ * with the {@link Embedder} (normalize, the method's test network, optional flip, its finishing such as L2 norm); write
+ * {@code embeddings.parquet} and {@code unreadable.parquet} parts; then the partition's {@code done/} marker
+ * ({@link ExtractFiles}). Deterministic in its inputs, so a retried or resumed partition writes the same rows.
  */
 final class PartitionExtractor {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionExtractor.class);
@@ -58,7 +58,8 @@ final class PartitionExtractor {
 
     /**
      * One input partition: its index and its images, a contiguous run of the sorted input list, and what an S3A listing
-     * said of each image's object ({@code listed[i]} for {@code uris[i]}; null where the input was not such a listing).
+     * said of each image's object ({@code listed[i]} for {@code uris[i]}; null where the input was not such a listing);
+     * or, with {@code stored}, one shard of a shard set (its images read from the shard's files, in their order).
      */
     record Task(int partition, String[] uris, ListedObject[] listed, StoredShard stored) implements Serializable {
         /** A partition of image files (a prefix's or a manifest's). */
