@@ -102,6 +102,71 @@ public final class TaskThreads {
                 m.isEmpty() ? "a cluster" : m));
     }
 
+    /**
+     * {@link #lanes(String, int, int, int, String, boolean, int, int)} for the calling Spark task's executor (its
+     * master, {@code spark.task.cpus}, {@code spark.executor.cores}, the machine's processors, {@code OMP_NUM_THREADS},
+     * ND4J's backend); outside a Spark task, one lane with ND4J's threads.
+     */
+    public static Lanes lanes(int tasks, int configured) {
+        TaskContext task = TaskContext.get();
+        SparkEnv env = SparkEnv.get();
+        if (task == null || env == null) return new Lanes(Math.max(1, configured), 0, "not in a Spark task");
+        SparkConf conf = env.conf();
+        return lanes(conf.get("spark.master", ""), task.cpus(), conf.getInt("spark.executor.cores", 0),
+                Runtime.getRuntime().availableProcessors(), System.getenv("OMP_NUM_THREADS"), Nd4j.getEnvironment().isCPU(),
+                tasks, configured);
+    }
+
+    /** Sets the calling thread's OpenMP threads (ND4J's CPU backend; the thread's later operations use that many). */
+    public static void setThreads(int threads) {
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+    }
+
+    /**
+     * How many forward passes one executor JVM runs at once when its tasks hand their passes to long-lived network
+     * threads ({@code extract}'s lanes), and the OpenMP threads of each: {@code configured} lanes if positive (the
+     * processors shared among them), else one per task slot of this executor (no more than the stage's {@code tasks}),
+     * each with a task's share of the cores ({@link #choose}). One lane keeps ND4J's threads as they are (every core),
+     * as does the CUDA backend ({@code cpu} false: one lane) and an {@code OMP_NUM_THREADS} the user set.
+     *
+     * @param executorCores {@code spark.executor.cores} when set, else 0 (a cluster executor then counts the machine's
+     *                      processors)
+     */
+    public static Lanes lanes(String master, int taskCpus, int executorCores, int processors, String ompEnv, boolean cpu,
+                              int tasks, int configured) {
+        if (!cpu) return new Lanes(1, 0, "one lane on ND4J's CUDA backend");
+        int perTask = Math.max(1, taskCpus);
+        String m = master == null ? "" : master.trim();
+        int slots;
+        Matcher local = LOCAL.matcher(m);
+        Matcher cluster = LOCAL_CLUSTER.matcher(m);
+        if (local.matches()) {
+            slots = (local.group(1) == null ? 1 : local.group(1).equals("*") ? processors : Integer.parseInt(local.group(1))) / perTask;
+        } else if (cluster.matches()) {
+            slots = Integer.parseInt(cluster.group(2)) / perTask;
+        } else {
+            slots = (executorCores > 0 ? executorCores : processors) / perTask;
+        }
+        int n = configured > 0 ? configured : Math.max(1, Math.min(slots, Math.max(1, tasks)));
+        if (n == 1) return new Lanes(1, 0, "1 lane with ND4J's threads (every core)");
+        boolean userThreads = ompEnv != null && !ompEnv.isBlank();
+        if (userThreads) return new Lanes(n, 0, n + " lanes, OMP_NUM_THREADS=" + ompEnv.trim() + " threads each (set by the user)");
+        int threads = configured > 0 ? Math.max(1, processors / n) : choose(m, taskCpus, processors, null, tasks).threads();
+        return new Lanes(n, threads, String.format(Locale.ROOT, "%d lanes, %d OpenMP thread%s each (%d processors, %s)", n,
+                threads, threads == 1 ? "" : "s", processors, m.isEmpty() ? "a cluster" : m));
+    }
+
+    /**
+     * @param count   long-lived network threads, each with its own network
+     * @param threads OpenMP threads of each; 0 = left as they are
+     * @param reason  one line saying why
+     */
+    public record Lanes(int count, int threads, String reason) implements java.io.Serializable {
+        public Lanes {
+            if (count < 1 || threads < 0) throw new IllegalArgumentException("lanes " + count + ", threads " + threads);
+        }
+    }
+
     private static Choice share(String master, int slots, int tasks, int processors) {
         int concurrent = Math.max(1, Math.min(slots, tasks));
         int threads = Math.max(1, processors / concurrent);

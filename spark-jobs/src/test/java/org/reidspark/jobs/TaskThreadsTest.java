@@ -82,4 +82,26 @@ class TaskThreadsTest {
     private static int ompMaxThreads() {
         return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     }
+
+    @Test
+    void extractLanesAreTheExecutorsTaskSlotsEachWithATasksShare() {
+        TaskThreads.Lanes two = TaskThreads.lanes("local[2]", 1, 0, 2, null, true, 24, 0);
+        assertEquals(2, two.count());
+        assertEquals(1, two.threads());
+        assertEquals(4, TaskThreads.lanes("local[2]", 1, 0, 8, null, true, 24, 0).threads(), "8 cores for 2 lanes");
+        assertEquals(1, TaskThreads.lanes("local[2]", 1, 0, 2, null, true, 1, 0).count(), "a stage of one task: one lane");
+        assertEquals(0, TaskThreads.lanes("local[2]", 1, 0, 2, null, true, 1, 0).threads(), "... with every core");
+        assertEquals(1, TaskThreads.lanes("local-cluster[2,1,1024]", 1, 0, 2, null, true, 24, 0).count(), "one slot per executor");
+        assertEquals(4, TaskThreads.lanes("spark://m:7077", 1, 4, 16, null, true, 100, 0).count(), "spark.executor.cores");
+        assertEquals(2, TaskThreads.lanes("spark://m:7077", 2, 4, 16, null, true, 100, 0).count(), "2 cpus per task");
+        assertEquals(2, TaskThreads.lanes("spark://m:7077", 2, 4, 16, null, true, 100, 0).threads());
+        assertEquals(1, TaskThreads.lanes("local[8]", 1, 0, 8, null, false, 24, 0).count(), "CUDA: one lane");
+        TaskThreads.Lanes user = TaskThreads.lanes("local[2]", 1, 0, 2, "3", true, 24, 0);
+        assertEquals(2, user.count());
+        assertEquals(0, user.threads(), "OMP_NUM_THREADS is left as set");
+        TaskThreads.Lanes configured = TaskThreads.lanes("local[8]", 1, 0, 8, null, true, 24, 1);
+        assertEquals(1, configured.count());
+        assertEquals(0, configured.threads(), "one configured lane: every core");
+        assertEquals(2, TaskThreads.lanes("local[8]", 1, 0, 8, null, true, 24, 4).threads(), "4 configured lanes share 8");
+    }
 }

@@ -27,11 +27,14 @@ import java.util.List;
  * @param partitions         partitions of the sorted input list; 0 for {@code ceil(images / imagesPerPartition)}
  * @param imagesPerPartition images per partition when {@code partitions} is 0
  * @param maxBadFraction     the largest fraction of unreadable images the job publishes; above it, it fails
+ * @param lanes              forward passes an executor runs at once, each on a long-lived thread with its own network
+ *                           and its share of the cores; 0 = one per concurrent task of the executor
  * @param faultPartition     resilience tests only: this partition's task fails after writing its embeddings and
  *                           before marking itself complete, on every attempt; -1 = never
  */
 public record ExtractConfig(String model, String input, String manifest, String shards, List<String> splits, String output,
-                            int partitions, int imagesPerPartition, double maxBadFraction, int faultPartition, boolean npy) {
+                            int partitions, int imagesPerPartition, double maxBadFraction, int lanes, int faultPartition,
+                            boolean npy) {
     public ExtractConfig {
         if (model.isBlank()) {
             throw ConfigError.badValue("reid.extract.model", model,
@@ -53,6 +56,7 @@ public record ExtractConfig(String model, String input, String manifest, String 
                     + " (--shards), not an image prefix or manifest");
         }
         Check.nonNegative("reid.extract.partitions", partitions);
+        Check.nonNegative("reid.extract.lanes", lanes);
         Check.positive("reid.extract.images-per-partition", imagesPerPartition);
         Check.inRange("reid.extract.max-bad-fraction", maxBadFraction, 0, 1);
         if (faultPartition < -1) throw ConfigError.badValue("reid.extract.fault-partition", faultPartition, "-1 or a partition index");
@@ -64,7 +68,7 @@ public record ExtractConfig(String model, String input, String manifest, String 
         return new ExtractConfig(e.getString("model"), e.getString("input"), e.getString("manifest"), e.getString("shards"),
                 Arrays.stream(e.getString("splits").split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList(),
                 e.getString("output"), e.getInt("partitions"), e.getInt("images-per-partition"), e.getDouble("max-bad-fraction"),
-                e.getInt("fault-partition"), e.getBoolean("npy"));
+                e.getInt("lanes"), e.getInt("fault-partition"), e.getBoolean("npy"));
     }
 
     /** The split names {@code reid.extract.splits} accepts. */

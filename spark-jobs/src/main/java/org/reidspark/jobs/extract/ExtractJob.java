@@ -323,7 +323,8 @@ public final class ExtractJob implements Job {
         SparkEmbedding.Settings embedding = new SparkEmbedding.Settings(InputConfig.from(model.config()),
                 LoaderConfig.from(ctx.config()), EmbedConfig.from(ctx.config()));
         PartitionExtractor.Settings settings = new PartitionExtractor.Settings(dir.work().toString(), model.runId(),
-                embedding, DecodeConfig.from(ctx.config()), model.testNetwork().arrays(), plan.partitions(), config.faultPartition());
+                embedding, DecodeConfig.from(ctx.config()), model.testNetwork().arrays(), plan.partitions(), todo.size(),
+                config.lanes(), config.faultPartition());
         Broadcast<TestModel> network = jsc.broadcast(model.portable());
         long[] perPartition = todo.stream().mapToLong(t -> t.uris().length).toArray();
         try (SparkProgress progress = SparkProgress.open(spark.sparkContext(), "extract", "partitions", todo.size(),

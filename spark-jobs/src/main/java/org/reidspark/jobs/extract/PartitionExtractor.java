@@ -20,6 +20,7 @@ import org.reidspark.data.image.RgbImage;
 import org.reidspark.embed.Embedder;
 import org.reidspark.embed.TestNetwork;
 import org.reidspark.jobs.ExecutorHadoop;
+import org.reidspark.jobs.TaskThreads;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
 import org.reidspark.run.TestModel;
 import org.slf4j.Logger;
@@ -51,6 +52,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class PartitionExtractor {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionExtractor.class);
     private static final AtomicInteger POOLS = new AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicBoolean LANES_LOGGED = new java.util.concurrent.atomic.AtomicBoolean();
     private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private PartitionExtractor() {
@@ -81,10 +83,12 @@ final class PartitionExtractor {
      * @param decode         {@code reid.decode} of the job (the pixel limit)
      * @param arrays         the test network's arrays, one column each ({@code embedding} first)
      * @param partitions     the partition count (for log lines)
+     * @param tasks          the partitions this attempt runs (no more lanes than these)
+     * @param lanes          {@link ExtractConfig#lanes()}
      * @param faultPartition {@link ExtractConfig#faultPartition()}
      */
     record Settings(String work, String modelRunId, SparkEmbedding.Settings embedding, DecodeConfig decode, List<String> arrays,
-                    int partitions, int faultPartition) implements Serializable {
+                    int partitions, int tasks, int lanes, int faultPartition) implements Serializable {
     }
 
     /** What a task did. */
@@ -109,14 +113,14 @@ final class PartitionExtractor {
         Storage storage = ExecutorHadoop.storage(); // the executor's own Hadoop settings: no credentials in the closure
         InputConfig input = settings.embedding().input();
         int batchSize = settings.embedding().embed().batchSize();
-        TestNetwork network = Resident.network(model);
+        TaskThreads.Lanes lanes = TaskThreads.lanes(settings.tasks(), settings.lanes());
+        if (LANES_LOGGED.compareAndSet(false, true)) LOG.info("extract: forward passes on {}", lanes.reason());
+        Resident.pass(lanes, () -> Resident.network(model)); // a lane restores it, unless it holds it
         double openSeconds = (System.nanoTime() - start) / 1e9;
         long waitNanos = 0;
         long embedNanos = 0;
         long writeNanos = 0;
-        // only its batch pass is used: the images come from the partition's batches
-        Embedder embedder = new Embedder(network, input, ImageSource.of(Map.of()), settings.embedding().loader(), batchSize,
-                settings.embedding().embed().flip());
+        boolean flip = settings.embedding().embed().flip();
         List<String> arrays = settings.arrays();
         Normalizer normalizer = Normalizer.of(input);
 
@@ -146,7 +150,9 @@ final class PartitionExtractor {
                 waitNanos += t1 - t0;
                 if (!good.isEmpty()) {
                     INDArray normalized = normalizer.batch(good.stream().map(Decoded::image).toList());
-                    Map<String, INDArray> e = Resident.pass(() -> embedder.embedBatch(normalized));
+                    // the lane's network, in an Embedder for its batch pass alone (the images come from the batches)
+                    Map<String, INDArray> e = Resident.pass(lanes, () -> new Embedder(Resident.network(model), input,
+                            ImageSource.of(Map.of()), settings.embedding().loader(), batchSize, flip).embedBatch(normalized));
                     float[][][] batchValues = new float[arrays.size()][][]; // [array][row][value], one copy per array
                     for (int a = 0; a < batchValues.length; a++) batchValues[a] = e.get(arrays.get(a)).toFloatMatrix();
                     long t2 = System.nanoTime();
@@ -249,40 +255,63 @@ final class PartitionExtractor {
     }
 
     /**
-     * The executor JVM's embedding network and the one thread that runs its forward passes. The network is restored
-     * once per broadcast model (the broadcast's value, one instance per executor JVM and job; the last model only) and
-     * shared by the JVM's extract tasks; each task hands its batches to {@link #pass}, which runs them one at a time on
-     * a long-lived daemon thread of this JVM. One pass at a time because a forward pass already uses all of ND4J's
-     * threads (one per core): concurrent passes only oversubscribe the cores, while the tasks' reading, decoding,
-     * normalizing and writing still overlap. One thread because DL4J's inference workspaces belong to the thread that
-     * runs the pass and are sized over its first four passes, each of which maps and touches about 4 GB of fresh memory
-     * for ResNet-50 at batch 64 (1 million page faults, 1 s of a 2.6 s pass; docs/performance.md, "Extraction at the
-     * compute rate"): on Spark's task threads every new thread paid that again, here the JVM pays it once and keeps one
-     * set of workspaces instead of one per task slot.
+     * The executor JVM's network lanes: long-lived daemon threads that run the extract tasks' forward passes, each with
+     * its own copy of the network (restored once per broadcast model on that thread; the last model only) and its
+     * share of the cores ({@link TaskThreads#lanes}: by default one lane per concurrent task, each with the task's
+     * cores; one lane uses ND4J's threads, every core). A task hands each batch to {@link #pass}, which runs it on a
+     * free lane. Long-lived threads because DL4J's inference workspaces belong to the thread that runs the pass and are
+     * sized over its first four passes, each of which maps and touches about 4 GB of fresh memory for ResNet-50 at
+     * batch 64 (1 million page faults, 1 s of a 2.6 s pass; docs/performance.md, "Extraction at the compute rate"): on
+     * Spark's task threads every new thread paid that again, here each lane pays it once. Several lanes because a small
+     * network's pass does not keep every core busy: two single-threaded passes side by side embed about 1.5x the images
+     * of one pass on two threads (docs/performance.md), and leave no core spinning at OpenMP's barriers while a task
+     * reads or writes; ResNet-50's passes gain little.
      */
     static final class Resident {
-        private static final ExecutorService PASSES = Executors.newSingleThreadExecutor(daemon("reid-extract-network-"));
-        private static TestModel source;
-        private static TestNetwork network;
+        private static ExecutorService lanes;
+        private static TaskThreads.Lanes shape;
+        /** The lane thread's network: {the broadcast model it was restored from, the network}. */
+        private static final ThreadLocal<Object[]> NETWORK = new ThreadLocal<>();
 
         private Resident() {
         }
 
-        static synchronized TestNetwork network(TestModel model) {
-            if (model != source) {
-                network = model.open();
-                source = model;
+        /** The lanes of this JVM, made again (the old ones finishing their passes) when {@code want} differs. */
+        private static synchronized ExecutorService lanes(TaskThreads.Lanes want) {
+            if (lanes == null || shape.count() != want.count() || shape.threads() != want.threads()) {
+                if (lanes != null) lanes.shutdown();
+                AtomicInteger n = new AtomicInteger();
+                int threads = want.threads();
+                lanes = Executors.newFixedThreadPool(want.count(), r -> {
+                    Thread t = new Thread(() -> {
+                        if (threads > 0) TaskThreads.setThreads(threads);
+                        r.run();
+                    }, "reid-extract-network-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+                shape = want;
             }
-            return network;
+            return lanes;
+        }
+
+        /** The calling lane's network for {@code model}, restored on this thread the first time. */
+        static TestNetwork network(TestModel model) {
+            Object[] held = NETWORK.get();
+            if (held == null || held[0] != model) {
+                held = new Object[]{model, model.open()};
+                NETWORK.set(held);
+            }
+            return (TestNetwork) held[1];
         }
 
         /**
-         * Runs {@code work} on the network thread after the passes handed over before it, and returns its result; its
-         * exception, unchecked as the pass threw it, is the caller's. An interrupted caller stops waiting (a pass that
-         * has not started is dropped; one that has runs to its end).
+         * Runs {@code work} on a free lane of {@code lanes} (after the passes handed over before it when all are busy),
+         * and returns its result; its exception, unchecked as the pass threw it, is the caller's. An interrupted caller
+         * stops waiting (a pass that has not started is dropped; one that has runs to its end).
          */
-        static <T> T pass(Callable<T> work) throws IOException {
-            Future<T> f = PASSES.submit(work);
+        static <T> T pass(TaskThreads.Lanes lanes, Callable<T> work) throws IOException {
+            Future<T> f = lanes(lanes).submit(work);
             try {
                 return f.get();
             } catch (InterruptedException e) {
