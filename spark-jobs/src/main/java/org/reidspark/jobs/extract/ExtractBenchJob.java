@@ -14,6 +14,7 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.parquet.schema.MessageType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.Alpha;
@@ -31,8 +32,10 @@ import org.reidspark.jobs.JobContext;
 import org.reidspark.jobs.JobOption;
 import org.reidspark.jobs.PartitionedWork;
 import org.reidspark.jobs.SparkSessions;
+import org.reidspark.jobs.TaskThreads;
 import org.reidspark.jobs.UsageError;
 import org.reidspark.perf.NetworkBenchmark;
+import org.reidspark.run.TestModel;
 import org.reidspark.run.TrainedModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +63,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       normalized batches already in memory (the first {@code --compute-images} readable images of the input, decoded
  *       and normalized before the clock starts), with the job's batch size and flip setting, after
  *       {@link #WARMUP_PASSES} untimed passes;</li>
+ *   <li>{@code lanes} (where the job would run more than one lane, {@link TaskThreads#lanes}): the same passes on the
+ *       job's network lanes, each with its own network and its share of the cores; the compute-only rate is the
+ *       better of the two in each round;</li>
  *   <li>{@code decode}: reading, decoding, resizing and normalizing those images on {@code reid.loader.threads}
  *       threads, as a task's loader does, with no embedding: the input's own CPU cost, which shares the cores with the
  *       network on a CPU executor;</li>
@@ -184,7 +190,18 @@ public final class ExtractBenchJob implements Job {
                 model.runId(), model.method().name(), in.height(), in.width(), embed.batchSize(), embed.flip(), uris.size(), input,
                 s3.isEmpty() ? "; no S3 arm (--s3)" : " and " + s3Images));
 
+        // the same passes on the job's network lanes, each with its own network and its share of the cores
+        TaskThreads.Lanes lanes = TaskThreads.lanes(ctx.config().getString("reid.spark.master"), 1, 0,
+                Runtime.getRuntime().availableProcessors(), System.getenv("OMP_NUM_THREADS"), Nd4j.getEnvironment().isCPU(),
+                Integer.MAX_VALUE, ctx.config().getInt("reid.extract.lanes"));
+        TestModel portable = model.portable();
+        if (lanes.count() > 1) {
+            out.println("extract-bench: the job's forward passes run on " + lanes.reason());
+            onLanes(lanes, portable, in, loader, embed, batches, WARMUP_PASSES * lanes.count());
+        }
+
         List<String> arms = new ArrayList<>(List.of("compute", "decode", "local"));
+        if (lanes.count() > 1) arms.add(1, "lanes");
         if (!s3.isEmpty()) arms.add("s3");
         if (!shardSet.isEmpty()) arms.add("shards");
         if (!s3Shards.isEmpty()) arms.add("shards-s3");
@@ -211,6 +228,12 @@ public final class ExtractBenchJob implements Job {
                         out.println(String.format(Locale.ROOT, "  round %d decode: %d images read, decoded, resized and normalized"
                                 + " on %d threads in %.2f s, %.1f images/s", r + 1, held, loader.threads(),
                                 seconds, held / seconds));
+                    } else if (arm.equals("lanes")) {
+                        double seconds = onLanes(lanes, portable, in, loader, embed, batches, batches.size());
+                        rates.get(arm)[r] = held / seconds;
+                        stageRates.get(arm)[r] = held / seconds;
+                        out.println(String.format(Locale.ROOT, "  round %d lanes: %d images on %d lanes in %.2f s, %.1f images/s",
+                                r + 1, held, lanes.count(), seconds, held / seconds));
                     } else if (arm.equals("compute")) {
                         long c0 = System.nanoTime();
                         for (INDArray b : batches) embedder.embedBatch(b);
@@ -244,19 +267,23 @@ public final class ExtractBenchJob implements Job {
         } finally {
             SparkSessions.release();
         }
-        double compute = NetworkBenchmark.median(rates.get("compute"));
-        out.println("extract-bench: medians over " + rounds + " rounds (ratio: the arm's rate over the compute-only rate;"
-                + " per round, arms side by side)");
+        // the compute-only rate: the better of one pass on every core and the lanes, round by round
+        double[] best = rates.get("compute").clone();
+        if (rates.containsKey("lanes")) for (int r = 0; r < rounds; r++) best[r] = Math.max(best[r], rates.get("lanes")[r]);
+        double compute = NetworkBenchmark.median(best);
+        out.println("extract-bench: medians over " + rounds + " rounds (ratio: the arm's rate over the compute-only rate,"
+                + (rates.containsKey("lanes") ? " the better of compute and lanes in each round, " + String.format(Locale.ROOT,
+                "%.1f images/s;", compute) : "") + " per round, arms side by side)");
         for (String arm : arms) {
             double job = NetworkBenchmark.median(rates.get(arm));
             double stage = NetworkBenchmark.median(stageRates.get(arm));
             StringBuilder perRound = new StringBuilder();
             for (int r = 0; r < rounds; r++) {
                 perRound.append(perRound.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3f",
-                        rates.get(arm)[r] / rates.get("compute")[r]));
+                        rates.get(arm)[r] / best[r]));
             }
             out.println(String.format(Locale.ROOT, "  %-9s %8.1f images/s  ratio %.3f (rounds: %s)%s", arm, job, job / compute,
-                    perRound, arm.equals("compute") || arm.equals("decode") ? "" : String.format(Locale.ROOT, "; embedding stage %.1f images/s, ratio %.3f",
+                    perRound, List.of("compute", "lanes", "decode").contains(arm) ? "" : String.format(Locale.ROOT, "; embedding stage %.1f images/s, ratio %.3f",
                             stage, stage / compute)));
         }
         double decode = NetworkBenchmark.median(rates.get("decode"));
@@ -265,6 +292,34 @@ public final class ExtractBenchJob implements Job {
                 + " 1 / (1/compute + 1/decode) = %.1f images/s (ratio %.3f) where both keep every core busy", bound, bound / compute));
         parquet(storage, workDir, parquetRows, parquetDims, rounds, out);
         return 0;
+    }
+
+    /**
+     * Seconds for {@code passes} passes over {@code batches} (cycling) on the job's network lanes
+     * ({@link PartitionExtractor.Resident}), handed over from one thread per lane as the job's tasks do.
+     */
+    private static double onLanes(TaskThreads.Lanes lanes, TestModel model, InputConfig in, LoaderConfig loader, EmbedConfig embed,
+                                  List<INDArray> batches, int passes) throws Exception {
+        ExecutorService tasks = Executors.newFixedThreadPool(lanes.count());
+        try {
+            long t0 = System.nanoTime();
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < lanes.count(); t++) {
+                int first = t;
+                done.add(tasks.submit(() -> {
+                    for (int i = first; i < passes; i += lanes.count()) {
+                        INDArray b = batches.get(i % batches.size());
+                        PartitionExtractor.Resident.pass(lanes, () -> new Embedder(PartitionExtractor.Resident.network(model), in,
+                                ImageSource.of(Map.of()), loader, embed.batchSize(), embed.flip()).embedBatch(b));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) f.get();
+            return (System.nanoTime() - t0) / 1e9;
+        } finally {
+            tasks.shutdownNow();
+        }
     }
 
     /** User and system CPU seconds of process {@code pid} so far (Linux {@code /proc}); NaN when unknown. */

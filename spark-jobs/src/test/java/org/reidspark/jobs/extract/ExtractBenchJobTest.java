@@ -48,14 +48,14 @@ class ExtractBenchJobTest {
             assertTrue(out.contains("copied " + ExtractFixture.LISTED + " images to " + s3.uri("bench/images")), out);
             for (int round = 1; round <= 2; round++) {
                 for (String arm : List.of("compute: " + ExtractFixture.GOOD.size() + " images", "decode: " + ExtractFixture.GOOD.size()
-                        + " images", "local: " + ExtractFixture.LISTED + " images, job", "s3: " + ExtractFixture.LISTED
+                        + " images", "lanes: " + ExtractFixture.GOOD.size() + " images on 2 lanes", "local: " + ExtractFixture.LISTED + " images, job", "s3: " + ExtractFixture.LISTED
                         + " images, job", "shards: 7 images, job", "shards-s3: 7 images, job")) {
                     assertTrue(out.contains("round " + round + " " + arm), "round " + round + " " + arm + " in\n" + out);
                 }
             }
             assertTrue(out.contains(ExtractFixture.LISTED - ExtractFixture.GOOD.size() + " of " + ExtractFixture.LISTED
                     + " images left out of the compute-only set (unreadable)"), out);
-            for (String arm : List.of("compute", "decode", "local", "s3", "shards", "shards-s3")) assertTrue(out.contains("\n  " + arm + " "), arm + " in\n" + out);
+            for (String arm : List.of("compute", "lanes", "decode", "local", "s3", "shards", "shards-s3")) assertTrue(out.contains("\n  " + arm + " "), arm + " in\n" + out);
             assertTrue(out.contains("the two files read back equal (30 rows compared value by value)"), out);
             // the images were staged once, and no round's output is left behind
             List<String> keys = s3.keys("bench/");
