@@ -113,6 +113,7 @@ public final class ExtractBenchJob implements Job {
                 JobOption.plain("--shards", "SET", "a published shard set of the same images at the model's input size: the"
                         + " job on it as well (and on its copy under the --s3 prefix)"),
                 JobOption.plain("--splits", "A,B", "with --shards: the splits the shard arms embed (default all)"),
+                JobOption.plain("--job-lanes", "A,B", "run each job arm once per reid.extract.lanes value, alternating (e.g. 1,0)"),
                 JobOption.plain("--work", "FOLDER", "local folder for the local arm's outputs and the Parquet files "
                         + "(default runs/extract-bench; its contents are replaced)"),
                 JobOption.plain("--rounds", "N", "rounds of the arms, alternating order (default 3)"),
@@ -201,10 +202,24 @@ public final class ExtractBenchJob implements Job {
         }
 
         List<String> arms = new ArrayList<>(List.of("compute", "decode", "local"));
+        List<String> jobLanes = ctx.args().plain("--job-lanes").map(v -> java.util.Arrays.stream(v.split(","))
+                .map(String::trim).filter(x -> !x.isEmpty()).toList()).orElse(List.of());
+        for (String l : jobLanes) {
+            if (!l.matches("\\d+")) throw new UsageError("--job-lanes takes lane counts (0 = the job's default), got " + l);
+        }
         if (lanes.count() > 1) arms.add(1, "lanes");
         if (!s3.isEmpty()) arms.add("s3");
         if (!shardSet.isEmpty()) arms.add("shards");
         if (!s3Shards.isEmpty()) arms.add("shards-s3");
+        if (!jobLanes.isEmpty()) {
+            // each job arm once per lane setting: "local lanes=1", "local lanes=0", ...
+            List<String> split = new ArrayList<>();
+            for (String arm : arms) {
+                if (List.of("compute", "lanes", "decode").contains(arm)) split.add(arm);
+                else for (String l : jobLanes) split.add(arm + " lanes=" + l);
+            }
+            arms = split;
+        }
         Map<String, double[]> rates = new LinkedHashMap<>();
         Map<String, double[]> stageRates = new LinkedHashMap<>();
         for (String arm : arms) {
@@ -243,14 +258,16 @@ public final class ExtractBenchJob implements Job {
                         out.println(String.format(Locale.ROOT, "  round %d compute: %d images in %.2f s, %.1f images/s",
                                 r + 1, held, seconds, held / seconds));
                     } else {
-                        boolean onS3 = arm.endsWith("s3");
-                        String output = (onS3 ? s3 : workDir.toString()) + "/out-" + arm + "-" + (r + 1);
-                        Map<String, String> from = switch (arm) {
+                        boolean onS3 = arm.startsWith("s3") || arm.startsWith("shards-s3");
+                        String base = arm.contains(" ") ? arm.substring(0, arm.indexOf(' ')) : arm;
+                        String output = (onS3 ? s3 : workDir.toString()) + "/out-" + arm.replace(" lanes=", "-lanes") + "-" + (r + 1);
+                        Map<String, String> from = new LinkedHashMap<>(switch (base) {
                             case "local" -> Map.of("reid.extract.input", input);
                             case "s3" -> Map.of("reid.extract.input", s3Images);
                             case "shards" -> Map.of("reid.extract.shards", shardSet, "reid.extract.splits", splits);
                             default -> Map.of("reid.extract.shards", s3Shards, "reid.extract.splits", splits);
-                        };
+                        });
+                        if (!base.equals(arm)) from.put("reid.extract.lanes", arm.substring(arm.indexOf('=') + 1));
                         double serverBefore = onS3 ? cpuSeconds(serverPid) : Double.NaN;
                         double[] timed = extract(ctx, modelRun, from, output, storage);
                         double server = onS3 ? cpuSeconds(serverPid) - serverBefore : Double.NaN;
@@ -282,7 +299,7 @@ public final class ExtractBenchJob implements Job {
                 perRound.append(perRound.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3f",
                         rates.get(arm)[r] / best[r]));
             }
-            out.println(String.format(Locale.ROOT, "  %-9s %8.1f images/s  ratio %.3f (rounds: %s)%s", arm, job, job / compute,
+            out.println(String.format(Locale.ROOT, "  %-17s %8.1f images/s  ratio %.3f (rounds: %s)%s", arm, job, job / compute,
                     perRound, List.of("compute", "lanes", "decode").contains(arm) ? "" : String.format(Locale.ROOT, "; embedding stage %.1f images/s, ratio %.3f",
                             stage, stage / compute)));
         }

@@ -69,6 +69,24 @@ class ExtractBenchJobTest {
     }
 
     @Test
+    void jobLanesRunEveryJobArmOncePerSetting() throws Exception {
+        Path model = ExtractFixture.publishModel(tmp.resolve("runs"), "tiny", 7);
+        Path images = ExtractFixture.writeImages(tmp.resolve("images"));
+        JobRun r = JobRun.run("extract-bench", "reid.spark.master=local[2]", "reid.spark.conf.\"spark.ui.enabled\"=false",
+                "reid.embed.batch-size=2", "reid.extract.max-bad-fraction=0.3", "reid.extract.npy=false", "--model", model.toString(),
+                "--input", images.toString(), "--work", tmp.resolve("work").toString(), "--rounds", "1", "--job-lanes", "1,2",
+                "--parquet-rows", "10", "--parquet-dims", "4");
+        assertEquals(0, r.code(), r.err());
+        for (String arm : List.of("local lanes=1", "local lanes=2")) {
+            assertTrue(r.out().contains("round 1 " + arm + ": " + ExtractFixture.LISTED + " images, job"), arm + " in\n" + r.out());
+            assertTrue(r.out().contains("\n  " + arm + " "), arm + " summarized in\n" + r.out());
+        }
+        JobRun bad = JobRun.run("extract-bench", "--model", model.toString(), "--input", images.toString(), "--job-lanes", "1,x");
+        assertEquals(2, bad.code(), bad.out() + bad.err());
+        assertTrue(bad.err().contains("--job-lanes takes lane counts"), bad.err());
+    }
+
+    @Test
     void anS3ArmNeedsAnS3Prefix() throws Exception {
         JobRun r = JobRun.run("extract-bench", "--model", "runs/none", "--input", tmp.toString(), "--s3", tmp.toString());
         assertEquals(2, r.code(), r.out() + r.err());
