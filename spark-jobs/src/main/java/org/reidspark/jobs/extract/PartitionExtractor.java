@@ -40,6 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -52,7 +53,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class PartitionExtractor {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionExtractor.class);
     private static final AtomicInteger POOLS = new AtomicInteger();
-    private static final java.util.concurrent.atomic.AtomicBoolean LANES_LOGGED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean LANES_LOGGED = new AtomicBoolean();
     private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private PartitionExtractor() {
