@@ -136,6 +136,11 @@ public final class ExtractBenchJob implements Job {
         String serverPid = ctx.args().plain("--s3-server-pid").orElse("");
         String shardSet = ctx.args().plain("--shards").orElse("");
         String splits = ctx.args().plain("--splits").orElse("");
+        List<String> jobLanes = ctx.args().plain("--job-lanes").map(v -> java.util.Arrays.stream(v.split(","))
+                .map(String::trim).filter(x -> !x.isEmpty()).toList()).orElse(List.of());
+        for (String l : jobLanes) {
+            if (!l.matches("\\d+")) throw new UsageError("--job-lanes takes lane counts (0 = the job's default), got " + l);
+        }
         int computeImages = ctx.args().positiveInt("--compute-images", 2048);
         int parquetRows = ctx.args().positiveInt("--parquet-rows", 20000);
         int parquetDims = ctx.args().positiveInt("--parquet-dims", 2048);
@@ -202,11 +207,6 @@ public final class ExtractBenchJob implements Job {
         }
 
         List<String> arms = new ArrayList<>(List.of("compute", "decode", "local"));
-        List<String> jobLanes = ctx.args().plain("--job-lanes").map(v -> java.util.Arrays.stream(v.split(","))
-                .map(String::trim).filter(x -> !x.isEmpty()).toList()).orElse(List.of());
-        for (String l : jobLanes) {
-            if (!l.matches("\\d+")) throw new UsageError("--job-lanes takes lane counts (0 = the job's default), got " + l);
-        }
         if (lanes.count() > 1) arms.add(1, "lanes");
         if (!s3.isEmpty()) arms.add("s3");
         if (!shardSet.isEmpty()) arms.add("shards");
