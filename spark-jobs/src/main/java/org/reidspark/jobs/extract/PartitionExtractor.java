@@ -264,9 +264,9 @@ final class PartitionExtractor {
      * sized over its first four passes, each of which maps and touches about 4 GB of fresh memory for ResNet-50 at
      * batch 64 (1 million page faults, 1 s of a 2.6 s pass; docs/performance.md, "Extraction at the compute rate"): on
      * Spark's task threads every new thread paid that again, here each lane pays it once. Several lanes because a small
-     * network's pass does not keep every core busy: two single-threaded passes side by side embed about 1.5x the images
-     * of one pass on two threads (docs/performance.md), and leave no core spinning at OpenMP's barriers while a task
-     * reads or writes; ResNet-50's passes gain little.
+     * network's pass does not keep every core busy: two single-threaded passes side by side embedded up to 1.5x the
+     * images of one pass on two threads (docs/performance.md; most on a loaded machine), and leave no core spinning at
+     * OpenMP's barriers while a task reads or writes; ResNet-50's passes gain a few per cent.
      */
     static final class Resident {
         private static ExecutorService lanes;
