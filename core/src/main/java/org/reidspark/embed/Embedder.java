@@ -70,6 +70,15 @@ public final class Embedder {
 
     /** The test features (float, one {@code [B, d]} array per name) of a normalized batch {@code [B, 3, H, W]}. */
     public Map<String, INDArray> embedBatch(INDArray batch) {
+        return embedBatch(network, batch, flip);
+    }
+
+    /**
+     * {@code network}'s test features (float, one {@code [B, d]} array per name) of a normalized batch
+     * {@code [B, 3, H, W]}, with the mirrored batch's averaged in when {@code flip}: one batch pass, for callers that
+     * bring their own batches.
+     */
+    public static Map<String, INDArray> embedBatch(TestNetwork network, INDArray batch, boolean flip) {
         Map<String, INDArray> sum = network.forward(batch);
         if (flip) {
             Map<String, INDArray> mirrored = network.forward(flipWidth(batch));

@@ -89,7 +89,7 @@ public final class TaskThreads {
         String m = master == null ? "" : master.trim();
         Matcher local = LOCAL.matcher(m);
         if (local.matches()) {
-            int cores = local.group(1) == null ? 1 : local.group(1).equals("*") ? processors : Integer.parseInt(local.group(1));
+            int cores = localCores(local, processors);
             return share(m, Math.max(1, cores / perTask), tasks, processors);
         }
         Matcher cluster = LOCAL_CLUSTER.matcher(m);
@@ -141,7 +141,7 @@ public final class TaskThreads {
         Matcher local = LOCAL.matcher(m);
         Matcher cluster = LOCAL_CLUSTER.matcher(m);
         if (local.matches()) {
-            slots = (local.group(1) == null ? 1 : local.group(1).equals("*") ? processors : Integer.parseInt(local.group(1))) / perTask;
+            slots = localCores(local, processors) / perTask;
         } else if (cluster.matches()) {
             slots = Integer.parseInt(cluster.group(2)) / perTask;
         } else {
@@ -165,6 +165,11 @@ public final class TaskThreads {
         public Lanes {
             if (count < 1 || threads < 0) throw new IllegalArgumentException("lanes " + count + ", threads " + threads);
         }
+    }
+
+    /** The cores of a {@code local[N]} master ({@link #LOCAL} matched): N, the processors for {@code *}, 1 for {@code local}. */
+    private static int localCores(Matcher local, int processors) {
+        return local.group(1) == null ? 1 : local.group(1).equals("*") ? processors : Integer.parseInt(local.group(1));
     }
 
     private static Choice share(String master, int slots, int tasks, int processors) {

@@ -203,7 +203,7 @@ public final class ExtractBenchJob implements Job {
         TestModel portable = model.portable();
         if (lanes.count() > 1) {
             out.println("extract-bench: the job's forward passes run on " + lanes.reason());
-            onLanes(lanes, portable, in, loader, embed, batches, WARMUP_PASSES * lanes.count());
+            onLanes(lanes, portable, embed.flip(), batches, WARMUP_PASSES * lanes.count());
         }
 
         List<String> arms = new ArrayList<>(List.of("compute", "decode", "local"));
@@ -244,7 +244,7 @@ public final class ExtractBenchJob implements Job {
                                 + " on %d threads in %.2f s, %.1f images/s", r + 1, held, loader.threads(),
                                 seconds, held / seconds));
                     } else if (arm.equals("lanes")) {
-                        double seconds = onLanes(lanes, portable, in, loader, embed, batches, batches.size());
+                        double seconds = onLanes(lanes, portable, embed.flip(), batches, batches.size());
                         rates.get(arm)[r] = held / seconds;
                         stageRates.get(arm)[r] = held / seconds;
                         out.println(String.format(Locale.ROOT, "  round %d lanes: %d images on %d lanes in %.2f s, %.1f images/s",
@@ -315,8 +315,8 @@ public final class ExtractBenchJob implements Job {
      * Seconds for {@code passes} passes over {@code batches} (cycling) on the job's network lanes
      * ({@link PartitionExtractor.Resident}), handed over from one thread per lane as the job's tasks do.
      */
-    private static double onLanes(TaskThreads.Lanes lanes, TestModel model, InputConfig in, LoaderConfig loader, EmbedConfig embed,
-                                  List<INDArray> batches, int passes) throws Exception {
+    private static double onLanes(TaskThreads.Lanes lanes, TestModel model, boolean flip, List<INDArray> batches, int passes)
+            throws Exception {
         ExecutorService tasks = Executors.newFixedThreadPool(lanes.count());
         try {
             long t0 = System.nanoTime();
@@ -326,8 +326,7 @@ public final class ExtractBenchJob implements Job {
                 done.add(tasks.submit(() -> {
                     for (int i = first; i < passes; i += lanes.count()) {
                         INDArray b = batches.get(i % batches.size());
-                        PartitionExtractor.Resident.pass(lanes, () -> new Embedder(PartitionExtractor.Resident.network(model), in,
-                                ImageSource.of(Map.of()), loader, embed.batchSize(), embed.flip()).embedBatch(b));
+                        PartitionExtractor.Resident.embed(lanes, model, b, flip);
                     }
                     return null;
                 }));

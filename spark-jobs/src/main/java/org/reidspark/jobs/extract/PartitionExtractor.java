@@ -39,6 +39,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -151,9 +152,7 @@ final class PartitionExtractor {
                 waitNanos += t1 - t0;
                 if (!good.isEmpty()) {
                     INDArray normalized = normalizer.batch(good.stream().map(Decoded::image).toList());
-                    // the lane's network, in an Embedder for its batch pass alone (the images come from the batches)
-                    Map<String, INDArray> e = Resident.pass(lanes, () -> new Embedder(Resident.network(model), input,
-                            ImageSource.of(Map.of()), settings.embedding().loader(), batchSize, flip).embedBatch(normalized));
+                    Map<String, INDArray> e = Resident.embed(lanes, model, normalized, flip);
                     float[][][] batchValues = new float[arrays.size()][][]; // [array][row][value], one copy per array
                     for (int a = 0; a < batchValues.length; a++) batchValues[a] = e.get(arrays.get(a)).toFloatMatrix();
                     long t2 = System.nanoTime();
@@ -281,19 +280,20 @@ final class PartitionExtractor {
         private static synchronized ExecutorService lanes(TaskThreads.Lanes want) {
             if (lanes == null || shape.count() != want.count() || shape.threads() != want.threads()) {
                 if (lanes != null) lanes.shutdown();
-                AtomicInteger n = new AtomicInteger();
                 int threads = want.threads();
-                lanes = Executors.newFixedThreadPool(want.count(), r -> {
-                    Thread t = new Thread(() -> {
-                        if (threads > 0) TaskThreads.setThreads(threads);
-                        r.run();
-                    }, "reid-extract-network-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                ThreadFactory named = daemon("reid-extract-network-");
+                lanes = Executors.newFixedThreadPool(want.count(), r -> named.newThread(() -> {
+                    if (threads > 0) TaskThreads.setThreads(threads);
+                    r.run();
+                }));
                 shape = want;
             }
             return lanes;
+        }
+
+        /** The test features of a normalized batch ({@link Embedder#embedBatch}), by a free lane's network for {@code model}. */
+        static Map<String, INDArray> embed(TaskThreads.Lanes lanes, TestModel model, INDArray batch, boolean flip) throws IOException {
+            return pass(lanes, () -> Embedder.embedBatch(network(model), batch, flip));
         }
 
         /** The calling lane's network for {@code model}, restored on this thread the first time. */
@@ -356,7 +356,7 @@ final class PartitionExtractor {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+    private static ThreadFactory daemon(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, prefix + n.incrementAndGet());
