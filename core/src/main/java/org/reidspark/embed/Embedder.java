@@ -2,7 +2,6 @@ package org.reidspark.embed;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.reidspark.data.Sample;
 import org.reidspark.data.augment.Augmentation;
 import org.reidspark.data.batch.Batch;
@@ -12,6 +11,7 @@ import org.reidspark.data.image.ImageSource;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.sampling.Sequential;
 import org.reidspark.eval.TestFeatures;
+import org.reidspark.model.FloatMemory;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -59,8 +59,9 @@ public final class Embedder {
                 int n = 0;
                 for (Map.Entry<String, float[][]> r : rows.entrySet()) {
                     INDArray a = e.get(r.getKey());
-                    n = (int) a.rows();
-                    for (int i = 0; i < n; i++) r.getValue()[row + i] = a.getRow(i).toFloatVector();
+                    float[][] values = FloatMemory.rows(a);
+                    n = values.length;
+                    System.arraycopy(values, 0, r.getValue(), row, n);
                 }
                 row += n;
             }
@@ -95,11 +96,11 @@ public final class Embedder {
     public static INDArray flipWidth(INDArray x) {
         long[] s = x.shape();
         int w = (int) s[3];
-        float[] src = x.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] src = FloatMemory.read(x.castTo(DataType.FLOAT).dup('c'), "a batch");
         float[] dst = new float[src.length];
         for (int row = 0; row < src.length; row += w) {
             for (int j = 0; j < w; j++) dst[row + j] = src[row + w - 1 - j];
         }
-        return Nd4j.create(dst, s, 'c').castTo(x.dataType());
+        return FloatMemory.array(dst, s).castTo(x.dataType());
     }
 }

@@ -3,6 +3,7 @@ package org.reidspark.eval;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.FloatMemory;
 
 /**
  * A set of embeddings, one row per image ({@code rows x dim}, float32, C order, held by ND4J off the Java heap).
@@ -40,7 +41,7 @@ public record Embeddings(String source, INDArray matrix) {
         if ((long) rows * dim != data.length) {
             throw new IllegalArgumentException(source + ": " + data.length + " values do not form " + rows + " x " + dim);
         }
-        return new Embeddings(source, Nd4j.create(data, new long[] {rows, dim}, 'c'));
+        return new Embeddings(source, FloatMemory.array(data, rows, dim));
     }
 
     public static Embeddings of(String source, INDArray matrix) {

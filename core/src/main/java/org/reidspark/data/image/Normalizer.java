@@ -1,8 +1,12 @@
 package org.reidspark.data.image;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.FloatMemory;
 
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -84,21 +88,38 @@ public final class Normalizer {
         return out;
     }
 
-    /** Images of one size as a {@code [N, 3, H, W]} float batch. */
+    /** Images of one size as a new {@code [N, 3, H, W]} float batch. */
     public INDArray batch(List<RgbImage> images) {
+        return batch(images, null);
+    }
+
+    /**
+     * Images of one size as a {@code [N, 3, H, W]} float batch: written into {@code reuse} when that is a contiguous
+     * C-order FLOAT array of the batch's shape (its values replaced; the caller no longer needs them), else into a new
+     * array. A caller that embeds batch after batch and waits for each pass reuses one array: a new batch is fresh
+     * native memory, and each of its pages faults on first touch (on the benchmark machine about a millisecond per
+     * 64 images of 64x32, more than the normalizing; docs/performance.md, "Extraction at the compute rate").
+     */
+    public INDArray batch(List<RgbImage> images, INDArray reuse) {
         if (images.isEmpty()) throw new IllegalArgumentException("empty batch");
         int h = images.get(0).height();
         int w = images.get(0).width();
         int size = 3 * h * w;
-        float[] data = new float[images.size() * size];
+        long[] shape = {images.size(), 3, h, w};
+        INDArray out = reuse != null && FloatMemory.contiguous(reuse) && Arrays.equals(reuse.shape(), shape) ? reuse
+                : Nd4j.createUninitialized(DataType.FLOAT, shape);
+        FloatBuffer dst = FloatMemory.buffer(out, "a batch");
+        int base = (int) out.offset();
+        float[] chw = new float[size];
         for (int i = 0; i < images.size(); i++) {
             RgbImage img = images.get(i);
             if (img.height() != h || img.width() != w) {
                 throw new IllegalArgumentException("batch of mixed sizes: " + img + " after " + h + "x" + w);
             }
-            toChw(img, data, i * size);
+            toChw(img, chw, 0);
+            dst.put(base + i * size, chw, 0, size);
         }
-        return nchw(data, images.size(), h, w);
+        return out;
     }
 
     /** {@code data} (N consecutive CHW images) as an {@code [N, 3, H, W]} array; the values are copied. */
@@ -106,6 +127,6 @@ public final class Normalizer {
         if (data.length != n * 3 * h * w) {
             throw new IllegalArgumentException(data.length + " values for a [" + n + ", 3, " + h + ", " + w + "] batch");
         }
-        return Nd4j.create(data, new long[]{n, 3, h, w}, 'c');
+        return FloatMemory.array(data, n, 3, h, w);
     }
 }

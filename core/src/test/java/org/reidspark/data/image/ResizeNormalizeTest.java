@@ -94,6 +94,29 @@ class ResizeNormalizeTest {
     }
 
     @Test
+    void aBatchOfTheSameShapeIsWrittenIntoTheArrayGivenAndAnotherShapeIntoANewOne() {
+        Normalizer n = new Normalizer(new double[]{0.485, 0.456, 0.406}, new double[]{0.229, 0.224, 0.225});
+        List<RgbImage> first = List.of(TestImages.noise(4, 3, 1), TestImages.noise(4, 3, 2));
+        List<RgbImage> second = List.of(TestImages.noise(4, 3, 3), TestImages.noise(4, 3, 4));
+        INDArray held = n.batch(first);
+        INDArray again = n.batch(second, held);
+        assertSame(held, again);
+        assertEquals(n.batch(second), again); // the second batch's values, none of the first's left
+        INDArray fewer = n.batch(second.subList(0, 1), held);
+        assertTrue(fewer != held);
+        assertArrayEquals(new long[]{1, 3, 4, 3}, fewer.shape());
+        assertEquals(n.batch(second).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)), fewer);
+        INDArray view = n.batch(List.of(first.get(0), first.get(1), second.get(0), second.get(1)))
+                .get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 4)); // a contiguous view with an offset
+        assertSame(view, n.batch(first, view));
+        assertEquals(n.batch(first), view);
+        for (int i = 0; i < 2; i++) {
+            float[] chw = n.toChw(first.get(i));
+            for (int v = 0; v < chw.length; v++) assertEquals(chw[v], view.getFloat(i * chw.length + v), 0f);
+        }
+    }
+
+    @Test
     void inputConfigDefaultsAndBadValues() {
         Config c = ConfigLoader.load(List.of());
         InputConfig input = InputConfig.from(c);

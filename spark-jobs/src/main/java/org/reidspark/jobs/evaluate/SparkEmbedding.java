@@ -3,7 +3,6 @@ package org.reidspark.jobs.evaluate;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.data.Sample;
 import org.reidspark.data.batch.LoaderConfig;
 import org.reidspark.data.image.InputConfig;
@@ -21,6 +20,7 @@ import org.reidspark.eval.baseline.ColorHistogramEmbedder;
 import org.reidspark.eval.baseline.HistogramBaseline;
 import org.reidspark.jobs.TaskGpu;
 import org.reidspark.jobs.TaskThreads;
+import org.reidspark.model.FloatMemory;
 import org.reidspark.run.TestModel;
 
 import java.io.Serializable;
@@ -67,9 +67,11 @@ public final class SparkEmbedding {
                             settings.embed().batchSize(), settings.embed().flip());
                     TestFeatures f = embedder.embed("shard " + shard.id(), shard.samples());
                     List<String> names = network.arrays();
+                    float[][][] values = new float[names.size()][][]; // [array][row][value]
+                    for (int a = 0; a < values.length; a++) values[a] = FloatMemory.rows(f.get(names.get(a)).matrix());
                     for (int i = 0; i < shard.size(); i++) {
                         float[][] rows = new float[names.size()][];
-                        for (int a = 0; a < rows.length; a++) rows[a] = row(f.get(names.get(a)).matrix(), i);
+                        for (int a = 0; a < rows.length; a++) rows[a] = values[a][i];
                         out.add(new Embedded(shard.key(i), shard.samples().get(i), rows));
                     }
                 }
@@ -113,10 +115,6 @@ public final class SparkEmbedding {
         float[][] out = new float[e.size()][];
         for (int i = 0; i < out.length; i++) out[i] = e.get(i).features()[0];
         return out;
-    }
-
-    private static float[] row(INDArray m, int i) {
-        return m.getRow(i).toFloatVector();
     }
 
     /**

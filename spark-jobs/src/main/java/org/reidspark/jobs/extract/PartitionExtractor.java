@@ -22,6 +22,7 @@ import org.reidspark.embed.TestNetwork;
 import org.reidspark.jobs.ExecutorHadoop;
 import org.reidspark.jobs.TaskThreads;
 import org.reidspark.jobs.evaluate.SparkEmbedding;
+import org.reidspark.model.FloatMemory;
 import org.reidspark.run.TestModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,6 +143,7 @@ final class PartitionExtractor {
              ParquetWriter<EmbeddingRows.Row> out = EmbeddingRows.writer(storage, embeddingsTmp, arrays)) {
             int done = 0;
             long lastLog = System.nanoTime();
+            INDArray normalized = null;
             while (true) {
                 long t0 = System.nanoTime();
                 List<Decoded> batch = in.next();
@@ -151,10 +153,10 @@ final class PartitionExtractor {
                 long t1 = System.nanoTime();
                 waitNanos += t1 - t0;
                 if (!good.isEmpty()) {
-                    INDArray normalized = normalizer.batch(good.stream().map(Decoded::image).toList());
+                    normalized = normalizer.batch(good.stream().map(Decoded::image).toList(), normalized); // the last one's memory
                     Map<String, INDArray> e = Resident.embed(lanes, model, normalized, flip);
                     float[][][] batchValues = new float[arrays.size()][][]; // [array][row][value], one copy per array
-                    for (int a = 0; a < batchValues.length; a++) batchValues[a] = e.get(arrays.get(a)).toFloatMatrix();
+                    for (int a = 0; a < batchValues.length; a++) batchValues[a] = FloatMemory.rows(e.get(arrays.get(a)));
                     long t2 = System.nanoTime();
                     embedNanos += t2 - t1;
                     for (int i = 0; i < good.size(); i++) {
