@@ -2,16 +2,25 @@ package org.reidspark.jobs.extract;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.InitContext;
+import org.apache.parquet.hadoop.api.ReadSupport;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.Converter;
+import org.apache.parquet.io.api.GroupConverter;
+import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.io.api.RecordMaterializer;
 import org.apache.parquet.schema.MessageType;
 import org.reidspark.artifact.Storage;
+import org.reidspark.eval.TestFeatures;
 import org.reidspark.jobs.PartitionedWork;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +30,8 @@ import java.util.Map;
  * {@code Group} model, which the job used first, builds two objects per float (a {@code list} group and its
  * {@code element}); {@code submit/reid extract-bench} measures both on the same rows (docs/performance.md,
  * "Extraction at the compute rate"). The file is the same Parquet either way: same schema, same three-level lists
- * ({@code array<float>} to Spark), same encodings.
+ * ({@code array<float>} to Spark), same encodings. {@link #reader} reads a file's uris and embeddings back the same way,
+ * the values straight from the column readers into one array per row.
  */
 public final class EmbeddingRows {
     private EmbeddingRows() {
@@ -35,6 +45,15 @@ public final class EmbeddingRows {
      * @param modelRunId the model's run id
      */
     public record Row(String uri, float[][] values, String modelRunId) {
+    }
+
+    /** An image's uri and its {@code embedding} values, as {@link #reader} reads them. */
+    public record Embedded(String uri, float[] embedding) {
+    }
+
+    /** A reader of {@code path}'s rows: their uri and {@code embedding} columns only (a projection), in file order. */
+    public static ParquetReader<Embedded> reader(Storage storage, Path path) throws IOException {
+        return ParquetReader.builder(new Reading(), path).withConf(storage.hadoop()).build();
     }
 
     /** A writer of rows with test-feature arrays {@code arrays} to {@code path} (replaced if present). */
@@ -118,6 +137,83 @@ public final class EmbeddingRows {
             out.addInteger(row.values()[0].length);
             out.endField("dims", arrays + 2);
             out.endMessage();
+        }
+    }
+
+    /** Reads {@code uri} and the {@code embedding} list of each row: the list's floats go into one growing array. */
+    private static final class Reading extends ReadSupport<Embedded> {
+        @Override
+        public ReadContext init(InitContext context) {
+            MessageType file = context.getFileSchema();
+            return new ReadContext(new MessageType(file.getName(), file.getType("uri"), file.getType(TestFeatures.EMBEDDING)));
+        }
+
+        @Override
+        public RecordMaterializer<Embedded> prepareForRead(Configuration configuration, Map<String, String> keyValueMetaData,
+                                                           MessageType fileSchema, ReadContext readContext) {
+            return new RecordMaterializer<>() {
+                private String uri;
+                private float[] values = new float[256];
+                private int n;
+                private final PrimitiveConverter element = new PrimitiveConverter() {
+                    @Override
+                    public void addFloat(float value) {
+                        if (n == values.length) values = Arrays.copyOf(values, 2 * n);
+                        values[n++] = value;
+                    }
+                };
+                private final GroupConverter list = group(element); // repeated group list { element }
+                private final GroupConverter embedding = group(list); // the LIST-annotated group
+                private final PrimitiveConverter uriField = new PrimitiveConverter() {
+                    @Override
+                    public void addBinary(Binary value) {
+                        uri = value.toStringUsingUTF8();
+                    }
+                };
+                private final GroupConverter root = new GroupConverter() {
+                    @Override
+                    public Converter getConverter(int fieldIndex) {
+                        return fieldIndex == 0 ? uriField : embedding;
+                    }
+
+                    @Override
+                    public void start() {
+                        uri = null;
+                        n = 0;
+                    }
+
+                    @Override
+                    public void end() {
+                    }
+                };
+
+                @Override
+                public Embedded getCurrentRecord() {
+                    return new Embedded(uri, Arrays.copyOf(values, n));
+                }
+
+                @Override
+                public GroupConverter getRootConverter() {
+                    return root;
+                }
+            };
+        }
+
+        private static GroupConverter group(Converter only) {
+            return new GroupConverter() {
+                @Override
+                public Converter getConverter(int fieldIndex) {
+                    return only;
+                }
+
+                @Override
+                public void start() {
+                }
+
+                @Override
+                public void end() {
+                }
+            };
         }
     }
 }

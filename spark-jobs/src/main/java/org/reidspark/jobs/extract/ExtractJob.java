@@ -198,16 +198,16 @@ public final class ExtractJob implements Job {
                     + work + " after the run; run the job again to finish the rest");
         }
         removeTemporaryFiles(storage, work);
-        long embedded = spark.read().parquet(new Path(work, ExtractFiles.EMBEDDINGS).toString()).count();
-        long unreadable = spark.read().parquet(new Path(work, ExtractFiles.UNREADABLE).toString()).count();
+        // the counts from the parts' footers, and the embeddings as NumPy arrays too, for the notebooks: one pass
+        long[] counts = NpyExport.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), work, plan.partitions(), config.npy());
+        long embedded = counts[0];
+        long unreadable = counts[1];
         if (embedded + unreadable != plan.images()) {
             throw new IOException("extract: the partitions in " + work + " hold " + embedded + " embeddings and " + unreadable
                     + " unreadable images, not the " + plan.images() + " images of the input; delete " + work + " to start over");
         }
         LOG.info("extract: {} embedded, {} unreadable", embedded, unreadable);
         checkBadFraction(spark, work, unreadable, plan.images(), config.maxBadFraction());
-        // the embeddings as NumPy arrays too, for the notebooks
-        if (config.npy()) NpyExport.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), work, plan.partitions());
 
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("format", FORMAT);

@@ -3,6 +3,7 @@ package org.reidspark.jobs.extract;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.Row;
@@ -19,11 +20,13 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * {@link EmbeddingRows} writes the rows the Group model wrote: read by Spark, both files have the schema the extract
- * job documents and the same rows, value for value (several arrays per row, an empty array, NaN and signed zeros).
+ * job documents and the same rows, value for value (several arrays per row, an empty array, NaN and signed zeros);
+ * {@link EmbeddingRows#reader} reads either file's uris and embeddings back bit for bit.
  */
 class EmbeddingRowsTest {
     @TempDir
@@ -64,6 +67,17 @@ class EmbeddingRowsTest {
                     for (float v : r.values()[a]) list.addGroup("list").append("element", v);
                 }
                 out.write(g.append("model_run_id", r.modelRunId()).append("dims", r.values()[0].length));
+            }
+        }
+
+        for (org.apache.hadoop.fs.Path file : List.of(direct, group)) { // the reader: uri and embedding, value for value
+            try (ParquetReader<EmbeddingRows.Embedded> in = EmbeddingRows.reader(storage, file)) {
+                for (EmbeddingRows.Row r : rows) {
+                    EmbeddingRows.Embedded e = in.read();
+                    assertEquals(r.uri(), e.uri(), file.toString());
+                    assertArrayEquals(bits(r.values()[0]), bits(e.embedding()), file + " " + r.uri());
+                }
+                assertNull(in.read());
             }
         }
 

@@ -13,6 +13,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.reidspark.artifact.Storage;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -239,12 +240,35 @@ class ExtractJobTest {
         assertTrue(Files.exists(work.resolve("done/part-00000.json")) && Files.exists(work.resolve("done/part-00001.json")),
                 "the embedded partitions are kept");
 
+        // a complete partition's file that lost a row since (the footers' counts no longer add up): refused, nothing published
+        Storage storage = new Storage(new org.apache.hadoop.conf.Configuration());
+        org.apache.hadoop.fs.Path part0 = new org.apache.hadoop.fs.Path(work.resolve("embeddings.parquet/part-00000.parquet").toUri());
+        List<EmbeddingRows.Row> kept = new ArrayList<>();
+        try (org.apache.parquet.hadoop.ParquetReader<EmbeddingRows.Embedded> in = EmbeddingRows.reader(storage, part0)) {
+            for (EmbeddingRows.Embedded e = in.read(); e != null; e = in.read()) {
+                kept.add(new EmbeddingRows.Row(e.uri(), new float[][]{e.embedding()}, ExtractFixture.runId(model)));
+            }
+        }
+        writeRows(storage, part0, kept.subList(1, kept.size()));
+        JobRun lost = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "2",
+                "reid.extract.max-bad-fraction=0.12"));
+        assertEquals(1, lost.code(), lost.err());
+        assertTrue(lost.err().contains("hold 7 embeddings and 1 unreadable images, not the 9 images of the input"), lost.err());
+        assertFalse(Files.exists(out), "nothing published");
+        writeRows(storage, part0, kept);
+
         JobRun allowed = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "2",
                 "reid.extract.max-bad-fraction=0.12"));
         assertEquals(0, allowed.code(), allowed.err());
         assertTrue(allowed.out().contains("8 of 9 images embedded") && allowed.out().contains("partitions: 0 run now, 2 done"),
                 allowed.out());
         assertTrue(Files.exists(out.resolve("_PUBLISHED")));
+    }
+
+    private static void writeRows(Storage storage, org.apache.hadoop.fs.Path file, List<EmbeddingRows.Row> rows) throws Exception {
+        try (org.apache.parquet.hadoop.ParquetWriter<EmbeddingRows.Row> w = EmbeddingRows.writer(storage, file, List.of("embedding"))) {
+            for (EmbeddingRows.Row r : rows) w.write(r);
+        }
     }
 
     /** Modification time of every file below {@code dir}, by relative path. */
