@@ -44,7 +44,8 @@ final class RawArrays {
             return;
         }
         if (half && a.dataType() == DataType.FLOAT) {
-            float[] f = a.reshape(new long[]{a.length()}).toFloatVector();
+            float[] f = FloatMemory.contiguous(a) ? FloatMemory.read(a, "a training state array")
+                    : a.reshape(new long[]{a.length()}).toFloatVector();
             out.writeLong(f.length);
             out.writeByte(HALF);
             ByteBuffer b = ByteBuffer.allocate(2 * f.length);
@@ -110,7 +111,7 @@ final class RawArrays {
             in.readFully(raw);
             float[] f = new float[(int) n];
             ByteBuffer.wrap(raw).asFloatBuffer().get(f);
-            return Nd4j.createFromArray(f);
+            return FloatMemory.array(f, n);
         } else if (type == DOUBLE) {
             byte[] raw = new byte[Math.toIntExact(8 * n)];
             in.readFully(raw);
@@ -123,7 +124,7 @@ final class RawArrays {
             float[] f = new float[(int) n];
             ByteBuffer b = ByteBuffer.wrap(raw);
             for (int i = 0; i < f.length; i++) f[i] = fromHalf(b.getShort());
-            return Nd4j.createFromArray(f);
+            return FloatMemory.array(f, n);
         }
         throw new IOException("unknown array type " + type + " in raw arrays");
     }
