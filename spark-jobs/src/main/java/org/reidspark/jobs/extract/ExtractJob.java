@@ -132,7 +132,7 @@ public final class ExtractJob implements Job {
             if (!config.shards().isBlank()) {
                 ShardSet set = explained("open the shard set", config.shards(), s3, () -> ShardSet.open(storage, config.shards()));
                 checkShardSet(set, model);
-                tasks = shardTasks(session.get(), set, config.chosenSplits());
+                tasks = shardTasks(storage, set, config.chosenSplits());
                 uris = tasks.stream().flatMap(t -> Arrays.stream(t.uris())).toList();
             } else {
                 Map<String, ListedObject> listed = config.input().isBlank() ? Map.of()
@@ -254,14 +254,13 @@ public final class ExtractJob implements Job {
      * from its manifest: the shard's uris in key order, those it could not decode with its reason
      * ({@link StoredShard}). A uri listed under two splits is embedded once, in its first partition.
      */
-    static List<PartitionExtractor.Task> shardTasks(SparkSession spark, ShardSet set, List<Split> splits) {
+    static List<PartitionExtractor.Task> shardTasks(Storage storage, ShardSet set, List<Split> splits) throws IOException {
         List<String> names = splits.stream().map(Split::lower).toList();
-        List<Row> rows = set.manifest(spark).where(col("split").isin(names.toArray()))
-                .select("key", "uri", "split", "shard", "status", "problem").collectAsList();
-        Map<String, TreeMap<Integer, TreeMap<Long, Row>>> bySplit = new LinkedHashMap<>();
+        Map<String, TreeMap<Integer, TreeMap<Long, ShardSet.Entry>>> bySplit = new LinkedHashMap<>();
         for (String n : names) bySplit.put(n, new TreeMap<>());
-        for (Row r : rows) {
-            bySplit.get(r.getString(2)).computeIfAbsent(r.getInt(3), k -> new TreeMap<>()).put(r.getLong(0), r);
+        for (ShardSet.Entry e : set.entries(storage)) {
+            TreeMap<Integer, TreeMap<Long, ShardSet.Entry>> split = bySplit.get(e.split());
+            if (split != null) split.computeIfAbsent(e.shard(), k -> new TreeMap<>()).put(e.key(), e);
         }
         Set<String> seen = new java.util.HashSet<>();
         List<PartitionExtractor.Task> out = new ArrayList<>();
@@ -269,11 +268,11 @@ public final class ExtractJob implements Job {
             for (var shard : split.getValue().entrySet()) {
                 List<String> uris = new ArrayList<>();
                 List<String> problems = new ArrayList<>();
-                for (Row r : shard.getValue().values()) {
-                    if (!seen.add(r.getString(1))) continue;
-                    uris.add(r.getString(1));
-                    problems.add(ShardRows.OK.equals(r.getString(4)) ? null
-                            : r.isNullAt(5) ? "not stored in the shard set (status " + r.getString(4) + ")" : r.getString(5));
+                for (ShardSet.Entry e : shard.getValue().values()) {
+                    if (!seen.add(e.uri())) continue;
+                    uris.add(e.uri());
+                    problems.add(ShardRows.OK.equals(e.status()) ? null
+                            : e.problem() == null ? "not stored in the shard set (status " + e.status() + ")" : e.problem());
                 }
                 if (uris.isEmpty()) continue;
                 String folder = new Path(set.location(), ShardSet.SHARDS + "/split=" + split.getKey() + "/shard=" + shard.getKey()).toString();

@@ -2,7 +2,13 @@ package org.reidspark.jobs.shard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.api.InitContext;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.schema.MessageType;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
@@ -15,6 +21,7 @@ import org.reidspark.data.shard.Shard;
 import scala.Tuple2;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
@@ -87,7 +94,6 @@ public final class ShardSet {
         return info.path("splits").path(split.lower()).path("shards").asInt(0);
     }
 
-    /** Every sample of the dataset with its status ({@link ShardRows#MANIFEST}). */
     /**
      * How this shard set differs from one made of data with manifest hash {@code manifestSha256} at
      * {@code height x width} in {@code shards} shards per split: {@code key: recorded -> wanted} per difference.
@@ -151,8 +157,44 @@ public final class ShardSet {
         return new Derived(p, info);
     }
 
+    /** Every sample of the dataset with its status ({@link ShardRows#MANIFEST}). */
     public Dataset<Row> manifest(SparkSession spark) {
         return spark.read().parquet(new Path(location, MANIFEST).toString());
+    }
+
+    /** A sample as the manifest records it: where it was stored, or why it was not ({@code problem}, null when stored). */
+    public record Entry(long key, String uri, String split, int shard, String status, String problem) {
+    }
+
+    /**
+     * Every sample of the manifest ({@link ShardRows#MANIFEST}; its key, uri, split, shard, status and problem columns),
+     * read here with Parquet's own reader, in no particular order: no Spark job, whose first Parquet read in a JVM takes
+     * seconds, for a driver that wants them all (extract's plan).
+     */
+    public List<Entry> entries(Storage storage) throws IOException {
+        Path dir = new Path(location, MANIFEST);
+        List<Entry> out = new ArrayList<>();
+        for (FileStatus st : Storage.listFiles(storage.fs(dir), dir)) {
+            String name = st.getPath().getName();
+            if (!name.endsWith(".parquet") || name.startsWith(".") || name.startsWith("_")) continue;
+            try (ParquetReader<Group> in = ParquetReader.builder(new EntryColumns(), st.getPath()).withConf(storage.hadoop()).build()) {
+                for (Group g = in.read(); g != null; g = in.read()) {
+                    out.add(new Entry(g.getLong("key", 0), g.getString("uri", 0), g.getString("split", 0), g.getInteger("shard", 0),
+                            g.getString("status", 0), g.getFieldRepetitionCount("problem") == 0 ? null : g.getString("problem", 0)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The manifest's columns an {@link Entry} holds, and only those. */
+    private static final class EntryColumns extends GroupReadSupport {
+        @Override
+        public ReadContext init(InitContext context) {
+            MessageType file = context.getFileSchema();
+            return new ReadContext(new MessageType(file.getName(), file.getType("key"), file.getType("uri"),
+                    file.getType("split"), file.getType("shard"), file.getType("status"), file.getType("problem")));
+        }
     }
 
     /** The stored rows of {@code split} ({@link ShardRows}: sample columns, image size and bytes, shard). */

@@ -98,6 +98,15 @@ class ShardJobTest {
                 assertEquals(corrupt ? "bad" : "ok", row.getAs("status"), s.uri());
                 if (!corrupt) assertNull(row.getAs("problem"));
             }
+            // the same rows read without Spark (extract's plan reads them so)
+            List<ShardSet.Entry> entries = new java.util.ArrayList<>(set.entries(ctx.storage()));
+            entries.sort(java.util.Comparator.comparingLong(ShardSet.Entry::key));
+            assertEquals(manifest.size(), entries.size());
+            for (int i = 0; i < manifest.size(); i++) {
+                Row row = manifest.get(i);
+                assertEquals(new ShardSet.Entry(row.getAs("key"), row.getAs("uri"), row.getAs("split"), row.<Integer>getAs("shard"),
+                        row.getAs("status"), row.getAs("problem")), entries.get(i));
+            }
 
             // every split's persons each in exactly one shard; stored images are the decoded, resized files
             for (Split split : Split.values()) {
