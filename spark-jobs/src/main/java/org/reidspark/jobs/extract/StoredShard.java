@@ -1,7 +1,5 @@
 package org.reidspark.jobs.extract;
 
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -9,6 +7,7 @@ import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.image.RgbImage;
+import org.reidspark.jobs.shard.ShardSet;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -42,16 +41,7 @@ record StoredShard(String folder, String[] problems) implements Serializable {
             if (problems[i] != null) bad.add(new PartitionExtractor.Decoded(uris[i], null, problems[i]));
             else expected.add(uris[i]);
         }
-        Path dir = Storage.path(folder);
-        FileSystem fs = storage.fs(dir);
-        List<Path> files = new ArrayList<>();
-        if (!expected.isEmpty()) {
-            for (FileStatus st : Storage.listFiles(fs, dir)) {
-                String name = st.getPath().getName();
-                if (name.endsWith(".parquet") && !name.startsWith(".") && !name.startsWith("_")) files.add(st.getPath());
-            }
-            files.sort(null);
-        }
+        List<Path> files = expected.isEmpty() ? List.of() : ShardSet.parquetFiles(storage, Storage.path(folder));
         return new PartitionExtractor.Batches() {
             private boolean badDone = bad.isEmpty();
             private int file;

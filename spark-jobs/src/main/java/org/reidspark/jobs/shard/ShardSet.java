@@ -172,12 +172,9 @@ public final class ShardSet {
      * seconds, for a driver that wants them all (extract's plan).
      */
     public List<Entry> entries(Storage storage) throws IOException {
-        Path dir = new Path(location, MANIFEST);
         List<Entry> out = new ArrayList<>();
-        for (FileStatus st : Storage.listFiles(storage.fs(dir), dir)) {
-            String name = st.getPath().getName();
-            if (!name.endsWith(".parquet") || name.startsWith(".") || name.startsWith("_")) continue;
-            try (ParquetReader<Group> in = ParquetReader.builder(new EntryColumns(), st.getPath()).withConf(storage.hadoop()).build()) {
+        for (Path file : parquetFiles(storage, new Path(location, MANIFEST))) {
+            try (ParquetReader<Group> in = ParquetReader.builder(new EntryColumns(), file).withConf(storage.hadoop()).build()) {
                 for (Group g = in.read(); g != null; g = in.read()) {
                     out.add(new Entry(g.getLong("key", 0), g.getString("uri", 0), g.getString("split", 0), g.getInteger("shard", 0),
                             g.getString("status", 0), g.getFieldRepetitionCount("problem") == 0 ? null : g.getString("problem", 0)));
@@ -185,6 +182,17 @@ public final class ShardSet {
             }
         }
         return out;
+    }
+
+    /** The Parquet files of a table Spark wrote into the folder {@code dir} (its data files, not its markers), sorted. */
+    public static List<Path> parquetFiles(Storage storage, Path dir) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (FileStatus st : Storage.listFiles(storage.fs(dir), dir)) {
+            String name = st.getPath().getName();
+            if (name.endsWith(".parquet") && !name.startsWith(".") && !name.startsWith("_")) files.add(st.getPath());
+        }
+        files.sort(null);
+        return files;
     }
 
     /** The manifest's columns an {@link Entry} holds, and only those. */
