@@ -27,7 +27,7 @@ import java.util.List;
  * for each {@code embeddings.parquet/part-<k>.parquet}, {@value #FOLDER}{@code /part-<k>.npy} (float32, rows x dims,
  * rows in the part's order) and {@code part-<k>.csv} (header {@code uri}, one line per row), streaming
  * ({@link EmbeddingRows#reader}), written under hidden names and renamed, so a part is either whole or absent.
- * One pass for both: the counts were two Spark jobs reading the same footers before the export's.
+ * One pass for both (the counts were two Spark jobs of their own before; docs/performance.md).
  */
 final class NpyExport {
     static final String FOLDER = "embeddings-npy";
@@ -49,7 +49,10 @@ final class NpyExport {
                 .fold(new long[2], (a, b) -> new long[]{a[0] + b[0], a[1] + b[1]});
     }
 
-    /** Partition {@code k}'s rows, {embeddings, unreadable images}, from its footers; with {@code npy}, its {@code .npy} and {@code .csv} written. */
+    /**
+     * Partition {@code k}'s rows, {embeddings, unreadable images}, from its two footers; with {@code npy}, its
+     * {@code .npy} and {@code .csv} written.
+     */
     static long[] part(Storage storage, Path work, int k, boolean npy) throws IOException {
         Path parquet = ExtractFiles.embeddings(work, k);
         long rows = rows(storage, parquet);
