@@ -67,7 +67,7 @@ public final class TaskThreads {
         SparkConf conf = env.conf();
         Choice choice = choose(conf.get("spark.master", ""), task.cpus(), Runtime.getRuntime().availableProcessors(),
                 System.getenv("OMP_NUM_THREADS"), tasks);
-        if (choice.threads() > 0) NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(choice.threads());
+        if (choice.threads() > 0) setThreads(choice.threads());
         if (LOGGED.compareAndSet(false, true)) LOG.info("native threads per task: {}", choice.reason());
         return choice;
     }
@@ -117,8 +117,12 @@ public final class TaskThreads {
                 tasks, configured);
     }
 
-    /** Sets the calling thread's OpenMP threads (ND4J's CPU backend; the thread's later operations use that many). */
+    /**
+     * Sets the calling thread's OpenMP threads (ND4J's CPU backend; the thread's later operations use that many). ND4J
+     * is initialised first: its native ops fail to load (ExceptionInInitializerError) in a JVM where nothing has yet.
+     */
     public static void setThreads(int threads) {
+        Nd4j.getEnvironment();
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
     }
 

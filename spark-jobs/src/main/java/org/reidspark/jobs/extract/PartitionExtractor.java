@@ -274,6 +274,8 @@ final class PartitionExtractor {
         private static TaskThreads.Lanes shape;
         /** The lane thread's network: {the broadcast model it was restored from, the network}. */
         private static final ThreadLocal<Object[]> NETWORK = new ThreadLocal<>();
+        /** The OpenMP threads set on the lane thread, 0 before its first pass. */
+        private static final ThreadLocal<Integer> THREADS = ThreadLocal.withInitial(() -> 0);
 
         private Resident() {
         }
@@ -282,12 +284,7 @@ final class PartitionExtractor {
         private static synchronized ExecutorService lanes(TaskThreads.Lanes want) {
             if (lanes == null || shape.count() != want.count() || shape.threads() != want.threads()) {
                 if (lanes != null) lanes.shutdown();
-                int threads = want.threads();
-                ThreadFactory named = daemon("reid-extract-network-");
-                lanes = Executors.newFixedThreadPool(want.count(), r -> named.newThread(() -> {
-                    if (threads > 0) TaskThreads.setThreads(threads);
-                    r.run();
-                }));
+                lanes = Executors.newFixedThreadPool(want.count(), daemon("reid-extract-network-"));
                 shape = want;
             }
             return lanes;
@@ -314,7 +311,15 @@ final class PartitionExtractor {
          * stops waiting (a pass that has not started is dropped; one that has runs to its end).
          */
         static <T> T pass(TaskThreads.Lanes lanes, Callable<T> work) throws IOException {
-            Future<T> f = lanes(lanes).submit(work);
+            int threads = lanes.threads();
+            Future<T> f = lanes(lanes).submit(() -> {
+                // the lane's OpenMP threads, set on its first pass: a failure fails that pass, as its caller sees
+                if (threads > 0 && THREADS.get() != threads) {
+                    TaskThreads.setThreads(threads);
+                    THREADS.set(threads);
+                }
+                return work.call();
+            });
             try {
                 return f.get();
             } catch (InterruptedException e) {
