@@ -97,8 +97,8 @@ public final class Normalizer {
      * Images of one size as a {@code [N, 3, H, W]} float batch: written into {@code reuse} when that is a contiguous
      * C-order FLOAT array of the batch's shape (its values replaced; the caller no longer needs them), else into a new
      * array. A caller that embeds batch after batch and waits for each pass reuses one array: a new batch is fresh
-     * native memory, and each of its pages faults on first touch (on the benchmark machine about a millisecond per
-     * 64 images of 64x32, more than the normalizing; docs/performance.md, "Extraction at the compute rate").
+     * native memory, and each of its pages faults on first touch (on the benchmark machine up to about 4 ms per 64
+     * images of 64x32, more than the normalizing; docs/performance.md, "Extraction at the compute rate").
      */
     public INDArray batch(List<RgbImage> images, INDArray reuse) {
         if (images.isEmpty()) throw new IllegalArgumentException("empty batch");
