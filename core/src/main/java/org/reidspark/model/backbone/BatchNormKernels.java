@@ -27,8 +27,9 @@ import java.nio.FloatBuffer;
  * ResNet-18's 20 BatchNorms from 24-27 to 18-22 ms a training step forward and from 30-35 to 24-29 ms backward
  * (docs/performance.md, "Residual sums in place, collections when they pay").
  *
- * <p>Shapes: activations and their gradients as {@code [outer, C, inner]} C-order views ({@code [B, C, H*W]} of
- * NCHW), per-channel values {@code [C]}. Sums run in float within a row (four interleaved partial sums) and in
+ * <p>Shapes: activations and their gradients as C-order {@code [outer, C, inner]} arrays, or NCHW
+ * {@code [B, C, H, W]} read as {@code [B, C, H*W]} (the layer passes its arrays as they are: no reshaped view per call),
+ * per-channel values {@code [C]} (any shape holding them contiguously, as the layer's {@code [1, C]} parameters). Sums run in float within a row (four interleaved partial sums) and in
  * double across rows; the results do not depend on how the channels are split. The layer's
  * gradients are checked against central differences in double precision on the ND4J path; these loops are checked
  * against that path in float (BatchNormKernelsTest).
@@ -42,9 +43,18 @@ final class BatchNormKernels {
     private BatchNormKernels() {
     }
 
-    /** Whether {@code view} ({@code [outer, C, inner]}) is one these loops take. */
-    static boolean applies(INDArray view) {
-        return view.length() <= MAX_VALUES && view.size(2) >= MIN_INNER && FloatMemory.contiguous(view);
+    /**
+     * Whether {@code x} is one these loops take: a contiguous C-order float array of rank 3 or more with the channels
+     * on axis 1 ({@code [outer, C, inner]}, or NCHW itself, read as {@code [B, C, H*W]} without a reshaped view).
+     */
+    static boolean applies(INDArray x) {
+        return x.rank() >= 3 && x.length() > 0 && x.length() <= MAX_VALUES && inner(x) >= MIN_INNER
+                && FloatMemory.contiguous(x);
+    }
+
+    /** Values per row: the product of {@code x}'s axes after the channel axis (1). */
+    private static int inner(INDArray x) {
+        return (int) (x.length() / (x.size(0) * x.size(1)));
     }
 
     /** Per-thread scratch: two float arrays as long as the largest channel seen (its values in all rows). */
@@ -72,7 +82,7 @@ final class BatchNormKernels {
     /**
      * The training-mode forward pass: per-channel batch mean and biased variance of {@code x} into {@code mean} and
      * {@code var}, and {@code y = gamma (x - mean) / sqrt(var + eps) + beta}; {@code x}, {@code y}
-     * {@code [outer, C, inner]}. Channel by channel (the channel's rows of {@code x} copied in, three sweeps over
+     * of one shape that {@link #applies}. Channel by channel (the channel's rows of {@code x} copied in, three sweeps over
      * them: mean, variance about the mean, output, copied out), the channels split among the calling thread's native
      * threads.
      */
@@ -87,7 +97,7 @@ final class BatchNormKernels {
         int xAt = (int) x.offset(), yAt = (int) y.offset();
         int outer = (int) x.size(0);
         int channels = (int) x.size(1);
-        int inner = (int) x.size(2);
+        int inner = inner(x);
         double count = (double) outer * inner;
         int rowStep = channels * inner;
         ThreadShare.forRanges(channels, parts, (from, to) -> {
@@ -132,7 +142,7 @@ final class BatchNormKernels {
         int xAt = (int) x.offset(), dyAt = (int) dy.offset(), dxAt = (int) dx.offset();
         int outer = (int) x.size(0);
         int channels = (int) x.size(1);
-        int inner = (int) x.size(2);
+        int inner = inner(x);
         double count = (double) outer * inner;
         int rowStep = channels * inner;
         ThreadShare.forRanges(channels, parts, (from, to) -> {

@@ -18,6 +18,7 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.reidspark.model.FloatMemory;
 import org.reidspark.model.StepOutputs;
 
 /**
@@ -96,14 +97,13 @@ public class NativeBatchNormalizationLayer extends BatchNormalization implements
         nativePass = true;
         INDArray x = input.castTo(dataType);
         INDArray y = kept.newOutput(workspaceMgr, dataType, x.shape(), training);
-        INDArray xv = channelView(x);
-        if (training && BatchNormKernels.applies(xv)) {
-            int channels = (int) xv.size(1);
+        if (training && kernelsTake(x)) {
+            int channels = (int) x.size(1);
             float[] mean = new float[channels];
             float[] var = new float[channels];
-            BatchNormKernels.train(xv, BatchNormKernels.values(param(BatchNormalizationParamInitializer.GAMMA)),
-                    BatchNormKernels.values(param(BatchNormalizationParamInitializer.BETA)), cfg().getEps(),
-                    channelView(y), mean, var);
+            BatchNormKernels.train(x, BatchNormKernels.values(getParam(BatchNormalizationParamInitializer.GAMMA)),
+                    BatchNormKernels.values(getParam(BatchNormalizationParamInitializer.BETA)), cfg().getEps(),
+                    y, mean, var);
             kernelMean = mean;
             kernelVar = var;
             batchMean = null;
@@ -125,7 +125,7 @@ public class NativeBatchNormalizationLayer extends BatchNormalization implements
         }
         if (training) {
             INDArray[] moments = Nd4j.exec(DynamicCustomOp.builder("moments")
-                    .addInputs(xv)
+                    .addInputs(channelView(x))
                     .addIntegerArguments(0, 2)
                     .build());
             batchMean = moments[0];
@@ -162,30 +162,34 @@ public class NativeBatchNormalizationLayer extends BatchNormalization implements
         INDArray dMean = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_MEAN);
         INDArray dVar = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_VAR);
         INDArray epsOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
-        INDArray xv = channelView(x);
-        INDArray dyv = channelView(epsilon.castTo(dataType));
-        INDArray gamma = param(BatchNormalizationParamInitializer.GAMMA);
+        INDArray dy = epsilon.castTo(dataType);
         // running statistics: DL4J's no-op updater subtracts these, giving decay * running + (1 - decay) * batch
         double rate = 1 - c.getDecay();
-        if (kernelMean != null && BatchNormKernels.applies(dyv)) {
+        if (kernelMean != null && !FloatMemory.contiguous(dy)) dy = dy.dup('c');
+        if (kernelMean != null && kernelsTake(x) && BatchNormKernels.applies(dy)) {
             int channels = kernelMean.length;
             float[] gradGamma = new float[channels];
             float[] gradBeta = new float[channels];
-            BatchNormKernels.backward(xv, dyv, kernelMean, kernelVar, BatchNormKernels.values(gamma), c.getEps(),
-                    channelView(epsOut), gradGamma, gradBeta);
-            float[] runningMean = BatchNormKernels.values(param(BatchNormalizationParamInitializer.GLOBAL_MEAN));
-            float[] runningVar = BatchNormKernels.values(param(BatchNormalizationParamInitializer.GLOBAL_VAR));
+            BatchNormKernels.backward(x, dy, kernelMean, kernelVar,
+                    BatchNormKernels.values(getParam(BatchNormalizationParamInitializer.GAMMA)), c.getEps(),
+                    epsOut, gradGamma, gradBeta);
+            float[] runningMean = BatchNormKernels.values(getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN));
+            float[] runningVar = BatchNormKernels.values(getParam(BatchNormalizationParamInitializer.GLOBAL_VAR));
             float[] stepMean = new float[channels];
             float[] stepVar = new float[channels];
             for (int i = 0; i < channels; i++) {
                 stepMean[i] = (float) ((runningMean[i] - kernelMean[i]) * rate);
                 stepVar[i] = (float) ((runningVar[i] - kernelVar[i]) * rate);
             }
-            BatchNormKernels.write(gradGamma, flat(dGamma));
-            BatchNormKernels.write(gradBeta, flat(dBeta));
-            BatchNormKernels.write(stepMean, flat(dMean));
-            BatchNormKernels.write(stepVar, flat(dVar));
+            // the gradient views are [1, C] and contiguous: written as they are, no reshaped view
+            BatchNormKernels.write(gradGamma, dGamma);
+            BatchNormKernels.write(gradBeta, dBeta);
+            BatchNormKernels.write(stepMean, dMean);
+            BatchNormKernels.write(stepVar, dVar);
         } else {
+            INDArray xv = channelView(x);
+            INDArray dyv = channelView(dy);
+            INDArray gamma = param(BatchNormalizationParamInitializer.GAMMA);
             if (kernelMean != null) {
                 batchMean = Nd4j.createFromArray(kernelMean);
                 batchVar = Nd4j.createFromArray(kernelVar);
@@ -210,6 +214,15 @@ public class NativeBatchNormalizationLayer extends BatchNormalization implements
         kernelMean = null;
         kernelVar = null;
         return new Pair<>(g, epsOut);
+    }
+
+    /**
+     * Whether {@link BatchNormKernels}' loops take {@code x} as it is (NCHW, contiguous in C order, small enough): the
+     * training path of the main job's and ResNet's layers, which then creates no reshaped view per call (each is a
+     * shape computation in ND4J's Java, about 14 per layer and step before; docs/performance.md).
+     */
+    private boolean kernelsTake(INDArray x) {
+        return channelAxis() == 1 && BatchNormKernels.applies(x);
     }
 
     /**

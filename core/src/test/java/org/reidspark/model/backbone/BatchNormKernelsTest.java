@@ -93,6 +93,43 @@ class BatchNormKernelsTest {
         }
     }
 
+    /**
+     * The layer passes NCHW arrays and [1, C] parameter views as they are: the same values to the bit as the
+     * {@code [B, C, H*W]} view and the flat parameters.
+     */
+    @Test
+    void takesNchwArraysAsTheirChannelRows() {
+        Nd4j.getRandom().setSeed(9);
+        int b = 4, c = 6, h = 5, w = 3;
+        INDArray x = Nd4j.randn(DataType.FLOAT, b, c, h, w).muli(2).addi(3);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, b, c, h, w);
+        INDArray params = Nd4j.rand(DataType.FLOAT, 1, 2 * c).addi(0.5);
+        INDArray gammaRow = params.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(c, 2 * c)).reshape(1, c);
+        assertTrue(BatchNormKernels.applies(x), "NCHW");
+        float[] gamma = BatchNormKernels.values(gammaRow);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(BatchNormKernels.values(gammaRow.dup().reshape(c)), gamma);
+        float[] beta = new float[c];
+        INDArray[] asRows = null;
+        for (boolean rows : new boolean[]{true, false}) {
+            INDArray xs = rows ? x.reshape(b, c, h * w) : x;
+            INDArray dys = rows ? dy.reshape(b, c, h * w) : dy;
+            float[] mean = new float[c], var = new float[c], dGamma = new float[c], dBeta = new float[c];
+            INDArray y = xs.ulike(), dx = xs.ulike();
+            BatchNormKernels.train(xs, gamma, beta, EPS, y, mean, var);
+            BatchNormKernels.backward(xs, dys, mean, var, gamma, EPS, dx, dGamma, dBeta);
+            INDArray[] got = {y.reshape(b, c, h, w), dx.reshape(b, c, h, w), Nd4j.createFromArray(mean),
+                    Nd4j.createFromArray(var), Nd4j.createFromArray(dGamma), Nd4j.createFromArray(dBeta)};
+            if (asRows == null) asRows = got;
+            else for (int i = 0; i < got.length; i++) assertEquals(asRows[i], got[i], "output " + i);
+        }
+        INDArray into = Nd4j.zeros(DataType.FLOAT, 1, 2 * c);
+        BatchNormKernels.write(gamma, into.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(c, 2 * c)).reshape(1, c));
+        assertEquals(gammaRow, into.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(c, 2 * c)).reshape(1, c), "written into a [1, C] view");
+    }
+
     @Test
     void readsParameterViewsAtTheirOffset() {
         INDArray all = Nd4j.createFromArray(1f, 2f, 3f, 4f, 5f, 6f);
@@ -106,6 +143,9 @@ class BatchNormKernelsTest {
         assertFalse(BatchNormKernels.applies(Nd4j.create(DataType.DOUBLE, 2, 3, 8)), "double");
         assertFalse(BatchNormKernels.applies(Nd4j.create(DataType.FLOAT, 16, 3, 1)), "NHWC's rows of one value");
         assertFalse(BatchNormKernels.applies(Nd4j.create(DataType.FLOAT, 2, 3, 8).permute(0, 2, 1)), "not C order");
+        assertFalse(BatchNormKernels.applies(Nd4j.create(DataType.FLOAT, 2, 3, 2, 4).permute(0, 1, 3, 2)), "NCHW, not C order");
+        assertFalse(BatchNormKernels.applies(Nd4j.create(DataType.FLOAT, 4, 8)), "rank 2");
+        assertFalse(BatchNormKernels.applies(Nd4j.create(DataType.FLOAT, 0, 3, 8)), "empty");
         long big = BatchNormKernels.MAX_VALUES / 8 + 1;
         assertFalse(BatchNormKernels.applies(Nd4j.create(DataType.FLOAT, big, 1, 8)), "over the size limit");
     }
