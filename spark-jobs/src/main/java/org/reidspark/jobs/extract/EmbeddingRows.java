@@ -30,7 +30,10 @@ import java.util.Map;
  * {@code Group} model, which the job used first, builds two objects per float (a {@code list} group and its
  * {@code element}); {@code submit/reid extract-bench} measures both on the same rows (docs/performance.md,
  * "Extraction at the compute rate"). The file is the same Parquet either way: same schema, same three-level lists
- * ({@code array<float>} to Spark), same encodings. {@link #reader} reads a file's uris and embeddings back the same way,
+ * ({@code array<float>} to Spark), the arrays' values plainly encoded. Parquet's dictionary encoding is off for them:
+ * an embedding's floats hardly ever repeat, so the writer hashed every value into a dictionary it then discarded
+ * (falling back to plain encoding: the same bytes), which took a third of a row's writing time for 128 values and a
+ * quarter for 2,048 (docs/performance.md). {@link #reader} reads a file's uris and embeddings back the same way,
  * the values straight from the column readers into one array per row.
  */
 public final class EmbeddingRows {
@@ -58,8 +61,9 @@ public final class EmbeddingRows {
 
     /** A writer of rows with test-feature arrays {@code arrays} to {@code path} (replaced if present). */
     public static ParquetWriter<Row> writer(Storage storage, Path path, List<String> arrays) throws IOException {
-        return PartitionedWork.build(new Builder(PartitionedWork.outputFile(storage, path), ExtractFiles.embeddingSchema(arrays)),
-                storage);
+        Builder builder = new Builder(PartitionedWork.outputFile(storage, path), ExtractFiles.embeddingSchema(arrays));
+        for (String array : arrays) builder = builder.withDictionaryEncoding(array + ".list.element", false);
+        return PartitionedWork.build(builder, storage);
     }
 
     private static final class Builder extends ParquetWriter.Builder<Row, Builder> {

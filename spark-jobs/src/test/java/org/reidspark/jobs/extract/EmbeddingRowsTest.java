@@ -20,8 +20,10 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link EmbeddingRows} writes the rows the Group model wrote: read by Spark, both files have the schema the extract
@@ -102,6 +104,53 @@ class EmbeddingRowsTest {
                 assertEquals(g.getString(0), d.getString(0));
                 assertEquals(g.getString(4), d.getString(4));
                 assertEquals(g.getInt(5), d.getInt(5));
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /**
+     * The arrays' values are written plainly, with no dictionary, even where they repeat (here every row holds the
+     * same few values, which Parquet's default would dictionary-encode); the other columns keep the default (the
+     * constant model id is dictionary-encoded). Spark reads the file back value for value.
+     */
+    @Test
+    void theArraysValuesHaveNoDictionary() throws Exception {
+        Storage storage = new Storage(new Configuration());
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(tmp.resolve("plain/part-00000.parquet").toUri());
+        List<EmbeddingRows.Row> rows = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            rows.add(new EmbeddingRows.Row("file:/images/" + i + ".jpg",
+                    new float[][]{{1f, 2f, 3f, 4f}, {0.5f, 0.5f}, {i % 2}}, "model@1"));
+        }
+        try (ParquetWriter<EmbeddingRows.Row> out = EmbeddingRows.writer(storage, file, ARRAYS)) {
+            for (EmbeddingRows.Row r : rows) out.write(r);
+        }
+        java.util.Map<String, org.apache.parquet.hadoop.metadata.ColumnChunkMetaData> columns = new java.util.HashMap<>();
+        try (org.apache.parquet.hadoop.ParquetFileReader reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+                org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(file, storage.hadoop()))) {
+            for (org.apache.parquet.hadoop.metadata.BlockMetaData block : reader.getFooter().getBlocks()) {
+                for (org.apache.parquet.hadoop.metadata.ColumnChunkMetaData c : block.getColumns()) {
+                    columns.put(c.getPath().toDotString(), c);
+                }
+            }
+        }
+        for (String array : ARRAYS) {
+            org.apache.parquet.hadoop.metadata.ColumnChunkMetaData c = columns.get(array + ".list.element");
+            assertFalse(c.hasDictionaryPage(), array + ": " + c.getEncodings());
+            assertFalse(c.getEncodings().stream().anyMatch(org.apache.parquet.column.Encoding::usesDictionary),
+                    array + ": " + c.getEncodings());
+        }
+        assertTrue(columns.get("model_run_id").hasDictionaryPage(), "the constant model id keeps the default dictionary");
+        SparkSession spark = ExtractFixture.spark(List.of());
+        try {
+            List<Row> read = spark.read().parquet(file.toString()).collectAsList();
+            assertEquals(rows.size(), read.size());
+            for (int i = 0; i < rows.size(); i++) {
+                for (int a = 0; a < ARRAYS.size(); a++) {
+                    assertArrayEquals(bits(rows.get(i).values()[a]), bits(floats(read.get(i).getList(1 + a))), "row " + i);
+                }
             }
         } finally {
             spark.stop();
