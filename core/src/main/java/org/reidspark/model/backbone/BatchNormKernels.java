@@ -28,10 +28,10 @@ import java.nio.FloatBuffer;
  * (docs/performance.md, "Residual sums in place, collections when they pay").
  *
  * <p>Shapes: activations and their gradients as C-order {@code [outer, C, inner]} arrays, or NCHW
- * {@code [B, C, H, W]} read as {@code [B, C, H*W]} (the layer passes its arrays as they are: no reshaped view per call),
- * per-channel values {@code [C]} (any shape holding them contiguously, as the layer's {@code [1, C]} parameters). Sums run in float within a row (four interleaved partial sums) and in
- * double across rows; the results do not depend on how the channels are split. The layer's
- * gradients are checked against central differences in double precision on the ND4J path; these loops are checked
+ * {@code [B, C, H, W]} read as {@code [B, C, H*W]} (the layer passes its arrays as they are: no reshaped view per
+ * call), per-channel values {@code [C]} (any shape holding them contiguously, as the layer's {@code [1, C]}
+ * parameters). Sums run in float within a row (four interleaved partial sums) and in double across rows; the results
+ * do not depend on how the channels are split. The layer's gradients are checked against central differences in double precision on the ND4J path; these loops are checked
  * against that path in float (BatchNormKernelsTest).
  */
 final class BatchNormKernels {
