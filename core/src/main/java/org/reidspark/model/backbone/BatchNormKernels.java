@@ -31,8 +31,8 @@ import java.nio.FloatBuffer;
  * {@code [B, C, H, W]} read as {@code [B, C, H*W]} (the layer passes its arrays as they are: no reshaped view per
  * call), per-channel values {@code [C]} (any shape holding them contiguously, as the layer's {@code [1, C]}
  * parameters). Sums run in float within a row (four interleaved partial sums) and in double across rows; the results
- * do not depend on how the channels are split. The layer's gradients are checked against central differences in double precision on the ND4J path; these loops are checked
- * against that path in float (BatchNormKernelsTest).
+ * do not depend on how the channels are split. The layer's gradients are checked against central differences in
+ * double precision on the ND4J path; these loops are checked against that path in float (BatchNormKernelsTest).
  */
 final class BatchNormKernels {
     /** Activations with more values than this take ND4J's operations. */
