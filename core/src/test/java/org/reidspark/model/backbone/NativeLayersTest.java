@@ -282,6 +282,56 @@ class NativeLayersTest {
         }
     }
 
+    /**
+     * In float, NCHW, the training pass takes {@link BatchNormKernels}' loops, which read the layer's arrays as they
+     * are; an error arriving in another layout ('f' order: not C-contiguous) must give the same results (the layer
+     * copies it to C order for the loops): the same bits as the C-order error for the error to the input and every
+     * gradient, and close to DL4J's layer. The layers are called directly, so the error reaches them as given.
+     */
+    @Test
+    void batchNormLoopsTakeAnErrorInAnyLayoutInFloat() {
+        ComputationGraph dl4j = alone("bn", Implementations.batchNorm("dl4j", ResNet.batchNorm().build()),
+                InputType.convolutional(4, 3, 5, CNN2DFormat.NCHW), DataType.FLOAT);
+        ComputationGraph nat = alone("bn", Implementations.batchNorm("native", ResNet.batchNorm().build()),
+                InputType.convolutional(4, 3, 5, CNN2DFormat.NCHW), DataType.FLOAT);
+        Nd4j.getRandom().setSeed(8);
+        dl4j.getLayer("bn").setParam("gamma", Nd4j.rand(DataType.FLOAT, 1, 5).addi(0.5));
+        dl4j.getLayer("bn").setParam("beta", Nd4j.randn(DataType.FLOAT, 1, 5));
+        nat.setParams(dl4j.params());
+        dl4j.initGradientsView();
+        nat.initGradientsView();
+        INDArray x = Nd4j.randn(DataType.FLOAT, 3, 5, 4, 3).muli(2).addi(3);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, 3, 5, 4, 3);
+        INDArray dyF = dy.dup('f');
+        assertTrue(BatchNormKernels.applies(x) && !org.reidspark.model.FloatMemory.contiguous(dyF));
+        // the layers called directly, so that the error reaches the layer in the layout given
+        org.deeplearning4j.nn.workspace.LayerWorkspaceMgr mgr = org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces();
+        org.deeplearning4j.nn.api.Layer reference = dl4j.getLayer("bn");
+        reference.setInput(x, mgr);
+        INDArray expectedOut = reference.activate(true, mgr).dup();
+        org.nd4j.common.primitives.Pair<org.deeplearning4j.nn.gradient.Gradient, INDArray> expected =
+                reference.backpropGradient(dy, mgr);
+        org.deeplearning4j.nn.api.Layer layer = nat.getLayer("bn");
+        List<org.nd4j.common.primitives.Pair<org.deeplearning4j.nn.gradient.Gradient, INDArray>> got = new java.util.ArrayList<>();
+        for (INDArray error : List.of(dy, dyF)) {
+            layer.setInput(x, mgr);
+            assertClose(expectedOut, layer.activate(true, mgr), 1e-5, "output");
+            var pair = layer.backpropGradient(error, mgr);
+            Map<String, INDArray> grads = new java.util.HashMap<>();
+            pair.getFirst().gradientForVariable().forEach((k, v) -> grads.put(k, v.dup()));
+            org.deeplearning4j.nn.gradient.Gradient copy = new org.deeplearning4j.nn.gradient.DefaultGradient();
+            grads.forEach(copy::setGradientFor);
+            got.add(new org.nd4j.common.primitives.Pair<>(copy, pair.getSecond().dup()));
+        }
+        assertEquals(got.get(0).getSecond(), got.get(1).getSecond(), "error to the input");
+        assertClose(expected.getSecond(), got.get(1).getSecond(), 1e-4, "error to the input against DL4J");
+        for (String key : List.of("gamma", "beta", "mean", "var")) {
+            assertEquals(got.get(0).getFirst().getGradientFor(key), got.get(1).getFirst().getGradientFor(key), key);
+            assertClose(expected.getFirst().getGradientFor(key), got.get(1).getFirst().getGradientFor(key), 1e-4,
+                    key + " against DL4J");
+        }
+    }
+
     /** Max pooling alone: 3x3 stride 2 with padding 1 (ResNet's stem) in Truncate mode, or 3x3 stride 2 in Same mode. */
     private static ComputationGraph poolAlone(String implementation, ConvolutionMode mode, DataType type) {
         SubsamplingLayer.Builder pool = new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2)
