@@ -198,7 +198,7 @@ public final class ExtractJob implements Job {
                     + work + " after the run; run the job again to finish the rest");
         }
         removeTemporaryFiles(storage, work);
-        // the counts from the parts' footers, and the embeddings as NumPy arrays too, for the notebooks: one pass
+        // the counts from the parts' footers, and the NumPy parts the tasks did not write (or that disagree with them)
         long[] counts = NpyExport.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), work, plan.partitions(), config.npy());
         long embedded = counts[0];
         long unreadable = counts[1];
@@ -323,7 +323,7 @@ public final class ExtractJob implements Job {
                 LoaderConfig.from(ctx.config()), EmbedConfig.from(ctx.config()));
         PartitionExtractor.Settings settings = new PartitionExtractor.Settings(dir.work().toString(), model.runId(),
                 embedding, DecodeConfig.from(ctx.config()), model.testNetwork().arrays(), plan.partitions(), todo.size(),
-                config.lanes(), config.faultPartition());
+                config.lanes(), config.faultPartition(), config.npy());
         Broadcast<TestModel> network = jsc.broadcast(model.portable());
         long[] perPartition = todo.stream().mapToLong(t -> t.uris().length).toArray();
         try (SparkProgress progress = SparkProgress.open(spark.sparkContext(), "extract", "partitions", todo.size(),
@@ -347,7 +347,7 @@ public final class ExtractJob implements Job {
 
     /** Deletes the hidden files that failed task attempts left (their partitions have since been completed). */
     private static void removeTemporaryFiles(Storage storage, Path work) throws IOException {
-        PartitionedWork.removeTemporaryFiles(storage, work, List.of(ExtractFiles.EMBEDDINGS, ExtractFiles.UNREADABLE));
+        PartitionedWork.removeTemporaryFiles(storage, work, List.of(ExtractFiles.EMBEDDINGS, ExtractFiles.UNREADABLE, NpyExport.FOLDER));
     }
 
     /** Refuses to resume an incomplete output that was started with another plan. */

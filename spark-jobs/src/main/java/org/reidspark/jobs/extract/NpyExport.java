@@ -4,30 +4,37 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.reidspark.artifact.Storage;
 import org.reidspark.jobs.ExecutorHadoop;
 import org.reidspark.data.shard.ShardSummary;
 import org.reidspark.io.NpyHeader;
+import org.reidspark.io.NpyReader;
 import org.reidspark.io.NpyWriter;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
- * The complete output's last pass, one Spark task per partition: each part's rows as its Parquet footers count them
- * (the job checks that they add up to its input) and, unless {@code reid.extract.npy = false}, the embeddings once
- * more as NumPy arrays, for readers without a Parquet library (Debian's Python has none: the notebooks read these):
- * for each {@code embeddings.parquet/part-<k>.parquet}, {@value #FOLDER}{@code /part-<k>.npy} (float32, rows x dims,
- * rows in the part's order) and {@code part-<k>.csv} (header {@code uri}, one line per row), streaming
- * ({@link EmbeddingRows#reader}), written under hidden names and renamed, so a part is either whole or absent.
- * One pass for both (the counts were two Spark jobs of their own before; docs/performance.md).
+ * The embeddings as NumPy arrays too, for readers without a Parquet library (Debian's Python has none: the notebooks
+ * read these): for each {@code embeddings.parquet/part-<k>.parquet}, {@value #FOLDER}{@code /part-<k>.npy} (float32,
+ * rows x dims, rows in the part's order) and {@code part-<k>.csv} (header {@code uri}, one line per row), written under
+ * hidden names and renamed, so a part is either whole or absent. Each extract task writes its own part's pair from
+ * the rows it holds ({@link #write}, before its partition is marked complete; docs/performance.md: reading the rows
+ * back took most of the job's time outside its stage). The complete output's last pass ({@link #run}, one Spark task
+ * per partition) counts each part's rows from its Parquet footers (the job checks that they add up to its input) and
+ * writes, reading the Parquet part back ({@link EmbeddingRows#reader}), any pair that is missing or whose
+ * {@code .npy} does not hold the footer's row count: a part larger than a task buffers
+ * ({@link PartitionExtractor#NPY_BUFFER_VALUES}), or a partition completed by a run that did not write them.
  */
 final class NpyExport {
     static final String FOLDER = "embeddings-npy";
@@ -36,8 +43,8 @@ final class NpyExport {
     }
 
     /**
-     * Counts the rows of every part of the complete output in {@code work} and, with {@code npy}, exports each part;
-     * returns the sums, {embeddings, unreadable images}.
+     * Counts the rows of every part of the complete output in {@code work} and, with {@code npy}, exports each part
+     * whose pair is missing or disagrees with its footer; returns the sums, {embeddings, unreadable images}.
      */
     static long[] run(JavaSparkContext jsc, Path work, int partitions, boolean npy) {
         List<Integer> parts = new ArrayList<>();
@@ -51,14 +58,35 @@ final class NpyExport {
 
     /**
      * Partition {@code k}'s rows, {embeddings, unreadable images}, from its two footers; with {@code npy}, its
-     * {@code .npy} and {@code .csv} written.
+     * {@code .npy} and {@code .csv} written from the Parquet part unless both are there and the {@code .npy} holds the
+     * footer's row count.
      */
     static long[] part(Storage storage, Path work, int k, boolean npy) throws IOException {
         Path parquet = ExtractFiles.embeddings(work, k);
         long rows = rows(storage, parquet);
         long unreadable = rows(storage, ExtractFiles.unreadable(work, k));
-        if (npy) export(storage, work, k, parquet, rows);
+        if (npy && !written(storage, work, k, rows)) export(storage, work, k, parquet, rows);
         return new long[]{rows, unreadable};
+    }
+
+    /** Whether partition {@code k}'s {@code .csv} and {@code .npy} are there, the latter with {@code rows} rows. */
+    private static boolean written(Storage storage, Path work, int k, long rows) throws IOException {
+        Path npy = npy(work, k);
+        if (!storage.exists(csv(work, k)) || !storage.exists(npy)) return false;
+        try (java.io.InputStream in = storage.fs(npy).open(npy)) {
+            long[] shape = NpyReader.readHeader(in, npy.toString()).shape();
+            return shape.length == 2 && shape[0] == rows;
+        } catch (org.reidspark.io.NpyFormatException e) {
+            return false; // damaged: written again
+        }
+    }
+
+    private static Path npy(Path work, int k) {
+        return new Path(new Path(work, FOLDER), ExtractFiles.part(k) + ".npy");
+    }
+
+    private static Path csv(Path work, int k) {
+        return new Path(new Path(work, FOLDER), ExtractFiles.part(k) + ".csv");
     }
 
     private static long rows(Storage storage, Path parquet) throws IOException {
@@ -69,18 +97,50 @@ final class NpyExport {
 
     /** Writes partition {@code k}'s {@code .npy} and {@code .csv} from its Parquet part of {@code rows} rows. */
     private static void export(Storage storage, Path work, int k, Path parquet, long rows) throws IOException {
-        Path folder = new Path(work, FOLDER);
-        Path npy = new Path(folder, ExtractFiles.part(k) + ".npy");
-        Path csv = new Path(folder, ExtractFiles.part(k) + ".csv");
-        Path npyTmp = new Path(folder, "." + npy.getName() + ".tmp");
-        Path csvTmp = new Path(folder, "." + csv.getName() + ".tmp");
-        try (ParquetReader<EmbeddingRows.Embedded> reader = EmbeddingRows.reader(storage, parquet);
-             OutputStream npyOut = storage.fs(npyTmp).create(npyTmp, true);
+        try (ParquetReader<EmbeddingRows.Embedded> reader = EmbeddingRows.reader(storage, parquet)) {
+            write(storage, work, k, new Iterator<>() {
+                private EmbeddingRows.Embedded next = reader.read();
+
+                @Override
+                public boolean hasNext() {
+                    return next != null;
+                }
+
+                @Override
+                public EmbeddingRows.Embedded next() {
+                    EmbeddingRows.Embedded e = next;
+                    try {
+                        next = reader.read();
+                    } catch (IOException x) {
+                        throw new UncheckedIOException(x);
+                    }
+                    return e;
+                }
+            }, rows, parquet.toString(), TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId());
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * Writes partition {@code k}'s {@code .npy} and {@code .csv} from {@code embedded}, which must hold {@code rows} rows
+     * (else nothing is published and the call fails naming {@code source}): under hidden names of task attempt
+     * {@code attempt}, then renamed (a failed attempt's hidden files are removed before the output is published).
+     */
+    static void write(Storage storage, Path work, int k, Iterator<EmbeddingRows.Embedded> embedded, long rows, String source,
+                      long attempt) throws IOException {
+        Path npy = npy(work, k);
+        Path csv = csv(work, k);
+        // per task attempt, as the Parquet parts: a second attempt of the same partition writes files of its own
+        Path npyTmp = ExtractFiles.temporary(npy, attempt);
+        Path csvTmp = ExtractFiles.temporary(csv, attempt);
+        try (OutputStream npyOut = storage.fs(npyTmp).create(npyTmp, true);
              Writer csvOut = new BufferedWriter(new OutputStreamWriter(storage.fs(csvTmp).create(csvTmp, true), StandardCharsets.UTF_8))) {
             csvOut.write("uri\n");
             NpyWriter out = null;
             long written = 0;
-            for (EmbeddingRows.Embedded e = reader.read(); e != null; e = reader.read()) {
+            while (embedded.hasNext()) {
+                EmbeddingRows.Embedded e = embedded.next();
                 float[] v = e.embedding();
                 if (out == null) out = NpyWriter.open(npyOut, npy.toString(), NpyHeader.DType.FLOAT32, rows, v.length);
                 out.write(v, 0, v.length);
@@ -90,7 +150,7 @@ final class NpyExport {
             }
             if (out == null) NpyWriter.open(npyOut, npy.toString(), NpyHeader.DType.FLOAT32, 0, 0).close();
             else out.close();
-            if (written != rows) throw new IOException(parquet + ": the footer counts " + rows + " rows, the file holds " + written);
+            if (written != rows) throw new IOException(source + ": the footer counts " + rows + " rows, the file holds " + written);
         }
         ExtractFiles.commit(storage, npyTmp, npy);
         ExtractFiles.commit(storage, csvTmp, csv);

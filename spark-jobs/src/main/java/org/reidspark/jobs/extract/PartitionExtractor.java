@@ -89,10 +89,17 @@ final class PartitionExtractor {
      * @param tasks          the partitions this attempt runs (no more lanes than these)
      * @param lanes          {@link ExtractConfig#lanes()}
      * @param faultPartition {@link ExtractConfig#faultPartition()}
+     * @param npy            {@link ExtractConfig#npy()}: each task also writes its part's {@code .npy} and {@code .csv}
      */
     record Settings(String work, String modelRunId, SparkEmbedding.Settings embedding, DecodeConfig decode, List<String> arrays,
-                    int partitions, int tasks, int lanes, int faultPartition) implements Serializable {
+                    int partitions, int tasks, int lanes, int faultPartition, boolean npy) implements Serializable {
     }
+
+    /**
+     * The most embedding values a task holds for its part's {@code .npy} (64 MB of floats): a larger part leaves its
+     * {@code .npy} to {@link NpyExport}'s pass, which reads it back from the Parquet part.
+     */
+    static final long NPY_BUFFER_VALUES = 1L << 24;
 
     /** What a task did. */
     record Outcome(int partition, int images, int embedded, int unreadable, double seconds) implements Serializable {
@@ -138,6 +145,9 @@ final class PartitionExtractor {
         String what = "extract partition " + k + " of " + settings.partitions();
         int embedded = 0;
         List<Decoded> bad = new ArrayList<>();
+        // the part's embeddings for its .npy, in row order; null when not wanted or past NPY_BUFFER_VALUES
+        List<EmbeddingRows.Embedded> npyRows = settings.npy() ? new ArrayList<>() : null;
+        long npyValues = 0;
         try (Batches in = task.stored() != null ? task.stored().batches(storage, uris, input, batchSize)
                 : new DecodingBatches(task, storage, settings, batchSize);
              ParquetWriter<EmbeddingRows.Row> out = EmbeddingRows.writer(storage, embeddingsTmp, arrays)) {
@@ -164,6 +174,11 @@ final class PartitionExtractor {
                         for (int a = 0; a < values.length; a++) values[a] = batchValues[a][i];
                         out.write(new EmbeddingRows.Row(good.get(i).uri(), values, settings.modelRunId()));
                         embedded++;
+                        if (npyRows != null) {
+                            npyValues += values[0].length;
+                            if (npyValues <= NPY_BUFFER_VALUES) npyRows.add(new EmbeddingRows.Embedded(good.get(i).uri(), values[0]));
+                            else npyRows = null;
+                        }
                     }
                     writeNanos += System.nanoTime() - t2;
                 }
@@ -183,6 +198,7 @@ final class PartitionExtractor {
         }
         ExtractFiles.commit(storage, embeddingsTmp, embeddingsFile);
         ExtractFiles.commit(storage, unreadableTmp, unreadableFile);
+        if (npyRows != null) NpyExport.write(storage, work, k, npyRows.iterator(), npyRows.size(), embeddingsFile.toString(), attempt);
         if (k == settings.faultPartition()) {
             throw new IllegalStateException("injected fault (reid.extract.fault-partition = " + k + "): partition " + k
                     + " wrote its files but fails before it is marked complete");

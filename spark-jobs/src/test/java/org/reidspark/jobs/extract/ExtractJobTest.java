@@ -32,6 +32,7 @@ import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -112,23 +113,7 @@ class ExtractJobTest {
         }
 
         // the same embeddings as NumPy arrays, part by part, rows in the order of their uri lists
-        Map<String, float[]> parquet = ExtractFixture.embeddings(out.resolve("embeddings.parquet"), runId, dims);
-        Map<String, float[]> npy = new java.util.HashMap<>();
-        for (int k = 0; k < 3; k++) {
-            Path part = out.resolve("embeddings-npy/part-0000" + k);
-            List<String> uris = Files.readAllLines(Path.of(part + ".csv"));
-            assertEquals("uri", uris.get(0));
-            try (java.io.InputStream in = Files.newInputStream(Path.of(part + ".npy"));
-                 org.reidspark.io.NpyReader reader = org.reidspark.io.NpyReader.open(in, part + ".npy")) {
-                assertEquals(uris.size() - 1, reader.header().shape()[0]);
-                float[] all = reader.readAllFloats();
-                for (int i = 1; i < uris.size(); i++) {
-                    npy.put(uris.get(i), java.util.Arrays.copyOfRange(all, (i - 1) * dims, i * dims));
-                }
-            }
-        }
-        assertEquals(parquet.keySet(), npy.keySet());
-        for (String uri : parquet.keySet()) assertArrayEquals(parquet.get(uri), npy.get(uri), uri);
+        assertNpySameAsParquet(out, runId, dims, 3);
 
         // a published output is not replaced unless asked, and nothing is started for it
         JobRun again = ExtractFixture.extract(args(out.toString(), "--input", images.toString()));
@@ -200,6 +185,15 @@ class ExtractJobTest {
         assertEquals(2, wrongPartitions.code(), wrongPartitions.err());
         assertTrue(wrongPartitions.err().contains("3 partitions (now 2)"), wrongPartitions.err());
         assertEquals(before, modified(work), "refused reruns leave the incomplete output as it was");
+        // each complete partition's task wrote its NumPy pair; partition 0's .npy made stale (one row where the part
+        // has more) and its .csv deleted: the final pass writes them again from the Parquet part, leaves partition 1's
+        assertTrue(Files.exists(work.resolve("embeddings-npy/part-00001.npy")) && Files.exists(work.resolve("embeddings-npy/part-00001.csv")));
+        try (java.io.OutputStream o = Files.newOutputStream(work.resolve("embeddings-npy/part-00000.npy"))) {
+            org.reidspark.io.NpyWriter.writeMatrix(o, "stale", new float[4], 1, 4);
+        }
+        Files.delete(work.resolve("embeddings-npy/part-00000.csv"));
+        // what a task attempt that died while writing its NumPy pair leaves: removed before publishing
+        Files.writeString(work.resolve("embeddings-npy/.part-00002.npy.attempt-99"), "half a file");
 
         JobRun rerun = ExtractFixture.extract(args(out.toString(), "--input", images.toString(), "--partitions", "3"));
         assertEquals(0, rerun.code(), rerun.err());
@@ -208,7 +202,8 @@ class ExtractJobTest {
         assertFalse(Files.exists(work));
         Map<String, FileTime> after = modified(out);
         for (String f : List.of("embeddings.parquet/part-00000.parquet", "embeddings.parquet/part-00001.parquet",
-                "unreadable.parquet/part-00000.parquet", "done/part-00001.json")) {
+                "unreadable.parquet/part-00000.parquet", "done/part-00001.json", "embeddings-npy/part-00001.npy",
+                "embeddings-npy/part-00001.csv")) {
             assertEquals(before.get(f), after.get(f), f + " of a complete partition is not written again");
         }
         assertEquals(List.of(), ExtractFixture.hiddenFiles(out), "no temporary files left");
@@ -218,6 +213,7 @@ class ExtractJobTest {
         Map<String, float[]> rows = ExtractFixture.embeddings(out.resolve("embeddings.parquet"), ExtractFixture.runId(model),
                 info.get("dims").asInt());
         assertEquals(8, rows.size(), "each image once");
+        assertNpySameAsParquet(out, ExtractFixture.runId(model), info.get("dims").asInt(), 3);
         Map<Path, float[]> expected = reference();
         for (Map.Entry<String, float[]> e : rows.entrySet()) {
             ExtractFixture.assertClose(expected.get(local(e.getKey())), e.getValue(), e.getKey());
@@ -272,6 +268,27 @@ class ExtractJobTest {
     }
 
     /** Modification time of every file below {@code dir}, by relative path. */
+    /** Each part's {@code .npy} and {@code .csv} hold the part's rows: every uri once, its embedding as in the Parquet. */
+    private static void assertNpySameAsParquet(Path out, String runId, int dims, int partitions) throws Exception {
+        Map<String, float[]> parquet = ExtractFixture.embeddings(out.resolve("embeddings.parquet"), runId, dims);
+        Map<String, float[]> npy = new java.util.HashMap<>();
+        for (int k = 0; k < partitions; k++) {
+            Path part = out.resolve("embeddings-npy/part-0000" + k);
+            List<String> uris = Files.readAllLines(Path.of(part + ".csv"));
+            assertEquals("uri", uris.get(0));
+            try (java.io.InputStream in = Files.newInputStream(Path.of(part + ".npy"));
+                 org.reidspark.io.NpyReader reader = org.reidspark.io.NpyReader.open(in, part + ".npy")) {
+                assertEquals(uris.size() - 1, reader.header().shape()[0]);
+                float[] all = reader.readAllFloats();
+                for (int i = 1; i < uris.size(); i++) {
+                    assertNull(npy.put(uris.get(i), java.util.Arrays.copyOfRange(all, (i - 1) * dims, i * dims)), uris.get(i));
+                }
+            }
+        }
+        assertEquals(parquet.keySet(), npy.keySet());
+        for (String uri : parquet.keySet()) assertArrayEquals(parquet.get(uri), npy.get(uri), uri);
+    }
+
     private static Map<String, FileTime> modified(Path dir) throws Exception {
         Map<String, FileTime> out = new HashMap<>();
         try (Stream<Path> s = Files.walk(dir)) {
