@@ -9,6 +9,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.spark.TaskContext;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
@@ -82,6 +83,12 @@ public final class PartitionedWork {
     public static int partPartition(String name) {
         if (!name.endsWith(".parquet")) return -1;
         return markerPartition(name.substring(0, name.length() - ".parquet".length()) + ".json");
+    }
+
+    /** The calling Spark task's attempt id ({@link #temporary}'s {@code attempt}), 0 outside a task. */
+    public static long attempt() {
+        TaskContext task = TaskContext.get();
+        return task == null ? 0 : task.taskAttemptId();
     }
 
     /** The hidden temporary name {@code path} is written under by task attempt {@code attempt} before the rename. */

@@ -8,7 +8,6 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Types;
-import org.apache.spark.TaskContext;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.augment.Surrogate;
 import org.reidspark.data.augment.SurrogateConfig;
@@ -81,7 +80,7 @@ final class AugmentPartition {
         Storage storage = ExecutorHadoop.storage(); // the executor's own Hadoop settings: no credentials in the closure
         Path work = Storage.path(settings.work());
         int k = shard.id();
-        long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
+        long attempt = PartitionedWork.attempt();
         Surrogate surrogate = new Surrogate(settings.surrogate());
         Path file = PartitionedWork.file(work, SURROGATES, k);
         Path tmp = PartitionedWork.temporary(file, attempt);

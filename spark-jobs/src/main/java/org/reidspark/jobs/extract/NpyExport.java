@@ -4,10 +4,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.reidspark.artifact.Storage;
 import org.reidspark.jobs.ExecutorHadoop;
+import org.reidspark.jobs.PartitionedWork;
 import org.reidspark.data.shard.ShardSummary;
 import org.reidspark.io.NpyHeader;
 import org.reidspark.io.NpyReader;
@@ -17,7 +17,6 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -98,27 +97,18 @@ final class NpyExport {
     /** Writes partition {@code k}'s {@code .npy} and {@code .csv} from its Parquet part of {@code rows} rows. */
     private static void export(Storage storage, Path work, int k, Path parquet, long rows) throws IOException {
         try (ParquetReader<EmbeddingRows.Embedded> reader = EmbeddingRows.reader(storage, parquet)) {
-            write(storage, work, k, new Iterator<>() {
-                private EmbeddingRows.Embedded next = reader.read();
+            write(storage, work, k, reader::read, rows, parquet.toString(), PartitionedWork.attempt());
+        }
+    }
 
-                @Override
-                public boolean hasNext() {
-                    return next != null;
-                }
+    /** Rows in order, one call each: the next row, or null after the last (as {@link ParquetReader#read}). */
+    interface Rows {
+        EmbeddingRows.Embedded next() throws IOException;
 
-                @Override
-                public EmbeddingRows.Embedded next() {
-                    EmbeddingRows.Embedded e = next;
-                    try {
-                        next = reader.read();
-                    } catch (IOException x) {
-                        throw new UncheckedIOException(x);
-                    }
-                    return e;
-                }
-            }, rows, parquet.toString(), TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId());
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+        /** {@code rows} in their order. */
+        static Rows of(List<EmbeddingRows.Embedded> rows) {
+            Iterator<EmbeddingRows.Embedded> it = rows.iterator();
+            return () -> it.hasNext() ? it.next() : null;
         }
     }
 
@@ -127,8 +117,8 @@ final class NpyExport {
      * (else nothing is published and the call fails naming {@code source}): under hidden names of task attempt
      * {@code attempt}, then renamed (a failed attempt's hidden files are removed before the output is published).
      */
-    static void write(Storage storage, Path work, int k, Iterator<EmbeddingRows.Embedded> embedded, long rows, String source,
-                      long attempt) throws IOException {
+    static void write(Storage storage, Path work, int k, Rows embedded, long rows, String source, long attempt)
+            throws IOException {
         Path npy = npy(work, k);
         Path csv = csv(work, k);
         // per task attempt, as the Parquet parts: a second attempt of the same partition writes files of its own
@@ -139,8 +129,7 @@ final class NpyExport {
             csvOut.write("uri\n");
             NpyWriter out = null;
             long written = 0;
-            while (embedded.hasNext()) {
-                EmbeddingRows.Embedded e = embedded.next();
+            for (EmbeddingRows.Embedded e = embedded.next(); e != null; e = embedded.next()) {
                 float[] v = e.embedding();
                 if (out == null) out = NpyWriter.open(npyOut, npy.toString(), NpyHeader.DType.FLOAT32, rows, v.length);
                 out.write(v, 0, v.length);

@@ -4,7 +4,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.spark.TaskContext;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.batch.LoaderConfig;
@@ -136,7 +135,7 @@ final class PartitionExtractor {
 
         Path work = Storage.path(settings.work());
         int k = task.partition();
-        long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
+        long attempt = org.reidspark.jobs.PartitionedWork.attempt();
         Path embeddingsFile = ExtractFiles.embeddings(work, k);
         Path unreadableFile = ExtractFiles.unreadable(work, k);
         Path embeddingsTmp = ExtractFiles.temporary(embeddingsFile, attempt);
@@ -198,7 +197,7 @@ final class PartitionExtractor {
         }
         ExtractFiles.commit(storage, embeddingsTmp, embeddingsFile);
         ExtractFiles.commit(storage, unreadableTmp, unreadableFile);
-        if (npyRows != null) NpyExport.write(storage, work, k, npyRows.iterator(), npyRows.size(), embeddingsFile.toString(), attempt);
+        if (npyRows != null) NpyExport.write(storage, work, k, NpyExport.Rows.of(npyRows), npyRows.size(), embeddingsFile.toString(), attempt);
         if (k == settings.faultPartition()) {
             throw new IllegalStateException("injected fault (reid.extract.fault-partition = " + k + "): partition " + k
                     + " wrote its files but fails before it is marked complete");

@@ -7,7 +7,6 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Types;
-import org.apache.spark.TaskContext;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.reidspark.artifact.Storage;
@@ -121,7 +120,7 @@ final class GeneratePartition {
         Storage storage = ExecutorHadoop.storage(); // the executor's own Hadoop settings: no credentials in the closure
         Path work = Storage.path(settings.work());
         int k = shard.id();
-        long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
+        long attempt = PartitionedWork.attempt();
         DgNetGeneration g = new DgNetGeneration(model.networkSet(), settings.input());
         Path file = PartitionedWork.file(work, GENERATED, k);
         Path tmp = PartitionedWork.temporary(file, attempt);

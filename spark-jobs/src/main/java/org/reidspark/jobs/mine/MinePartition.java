@@ -6,7 +6,6 @@ import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Types;
-import org.apache.spark.TaskContext;
 import org.reidspark.artifact.Storage;
 import org.reidspark.jobs.ExecutorHadoop;
 import org.reidspark.jobs.PartitionedWork;
@@ -96,7 +95,7 @@ final class MinePartition {
         Storage storage = ExecutorHadoop.storage(); // the executor's own Hadoop settings: no credentials in the closure
         Path work = Storage.path(settings.work());
         int k = task.partition();
-        long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
+        long attempt = PartitionedWork.attempt();
         NearestNeighbours.Lists lists = set.search(task.from(), task.to(), settings.neighbours(), settings.blockSize());
         Path file = PartitionedWork.file(work, NEIGHBOURS, k);
         Path tmp = PartitionedWork.temporary(file, attempt);
