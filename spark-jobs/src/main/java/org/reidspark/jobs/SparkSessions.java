@@ -5,7 +5,15 @@ import org.apache.spark.sql.SparkSession;
 import org.reidspark.config.S3Config;
 import org.reidspark.config.Secrets;
 
+import java.io.File;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds the SparkSession a job runs in, from {@code reid.spark}, {@code reid.s3} and {@code reid.hadoop}. A job that
@@ -61,6 +69,7 @@ public final class SparkSessions {
             conf.set("spark.hadoop." + e.getKey(), e.getValue());
         }
         consoleProgress(conf, System.console() != null);
+        localJars(conf, System.getProperty("java.class.path", ""));
         // Spark's UI, event log and logs redact what matches this; its default misses keys Hadoop counts as sensitive
         // (spark.hadoop.fs.s3a.encryption.key, fs.azure.account.key.*)
         if (!conf.contains("spark.redaction.regex")) conf.set("spark.redaction.regex", Secrets.sparkRedactionRegex());
@@ -70,6 +79,40 @@ public final class SparkSessions {
             if (holding) held = session;
         }
         return session;
+    }
+
+    /**
+     * In local mode ({@code local}, {@code local[...]}: the executor is this JVM) drops from {@code spark.jars} the jars
+     * already on this JVM's class path ({@code classPath}): spark-submit lists the application jar there, and Spark would
+     * copy it (180 MB) into a temporary folder at every start to load the same classes again (0.6-0.75 s of a job's
+     * start here: docs/performance.md, "Starting a job"). Other masters, and jars not on the class path, keep it.
+     */
+    static void localJars(SparkConf conf, String classPath) {
+        String master = conf.get("spark.master", "");
+        if (!(master.equals("local") || master.startsWith("local[")) || !conf.contains("spark.jars")) return;
+        Set<Path> onClassPath = new HashSet<>();
+        for (String entry : classPath.split(File.pathSeparator)) {
+            if (!entry.isBlank()) onClassPath.add(Path.of(entry).toAbsolutePath().normalize());
+        }
+        List<String> kept = new ArrayList<>();
+        for (String jar : conf.get("spark.jars").split(",")) {
+            if (jar.isBlank()) continue;
+            Path local = localPath(jar.trim());
+            if (local == null || !onClassPath.contains(local)) kept.add(jar.trim());
+        }
+        conf.set("spark.jars", String.join(",", kept));
+    }
+
+    /** A jar's path when it names a local file (a plain path or a {@code file:} uri), else null. */
+    private static Path localPath(String jar) {
+        try {
+            URI uri = new URI(jar);
+            if (uri.getScheme() == null) return Path.of(jar).toAbsolutePath().normalize();
+            if (uri.getScheme().equals("file")) return Path.of(uri).toAbsolutePath().normalize();
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return null;
+        }
+        return null;
     }
 
     /**

@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -189,7 +190,7 @@ public final class ExtractJob implements Job {
                 input.height(), input.width(), todo.size(), complete.size());
         SparkSession spark = session.get();
         long stageStart = System.nanoTime();
-        if (!todo.isEmpty()) run(spark, todo, model, plan, dir, ctx, config);
+        List<PartitionExtractor.Outcome> outcomes = todo.isEmpty() ? List.of() : run(spark, todo, model, plan, dir, ctx, config);
         double stageSeconds = (System.nanoTime() - stageStart) / 1e9;
 
         Set<Integer> now = complete(storage, work, plan.partitions());
@@ -198,10 +199,25 @@ public final class ExtractJob implements Job {
                     + work + " after the run; run the job again to finish the rest");
         }
         removeTemporaryFiles(storage, work);
-        // the counts from the parts' footers, and the NumPy parts the tasks did not write (or that disagree with them)
-        long[] counts = NpyExport.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), work, plan.partitions(), config.npy());
-        long embedded = counts[0];
-        long unreadable = counts[1];
+        // this run's partitions count as their tasks wrote them; the others (complete before this run, or a part too
+        // large for its task to write its NumPy pair) are counted from their footers by the last pass, which writes the
+        // NumPy pairs missing or disagreeing with them
+        long embedded = 0;
+        long unreadable = 0;
+        Set<Integer> counted = new HashSet<>();
+        for (PartitionExtractor.Outcome o : outcomes) {
+            if (config.npy() && !o.npy()) continue;
+            embedded += o.embedded();
+            unreadable += o.unreadable();
+            counted.add(o.partition());
+        }
+        List<Integer> pass = new ArrayList<>();
+        for (int k = 0; k < plan.partitions(); k++) if (!counted.contains(k)) pass.add(k);
+        if (!pass.isEmpty()) {
+            long[] counts = NpyExport.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), work, pass, config.npy());
+            embedded += counts[0];
+            unreadable += counts[1];
+        }
         if (embedded + unreadable != plan.images()) {
             throw new IOException("extract: the partitions in " + work + " hold " + embedded + " embeddings and " + unreadable
                     + " unreadable images, not the " + plan.images() + " images of the input; delete " + work + " to start over");
@@ -226,6 +242,7 @@ public final class ExtractJob implements Job {
         info.put("embedded", embedded);
         info.put("unreadable", unreadable);
         info.put("partitionsThisAttempt", todo.size());
+        info.put("partitionsCountedFromFiles", pass.size());
         info.put("stageSeconds", stageSeconds);
         info.put("embeddings", ExtractFiles.EMBEDDINGS);
         info.put("unreadableImages", ExtractFiles.UNREADABLE);
@@ -315,8 +332,11 @@ public final class ExtractJob implements Job {
                 String.join(", ", examples), unreadable > examples.size() ? ", ..." : ""));
     }
 
-    /** Embeds {@code todo} on the executors, one task per partition, with a progress line (partitions, images, rate, ETA). */
-    private static void run(SparkSession spark, List<PartitionExtractor.Task> todo, TrainedModel model, ExtractPlan plan,
+    /**
+     * Embeds {@code todo} on the executors, one task per partition, with a progress line (partitions, images, rate, ETA);
+     * returns what each task did.
+     */
+    private static List<PartitionExtractor.Outcome> run(SparkSession spark, List<PartitionExtractor.Task> todo, TrainedModel model, ExtractPlan plan,
                             RunDirectory dir, JobContext ctx, ExtractConfig config) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SparkEmbedding.Settings embedding = new SparkEmbedding.Settings(InputConfig.from(model.config()),
@@ -335,6 +355,7 @@ public final class ExtractJob implements Job {
             int images = outcomes.stream().mapToInt(PartitionExtractor.Outcome::images).sum();
             LOG.info("extract: {} partitions, {} images in {} task-seconds", outcomes.size(), images,
                     String.format(Locale.ROOT, "%.1f", seconds));
+            return outcomes;
         } finally {
             network.destroy();
         }

@@ -19,7 +19,6 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
@@ -30,10 +29,11 @@ import java.util.List;
  * hidden names and renamed, so a part is either whole or absent. Each extract task writes its own part's pair from
  * the rows it holds ({@link #write}, before its partition is marked complete; docs/performance.md: reading the rows
  * back took most of the job's time outside its stage). The complete output's last pass ({@link #run}, one Spark task
- * per partition) counts each part's rows from its Parquet footers (the job checks that they add up to its input) and
- * writes, reading the Parquet part back ({@link EmbeddingRows#reader}), any pair that is missing or whose
- * {@code .npy} does not hold the footer's row count: a part larger than a task buffers
- * ({@link PartitionExtractor#NPY_BUFFER_VALUES}), or a partition completed by a run that did not write them.
+ * per partition, for the partitions whose task did not run in this attempt or did not write its pair) counts each
+ * part's rows from its Parquet footers (the job checks that all parts add up to its input) and writes, reading the
+ * Parquet part back ({@link EmbeddingRows#reader}), any pair that is missing or whose {@code .npy} does not hold the
+ * footer's row count: a part larger than a task buffers ({@link PartitionExtractor#NPY_BUFFER_VALUES}), or a partition
+ * completed by a run that did not write them.
  */
 final class NpyExport {
     static final String FOLDER = "embeddings-npy";
@@ -42,12 +42,10 @@ final class NpyExport {
     }
 
     /**
-     * Counts the rows of every part of the complete output in {@code work} and, with {@code npy}, exports each part
+     * Counts the rows of the complete output's {@code parts} in {@code work} and, with {@code npy}, exports each of them
      * whose pair is missing or disagrees with its footer; returns the sums, {embeddings, unreadable images}.
      */
-    static long[] run(JavaSparkContext jsc, Path work, int partitions, boolean npy) {
-        List<Integer> parts = new ArrayList<>();
-        for (int k = 0; k < partitions; k++) parts.add(k);
+    static long[] run(JavaSparkContext jsc, Path work, List<Integer> parts, boolean npy) {
         String dir = work.toString();
         // the executor's own Hadoop settings: no credentials in the closure
         return jsc.parallelize(parts, Math.max(1, parts.size()))

@@ -100,8 +100,11 @@ final class PartitionExtractor {
      */
     static final long NPY_BUFFER_VALUES = 1L << 24;
 
-    /** What a task did. */
-    record Outcome(int partition, int images, int embedded, int unreadable, double seconds) implements Serializable {
+    /**
+     * What a task did: its partition's rows as it wrote and committed them ({@code embedded}, {@code unreadable}), and
+     * whether it wrote the partition's NumPy pair ({@code npy}).
+     */
+    record Outcome(int partition, int images, int embedded, int unreadable, boolean npy, double seconds) implements Serializable {
     }
 
     /** An image read and decoded, or why it could not be. */
@@ -203,7 +206,7 @@ final class PartitionExtractor {
                     + " wrote its files but fails before it is marked complete");
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        Outcome outcome = new Outcome(k, uris.length, embedded, bad.size(), seconds);
+        Outcome outcome = new Outcome(k, uris.length, embedded, bad.size(), npyRows != null, seconds);
         Map<String, Object> marker = new LinkedHashMap<>();
         marker.put("partition", k);
         marker.put("images", uris.length);

@@ -89,6 +89,7 @@ class ExtractJobTest {
         assertEquals(8, info.get("embedded").asInt());
         assertEquals(1, info.get("unreadable").asInt());
         assertEquals(3, info.get("partitions").asInt());
+        assertEquals(0, info.get("partitionsCountedFromFiles").asInt(), "every partition ran now: no last pass over the files");
         assertEquals(runId, info.get("modelRunId").asText());
         assertEquals(32, info.get("height").asInt());
         assertEquals(16, info.get("width").asInt());
@@ -210,6 +211,7 @@ class ExtractJobTest {
 
         JsonNode info = new ObjectMapper().readTree(out.resolve("extract.json").toFile());
         assertEquals(1, info.get("partitionsThisAttempt").asInt());
+        assertEquals(2, info.get("partitionsCountedFromFiles").asInt(), "the earlier attempt's partitions, from their footers");
         Map<String, float[]> rows = ExtractFixture.embeddings(out.resolve("embeddings.parquet"), ExtractFixture.runId(model),
                 info.get("dims").asInt());
         assertEquals(8, rows.size(), "each image once");
@@ -259,6 +261,8 @@ class ExtractJobTest {
         assertTrue(allowed.out().contains("8 of 9 images embedded") && allowed.out().contains("partitions: 0 run now, 2 done"),
                 allowed.out());
         assertTrue(Files.exists(out.resolve("_PUBLISHED")));
+        JsonNode info = new ObjectMapper().readTree(out.resolve("extract.json").toFile());
+        assertEquals(2, info.get("partitionsCountedFromFiles").asInt());
     }
 
     private static void writeRows(Storage storage, org.apache.hadoop.fs.Path file, List<EmbeddingRows.Row> rows) throws Exception {
