@@ -84,6 +84,43 @@ class LauncherIT {
     }
 
     @Test
+    void theFirstSparkJobWritesAClassArchiveThatTheNextJvmsMap() throws Exception {
+        Path cds = tmp.resolve("cds");
+        Path runs = tmp.resolve("runs");
+        Result first = launchIn(ROOT, java.util.Map.of("REID_CDS_DIR", cds.toString()),
+                "smoke", "--master", "local[1]", "--output", runs.toString(), "--name", "writes");
+        assertEquals(0, first.code, first.output);
+        assertFalse(first.output.contains("[cds"), "the JDK's archiving notes stay off the job's output: " + first.output);
+        List<String> files;
+        try (var s = Files.list(cds)) {
+            files = s.map(p -> p.getFileName().toString()).toList();
+        }
+        assertEquals(1, files.size(), "one archive, no temporary file: " + files);
+        assertTrue(files.get(0).endsWith(".jsa"), files.toString());
+
+        // the next Spark job's JVM loads this project's and Spark's classes from it (-Xlog names a class's source)
+        Path loaded = tmp.resolve("loaded.log");
+        Result second = launchIn(ROOT, java.util.Map.of("REID_CDS_DIR", cds.toString(),
+                        "JAVA_OPTS", "-Xlog:class+load=info:file=" + loaded),
+                "smoke", "--master", "local[1]", "--output", runs.toString(), "--name", "maps");
+        assertEquals(0, second.code, second.output);
+        assertTrue(second.output.contains("smoke: OK"), second.output);
+        String log = Files.readString(loaded);
+        assertTrue(log.contains("org.reidspark.jobs.Main source: shared objects file"), "Main not from the archive");
+        assertTrue(log.contains("org.apache.spark.SparkContext source: shared objects file"), "SparkContext not from the archive");
+        try (var s = Files.list(cds)) {
+            assertEquals(files, s.map(p -> p.getFileName().toString()).toList(), "the archive is kept, not written again");
+        }
+
+        // REID_CDS=0: no archive
+        Path off = tmp.resolve("cds-off");
+        Result none = launchIn(ROOT, java.util.Map.of("REID_CDS_DIR", off.toString(), "REID_CDS", "0"),
+                "smoke", "--master", "local[1]", "--output", runs.toString(), "--name", "off");
+        assertEquals(0, none.code, none.output);
+        assertFalse(Files.exists(off), "REID_CDS=0 writes no archive");
+    }
+
+    @Test
     void aFailedJobExitsNonZero() throws Exception {
         Path runs = tmp.resolve("runs");
         assertEquals(0, launch("smoke", "--master", "local[1]", "--output", runs.toString(), "--name", "twice").code);
