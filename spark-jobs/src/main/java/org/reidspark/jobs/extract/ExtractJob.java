@@ -336,8 +336,9 @@ public final class ExtractJob implements Job {
      * Embeds {@code todo} on the executors, one task per partition, with a progress line (partitions, images, rate, ETA);
      * returns what each task did.
      */
-    private static List<PartitionExtractor.Outcome> run(SparkSession spark, List<PartitionExtractor.Task> todo, TrainedModel model, ExtractPlan plan,
-                            RunDirectory dir, JobContext ctx, ExtractConfig config) {
+    private static List<PartitionExtractor.Outcome> run(SparkSession spark, List<PartitionExtractor.Task> todo,
+                                                        TrainedModel model, ExtractPlan plan, RunDirectory dir,
+                                                        JobContext ctx, ExtractConfig config) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SparkEmbedding.Settings embedding = new SparkEmbedding.Settings(InputConfig.from(model.config()),
                 LoaderConfig.from(ctx.config()), EmbedConfig.from(ctx.config()));
