@@ -111,6 +111,13 @@ class LauncherIT {
         try (var s = Files.list(cds)) {
             assertEquals(files, s.map(p -> p.getFileName().toString()).toList(), "the archive is kept, not written again");
         }
+        // a flight recording from the JVM's start: its class-file hook and the archive crashed the JVM (OpenJDK 17.0.15),
+        // so such a JVM runs without the archive
+        Result recorded = launchIn(ROOT, java.util.Map.of("REID_CDS_DIR", cds.toString(),
+                        "JAVA_OPTS", "-XX:StartFlightRecording=filename=" + tmp.resolve("job.jfr")),
+                "smoke", "--master", "local[1]", "--output", runs.toString(), "--name", "recorded");
+        assertEquals(0, recorded.code, recorded.output);
+        assertTrue(recorded.output.contains("smoke: OK"), recorded.output);
 
         // REID_CDS=0: no archive
         Path off = tmp.resolve("cds-off");
