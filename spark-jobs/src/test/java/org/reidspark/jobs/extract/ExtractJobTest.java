@@ -271,7 +271,6 @@ class ExtractJobTest {
         }
     }
 
-    /** Modification time of every file below {@code dir}, by relative path. */
     /** Each part's {@code .npy} and {@code .csv} hold the part's rows: every uri once, its embedding as in the Parquet. */
     private static void assertNpySameAsParquet(Path out, String runId, int dims, int partitions) throws Exception {
         Map<String, float[]> parquet = ExtractFixture.embeddings(out.resolve("embeddings.parquet"), runId, dims);
@@ -293,6 +292,7 @@ class ExtractJobTest {
         for (String uri : parquet.keySet()) assertArrayEquals(parquet.get(uri), npy.get(uri), uri);
     }
 
+    /** Modification time of every file below {@code dir}, by relative path. */
     private static Map<String, FileTime> modified(Path dir) throws Exception {
         Map<String, FileTime> out = new HashMap<>();
         try (Stream<Path> s = Files.walk(dir)) {
