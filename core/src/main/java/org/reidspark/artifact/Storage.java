@@ -23,6 +23,7 @@ import java.util.Map;
  */
 public final class Storage {
     private final Configuration hadoop;
+    private volatile LocalFiles local; // made at first use: see fs
 
     public Storage(Configuration hadoop) {
         this.hadoop = hadoop;
@@ -71,15 +72,35 @@ public final class Storage {
         return fs(p).makeQualified(p);
     }
 
-    /** The file system of {@code p}; checksum side files ({@code .name.crc}) are not written on local disks. */
+    /**
+     * The file system of {@code p}; checksum side files ({@code .name.crc}) are not written on local disks. For Hadoop's
+     * own local file system (not another {@code fs.file.impl}) this storage's {@link LocalFiles}: the same files, with
+     * no {@code chmod} process per file or folder created.
+     */
     public FileSystem fs(Path p) {
         try {
             FileSystem fs = p.getFileSystem(hadoop);
             fs.setWriteChecksum(false);
-            return fs;
+            return fs.getClass() == org.apache.hadoop.fs.LocalFileSystem.class ? localFiles() : fs;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open file system for " + p + ": " + e.getMessage(), e);
         }
+    }
+
+    private LocalFiles localFiles() throws IOException {
+        LocalFiles fs = local;
+        if (fs == null) {
+            synchronized (this) {
+                if (local == null) {
+                    LocalFiles made = new LocalFiles();
+                    made.initialize(java.net.URI.create("file:///"), hadoop);
+                    made.setWriteChecksum(false);
+                    local = made;
+                }
+                fs = local;
+            }
+        }
+        return fs;
     }
 
     /**
@@ -111,13 +132,13 @@ public final class Storage {
     /**
      * The entries of the folder {@code dir} of {@code fs}, as {@link FileSystem#listStatus} gives them (qualified paths,
      * lengths, modification times, the file system's block size; a file's own status for a file), in no particular
-     * order. On Hadoop's own local file system (not a subclass or another {@code fs.file.impl}) each entry costs one
+     * order. On Hadoop's own local file system (or {@link LocalFiles}; not another subclass or {@code fs.file.impl}) each entry costs one
      * {@code stat} here instead of Hadoop's several file queries and path qualifications: {@link #listFiles} of the 15,040
      * images of {@code submit/extract-bench} in 0.08-0.30 s against 0.23-0.46 s (docs/performance.md). Owners and permissions are not read
      * (Hadoop's local statuses read them lazily, by starting a process).
      */
     public static FileStatus[] listStatus(FileSystem fs, Path dir) throws IOException {
-        if (fs.getClass() != org.apache.hadoop.fs.LocalFileSystem.class) return fs.listStatus(dir);
+        if (fs.getClass() != org.apache.hadoop.fs.LocalFileSystem.class && fs.getClass() != LocalFiles.class) return fs.listStatus(dir);
         Path q = fs.makeQualified(dir);
         java.io.File folder = new java.io.File(q.toUri().getPath());
         String[] names = folder.isDirectory() ? folder.list() : null;

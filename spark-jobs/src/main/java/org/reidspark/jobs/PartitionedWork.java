@@ -11,7 +11,9 @@ import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.hadoop.util.HadoopStreams;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.TaskContext;
 import org.reidspark.artifact.Storage;
@@ -112,10 +114,49 @@ public final class PartitionedWork {
                 .build();
     }
 
-    /** {@code path} as Parquet's output file, through the storage's cached file system. */
-    public static HadoopOutputFile outputFile(Storage storage, Path path) throws IOException {
-        storage.fs(path); // the cached file system, with checksum side files off
-        return HadoopOutputFile.fromPath(path, storage.hadoop());
+    /**
+     * {@code path} as Parquet's output file, created as Parquet's {@code HadoopOutputFile} creates it (the file system's
+     * replication and block size, at least the size Parquet asks for) but on {@link Storage#fs}'s file system: no
+     * checksum side file and, on a local disk, no {@code chmod} process ({@link org.reidspark.artifact.LocalFiles}).
+     */
+    public static OutputFile outputFile(Storage storage, Path path) {
+        FileSystem fs = storage.fs(path);
+        return new OutputFile() {
+            @Override
+            public PositionOutputStream create(long blockSizeHint) throws IOException {
+                return open(false, blockSizeHint);
+            }
+
+            @Override
+            public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
+                return open(true, blockSizeHint);
+            }
+
+            private PositionOutputStream open(boolean overwrite, long blockSizeHint) throws IOException {
+                return HadoopStreams.wrap(fs.create(path, overwrite, 4096, fs.getDefaultReplication(path),
+                        Math.max(fs.getDefaultBlockSize(path), blockSizeHint)));
+            }
+
+            @Override
+            public boolean supportsBlockSize() {
+                return fs.getDefaultBlockSize(path) > 0;
+            }
+
+            @Override
+            public long defaultBlockSize() {
+                return fs.getDefaultBlockSize(path);
+            }
+
+            @Override
+            public String getPath() {
+                return path.toString();
+            }
+
+            @Override
+            public String toString() {
+                return path.toString();
+            }
+        };
     }
 
     /** Moves a finished temporary file to its final name, replacing a file a failed attempt left there. */
