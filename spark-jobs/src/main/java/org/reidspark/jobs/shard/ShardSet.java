@@ -11,14 +11,17 @@ import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.reidspark.artifact.RunDirectory;
 import org.reidspark.artifact.Storage;
+import org.reidspark.data.Sample;
 import org.reidspark.data.Split;
+import org.reidspark.data.image.RgbImage;
 import org.reidspark.data.shard.Shard;
-import scala.Tuple2;
+import org.reidspark.jobs.ExecutorHadoop;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -38,10 +41,12 @@ public final class ShardSet {
     public static final String SUMMARY = "shard.json";
     public static final String BAD_IMAGES = "bad-images.csv";
 
+    private final Storage storage;
     private final Path location;
     private final JsonNode info;
 
-    private ShardSet(Path location, JsonNode info) {
+    private ShardSet(Storage storage, Path location, JsonNode info) {
+        this.storage = storage;
         this.location = location;
         this.info = info;
     }
@@ -62,7 +67,7 @@ public final class ShardSet {
             throw new IOException("shard set " + p + " has format " + info.path("format") + "; this version reads format "
                     + ShardJob.FORMAT + " (shard the dataset again)");
         }
-        return new ShardSet(p, info);
+        return new ShardSet(storage, p, info);
     }
 
     public Path location() {
@@ -221,42 +226,81 @@ public final class ShardSet {
     }
 
     /**
-     * The shards of {@code split} as an RDD with exactly one {@link Shard} per partition, partition {@code i}
-     * holding shard {@code i}: what a training task works on. Parquet files are read in Spark's own splits, so the
-     * rows are moved once into their shard's partition.
+     * The shards of {@code split} as an RDD with exactly one {@link Shard} per partition, partition {@code i} holding
+     * shard {@code i}: what a training task works on. Each task reads its shard's folder
+     * ({@code shards/split=<split>/shard=<i>/}) with Parquet's own reader: no Spark SQL plan and no shuffle (the first
+     * read through Spark SQL and the shuffle of its rows into their shards took 2-3 s of the README's main job;
+     * docs/performance.md, "Reading shards"). A task fails when its folder does not hold the images the manifest lists
+     * stored there.
      */
     public JavaRDD<Shard> shards(SparkSession spark, Split split) {
         return shards(spark, split, null);
     }
 
     /**
-     * As {@link #shards(SparkSession, Split)}, reading only the rows of the shards in {@code only} (null = all): the
-     * other partitions hold empty shards.
+     * As {@link #shards(SparkSession, Split)}, reading only the shards in {@code only} (null = all): the other
+     * partitions hold empty shards.
      */
     public JavaRDD<Shard> shards(SparkSession spark, Split split, java.util.Set<Integer> only) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int n = shards(split);
-        Dataset<Row> rows = rows(spark, split);
-        if (only != null) rows = rows.where(col("shard").isin(only.toArray()));
-        return rows.javaRDD()
-                .mapToPair(r -> new Tuple2<>(r.<Integer>getAs("shard"), r))
-                .partitionBy(new ByShard(n))
-                .mapPartitionsWithIndex((Integer i, Iterator<Tuple2<Integer, Row>> it) -> oneShard(split, i, it), true);
+        if (n == 0) return jsc.emptyRDD();
+        int[] stored = storedPerShard(split, n);
+        boolean[] read = new boolean[n];
+        for (int i = 0; i < n; i++) read[i] = only == null || only.contains(i);
+        String folder = new Path(new Path(location, SHARDS), "split=" + split.lower()).toString();
+        return jsc.parallelize(java.util.stream.IntStream.range(0, n).boxed().toList(), n)
+                .mapPartitionsWithIndex((Integer i, Iterator<Integer> ignored) -> List.of(read[i]
+                        ? readShard(ExecutorHadoop.storage(), folder + "/shard=" + i, split, i, stored[i])
+                        : Shard.builder(split, i).build()).iterator(), true);
     }
 
-    /** A partition's rows as its one shard (static: nothing of the driver's ShardSet goes to executors). */
-    private static Iterator<Shard> oneShard(Split split, int id, Iterator<Tuple2<Integer, Row>> it) {
-        Iterator<Row> rows = new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
+    /** How many images of {@code split} the manifest lists as stored in each of its {@code n} shards. */
+    private int[] storedPerShard(Split split, int n) {
+        int[] stored = new int[n];
+        try {
+            for (Entry e : entries(storage)) {
+                if (e.split().equals(split.lower()) && ShardRows.OK.equals(e.status()) && e.shard() >= 0 && e.shard() < n) {
+                    stored[e.shard()]++;
+                }
             }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the manifest of the shard set " + location + ": " + e.getMessage(), e);
+        }
+        return stored;
+    }
 
-            @Override
-            public Row next() {
-                return it.next()._2();
+    /**
+     * Shard {@code id} of {@code split} read from its folder's Parquet files ({@link ShardRows}' stored columns; the
+     * split and shard are the folders' names), which must hold the {@code expected} images the manifest lists there.
+     */
+    static Shard readShard(Storage storage, String folder, Split split, int id, int expected) throws IOException {
+        Shard.Builder b = Shard.builder(split, id);
+        int read = 0;
+        if (expected > 0) {
+            List<Path> files;
+            try {
+                files = parquetFiles(storage, Storage.path(folder));
+            } catch (java.io.FileNotFoundException e) {
+                files = List.of();
             }
-        };
-        return List.of(ShardRows.shard(split, id, rows)).iterator();
+            for (Path file : files) {
+                try (ParquetReader<Group> in = ParquetReader.builder(new GroupReadSupport(), file).withConf(storage.hadoop()).build()) {
+                    for (Group g = in.read(); g != null; g = in.read()) {
+                        Sample sample = new Sample(g.getString("uri", 0), g.getInteger("pid", 0), g.getInteger("label", 0),
+                                g.getInteger("camid", 0), g.getInteger("clothes", 0), split);
+                        b.add(g.getLong("key", 0), sample,
+                                new RgbImage(g.getInteger("height", 0), g.getInteger("width", 0), g.getBinary("rgb", 0).getBytes()));
+                        read++;
+                    }
+                }
+            }
+        }
+        if (read != expected) {
+            throw new IOException("shard folder " + folder + " holds " + read + " images; the shard set's manifest lists " + expected
+                    + " stored there: the shard set is damaged; make it again with the shard job");
+        }
+        return b.build();
     }
 
     /** Shard id {@code i} goes to partition {@code i}. */

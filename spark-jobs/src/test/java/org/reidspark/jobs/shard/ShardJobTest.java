@@ -132,28 +132,63 @@ class ShardJobTest {
             }
             assertEquals(2, set.shards(Split.QUERY), "two query persons, two shards");
 
-            // one Shard per partition, partition i holding shard i, as training reads them
-            List<String> parts = set.shards(spark, Split.TRAIN)
-                    .mapPartitionsWithIndex((Integer i, java.util.Iterator<Shard> it) -> {
-                        List<String> l = new ArrayList<>();
-                        while (it.hasNext()) {
-                            Shard s = it.next();
-                            l.add(i + ":" + s.id() + ":" + s.size() + ":" + s.pids());
-                        }
-                        return l.iterator();
-                    }, true).collect();
-            assertEquals(2, parts.size(), parts.toString());
-            int total = 0;
-            for (String p : parts) {
-                String[] f = p.split(":");
-                assertEquals(f[0], f[1], "partition index = shard id: " + p);
-                assertEquals(set.load(spark, Split.TRAIN, Integer.parseInt(f[1])).pids().toString(), f[3]);
-                total += Integer.parseInt(f[2]);
+            // one Shard per partition, partition i holding shard i, as training reads them (each task its shard's
+            // folder): the same keys, samples and images as the shard read through Spark SQL
+            for (Split split : Split.values()) {
+                List<String> parts = set.shards(spark, split)
+                        .mapPartitionsWithIndex((Integer i, java.util.Iterator<Shard> it) -> {
+                            List<String> l = new ArrayList<>();
+                            while (it.hasNext()) l.add(i + "|" + describe(it.next()));
+                            return l.iterator();
+                        }, true).collect();
+                assertEquals(set.shards(split), parts.size(), parts.toString());
+                for (int k = 0; k < parts.size(); k++) {
+                    assertEquals(k + "|" + describe(set.load(spark, split, k)), parts.get(k), split + " shard " + k);
+                }
             }
-            assertEquals(13, total);
+            List<String> train = set.shards(spark, Split.TRAIN).map(ShardJobTest::describe).collect();
+            assertEquals(13, train.stream().mapToInt(d -> Integer.parseInt(d.split(":")[2])).sum());
+            // only the shards asked for are read; the others are empty
+            List<String> onlyOne = set.shards(spark, Split.TRAIN, Set.of(1)).map(ShardJobTest::describe).collect();
+            assertEquals(List.of(describe(Shard.builder(Split.TRAIN, 0).build()), train.get(1)), onlyOne);
         } finally {
             spark.stop();
         }
+    }
+
+    @Test
+    void aShardFolderThatLostAFileFailsItsTaskNamingIt() throws Exception {
+        Path out = tmp.resolve("sets/damaged");
+        JobRun r = MarketTree.shard(args("--output", out.toString(), "--max-bad-fraction", "0.1"));
+        assertEquals(0, r.code(), r.err());
+        Path folder = out.resolve("shards/split=train/shard=1");
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".parquet")).toList()) Files.delete(f);
+        }
+        JobContext ctx = MarketTree.context(List.of());
+        SparkSession spark = SparkSessions.create(ctx);
+        try {
+            ShardSet set = ShardSet.open(ctx.storage(), out.toString());
+            assertEquals(2, set.shards(spark, Split.QUERY).count(), "the other splits still read");
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> set.shards(spark, Split.TRAIN).map(ShardJobTest::describe).collect());
+            String message = String.valueOf(e.getMessage());
+            assertTrue(message.contains("split=train/shard=1") && message.contains("holds 0 images")
+                    && message.contains("the shard set is damaged"), message);
+            // the intact shard alone still reads
+            assertEquals(2, set.shards(spark, Split.TRAIN, Set.of(0)).count());
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** A shard's id, size, keys, samples and a hash of each image's bytes, to compare two readings of it. */
+    static String describe(Shard shard) {
+        StringBuilder b = new StringBuilder(shard.split() + ":" + shard.id() + ":" + shard.size() + ":" + java.util.Arrays.toString(shard.keys()));
+        for (Sample s : shard.samples()) {
+            b.append('|').append(s).append('#').append(java.util.Arrays.hashCode(shard.images().image(s.uri()).rgb()));
+        }
+        return b.toString();
     }
 
     @Test
