@@ -31,7 +31,9 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +45,9 @@ import java.util.concurrent.TimeUnit;
  * sends each worker the round's order and values ({@link org.reidspark.train.StateValues}), each worker runs the round
  * exactly as a per-round task would ({@link ParameterAveragingTrainer#workerRound}) and sends its result back; the
  * driver combines the results in worker order. A round so costs the values' and results' bytes on a socket instead of
- * a Spark job's scheduling, closure and broadcast machinery, and its arithmetic is the per-round job's.
+ * a Spark job's scheduling, closure and broadcast machinery, and its arithmetic is the per-round job's. Workers in the
+ * driver's own JVM (a local master) take the values and hand back their results by reference instead ({@link #HANDOFFS}),
+ * their connections carrying the rest.
  *
  * <p>The driver listens on {@code spark.driver.bindAddress} (else {@code spark.driver.host}) at
  * {@code reid.distributed.port} (0: any free port); a worker presents a random token drawn for the training before it
@@ -76,6 +80,39 @@ final class ResidentWorkers implements AutoCloseable {
 
     /** Times resident workers were started in this JVM (for tests). */
     private static final java.util.concurrent.atomic.AtomicInteger STARTS = new java.util.concurrent.atomic.AtomicInteger();
+    /** Worker rounds answered by reference in this JVM ({@link Handoff}; for tests). */
+    private static final java.util.concurrent.atomic.AtomicInteger HANDED_OVER = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * The trainings whose driver runs in this JVM, by token. A worker task in the same JVM (a local master) finds its
+     * training here and takes the round's values, and hands back its result, by reference ({@link Handoff}); its
+     * connection then carries the round's order and a {@link Receipt}, not the state's bytes twice and a Java
+     * serialization of the result each round (docs/performance.md, "Resident workers in the driver's JVM"). The
+     * compact exchange's results still travel serialized: their half-precision values are part of its arithmetic
+     * ({@link org.reidspark.train.MergeAccumulator}). A worker in another JVM (an executor of a cluster,
+     * {@code local-cluster}) finds none and exchanges the bytes.
+     */
+    private static final Map<Long, Handoff> HANDOFFS = new ConcurrentHashMap<>();
+
+    /**
+     * One training's exchange with its workers in the driver's JVM: the current round's values (the driver's encoded
+     * bytes, only read by the workers) and the results not yet taken by the driver, by receipt. Each result is a new
+     * object of its round ({@link ParameterAveragingTrainer#workerRound}: fresh sums, copies of the worker's arrays), so
+     * the driver may combine it in place while the worker waits for its next round.
+     */
+    private static final class Handoff {
+        volatile RoundValues values;
+        final Map<Long, ParameterAveragingTrainer.WorkerResult> results = new ConcurrentHashMap<>();
+        final java.util.concurrent.atomic.AtomicLong receipts = new java.util.concurrent.atomic.AtomicLong();
+    }
+
+    /** The values of round {@code round}, for the workers in the driver's JVM. */
+    private record RoundValues(int round, byte[] bytes) {
+    }
+
+    /** What a worker in the driver's JVM writes on its connection for a result it handed over. */
+    record Receipt(long id) implements Serializable {
+    }
 
     private final JavaSparkContext jsc;
     private final JavaRDD<Shard> shards;
@@ -93,6 +130,11 @@ final class ResidentWorkers implements AutoCloseable {
     /** How many times resident workers were started in this JVM. */
     static int starts() {
         return STARTS.get();
+    }
+
+    /** How many worker rounds were answered by reference in this JVM (a worker in the driver's JVM). */
+    static int handedOver() {
+        return HANDED_OVER.get();
     }
 
     /**
@@ -149,6 +191,7 @@ final class ResidentWorkers implements AutoCloseable {
         final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         final List<Link> all = new ArrayList<>();
         final Thread acceptor;
+        final Handoff handoff = new Handoff();
         volatile boolean closing;
 
         Running(ParameterAveragingTrainer.Worker worker, Broadcast<byte[]> template, Broadcast<byte[]> frozen, boolean compact)
@@ -166,6 +209,7 @@ final class ResidentWorkers implements AutoCloseable {
             }
             long token = new SecureRandom().nextLong();
             task = new Task(worker, template, frozen, workers, compact, host, server.getLocalPort(), token);
+            HANDOFFS.put(token, handoff);
             acceptor = new Thread(this::accept, "reid-resident-workers-accept");
             acceptor.setDaemon(true);
             acceptor.start();
@@ -202,9 +246,10 @@ final class ResidentWorkers implements AutoCloseable {
                         s.close();
                         continue;
                     }
+                    boolean inJvm = in.readBoolean();
                     s.setSoTimeout(0);
                     DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
-                    events.add(new Joined(new Link(partition, attempt, stageAttempt, s, in, out)));
+                    events.add(new Joined(new Link(partition, attempt, stageAttempt, inJvm, s, in, out)));
                 } catch (IOException e) {
                     closeQuietly(s);
                 }
@@ -219,6 +264,7 @@ final class ResidentWorkers implements AutoCloseable {
             ParameterAveragingTrainer.WorkerResult combined = null;
             int next = 0;
             int pending = workers;
+            handoff.values = new RoundValues(order.round(), values);
             List<Thread> senders = new ArrayList<>(); // one sender per worker: they read and start at the same time
             for (Link link : links) {
                 if (link == null) continue;
@@ -258,7 +304,7 @@ final class ResidentWorkers implements AutoCloseable {
                     if (old != null) old.close();
                     links[j.link.partition] = j.link;
                     all.add(j.link);
-                    j.link.startReading(events);
+                    j.link.startReading(events, handoff);
                     boolean again = joined[j.link.partition];
                     joined[j.link.partition] = true;
                     if (!answered[j.link.partition]) send(j.link, order, values);
@@ -320,8 +366,12 @@ final class ResidentWorkers implements AutoCloseable {
                 link.out.writeDouble(order.lrFactor());
                 link.out.writeBoolean(order.compact());
                 link.out.writeBoolean(order.sync());
-                link.out.writeInt(values.length);
-                link.out.write(values);
+                if (link.inJvm) {
+                    link.out.writeInt(-1); // the values are in the handoff
+                } else {
+                    link.out.writeInt(values.length);
+                    link.out.write(values);
+                }
                 link.out.flush();
             } catch (IOException e) {
                 link.close(); // its reader reports it lost
@@ -361,6 +411,7 @@ final class ResidentWorkers implements AutoCloseable {
 
         private void close() {
             closing = true;
+            HANDOFFS.remove(task.token(), handoff);
             closeQuietly(server);
             for (Link link : all) link.close();
         }
@@ -383,24 +434,30 @@ final class ResidentWorkers implements AutoCloseable {
         final int partition;
         final int attempt;
         final int stageAttempt;
+        final boolean inJvm;
         final Socket socket;
         final DataInputStream in;
         final DataOutputStream out;
 
-        Link(int partition, int attempt, int stageAttempt, Socket socket, DataInputStream in, DataOutputStream out) {
+        Link(int partition, int attempt, int stageAttempt, boolean inJvm, Socket socket, DataInputStream in, DataOutputStream out) {
             this.partition = partition;
             this.attempt = attempt;
             this.stageAttempt = stageAttempt;
+            this.inJvm = inJvm;
             this.socket = socket;
             this.in = in;
             this.out = out;
         }
 
-        void startReading(BlockingQueue<Event> events) {
+        void startReading(BlockingQueue<Event> events, Handoff handoff) {
             Thread t = new Thread(() -> {
                 try (ObjectInputStream results = new ObjectInputStream(in)) {
                     while (true) {
-                        events.add(new Reply(this, (ParameterAveragingTrainer.WorkerResult) results.readObject()));
+                        Object o = results.readObject();
+                        ParameterAveragingTrainer.WorkerResult r = o instanceof Receipt receipt
+                                ? handoff.results.remove(receipt.id()) : (ParameterAveragingTrainer.WorkerResult) o;
+                        if (r == null) throw new IOException("worker " + partition + "'s result handed over in the driver's JVM is not there");
+                        events.add(new Reply(this, r));
                     }
                 } catch (ClassNotFoundException e) {
                     events.add(new Lost(this, new IOException("a worker's result of an unknown class", e)));
@@ -440,14 +497,36 @@ final class ResidentWorkers implements AutoCloseable {
             out.writeInt(partition);
             out.writeInt(context.attemptNumber());
             out.writeInt(context.stageAttemptNumber());
+            Handoff local = HANDOFFS.get(task.token()); // the driver's JVM: values and results by reference
+            out.writeBoolean(local != null);
             ObjectOutputStream results = new ObjectOutputStream(out); // results go straight onto the connection
             results.flush();
             while (in.readByte() == ROUND) {
                 Order order = new Order(in.readInt(), in.readInt(), in.readDouble(), in.readBoolean(), in.readBoolean());
-                byte[] values = new byte[in.readInt()];
-                in.readFully(values);
+                int length = in.readInt();
+                byte[] values;
+                if (length >= 0) {
+                    values = new byte[length];
+                    in.readFully(values);
+                } else {
+                    RoundValues v = local == null ? null : local.values;
+                    if (v == null || v.round() != order.round()) {
+                        throw new IOException("resident worker " + partition + ": round " + order.round() + "'s values are not in the"
+                                + " driver's JVM (" + (v == null ? "none" : "round " + v.round() + "'s") + ")");
+                    }
+                    values = v.bytes();
+                }
                 ParameterAveragingTrainer.injectFault(task.worker().faultRound(), order.round());
-                results.writeObject(ParameterAveragingTrainer.workerRound(batches, resident, values, order, task.worker()));
+                ParameterAveragingTrainer.WorkerResult result = ParameterAveragingTrainer.workerRound(batches, resident, values, order,
+                        task.worker());
+                if (local != null && !order.compact()) { // the compact exchange's changes are rounded by their serialization
+                    long id = local.receipts.incrementAndGet();
+                    local.results.put(id, result);
+                    HANDED_OVER.incrementAndGet();
+                    results.writeObject(new Receipt(id));
+                } else {
+                    results.writeObject(result);
+                }
                 results.reset(); // no back-references from one round's result to the next
                 results.flush();
             }

@@ -281,6 +281,7 @@ class MethodContractSparkTest {
                 return Map.of("count", (double) counted.get(counted.size() - 1));
             };
             int before = ResidentWorkers.starts();
+            int handedBefore = ResidentWorkers.handedOver();
             // resident: a fixed port, bound again when the workers start again after the evaluation
             DistributedConfig dc = new DistributedConfig(2, STEPS, "none", -1, "full", 0, rounds, port);
             // meanwhile a stranger keeps connecting to the workers' port with a wrong token: refused, the rounds go on
@@ -317,6 +318,8 @@ class MethodContractSparkTest {
             }
             assertEquals(List.of(4L, 4L), counted, rounds);
             starts.put(rounds, ResidentWorkers.starts() - before);
+            // local[2]: the workers run in the driver's JVM and take every round by reference (2 workers x 4 rounds)
+            assertEquals(rounds.equals("resident") ? 8 : 0, ResidentWorkers.handedOver() - handedBefore, rounds);
             out.put(rounds, s);
         }
         assertEquals(Map.of("jobs", 0, "resident", 2), starts, "the resident workers stopped for the evaluation and started again");
