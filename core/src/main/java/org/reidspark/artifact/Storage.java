@@ -132,13 +132,15 @@ public final class Storage {
     /**
      * The entries of the folder {@code dir} of {@code fs}, as {@link FileSystem#listStatus} gives them (qualified paths,
      * lengths, modification times, the file system's block size; a file's own status for a file), in no particular
-     * order. On Hadoop's own local file system (or {@link LocalFiles}; not another subclass or {@code fs.file.impl}) each entry costs one
-     * {@code stat} here instead of Hadoop's several file queries and path qualifications: {@link #listFiles} of the 15,040
-     * images of {@code submit/extract-bench} in 0.08-0.30 s against 0.23-0.46 s (docs/performance.md). Owners and permissions are not read
-     * (Hadoop's local statuses read them lazily, by starting a process).
+     * order. On Hadoop's own local file system (or {@link LocalFiles}; not another subclass or {@code fs.file.impl})
+     * each entry costs one {@code stat} here instead of Hadoop's several file queries and path qualifications:
+     * {@link #listFiles} of the 15,040 images of {@code submit/extract-bench} in 0.08-0.30 s against 0.23-0.46 s
+     * (docs/performance.md). Owners and permissions are not read (Hadoop's local statuses read them lazily, by starting
+     * a process).
      */
     public static FileStatus[] listStatus(FileSystem fs, Path dir) throws IOException {
-        if (fs.getClass() != org.apache.hadoop.fs.LocalFileSystem.class && fs.getClass() != LocalFiles.class) return fs.listStatus(dir);
+        Class<?> kind = fs.getClass();
+        if (kind != org.apache.hadoop.fs.LocalFileSystem.class && kind != LocalFiles.class) return fs.listStatus(dir);
         Path q = fs.makeQualified(dir);
         java.io.File folder = new java.io.File(q.toUri().getPath());
         String[] names = folder.isDirectory() ? folder.list() : null;

@@ -274,7 +274,7 @@ public final class ShardSet {
      * Shard {@code id} of {@code split} read from its folder's Parquet files ({@link ShardRows}' stored columns; the
      * split and shard are the folders' names), which must hold the {@code expected} images the manifest lists there.
      */
-    static Shard readShard(Storage storage, String folder, Split split, int id, int expected) throws IOException {
+    private static Shard readShard(Storage storage, String folder, Split split, int id, int expected) throws IOException {
         Shard.Builder b = Shard.builder(split, id);
         int read = 0;
         if (expected > 0) {
