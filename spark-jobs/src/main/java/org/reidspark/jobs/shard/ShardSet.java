@@ -44,6 +44,8 @@ public final class ShardSet {
     private final Storage storage;
     private final Path location;
     private final JsonNode info;
+    /** Images the manifest lists stored, by split and shard ({@link #storedPerShard}); read once, at first use. */
+    private java.util.Map<String, int[]> stored;
 
     private ShardSet(Storage storage, Path location, JsonNode info) {
         this.storage = storage;
@@ -245,7 +247,7 @@ public final class ShardSet {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int n = shards(split);
         if (n == 0) return jsc.emptyRDD();
-        int[] stored = storedPerShard(split, n);
+        int[] stored = storedPerShard(split);
         boolean[] read = new boolean[n];
         for (int i = 0; i < n; i++) read[i] = only == null || only.contains(i);
         String folder = new Path(new Path(location, SHARDS), "split=" + split.lower()).toString();
@@ -255,19 +257,25 @@ public final class ShardSet {
                         : Shard.builder(split, i).build()).iterator(), true);
     }
 
-    /** How many images of {@code split} the manifest lists as stored in each of its {@code n} shards. */
-    private int[] storedPerShard(Split split, int n) {
-        int[] stored = new int[n];
-        try {
-            for (Entry e : entries(storage)) {
-                if (e.split().equals(split.lower()) && ShardRows.OK.equals(e.status()) && e.shard() >= 0 && e.shard() < n) {
-                    stored[e.shard()]++;
+    /**
+     * How many images of {@code split} the manifest lists as stored in each of its shards: every split's
+     * counts from one reading of the manifest, kept for the next split (a training reads train, query and gallery).
+     */
+    private synchronized int[] storedPerShard(Split split) {
+        if (stored == null) {
+            java.util.Map<String, int[]> counts = new java.util.HashMap<>();
+            for (Split sp : Split.values()) counts.put(sp.lower(), new int[shards(sp)]);
+            try {
+                for (Entry e : entries(storage)) {
+                    int[] c = counts.get(e.split());
+                    if (c != null && ShardRows.OK.equals(e.status()) && e.shard() >= 0 && e.shard() < c.length) c[e.shard()]++;
                 }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot read the manifest of the shard set " + location + ": " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot read the manifest of the shard set " + location + ": " + e.getMessage(), e);
+            stored = counts;
         }
-        return stored;
+        return stored.get(split.lower()).clone();
     }
 
     /**
