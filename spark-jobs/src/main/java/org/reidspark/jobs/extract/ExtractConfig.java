@@ -31,10 +31,14 @@ import java.util.List;
  *                           and its share of the cores; 0 = one per concurrent task of the executor
  * @param faultPartition     resilience tests only: this partition's task fails after writing its embeddings and
  *                           before marking itself complete, on every attempt; -1 = never
+ * @param npy                also write each part's embeddings as {@code embeddings-npy/part-<k>.npy} and {@code .csv}
+ * @param npyBuffer          with {@code npy}: the bytes of embeddings a task holds to write its part's NumPy pair
+ *                           itself; a larger part, or any part when 0, has its pair written by the job's last pass,
+ *                           which reads the Parquet part back
  */
 public record ExtractConfig(String model, String input, String manifest, String shards, List<String> splits, String output,
                             int partitions, int imagesPerPartition, double maxBadFraction, int lanes, int faultPartition,
-                            boolean npy) {
+                            boolean npy, long npyBuffer) {
     public ExtractConfig {
         if (model.isBlank()) {
             throw ConfigError.badValue("reid.extract.model", model,
@@ -59,6 +63,7 @@ public record ExtractConfig(String model, String input, String manifest, String 
         Check.nonNegative("reid.extract.lanes", lanes);
         Check.positive("reid.extract.images-per-partition", imagesPerPartition);
         Check.inRange("reid.extract.max-bad-fraction", maxBadFraction, 0, 1);
+        if (npyBuffer < 0) throw ConfigError.badValue("reid.extract.npy-buffer", npyBuffer, "a size in bytes, 0 or more (e.g. 64M)");
         if (faultPartition < -1) throw ConfigError.badValue("reid.extract.fault-partition", faultPartition, "-1 or a partition index");
         OutputLocation.check("reid.extract.output", output, "s3a://bucket/embeddings/gallery");
     }
@@ -68,7 +73,7 @@ public record ExtractConfig(String model, String input, String manifest, String 
         return new ExtractConfig(e.getString("model"), e.getString("input"), e.getString("manifest"), e.getString("shards"),
                 Arrays.stream(e.getString("splits").split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList(),
                 e.getString("output"), e.getInt("partitions"), e.getInt("images-per-partition"), e.getDouble("max-bad-fraction"),
-                e.getInt("lanes"), e.getInt("fault-partition"), e.getBoolean("npy"));
+                e.getInt("lanes"), e.getInt("fault-partition"), e.getBoolean("npy"), c.getBytes("reid.extract.npy-buffer"));
     }
 
     /** The split names {@code reid.extract.splits} accepts. */

@@ -344,7 +344,7 @@ public final class ExtractJob implements Job {
                 LoaderConfig.from(ctx.config()), EmbedConfig.from(ctx.config()));
         PartitionExtractor.Settings settings = new PartitionExtractor.Settings(dir.work().toString(), model.runId(),
                 embedding, DecodeConfig.from(ctx.config()), model.testNetwork().arrays(), plan.partitions(), todo.size(),
-                config.lanes(), config.faultPartition(), config.npy());
+                config.lanes(), config.faultPartition(), config.npy(), config.npyBuffer() / Float.BYTES);
         Broadcast<TestModel> network = jsc.broadcast(model.portable());
         long[] perPartition = todo.stream().mapToLong(t -> t.uris().length).toArray();
         try (SparkProgress progress = SparkProgress.open(spark.sparkContext(), "extract", "partitions", todo.size(),

@@ -32,7 +32,7 @@ import java.util.List;
  * per partition, for the partitions whose task did not run in this attempt or did not write its pair) counts each
  * part's rows from its Parquet footers (the job checks that all parts add up to its input) and writes, reading the
  * Parquet part back ({@link EmbeddingRows#reader}), any pair that is missing or whose {@code .npy} does not hold the
- * footer's row count: a part larger than a task buffers ({@link PartitionExtractor#NPY_BUFFER_VALUES}), or a partition
+ * footer's row count: a part larger than a task buffers ({@code reid.extract.npy-buffer}), or a partition
  * completed by a run that did not write them.
  */
 final class NpyExport {

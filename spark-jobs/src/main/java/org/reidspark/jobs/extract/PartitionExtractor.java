@@ -89,16 +89,13 @@ final class PartitionExtractor {
      * @param lanes          {@link ExtractConfig#lanes()}
      * @param faultPartition {@link ExtractConfig#faultPartition()}
      * @param npy            {@link ExtractConfig#npy()}: each task also writes its part's {@code .npy} and {@code .csv}
+     * @param npyValues      with {@code npy}, the most embedding values a task holds for its part's NumPy pair
+     *                       ({@link ExtractConfig#npyBuffer()} in floats): a larger part leaves its pair to
+     *                       {@link NpyExport}'s pass, which reads it back from the Parquet part
      */
     record Settings(String work, String modelRunId, SparkEmbedding.Settings embedding, DecodeConfig decode, List<String> arrays,
-                    int partitions, int tasks, int lanes, int faultPartition, boolean npy) implements Serializable {
+                    int partitions, int tasks, int lanes, int faultPartition, boolean npy, long npyValues) implements Serializable {
     }
-
-    /**
-     * The most embedding values a task holds for its part's {@code .npy} (64 MB of floats): a larger part leaves its
-     * {@code .npy} to {@link NpyExport}'s pass, which reads it back from the Parquet part.
-     */
-    static final long NPY_BUFFER_VALUES = 1L << 24;
 
     /**
      * What a task did: its partition's rows as it wrote and committed them ({@code embedded}, {@code unreadable}), and
@@ -147,9 +144,9 @@ final class PartitionExtractor {
         String what = "extract partition " + k + " of " + settings.partitions();
         int embedded = 0;
         List<Decoded> bad = new ArrayList<>();
-        // the part's embeddings for its .npy, in row order; null when not wanted or past NPY_BUFFER_VALUES
+        // the part's embeddings for its .npy, in row order; null when not wanted or past the settings' npyValues
         List<EmbeddingRows.Embedded> npyRows = settings.npy() ? new ArrayList<>() : null;
-        long npyValues = 0;
+        long heldValues = 0;
         try (Batches in = task.stored() != null ? task.stored().batches(storage, uris, input, batchSize)
                 : new DecodingBatches(task, storage, settings, batchSize);
              ParquetWriter<EmbeddingRows.Row> out = EmbeddingRows.writer(storage, embeddingsTmp, arrays)) {
@@ -177,8 +174,8 @@ final class PartitionExtractor {
                         out.write(new EmbeddingRows.Row(good.get(i).uri(), values, settings.modelRunId()));
                         embedded++;
                         if (npyRows != null) {
-                            npyValues += values[0].length;
-                            if (npyValues <= NPY_BUFFER_VALUES) npyRows.add(new EmbeddingRows.Embedded(good.get(i).uri(), values[0]));
+                            heldValues += values[0].length;
+                            if (heldValues <= settings.npyValues()) npyRows.add(new EmbeddingRows.Embedded(good.get(i).uri(), values[0]));
                             else npyRows = null;
                         }
                     }

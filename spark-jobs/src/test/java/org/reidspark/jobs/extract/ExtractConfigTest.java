@@ -23,6 +23,15 @@ class ExtractConfigTest {
         ExtractConfig c = config("reid.extract.model=runs/m", "reid.extract.input=s3a://b/images");
         assertEquals("s3a://b/images", c.source());
         assertEquals(1000, c.imagesPerPartition());
+        assertEquals(64L << 20, c.npyBuffer());
+        assertEquals(512L << 10, config("reid.extract.model=m", "reid.extract.input=x", "reid.extract.npy-buffer=512K").npyBuffer());
+        for (String bad : List.of("-1", "lots")) {
+            String message = assertThrows(com.typesafe.config.ConfigException.class, () -> config("reid.extract.model=m",
+                    "reid.extract.input=x", "reid.extract.npy-buffer=" + bad)).getMessage();
+            assertTrue(message.contains("reid.extract.npy-buffer"), message);
+        }
+        assertTrue(assertThrows(ConfigError.class, () -> new ExtractConfig("m", "x", "", "", List.of(), "", 0, 1, 0.01, 0, -1,
+                true, -1)).getMessage().contains("reid.extract.npy-buffer"));
         assertTrue(assertThrows(ConfigError.class, () -> config("reid.extract.input=x")).getMessage().contains("reid.extract.model"));
         assertTrue(assertThrows(ConfigError.class, () -> config("reid.extract.model=m")).getMessage().contains("none"));
         assertTrue(assertThrows(ConfigError.class, () -> config("reid.extract.model=m", "reid.extract.input=x",

@@ -123,6 +123,39 @@ class ExtractJobTest {
     }
 
     @Test
+    void aPartLargerThanATaskHoldsHasItsNumPyPairWrittenByTheLastPass() throws Exception {
+        // npy-buffer 0: no task holds its rows, the last pass writes every pair from the Parquet parts
+        Path none = tmp.resolve("out/npy-buffer-none");
+        JobRun r = ExtractFixture.extract(args(none.toString(), "--input", images.toString(), "--partitions", "3",
+                "reid.extract.npy-buffer=0"));
+        assertEquals(0, r.code(), r.err());
+        JsonNode info = new ObjectMapper().readTree(none.resolve("extract.json").toFile());
+        int dims = info.get("dims").asInt();
+        assertEquals(3, info.get("partitionsCountedFromFiles").asInt(), "no task wrote its pair: all from their footers");
+        assertEquals(8, info.get("embedded").asInt());
+        String runId = ExtractFixture.runId(model);
+        assertNpySameAsParquet(none, runId, dims, 3);
+
+        // room for two rows: the part with two readable images is written by its task, those with three by the last pass
+        long rows = 2;
+        List<Integer> larger = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            if (Files.readAllLines(none.resolve("embeddings-npy/part-0000" + k + ".csv")).size() - 1 > rows) larger.add(k);
+        }
+        assertEquals(List.of(0, 1), larger, "the fixture's parts: 3, 3 and 2 readable images");
+        Path two = tmp.resolve("out/npy-buffer-two");
+        r = ExtractFixture.extract(args(two.toString(), "--input", images.toString(), "--partitions", "3",
+                "reid.extract.npy-buffer=" + rows * dims * Float.BYTES));
+        assertEquals(0, r.code(), r.err());
+        info = new ObjectMapper().readTree(two.resolve("extract.json").toFile());
+        assertEquals(larger.size(), info.get("partitionsCountedFromFiles").asInt(), "the two larger parts, from their footers");
+        assertEquals(8, info.get("embedded").asInt());
+        assertEquals(1, info.get("unreadable").asInt());
+        assertNpySameAsParquet(two, runId, dims, 3);
+        assertEquals(List.of(), ExtractFixture.hiddenFiles(two), "no temporary files left");
+    }
+
+    @Test
     void embedsTheDistinctUrisOfAManifest() throws Exception {
         // a manifest with more columns than uri, a duplicate, and the corrupt image
         List<String> uris = List.of(images.resolve("cam1/0001.jpg").toString(), images.resolve("cam2/0004.JPG").toString(),
