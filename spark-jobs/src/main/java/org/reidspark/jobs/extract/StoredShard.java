@@ -7,6 +7,7 @@ import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.image.InputConfig;
 import org.reidspark.data.image.RgbImage;
+import org.reidspark.jobs.shard.ShardRows;
 import org.reidspark.jobs.shard.ShardSet;
 
 import java.io.IOException;
@@ -88,13 +89,12 @@ record StoredShard(String folder, String[] problems) implements Serializable {
                             + " list as stored in this shard: the shard set is damaged; make it again with the shard job");
                 }
                 if (!seen.add(uri)) throw new IOException("shard folder " + folder + " holds " + uri + " twice");
-                int h = g.getInteger("height", 0);
-                int w = g.getInteger("width", 0);
-                if (h != input.height() || w != input.width()) {
-                    throw new IOException("shard folder " + folder + " stores " + uri + " at " + h + "x" + w + "; the model takes "
-                            + input.height() + "x" + input.width());
+                RgbImage image = ShardRows.image(g);
+                if (image.height() != input.height() || image.width() != input.width()) {
+                    throw new IOException("shard folder " + folder + " stores " + uri + " at " + image.height() + "x" + image.width()
+                            + "; the model takes " + input.height() + "x" + input.width());
                 }
-                return new PartitionExtractor.Decoded(uri, new RgbImage(h, w, g.getBinary("rgb", 0).getBytes()), null);
+                return new PartitionExtractor.Decoded(uri, image, null);
             }
 
             @Override

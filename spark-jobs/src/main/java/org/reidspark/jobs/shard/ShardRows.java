@@ -98,6 +98,11 @@ public final class ShardRows {
         return new RgbImage(row.<Integer>getAs("height"), row.<Integer>getAs("width"), row.<byte[]>getAs("rgb"));
     }
 
+    /** The same, of a shard row as Parquet's own reader gives it (its {@code height}, {@code width} and {@code rgb}). */
+    public static RgbImage image(org.apache.parquet.example.data.Group row) {
+        return new RgbImage(row.getInteger("height", 0), row.getInteger("width", 0), row.getBinary("rgb", 0).getBytes());
+    }
+
     /** The shard the rows of one shard make. */
     public static Shard shard(Split split, int id, Iterator<Row> rows) {
         Shard.Builder b = Shard.builder(split, id);

@@ -19,7 +19,6 @@ import org.reidspark.artifact.RunDirectory;
 import org.reidspark.artifact.Storage;
 import org.reidspark.data.Sample;
 import org.reidspark.data.Split;
-import org.reidspark.data.image.RgbImage;
 import org.reidspark.data.shard.Shard;
 import org.reidspark.jobs.ExecutorHadoop;
 
@@ -297,8 +296,7 @@ public final class ShardSet {
                     for (Group g = in.read(); g != null; g = in.read()) {
                         Sample sample = new Sample(g.getString("uri", 0), g.getInteger("pid", 0), g.getInteger("label", 0),
                                 g.getInteger("camid", 0), g.getInteger("clothes", 0), split);
-                        b.add(g.getLong("key", 0), sample,
-                                new RgbImage(g.getInteger("height", 0), g.getInteger("width", 0), g.getBinary("rgb", 0).getBytes()));
+                        b.add(g.getLong("key", 0), sample, ShardRows.image(g));
                         read++;
                     }
                 }
