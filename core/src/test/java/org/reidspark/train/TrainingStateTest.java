@@ -75,6 +75,58 @@ class TrainingStateTest {
     }
 
     @Test
+    void readsAStateThatVersion3Wrote() throws Exception {
+        // state-v3.bin: written by main 49ec65f (networks as ModelSerializer zips) from this state, made the same way
+        byte[] v3 = TrainingStateTest.class.getResourceAsStream("state-v3.bin").readAllBytes();
+        assertEquals(3, java.nio.ByteBuffer.wrap(v3).getInt(4), "the fixture's format version");
+        TrainingState r = TrainingState.read(new ByteArrayInputStream(v3));
+        Nd4j.getRandom().setSeed(42);
+        TrainingState s = state(1);
+        fitOnce(s.network("net"), 5);
+        s.keyed("bank").put(20, Nd4j.createFromArray(1f, 2f));
+        assertTrue(s.network("net").params().equalsWithEps(r.network("net").params(), 1e-6));
+        assertTrue(s.network("net").getUpdater().getStateViewArray().equalsWithEps(r.network("net").getUpdater().getStateViewArray(), 1e-6));
+        assertEquals(s.network("net").getConfiguration().getIterationCount(), r.network("net").getConfiguration().getIterationCount());
+        assertTrue(s.dense("centers").value().equalsWithEps(r.dense("centers").value(), 1e-6));
+        assertEquals(s.keyed("bank").rows(), r.keyed("bank").rows());
+        assertEquals(3, r.epoch());
+        assertEquals(17, r.iteration());
+        // written again (now without a zip) it reads back the same, and trains on as the original does
+        byte[] v4 = r.toBytes();
+        assertEquals(4, java.nio.ByteBuffer.wrap(v4).getInt(4));
+        TrainingState again = TrainingState.read(new ByteArrayInputStream(v4));
+        assertEquals(r.network("net").params(), again.network("net").params());
+        assertEquals(r.network("net").getUpdater().getStateViewArray(), again.network("net").getUpdater().getStateViewArray());
+        fitOnce(r.network("net"), 9);
+        fitOnce(again.network("net"), 9);
+        assertEquals(r.network("net").params(), again.network("net").params());
+    }
+
+    @Test
+    void aDoublePrecisionNetworkRoundTrips() throws Exception {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+                .updater(new Adam(1e-2)).graphBuilder().addInputs("in")
+                .addLayer("d1", new DenseLayer.Builder().nIn(4).nOut(5).activation(Activation.TANH).build(), "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "d1")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.DOUBLE, 8, 4);
+        INDArray y = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.DOUBLE, 8, 3);
+        for (int i = 0; i < 8; i++) y.putScalar(i, i % 3, 1.0);
+        g.fit(new INDArray[]{x}, new INDArray[]{y});
+        TrainingState r = TrainingState.read(new ByteArrayInputStream(new TrainingState(new NetworkSet().put("net", g)).toBytes()));
+        ComputationGraph back = r.network("net");
+        assertEquals(org.nd4j.linalg.api.buffer.DataType.DOUBLE, back.params().dataType());
+        assertEquals(g.params(), back.params());
+        assertEquals(g.getUpdater().getStateViewArray(), back.getUpdater().getStateViewArray());
+        g.fit(new INDArray[]{x}, new INDArray[]{y});
+        back.fit(new INDArray[]{x}, new INDArray[]{y});
+        assertEquals(g.params(), back.params());
+    }
+
+    @Test
     void badStreamIsAClearError() {
         java.io.IOException e = assertThrows(java.io.IOException.class,
                 () -> TrainingState.read(new ByteArrayInputStream(new byte[]{1, 2, 3, 4, 5, 6, 7, 8})));
