@@ -1,13 +1,11 @@
 package org.reidspark.run;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.reidspark.embed.TestNetwork;
 import org.reidspark.method.Method;
+import org.reidspark.train.NetworkBytes;
 import org.reidspark.train.NetworkSet;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -17,11 +15,11 @@ import java.util.Map;
 
 /**
  * A method's test network in a form Spark can ship to executors (one broadcast): the {@link Method} with its settings
- * and its trained networks as DL4J zips without optimizer state. {@link #open()} restores the networks and makes the
+ * and its trained networks without optimizer state ({@link NetworkBytes}). {@link #open()} restores the networks and makes the
  * {@link TestNetwork} (once per task: graphs are not thread-safe).
  *
  * @param method   the method, with its settings
- * @param networks DL4J zip bytes per trained network name
+ * @param networks {@link NetworkBytes} per trained network name
  */
 public record TestModel(Method method, Map<String, byte[]> networks) implements Serializable {
     public TestModel {
@@ -33,13 +31,7 @@ public record TestModel(Method method, Map<String, byte[]> networks) implements 
         Map<String, byte[]> bytes = new LinkedHashMap<>();
         for (Map.Entry<String, ComputationGraph> e : set.asMap().entrySet()) {
             if (set.frozen(e.getKey())) continue;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try {
-                ModelSerializer.writeModel(e.getValue(), out, false);
-            } catch (IOException ex) {
-                throw new UncheckedIOException("cannot serialize network " + e.getKey(), ex);
-            }
-            bytes.put(e.getKey(), out.toByteArray());
+            bytes.put(e.getKey(), NetworkBytes.toBytes(e.getValue(), false));
         }
         return new TestModel(method, bytes);
     }
@@ -54,7 +46,7 @@ public record TestModel(Method method, Map<String, byte[]> networks) implements 
         NetworkSet set = new NetworkSet();
         for (Map.Entry<String, byte[]> e : networks.entrySet()) {
             try {
-                set.put(e.getKey(), ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(e.getValue()), false));
+                set.put(e.getKey(), NetworkBytes.fromBytes(e.getValue()));
             } catch (IOException ex) {
                 throw new UncheckedIOException("cannot restore network " + e.getKey(), ex);
             }

@@ -1,6 +1,5 @@
 package org.reidspark.train;
 
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,7 +12,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -35,7 +33,7 @@ public final class TrainingState {
     private static final int MAGIC = 0x52454944; // "REID"
     /**
      * 1: no merge rule per network (all averaged); 2: a rule per network; 3: the training curve so far; 4: each network
-     * as its configuration's JSON and its parameters' and optimizer state's raw values ({@link RawArrays}) instead of
+     * as its configuration's JSON and its parameters' and optimizer state's raw values ({@link NetworkBytes}) instead of
      * DL4J's {@code ModelSerializer} zip, whose deflating took most of a checkpoint's time (0.29 s against 0.02 s for
      * the main job's network: docs/performance.md, "Checkpoints without a zip"). Earlier versions are still read.
      */
@@ -192,7 +190,7 @@ public final class TrainingState {
         for (String name : nets) {
             out.writeUTF(name);
             out.writeByte(networks.rule(name).ordinal());
-            writeNetwork(out, networks.get(name));
+            NetworkBytes.write(out, networks.get(name), true);
         }
         List<Map.Entry<String, AuxState>> parts = aux.entrySet().stream().filter(e -> part.includes(e.getValue().rule())).toList();
         out.writeInt(parts.size());
@@ -216,36 +214,6 @@ public final class TrainingState {
         out.flush();
     }
 
-    /**
-     * A graph as what DL4J's {@code ModelSerializer} keeps of it (the configuration, with the iteration and epoch
-     * counts; the flattened parameters; the updater's state view), without the zip: the JSON's length and UTF-8 bytes,
-     * then both arrays' raw values (a null array as none).
-     */
-    private static void writeNetwork(DataOutputStream out, ComputationGraph g) throws IOException {
-        byte[] json = g.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8);
-        out.writeInt(json.length);
-        out.write(json);
-        RawArrays.write(out, g.params());
-        INDArray updater = g.getUpdater().getStateViewArray();
-        RawArrays.write(out, updater == null || updater.length() == 0 ? null : updater);
-    }
-
-    /** The graph {@link #writeNetwork} wrote, built as {@code ModelSerializer.restoreComputationGraph} builds it. */
-    private static ComputationGraph readNetwork(DataInputStream in) throws IOException {
-        byte[] json = in.readNBytes(in.readInt());
-        ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(new String(json, StandardCharsets.UTF_8));
-        INDArray params = RawArrays.read(in);
-        INDArray updater = RawArrays.read(in);
-        if (params != null) {
-            conf.setDataType(params.dataType());
-            params = params.reshape(1, params.length());
-        }
-        ComputationGraph g = new ComputationGraph(conf);
-        g.init(params, false);
-        if (updater != null) g.getUpdater().setStateViewArray(updater.reshape(1, updater.length()));
-        return g;
-    }
-
     public static TrainingState read(InputStream is) throws IOException {
         DataInputStream in = new DataInputStream(is);
         if (in.readInt() != MAGIC) throw new IOException("not a reid-spark training state (bad magic number)");
@@ -261,7 +229,7 @@ public final class TrainingState {
             String name = in.readUTF();
             MergeRule rule = version == 1 ? MergeRule.AVERAGE : MergeRule.values()[in.readByte()];
             if (version >= 4) {
-                nets.put(name, readNetwork(in), rule);
+                nets.put(name, NetworkBytes.read(in), rule);
             } else {
                 byte[] zip = in.readNBytes(in.readInt());
                 nets.put(name, ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(zip), true), rule);

@@ -127,6 +127,19 @@ class TrainingStateTest {
     }
 
     @Test
+    void aNetworkWithoutItsOptimizerStateGivesTheSameOutputs() throws Exception {
+        ComputationGraph g = tinyNet(4);
+        fitOnce(g, 6);
+        ComputationGraph back = NetworkBytes.fromBytes(NetworkBytes.toBytes(g, false));
+        assertEquals(g.params(), back.params());
+        assertEquals(g.getConfiguration().getIterationCount(), back.getConfiguration().getIterationCount());
+        INDArray x = Nd4j.rand(5, 4);
+        assertEquals(g.outputSingle(false, x), back.outputSingle(false, x));
+        assertFalse(g.getUpdater().getStateViewArray().equals(back.getUpdater().getStateViewArray()),
+                "the optimizer state stays behind: the restored graph's is a fresh one");
+    }
+
+    @Test
     void badStreamIsAClearError() {
         java.io.IOException e = assertThrows(java.io.IOException.class,
                 () -> TrainingState.read(new ByteArrayInputStream(new byte[]{1, 2, 3, 4, 5, 6, 7, 8})));
