@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * A method's test network in a form Spark can ship to executors (one broadcast): the {@link Method} with its settings
- * and its trained networks without optimizer state ({@link NetworkBytes}). {@link #open()} restores the networks and makes the
- * {@link TestNetwork} (once per task: graphs are not thread-safe).
+ * and its trained networks without optimizer state ({@link NetworkBytes}). {@link #open()} restores the networks and
+ * makes the {@link TestNetwork} (once per task: graphs are not thread-safe).
  *
  * @param method   the method, with its settings
  * @param networks {@link NetworkBytes} per trained network name
