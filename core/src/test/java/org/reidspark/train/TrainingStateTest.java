@@ -76,7 +76,7 @@ class TrainingStateTest {
 
     @Test
     void readsAStateThatVersion3Wrote() throws Exception {
-        // state-v3.bin: written by main 49ec65f (networks as ModelSerializer zips) from this state, made the same way
+        // state-v3.bin: written by main 223fcfb (networks as ModelSerializer zips) from this state, made the same way
         byte[] v3 = TrainingStateTest.class.getResourceAsStream("state-v3.bin").readAllBytes();
         assertEquals(3, java.nio.ByteBuffer.wrap(v3).getInt(4), "the fixture's format version");
         TrainingState r = TrainingState.read(new ByteArrayInputStream(v3));
